@@ -1,0 +1,347 @@
+"""Whether classes can be read back: k-NN on latent codes, and labels of reconstructions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+
+from latentatlas.analysis._result import ResultMixin, to_jsonable
+from latentatlas.analysis.clusters import _check_codes, _plain
+from latentatlas.errors import InputError
+
+ClassifierKind = Literal["logistic", "mlp"]
+DEFAULT_KS: tuple[int, ...] = (1, 3, 5, 7, 9, 11, 15, 21)
+
+
+@dataclass(frozen=True, eq=False)
+class KnnResult(ResultMixin):
+    """k-nearest-neighbour classification of latent codes.
+
+    Attributes
+    ----------
+    accuracy : float
+        Fraction of evaluation codes given their own label.
+    macro_f1 : float
+        F1 score averaged over classes with equal weight.
+    k : int
+        Number of neighbours, chosen by cross-validation on the training codes.
+    cv_scores : dict of int to float
+        Mean cross-validated accuracy of each candidate ``k``.
+    """
+
+    accuracy: float
+    macro_f1: float
+    k: int
+    cv_scores: dict[int, float]
+
+
+@dataclass(frozen=True, eq=False)
+class LabelClassifier:
+    """A classifier of original inputs, used to label reconstructions.
+
+    Attributes
+    ----------
+    estimator : sklearn classifier
+        Fitted on the flattened training part of the images given to
+        :func:`fit_label_classifier`.
+    kind : {"logistic", "mlp"}
+        Which model it is.
+    classes : tuple
+        The labels it can give, sorted.
+    test_accuracy : float
+        Its accuracy on the held-out part of those images (never seen in fitting).
+    n_train, n_test : int
+        Sizes of the two parts.
+    """
+
+    estimator: ClassifierMixin
+    kind: str
+    classes: tuple[Any, ...]
+    test_accuracy: float
+    n_train: int
+    n_test: int
+
+    def predict(self, images: ArrayLike) -> NDArray[Any]:
+        """Label each image (any shape per sample; flattened first)."""
+        return self.estimator.predict(_flatten(images, "images", self.n_features))
+
+    @property
+    def n_features(self) -> int:
+        """Number of values per flattened input the classifier expects."""
+        return int(self.estimator.n_features_in_)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the fitted estimator, JSON-ready."""
+        return to_jsonable(
+            {
+                "kind": self.kind,
+                "classes": self.classes,
+                "test_accuracy": self.test_accuracy,
+                "n_train": self.n_train,
+                "n_test": self.n_test,
+            }
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class LabelReconstructionResult(ResultMixin):
+    """How often a reconstruction is recognised as a different class than its original.
+
+    Attributes
+    ----------
+    error_rate : float
+        Fraction of reconstructions the classifier labels differently from the original's
+        label (for a pair of digits: "reconstructed as the other digit").
+    error_rate_by_class : dict
+        The same fraction among the originals of each class present in ``labels``.
+    confusion : ndarray of shape (k, k)
+        Counts; row = original label, column = label given to the reconstruction, both in
+        the order of ``classes``.
+    classes : tuple
+        The classifier's classes.
+    classifier_accuracy : float
+        The classifier's own held-out accuracy on original images: an error rate near
+        ``1 - classifier_accuracy`` is what perfect reconstructions would get.
+    n : int
+        Number of reconstructions.
+    """
+
+    error_rate: float
+    error_rate_by_class: dict[Any, float]
+    confusion: NDArray[np.int64]
+    classes: tuple[Any, ...]
+    classifier_accuracy: float
+    n: int
+
+
+def knn_accuracy(
+    train_codes: ArrayLike,
+    train_labels: ArrayLike,
+    eval_codes: ArrayLike,
+    eval_labels: ArrayLike,
+    ks: Sequence[int] = DEFAULT_KS,
+    cv: int = 5,
+    random_state: int = 0,
+) -> KnnResult:
+    """k-NN accuracy and macro F1 of evaluation codes, with ``k`` chosen on the training codes.
+
+    ``k`` is chosen by stratified ``cv``-fold cross-validation on the training codes (the
+    smallest ``k`` on ties); the classifier with that ``k`` is fitted on all training codes
+    and scored on the evaluation (validation) codes. Codes are used as they are, not
+    standardised: the latent geometry, distances included, is the object of study.
+
+    Parameters
+    ----------
+    train_codes : array-like of shape (n_train, d)
+    train_labels : array-like of shape (n_train,)
+    eval_codes : array-like of shape (n_eval, d)
+    eval_labels : array-like of shape (n_eval,)
+    ks : sequence of int
+        Candidate numbers of neighbours; those larger than a training fold are dropped.
+    cv : int
+        Number of cross-validation folds; every class needs at least ``cv`` training codes.
+    random_state : int
+        Seed of the fold shuffling.
+
+    Returns
+    -------
+    KnnResult
+    """
+    x_train, y_train = _codes_and_labels(train_codes, train_labels, "train")
+    x_eval, y_eval = _codes_and_labels(eval_codes, eval_labels, "eval")
+    if x_train.shape[1] != x_eval.shape[1]:
+        raise InputError(
+            f"eval_codes has {x_eval.shape[1]} columns but train_codes has {x_train.shape[1]}"
+        )
+    folds = _check_folds(cv, y_train)
+    smallest_fit = len(y_train) - int(np.ceil(len(y_train) / folds))  # codes fitted per fold
+    candidates = _check_ks(ks, smallest_fit)
+    search = GridSearchCV(
+        KNeighborsClassifier(),
+        {"n_neighbors": candidates},
+        cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
+        scoring="accuracy",
+    )
+    search.fit(x_train, y_train)
+    predicted = search.predict(x_eval)
+    return KnnResult(
+        accuracy=float(accuracy_score(y_eval, predicted)),
+        macro_f1=float(f1_score(y_eval, predicted, average="macro")),
+        k=int(search.best_params_["n_neighbors"]),
+        cv_scores={
+            int(k): float(score)
+            for k, score in zip(candidates, search.cv_results_["mean_test_score"], strict=True)
+        },
+    )
+
+
+def fit_label_classifier(
+    images: ArrayLike,
+    labels: ArrayLike,
+    kind: ClassifierKind = "logistic",
+    random_state: int = 0,
+    test_fraction: float = 0.2,
+) -> LabelClassifier:
+    """Fit a classifier of original images and measure its accuracy on held-out images.
+
+    The images are split, stratified by label, into a training part and a test part of
+    ``test_fraction``; the classifier is fitted on the flattened training part only, so its
+    ``test_accuracy`` is honest. ``"logistic"`` is multinomial logistic regression on the
+    pixels; ``"mlp"`` a one-hidden-layer perceptron with 64 ReLU units (Adam).
+
+    Parameters
+    ----------
+    images : array-like of shape (n, ...)
+        Original inputs (e.g. ``(n, 1, 28, 28)`` in [0, 1]); each is flattened.
+    labels : array-like of shape (n,)
+        Class of each image; at least 2 classes, each with 2 or more images.
+    kind : {"logistic", "mlp"}
+    random_state : int
+        Seed of the split and of the classifier.
+    test_fraction : float
+        Fraction of images held out, in (0, 1).
+
+    Returns
+    -------
+    LabelClassifier
+    """
+    x = _flatten(images, "images")
+    y = _check_labels_for(labels, len(x), "labels", "images")
+    if not 0.0 < test_fraction < 1.0:
+        raise InputError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2 or counts.min() < 2:
+        raise InputError(
+            "labels must have at least 2 classes with 2 or more images each to fit a classifier"
+        )
+    try:
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=test_fraction, stratify=y, random_state=random_state
+        )
+    except ValueError as error:
+        raise InputError(f"cannot split the images for a held-out test: {error}") from None
+    estimator = _make_classifier(kind, random_state).fit(x_train, y_train)
+    return LabelClassifier(
+        estimator=estimator,
+        kind=kind,
+        classes=tuple(_plain(c) for c in estimator.classes_),
+        test_accuracy=float(accuracy_score(y_test, estimator.predict(x_test))),
+        n_train=len(y_train),
+        n_test=len(y_test),
+    )
+
+
+def label_reconstruction(
+    reconstructions: ArrayLike, labels: ArrayLike, classifier: LabelClassifier
+) -> LabelReconstructionResult:
+    """Fraction of reconstructions that a classifier of originals gives another label.
+
+    The source's proposed metric (its "Future developments"): a reconstruction recognised as
+    a different class than its original means the model has moved the point to the wrong
+    region of its latent space, something the reconstruction loss does not see.
+
+    Parameters
+    ----------
+    reconstructions : array-like of shape (n, ...)
+        Decoded images, same shape per sample as the classifier's training images.
+    labels : array-like of shape (n,)
+        Label of each reconstruction's original; every label must be one of the classifier's.
+    classifier : LabelClassifier
+        From :func:`fit_label_classifier`, fitted on original (not reconstructed) images.
+
+    Returns
+    -------
+    LabelReconstructionResult
+    """
+    x = _flatten(reconstructions, "reconstructions", classifier.n_features)
+    y = _check_labels_for(labels, len(x), "labels", "reconstructions")
+    unknown = set(np.unique(y).tolist()) - set(classifier.classes)
+    if unknown:
+        raise InputError(
+            f"labels contain {sorted(unknown, key=str)} which the classifier never saw; "
+            f"expected labels among {list(classifier.classes)}"
+        )
+    given = classifier.estimator.predict(x)
+    wrong = given != y
+    present = [c for c in classifier.classes if np.any(y == c)]
+    return LabelReconstructionResult(
+        error_rate=float(wrong.mean()),
+        error_rate_by_class={c: float(wrong[y == c].mean()) for c in present},
+        confusion=confusion_matrix(y, given, labels=list(classifier.classes)).astype(np.int64),
+        classes=classifier.classes,
+        classifier_accuracy=classifier.test_accuracy,
+        n=len(y),
+    )
+
+
+def _make_classifier(kind: str, random_state: int) -> ClassifierMixin:
+    if kind == "logistic":
+        return LogisticRegression(max_iter=1000, random_state=random_state)
+    if kind == "mlp":
+        return MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=random_state)
+    raise InputError(f"kind must be 'logistic' or 'mlp', got {kind!r}")
+
+
+def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDArray[Any]:
+    array = np.asarray(images)
+    if array.ndim < 2:
+        raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
+    flat = _check_codes(array.reshape(len(array), -1), name)
+    if n_features is not None and flat.shape[1] != n_features:
+        raise InputError(
+            f"{name} have {flat.shape[1]} values per sample but the classifier was fitted "
+            f"on {n_features}"
+        )
+    return flat
+
+
+def _check_labels_for(labels: ArrayLike, n: int, name: str, of: str) -> NDArray[Any]:
+    array = np.asarray(labels)
+    if array.ndim != 1 or len(array) != n:
+        raise InputError(f"{name} has shape {array.shape} but {of} has {n} rows; expected ({n},)")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise InputError(f"{name} has a NaN or infinite value")
+    return array
+
+
+def _codes_and_labels(
+    codes: ArrayLike, labels: ArrayLike, split: str
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    x = _check_codes(codes, f"{split}_codes")
+    return x, _check_labels_for(labels, len(x), f"{split}_labels", f"{split}_codes")
+
+
+def _check_folds(cv: int, y_train: NDArray[Any]) -> int:
+    if isinstance(cv, bool) or not isinstance(cv, int | np.integer) or cv < 2:
+        raise InputError(f"cv must be an integer of at least 2, got {cv!r}")
+    classes, counts = np.unique(y_train, return_counts=True)
+    if len(classes) < 2:
+        raise InputError("train_labels must contain at least 2 classes for k-NN")
+    if counts.min() < cv:
+        raise InputError(
+            f"train_labels has only {counts.min()} codes of class {_plain(classes[counts.argmin()])}"
+            f" but cv={cv} folds need at least {cv} per class"
+        )
+    return int(cv)
+
+
+def _check_ks(ks: Sequence[int], largest_fold: int) -> list[int]:
+    values = [int(k) for k in ks]
+    if not values or min(values) < 1:
+        raise InputError(f"ks must be a non-empty list of positive integers, got {list(ks)}")
+    usable = sorted({k for k in values if k <= largest_fold})
+    if not usable:
+        raise InputError(
+            f"every k in ks {values} exceeds the {largest_fold} codes of a training fold"
+        )
+    return usable

@@ -1,0 +1,304 @@
+"""How well labelled classes separate in a space: the exact silhouette, computed in memory-bounded tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from latentatlas.analysis._result import ResultMixin
+from latentatlas.errors import InputError
+
+Metric = Literal["euclidean", "cosine"]
+METRICS: tuple[str, ...] = ("euclidean", "cosine")
+
+#: Default memory for one distance tile, in bytes; the tile is ``block_size**2`` float64 values.
+#: 32 MiB gives 2,048 x 2,048 tiles: large enough for full-speed BLAS, small enough that the
+#: symmetric half of the matrix is most of the work and memory stays far below scikit-learn's.
+DEFAULT_TILE_BYTES = 32 * 2**20
+
+#: Squared distances below this fraction of the tile's squared-norm scale are recomputed exactly.
+CLOSE_PAIR_RELATIVE = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class SilhouetteResult(ResultMixin):
+    """Silhouette values of a labelled point cloud.
+
+    Attributes
+    ----------
+    mean : float
+        Mean silhouette over all samples (scikit-learn's ``silhouette_score``).
+    samples : ndarray of shape (n,)
+        Silhouette of each sample, in [-1, 1]; 0 for a sample alone in its class.
+    labels : ndarray of shape (n,)
+        The labels the silhouette was computed for, as given.
+    class_means : dict
+        Mean silhouette of the samples of each label, keyed by label value.
+    """
+
+    mean: float
+    samples: NDArray[np.float64]
+    labels: NDArray[Any]
+    class_means: dict[Any, float]
+
+
+def silhouette(
+    codes: ArrayLike,
+    labels: ArrayLike,
+    block_size: int | None = None,
+    metric: Metric = "euclidean",
+) -> SilhouetteResult:
+    """Compute the exact silhouette of every sample, in tiles so memory stays bounded.
+
+    For sample ``i`` in class ``A``, ``a(i)`` is its mean distance to the other members of
+    ``A`` and ``b(i)`` the smallest mean distance to the members of another class; the
+    silhouette is ``s(i) = (b(i) - a(i)) / max(a(i), b(i))``, and ``s(i) = 0`` when ``i`` is
+    alone in its class (Rousseeuw 1987). The values equal scikit-learn's
+    ``silhouette_samples`` (to about 1e-12 for float64 input).
+
+    Distances are computed in float64 on ``block_size x block_size`` tiles of the distance
+    matrix; each tile is reduced to per-class sums with one matrix product against a
+    one-hot class matrix, and the matrix's symmetry means only tiles on or above the
+    diagonal are computed. Extra memory is ``O(block_size**2 + block_size * d + n * k)``
+    for ``n`` samples in ``d`` dimensions and ``k`` classes: never the ``n x n`` matrix.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+        Points, e.g. latent codes or flattened images. Any float or integer dtype; float32
+        input is converted to float64 one tile at a time, never as a whole.
+    labels : array-like of shape (n,)
+        Class of each point: integers or strings. Needs between 2 and ``n - 1`` classes.
+    block_size : int, optional
+        Rows (and columns) per distance tile. By default the largest tile that fits
+        ``DEFAULT_TILE_BYTES`` (32 MiB), i.e. 2,048 rows.
+    metric : {"euclidean", "cosine"}
+        Distance between points, as in ``sklearn.metrics.pairwise_distances``.
+
+    Returns
+    -------
+    SilhouetteResult
+        Mean, per-sample values, the labels and the mean of each class.
+
+    Raises
+    ------
+    InputError
+        If ``codes`` is not a finite 2-d numeric array, ``labels`` does not have one entry
+        per row, there are fewer than 2 or more than ``n - 1`` classes, or an option is bad.
+
+    References
+    ----------
+    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation
+    of cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+    """
+    points = _check_codes(codes, "codes")
+    label_array, class_index, classes = _check_labels(labels, len(points))
+    block = _check_block_size(block_size, len(points))
+    if metric not in METRICS:
+        raise InputError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    onehot = np.zeros((len(points), len(classes)), dtype=np.float64)
+    onehot[np.arange(len(points)), class_index] = 1.0
+    sums = _class_distance_sums(points, onehot, block, metric)
+    samples = _silhouette_from_sums(sums, class_index, onehot.sum(axis=0))
+    class_means = {
+        _plain(label): float(samples[class_index == k].mean()) for k, label in enumerate(classes)
+    }
+    return SilhouetteResult(
+        mean=float(samples.mean()), samples=samples, labels=label_array, class_means=class_means
+    )
+
+
+def original_space_silhouette(
+    x: ArrayLike, labels: ArrayLike, block_size: int | None = None
+) -> SilhouetteResult:
+    """Silhouette of the raw inputs (the "original space" baseline), each image flattened.
+
+    The source finds 0.11 for MNIST digits 1 and 2 in pixel space, against 0.47 for a 2-d PCA.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, ...)
+        Inputs, e.g. images ``(n, c, h, w)``; every sample is flattened to one vector.
+    labels : array-like of shape (n,)
+        Class of each input.
+    block_size : int, optional
+        Passed to :func:`silhouette`.
+
+    Returns
+    -------
+    SilhouetteResult
+        As :func:`silhouette` with the Euclidean metric.
+    """
+    inputs = np.asarray(x)
+    if inputs.ndim < 1 or len(inputs) == 0:
+        raise InputError(f"x must hold at least one sample, got shape {inputs.shape}")
+    return silhouette(inputs.reshape(len(inputs), -1), labels, block_size=block_size)
+
+
+def _class_distance_sums(
+    points: NDArray[Any], onehot: NDArray[np.float64], block: int, metric: str
+) -> NDArray[np.float64]:
+    """Sum of distances from every point to every class, shape (n, k), tile by tile."""
+    center = points.mean(axis=0, dtype=np.float64) if metric == "euclidean" else None
+    sums = np.zeros_like(onehot)
+    buffer = np.empty(block * block, dtype=np.float64)
+    for rows in _blocks(len(points), block):
+        left, left_scale = _operand(points[rows], metric, center, side="left")
+        for cols in _blocks(len(points), block, start=rows.start):
+            right, right_scale = _operand(points[cols], metric, center, side="right")
+            tile = buffer[: (rows.stop - rows.start) * (cols.stop - cols.start)]
+            tile = tile.reshape(rows.stop - rows.start, cols.stop - cols.start)
+            np.matmul(left, right.T, out=tile)
+            if metric == "euclidean":
+                _refine_close_pairs(tile, points, rows, cols, left_scale + right_scale)
+            _finish_distances(tile, metric)
+            if rows == cols:
+                np.fill_diagonal(tile, 0.0)  # a point's distance to itself, free of rounding
+            sums[rows] += tile @ onehot[cols]
+            if rows != cols:  # the mirrored tile below the diagonal, without computing it
+                sums[cols] += tile.T @ onehot[rows]
+    return sums
+
+
+def _refine_close_pairs(
+    tile: NDArray[np.float64], points: NDArray[Any], rows: slice, cols: slice, scale: float
+) -> None:
+    """Recompute, from coordinate differences, squared distances the expansion cannot resolve.
+
+    ``|x|^2 + |y|^2 - 2 x.y`` carries an absolute rounding error of order
+    ``eps * (|x|^2 + |y|^2)``, which after the square root is ~1e-8 for identical points.
+    Pairs whose computed value is below ``CLOSE_PAIR_RELATIVE * scale`` (near-duplicates, the
+    only pairs where that error is not negligible) are recomputed exactly, so duplicated
+    points get distance 0. scikit-learn keeps the expansion's value for them.
+    """
+    close_rows, close_cols = np.nonzero(tile < CLOSE_PAIR_RELATIVE * scale)
+    pairs_per_chunk = max(1, 2**22 // points.shape[1])
+    for first in range(0, len(close_rows), pairs_per_chunk):
+        chunk = slice(first, first + pairs_per_chunk)
+        i, j = close_rows[chunk], close_cols[chunk]
+        differences = points[rows.start + i].astype(np.float64) - points[cols.start + j]
+        tile[i, j] = np.einsum("ij,ij->i", differences, differences)
+
+
+def _operand(
+    chunk: NDArray[Any], metric: str, center: NDArray[np.float64] | None, side: str
+) -> tuple[NDArray[np.float64], float]:
+    """One factor of a tile's product, augmented so the product is the whole distance formula.
+
+    Euclidean: ``[x, |x|^2, 1] . [-2y, 1, |y|^2] = |x - y|^2`` (after centering, which keeps
+    the expansion's cancellation error small). Cosine: ``[x/|x|, 1] . [-y/|y|, 1] = 1 - cos``.
+    Folding the norms into the product saves two passes over every tile. Also returns the
+    largest squared norm in the chunk (Euclidean only; 0 for cosine), the scale of the
+    expansion's rounding error.
+    """
+    rows, dim = chunk.shape
+    extra = 2 if metric == "euclidean" else 1
+    out = np.empty((rows, dim + extra), dtype=np.float64)
+    body = out[:, :dim]
+    body[...] = chunk
+    if metric == "euclidean":
+        body -= center
+        squared_norms = np.einsum("ij,ij->i", body, body)
+        if side == "left":
+            out[:, dim], out[:, dim + 1] = squared_norms, 1.0
+        else:
+            body *= -2.0
+            out[:, dim], out[:, dim + 1] = 1.0, squared_norms
+        return out, float(squared_norms.max())
+    norms = np.sqrt(np.einsum("ij,ij->i", body, body))
+    norms[norms == 0.0] = 1.0  # as sklearn.preprocessing.normalize: a zero row stays zero
+    body /= norms[:, None]
+    if side == "right":
+        body *= -1.0
+    out[:, dim] = 1.0
+    return out, 0.0
+
+
+def _finish_distances(tile: NDArray[np.float64], metric: str) -> None:
+    """Turn the raw product into distances in place, clamping rounding below zero."""
+    if metric == "euclidean":
+        np.maximum(tile, 0.0, out=tile)
+        np.sqrt(tile, out=tile)
+    else:
+        np.clip(tile, 0.0, 2.0, out=tile)
+
+
+def _silhouette_from_sums(
+    sums: NDArray[np.float64], class_index: NDArray[np.intp], class_sizes: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per-sample silhouette from the (n, k) distance sums, with scikit-learn's conventions."""
+    n = len(sums)
+    own = (np.arange(n), class_index)
+    own_size = class_sizes[class_index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = sums[own] / (own_size - 1.0)  # a(i) leaves the point itself out
+        means = sums / class_sizes
+        means[own] = np.inf
+        nearest = means.min(axis=1)
+        samples = (nearest - intra) / np.maximum(intra, nearest)
+    samples[own_size == 1] = 0.0  # a point alone in its class has silhouette 0
+    return np.nan_to_num(samples, nan=0.0)  # a(i) = b(i) = 0 (all points equal): 0, as sklearn
+
+
+def _blocks(n: int, block: int, start: int = 0) -> Iterator[slice]:
+    for first in range(start, n, block):
+        yield slice(first, min(first + block, n))
+
+
+def _check_codes(codes: ArrayLike, name: str) -> NDArray[Any]:
+    """A 2-d finite numeric array (not copied if it already is one)."""
+    array = np.asarray(codes)
+    if array.dtype.kind not in "fiub":
+        raise InputError(f"{name} must be a numeric array, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise InputError(f"{name} must be 2-d (samples x features), got shape {array.shape}")
+    if array.shape[0] < 2 or array.shape[1] < 1:
+        raise InputError(f"{name} needs at least 2 rows and 1 column, got shape {array.shape}")
+    if array.dtype.kind == "f" and not np.isfinite(np.sum(array, dtype=np.float64)):
+        bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
+        raise InputError(f"{name} has a NaN or infinite value in row {bad_row}")
+    return array
+
+
+def _check_labels(labels: ArrayLike, n: int) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[Any]]:
+    """Labels as given, their class index 0..k-1, and the sorted classes."""
+    array = np.asarray(labels)
+    if array.ndim != 1:
+        raise InputError(f"labels must be 1-d, got shape {array.shape}")
+    if len(array) != n:
+        raise InputError(f"labels has {len(array)} entries but codes has {n} rows")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise InputError(f"labels has a NaN or infinite value at index {_first_nonfinite(array)}")
+    try:
+        classes, class_index = np.unique(array, return_inverse=True)
+    except TypeError as error:
+        raise InputError(f"labels must all be of one comparable type ({error})") from None
+    if not 2 <= len(classes) <= n - 1:
+        raise InputError(
+            f"labels must name between 2 and {n - 1} classes (n - 1) for a silhouette, "
+            f"got {len(classes)}"
+        )
+    return array, class_index.reshape(-1), classes
+
+
+def _first_nonfinite(array: NDArray[Any]) -> int:
+    return int(np.flatnonzero(~np.isfinite(array))[0])
+
+
+def _check_block_size(block_size: int | None, n: int) -> int:
+    if block_size is None:
+        return min(n, int(np.sqrt(DEFAULT_TILE_BYTES / 8)))
+    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer):
+        raise InputError(f"block_size must be a positive integer, got {block_size!r}")
+    if block_size < 1:
+        raise InputError(f"block_size must be a positive integer, got {block_size}")
+    return min(n, int(block_size))
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the matching Python scalar, so result dicts are JSON-ready."""
+    return value.item() if isinstance(value, np.generic) else value

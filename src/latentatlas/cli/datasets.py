@@ -1,0 +1,118 @@
+"""``latentatlas datasets``: list the data sets as a table (or JSON) and save preview grids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from latentatlas.cli._app import app, console, user_errors
+from latentatlas.data import Dataset, describe, load, names
+from latentatlas.errors import InputError
+
+datasets_app = typer.Typer(
+    help="List the data sets (a table, or --json) and preview their images.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(datasets_app, name="datasets")
+
+
+@datasets_app.callback(invoke_without_command=True)
+@user_errors
+def datasets(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Folder with MNIST IDX or mnist.npz files (else LATENTATLAS_DATA)."
+    ),
+) -> None:
+    """List every data set: name, size, shape of one input, labels, factors and source."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = [
+        describe(name, **({"data_dir": data_dir} if name == "mnist" and data_dir else {}))
+        for name in names()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="latentatlas data sets")
+    for column in ("name", "size", "shape"):
+        table.add_column(column, no_wrap=True)
+    for column in ("labels", "factors", "source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["name"]),
+            "-" if row["size"] is None else f"{row['size']:,}",
+            "-" if row["shape"] is None else " x ".join(str(s) for s in row["shape"]),
+            str(row["labels"] or "-"),
+            ", ".join(row["factors"]) or "-",  # type: ignore[arg-type]
+            str(row["source"]),
+        )
+    console.print(table)
+
+
+@datasets_app.command("preview")
+@user_errors
+def preview(
+    name: str = typer.Argument(..., help=f"Data set name: {', '.join(names())}."),
+    out: Path = typer.Option(..., "--out", help="PNG file to write the grid of examples to."),
+    n: int = typer.Option(40, "--n", min=1, max=400, help="Number of examples to show."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="MNIST folder (mnist only; else LATENTATLAS_DATA)."
+    ),
+    path: Path | None = typer.Option(
+        None, "--path", help="Image folder (images) or .npz/.npy file (arrays)."
+    ),
+    option: list[str] = typer.Option(
+        [], "--option", "-o", help="Loader option KEY=VALUE, repeatable (e.g. -o digits=1,2)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed for choosing the examples."),
+) -> None:
+    """Save a grid of random examples of data set NAME to a PNG file."""
+    from latentatlas._io import atomic_path
+    from latentatlas.plots.images import image_grid
+
+    if out.suffix.lower() != ".png":
+        raise InputError(f"--out {out} must be a .png file")
+    options = parse_options(option)
+    if data_dir is not None:
+        options["data_dir"] = str(data_dir)
+    if path is not None:
+        options["path"] = str(path)
+    dataset = load(name, **options)
+    chosen = choose_examples(dataset, n, seed)
+    shown = np.asarray(dataset.x[chosen])
+    if shown.ndim == 2 and round(np.sqrt(shown.shape[1])) ** 2 != shown.shape[1]:
+        raise InputError(f"data set {name!r} holds vectors of length {shown.shape[1]}, not images")
+    figure = image_grid(
+        shown, n_columns=10, title=f"{name}: {len(chosen)} of {len(dataset):,} examples"
+    )
+    with atomic_path(out) as tmp:
+        figure.savefig(tmp, dpi=100)
+    console.print(f"wrote {out}")
+
+
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """Turn ``["digits=1,2"]`` into ``{"digits": "1,2"}``; the loaders parse the text."""
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--option {pair!r} must look like KEY=VALUE")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def choose_examples(dataset: Dataset, n: int, seed: int) -> np.ndarray:
+    """Up to ``n`` row indices, drawn at random with ``seed``, sorted by label where labelled."""
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(dataset), size=min(n, len(dataset)), replace=False))
+    if dataset.labels is not None:
+        chosen = chosen[np.argsort(dataset.labels[chosen], kind="stable")]
+    return chosen

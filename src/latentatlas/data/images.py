@@ -1,0 +1,274 @@
+"""Any folder of images (CelebA, for one), decoded once into a cached uint8 memory map.
+
+The first load decodes every image (RGB, centre-cropped to a square, resized) into
+``images-<size>.npy`` beside a ``images-<size>.json`` manifest that lists each file with its
+byte size and modification time. Later loads compare the folder with the manifest and, when
+nothing changed, open the ``.npy`` as a read-only memory map without decoding anything. The
+``.npy`` is written under a temporary name and renamed, and the manifest is written last, so a
+build that is killed leaves no cache that looks complete. The cache lives in
+``<folder>/.latentatlas-cache/`` when that is writable, else in ``~/.cache/latentatlas/images``.
+
+``Dataset.x`` is then a :class:`LazyImages`: rows become float32 in [0, 1] only when indexed, so a
+200,000-image folder never has to fit in RAM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from latentatlas._io import atomic_path, write_json
+from latentatlas.data._checks import as_bool, as_int, as_path
+from latentatlas.data.base import Dataset
+from latentatlas.data.lazy import LazyArray
+from latentatlas.errors import InputError
+
+SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+CACHE_NAME = ".latentatlas-cache"
+MANIFEST_VERSION = 1
+# Pillow raises these for files it cannot decode (truncated, not an image, unsupported mode).
+_DECODE_ERRORS = (
+    OSError,
+    UnidentifiedImageError,
+    ValueError,
+    SyntaxError,
+    Image.DecompressionBombError,
+)
+
+
+class LazyImages(LazyArray):
+    """uint8 images (n, 3, size, size) in a memory map, returned as float32 / 255 when indexed.
+
+    Parameters
+    ----------
+    pixels : ndarray of uint8, shape (n, 3, size, size)
+        Usually a read-only ``np.memmap``.
+    """
+
+    def __init__(self, pixels: NDArray[np.uint8]) -> None:
+        super().__init__(pixels.shape)
+        self.pixels = pixels
+
+    def _rows(self, indices: NDArray[np.int64]) -> NDArray[np.float32]:
+        return self.pixels[indices].astype(np.float32) / np.float32(255.0)
+
+
+def load(
+    path: str | os.PathLike[str],
+    size: int = 96,
+    recursive: bool = False,
+    strict: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Dataset:
+    """Load a folder of images as RGB squares of side ``size``, through the cache.
+
+    Parameters
+    ----------
+    path : path-like
+        The folder. Files ending in .jpg, .jpeg, .png, .bmp, .webp, .gif, .tif or .tiff are read,
+        in sorted order; hidden files are ignored.
+    size : int
+        Side of the square images after centre-cropping and resizing (Lanczos).
+    recursive : bool
+        Also read images in subfolders.
+    strict : bool
+        Raise on the first unreadable file instead of skipping it (skips are counted in one
+        warning).
+    cache_dir : path-like, optional
+        Where to keep the decoded cache (default: see the module docstring).
+
+    Returns
+    -------
+    Dataset
+        ``x`` a :class:`LazyImages` of shape (n, 3, size, size), float32 in [0, 1] when indexed;
+        no labels or factors.
+    """
+    folder = as_path(path, "path", "images")
+    size = as_int(size, "size", "images", 8)
+    recursive = as_bool(recursive, "recursive", "images")
+    strict = as_bool(strict, "strict", "images")
+    files = list_images(folder, recursive)
+    cache = _cache_folder(
+        folder, None if cache_dir is None else as_path(cache_dir, "cache_dir", "images")
+    )
+    stem = f"images-{size}{'-recursive' if recursive else ''}"
+    entries = [_entry(folder, file) for file in files]
+    manifest = _read_manifest(cache / f"{stem}.json")
+    if not _manifest_matches(manifest, entries, size):
+        manifest = _build(folder, files, entries, size, strict, cache, stem)
+    pixels = _open_pixels(cache / f"{stem}.npy", manifest, size)
+    skipped = list(manifest["skipped"])
+    if skipped:
+        if strict:
+            raise InputError(f"cannot read image {folder / skipped[0]}: it is not a readable image")
+        warnings.warn(
+            f"skipped {len(skipped)} unreadable image file(s) in {folder} "
+            f"(first: {skipped[0]}); pass strict=True to stop at them",
+            UserWarning,
+            stacklevel=2,
+        )
+    return Dataset(
+        name="images",
+        x=LazyImages(pixels),  # type: ignore[arg-type]
+        source=f"images in {folder.resolve()} ({len(pixels)} decoded, cache {cache})",
+        options={"path": str(folder), "size": size, "recursive": recursive, "strict": strict},
+    )
+
+
+def list_images(folder: Path, recursive: bool = False) -> list[Path]:
+    """Image files in ``folder`` (sorted; hidden files and folders skipped); InputError if none."""
+    if not folder.exists():
+        raise InputError(f"image folder {folder} does not exist")
+    if not folder.is_dir():
+        raise InputError(f"image folder {folder} is not a folder")
+    pattern = "**/*" if recursive else "*"
+    files = sorted(
+        file
+        for file in folder.glob(pattern)
+        if file.suffix.lower() in SUFFIXES
+        and file.is_file()
+        and not any(part.startswith(".") for part in file.relative_to(folder).parts)
+    )
+    if not files:
+        raise InputError(
+            f"image folder {folder} holds no images (expected files ending in "
+            f"{', '.join(SUFFIXES)})"
+        )
+    return files
+
+
+def decode(file: Path, size: int) -> NDArray[np.uint8]:
+    """Decode one image as RGB, centre-crop it square, resize to ``size``; shape (3, size, size)."""
+    with Image.open(file) as image:
+        image.draft("RGB", (size, size))  # lets JPEG decode at a reduced scale: much faster
+        rgb = image.convert("RGB")
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    square = rgb.crop((left, top, left + side, top + side))
+    resized = square.resize((size, size), Image.Resampling.LANCZOS)
+    return np.asarray(resized, dtype=np.uint8).transpose(2, 0, 1)
+
+
+def _entry(folder: Path, file: Path) -> list[object]:
+    stat = file.stat()
+    return [file.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns]
+
+
+def _cache_folder(folder: Path, cache_dir: Path | None) -> Path:
+    if cache_dir is not None:
+        candidates = [cache_dir]
+    else:
+        key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+        home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        candidates = [folder / CACHE_NAME, home / "latentatlas" / "images" / key]
+    for candidate in candidates:
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    raise InputError(f"no writable cache folder for images in {folder} (tried {candidates[0]})")
+
+
+def _read_manifest(path: Path) -> dict[str, object] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _manifest_matches(manifest: dict[str, object] | None, entries: list, size: int) -> bool:
+    return (
+        manifest is not None
+        and manifest.get("version") == MANIFEST_VERSION
+        and manifest.get("size") == size
+        and manifest.get("files") == entries
+    )
+
+
+def _build(
+    folder: Path,
+    files: list[Path],
+    entries: list[list[object]],
+    size: int,
+    strict: bool,
+    cache: Path,
+    stem: str,
+) -> dict[str, object]:
+    """Decode every file into ``<stem>.npy`` (atomically), then write the manifest."""
+    manifest_path = cache / f"{stem}.json"
+    manifest_path.unlink(missing_ok=True)  # an old manifest must never vouch for a new array
+    skipped: list[str] = []
+    with atomic_path(cache / f"{stem}.npy") as tmp:
+        pixels = np.lib.format.open_memmap(
+            tmp, mode="w+", dtype=np.uint8, shape=(len(files), 3, size, size)
+        )
+        count = 0
+        for file, entry in zip(files, entries, strict=True):
+            try:
+                pixels[count] = decode(file, size)
+            except _DECODE_ERRORS as error:
+                if strict:
+                    raise InputError(f"cannot read image {file}: {error}") from None
+                skipped.append(str(entry[0]))
+                continue
+            count += 1
+        if count == 0:
+            raise InputError(f"none of the {len(files)} image files in {folder} could be read")
+        pixels.flush()
+        del pixels
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "folder": str(folder.resolve()),
+        "size": size,
+        "count": count,
+        "skipped": skipped,
+        "files": entries,
+    }
+    write_json(manifest_path, manifest)
+    return manifest
+
+
+def _open_pixels(path: Path, manifest: dict[str, object], size: int) -> NDArray[np.uint8]:
+    """The first ``count`` rows of the cached array (rows left for skipped files stay unused)."""
+    count = int(manifest["count"])  # type: ignore[call-overload]
+    try:
+        pixels = np.load(path, mmap_mode="r")
+    except (OSError, ValueError) as error:
+        raise InputError(
+            f"image cache {path} is unreadable ({error}); delete it to rebuild"
+        ) from None
+    if pixels.dtype != np.uint8 or pixels.shape[1:] != (3, size, size) or len(pixels) < count:
+        raise InputError(f"image cache {path} does not match its manifest; delete it to rebuild")
+    return pixels[:count]
+
+
+def describe(
+    path: str | os.PathLike[str] | None = None,
+    size: int = 96,
+    recursive: bool = False,
+    strict: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, object]:
+    """Shape and source of :func:`load`; size is the number of image files when a path is given."""
+    size = as_int(size, "size", "images", 8)
+    count = None
+    if path is not None:
+        count = len(
+            list_images(as_path(path, "path", "images"), as_bool(recursive, "recursive", "images"))
+        )
+    return {
+        "size": count,
+        "shape": (3, size, size),
+        "labels": None,
+        "factors": [],
+        "source": "your folder of images (path=), cached as uint8",
+    }

@@ -1,0 +1,352 @@
+"""Run directories: train one seed into a folder that is complete or absent, load it, list runs.
+
+A run directory holds ``config.json`` (data, model and training options, seed, package version,
+input shape), ``model.safetensors``, ``history.json`` and ``latents.npz`` (codes, indices, labels,
+factors and per-sample reconstruction errors of the train and validation splits); later stages add
+``metrics.json`` and ``figures/``. The folder is built under a temporary name beside ``out`` and
+renamed when complete. Per-epoch checkpoints live in ``<out>.partial/`` until the run is written,
+so an interrupted run can be resumed and a killed process never leaves a run that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors.torch
+import torch
+from numpy.typing import NDArray
+
+from latentatlas._io import atomic_path, write_json
+from latentatlas.config import RunConfig
+from latentatlas.data.base import Dataset
+from latentatlas.errors import InputError
+from latentatlas.models import build, encode_array, reconstruction_error
+from latentatlas.models.base import Autoencoder
+from latentatlas.train import History, fit, seed_everything
+
+REQUIRED_FILES = ("config.json", "model.safetensors", "history.json", "latents.npz")
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A loaded run directory.
+
+    Attributes
+    ----------
+    path : Path
+    config : RunConfig
+    model : Autoencoder
+        In evaluation mode, on the CPU.
+    history : History
+    latents : dict of str to ndarray
+        Contents of ``latents.npz``: ``train_codes``, ``validation_codes``, ``train_indices``,
+        ``validation_indices``, ``train_reconstruction_error``, ``validation_reconstruction_error``
+        and, where the data has them, ``{train,validation}_labels`` and ``{train,validation}_factors``.
+    info : dict
+        Everything else in ``config.json`` (input shape, package version, data set details).
+    """
+
+    path: Path
+    config: RunConfig
+    model: Autoencoder
+    history: History
+    latents: dict[str, NDArray[Any]]
+    info: dict[str, Any]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one input."""
+        return tuple(self.info["input_shape"])
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of ``latentatlas runs list``."""
+
+    path: Path
+    dataset: str
+    model: str
+    latent_dim: int
+    seed: int
+    epochs: int
+    best_epoch: int
+    train_loss: float
+    validation_loss: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping."""
+        return {**self.__dict__, "path": str(self.path)}
+
+
+def partial_dir(out: str | Path) -> Path:
+    """Where checkpoints of the run ``out`` live until the run is complete."""
+    out = Path(out)
+    return out.with_name(out.name + ".partial")
+
+
+def is_complete(path: str | Path) -> bool:
+    """True when ``path`` is a run directory with every required file."""
+    path = Path(path)
+    return path.is_dir() and all((path / name).is_file() for name in REQUIRED_FILES)
+
+
+def train_run(
+    config: RunConfig,
+    out: str | Path,
+    dataset: Dataset | None = None,
+    progress: bool = True,
+    resume: bool = False,
+    overwrite: bool = False,
+) -> Path:
+    """Train one model with one seed and write its run directory atomically.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Data, model, training options and the training seed.
+    out : path
+        The run directory to create.
+    dataset : Dataset, optional
+        Already loaded data; by default ``latentatlas.data.load(config.data.name,
+        **config.data.options)``.
+    progress : bool
+        Show a progress bar on a terminal.
+    resume : bool
+        Continue from the checkpoint in ``<out>.partial/``; a complete run at ``out`` is kept as it is.
+    overwrite : bool
+        Replace a complete run at ``out`` (atomically: the old one stays until the new one is ready).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    out = Path(out)
+    if is_complete(out) and not overwrite:
+        if resume:
+            return out
+        raise InputError(f"a complete run already exists at {out}; choose another output or delete it")
+    if dataset is None:
+        from latentatlas import data  # late: the data layer is only needed without a dataset
+
+        dataset = data.load(config.data.name, **config.data.options)
+    model_config = config.model
+    if dataset.labels is None and _needs_labels(model_config.name):
+        raise InputError(f"model {model_config.name} needs labels, but data set {dataset.name} has none")
+    train_idx, validation_idx = dataset.split(config.train.split_seed, config.train.validation_fraction)
+    partial = partial_dir(out)
+    _prepare_partial(partial, config, resume)
+
+    seed_everything(config.seed)  # the model's initial weights come from the training seed
+    model = build(model_config.name, dataset.input_shape, model_config.latent_dim, **model_config.options)
+    history = fit(
+        model,
+        _rows(dataset.x, train_idx),
+        _rows(dataset.x, validation_idx),
+        config.train,
+        config.seed,
+        train_labels=_take(dataset.labels, train_idx),
+        validation_labels=_take(dataset.labels, validation_idx),
+        checkpoint_dir=partial,
+        resume=resume,
+        progress=progress,
+    )
+    latents = _latents(model, dataset, train_idx, validation_idx)
+    model.cpu().eval()
+    _write_run(out, config, model, history, latents, dataset)
+    shutil.rmtree(partial, ignore_errors=True)
+    return out
+
+
+def _needs_labels(name: str) -> bool:
+    from latentatlas.models.registry import describe
+
+    return any(info.needs_labels for info in describe() if info.name == name)
+
+
+def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
+    """Create the checkpoint folder; refuse to resume a run that had a different configuration."""
+    saved = partial / "run-config.json"
+    if resume and saved.is_file():
+        previous = json.loads(saved.read_text())
+        if previous != config.to_dict():
+            raise InputError(
+                f"cannot resume {partial}: it was started with a different configuration"
+            )
+    elif partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=True)
+    write_json(saved, config.to_dict())
+
+
+class _IndexedRows:
+    """Rows ``indices`` of a large or lazy array, read only when sliced (no copy up front)."""
+
+    def __init__(self, x: Any, indices: NDArray[np.int64]):
+        self.x, self.indices = x, indices
+        self.shape = (len(indices), *x.shape[1:])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, key: Any) -> NDArray[np.float32]:
+        rows = self.indices[key]
+        order = np.argsort(rows, kind="stable")  # read in ascending order, return in asked order
+        values = np.asarray(self.x[rows[order]], dtype=np.float32)
+        result = np.empty_like(values)
+        result[order] = values
+        return result
+
+
+def _rows(x: Any, indices: NDArray[np.int64]) -> Any:
+    if isinstance(x, np.ndarray) and not isinstance(x, np.memmap):
+        return np.ascontiguousarray(x[indices])
+    return _IndexedRows(x, indices)
+
+
+def _take(values: NDArray[Any] | None, indices: NDArray[np.int64]) -> NDArray[Any] | None:
+    return None if values is None else np.asarray(values)[indices]
+
+
+def _latents(
+    model: Autoencoder, dataset: Dataset, train_idx: NDArray[np.int64], validation_idx: NDArray[np.int64]
+) -> dict[str, NDArray[Any]]:
+    latents: dict[str, NDArray[Any]] = {}
+    for split, indices in (("train", train_idx), ("validation", validation_idx)):
+        rows = _rows(dataset.x, indices)
+        latents[f"{split}_codes"] = encode_array(model, rows)
+        latents[f"{split}_indices"] = indices.astype(np.int64)
+        latents[f"{split}_reconstruction_error"] = reconstruction_error(model, rows)
+        if dataset.labels is not None:
+            latents[f"{split}_labels"] = np.asarray(dataset.labels)[indices]
+        if dataset.factors is not None:
+            latents[f"{split}_factors"] = np.asarray(dataset.factors)[indices]
+    return latents
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("latentatlas")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _write_run(
+    out: Path,
+    config: RunConfig,
+    model: Autoencoder,
+    history: History,
+    latents: dict[str, NDArray[Any]],
+    dataset: Dataset,
+) -> None:
+    info = {
+        **config.to_dict(),
+        "format_version": FORMAT_VERSION,
+        "package_version": _package_version(),
+        "torch_version": torch.__version__,
+        "input_shape": list(dataset.input_shape),
+        "n_parameters": model.n_parameters,
+        "dataset": {
+            "source": dataset.source,
+            "n_samples": len(dataset),
+            "label_names": list(dataset.label_names) if dataset.label_names else None,
+            "factor_names": list(dataset.factor_names),
+            "factor_kinds": list(dataset.factor_kinds),
+        },
+    }
+    with atomic_path(out) as tmp:
+        tmp.mkdir()
+        (tmp / "config.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+        state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+        safetensors.torch.save_file(state, str(tmp / "model.safetensors"))
+        (tmp / "history.json").write_text(json.dumps(history.to_dict(), indent=2) + "\n")
+        with open(tmp / "latents.npz", "wb") as handle:
+            np.savez(handle, **latents)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path} is missing: {path.parent} is not a complete run") from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} cannot be read as JSON: {error}") from None
+
+
+def load(path: str | Path) -> Run:
+    """Load the run directory ``path``: config, model (eval mode, CPU), history and latents.
+
+    Raises
+    ------
+    InputError
+        When ``path`` is not a run directory or one of its files is missing or broken.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"run directory {path} does not exist")
+    info = _read_json(path / "config.json")
+    try:
+        config = RunConfig.from_dict({k: info[k] for k in ("data", "model", "train", "seed")})
+        input_shape = tuple(int(s) for s in info["input_shape"])
+    except KeyError as error:
+        raise InputError(f"{path / 'config.json'} has no {error.args[0]!r} entry") from None
+    try:
+        history = History.from_dict(_read_json(path / "history.json"))
+    except (KeyError, TypeError) as error:
+        raise InputError(f"{path / 'history.json'} is not a training history: {error}") from None
+    model = build(config.model.name, input_shape, config.model.latent_dim, **config.model.options)
+    weights = path / "model.safetensors"
+    try:
+        model.load_state_dict(safetensors.torch.load_file(str(weights)))
+    except Exception as error:  # missing, truncated or from another model: name the file
+        raise InputError(f"{weights} cannot be loaded into a {config.model.name}: {error}") from None
+    model.eval()
+    latents_path = path / "latents.npz"
+    try:
+        with np.load(latents_path) as archive:
+            latents = {key: archive[key] for key in archive.files}
+    except Exception as error:
+        raise InputError(f"{latents_path} cannot be read: {error}") from None
+    rest = {k: v for k, v in info.items() if k not in ("data", "model", "train", "seed")}
+    return Run(path, config, model, history, latents, rest)
+
+
+def find_runs(root: str | Path) -> list[Path]:
+    """Complete run directories at or below ``root``, sorted by path."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"runs folder {root} does not exist")
+    if is_complete(root):
+        return [root]
+    found = {p.parent for p in root.rglob("config.json") if is_complete(p.parent)}
+    return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def list_runs(root: str | Path) -> list[RunSummary]:
+    """Summaries of the complete runs at or below ``root`` (reads JSON only, not the weights)."""
+    summaries = []
+    for path in find_runs(root):
+        info = _read_json(path / "config.json")
+        history = _read_json(path / "history.json")
+        best = history["epochs"][history["best_epoch"] - 1]
+        summaries.append(
+            RunSummary(
+                path=path,
+                dataset=info["data"]["name"],
+                model=info["model"]["name"],
+                latent_dim=info["model"]["latent_dim"],
+                seed=info["seed"],
+                epochs=len(history["epochs"]),
+                best_epoch=history["best_epoch"],
+                train_loss=best["train"]["total"],
+                validation_loss=best["validation"]["total"],
+            )
+        )
+    return summaries

@@ -1,0 +1,34 @@
+"""Tests for the palette and style helpers."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+
+from latentatlas.plots import OKABE_ITO, apply_style, class_colors, style_context
+from latentatlas.plots.style import RC_PARAMS, display_names
+
+
+def test_class_colors_distinct_for_small_and_large_counts():
+    assert class_colors(2) == list(OKABE_ITO[:2])
+    for n in (8, 10, 14):
+        colors = class_colors(n)
+        assert len(colors) == n == len(set(colors))
+    with pytest.raises(ValueError):
+        class_colors(-1)
+
+
+def test_display_names_from_mapping_sequence_or_numbers():
+    assert display_names([1, 2], {1: "one"}) == ["one", "2"]
+    assert display_names([0, 1], ("zero", "one")) == ["zero", "one"]
+    assert display_names([4], None) == ["4"]
+
+
+def test_style_context_is_local_and_apply_style_global():
+    before = plt.rcParams["axes.titlesize"]
+    with style_context():
+        assert plt.rcParams["axes.titlesize"] == RC_PARAMS["axes.titlesize"]
+    assert plt.rcParams["axes.titlesize"] == before
+    with plt.rc_context():
+        apply_style()
+        assert plt.rcParams["image.cmap"] == "cividis"
