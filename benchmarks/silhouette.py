@@ -1,4 +1,4 @@
-"""Benchmark: seconds and peak memory of our tiled silhouette against scikit-learn's silhouette_samples.
+"""Benchmark: seconds and peak memory of our tiled silhouette against scikit-learn's.
 
 Each measurement runs in a fresh ``spawn`` child process, which reports its own peak resident
 set size (``ru_maxrss``, includes BLAS buffers that tracemalloc cannot see) together with its

@@ -19,7 +19,8 @@ def _check_keys(cls: type, data: Any, where: str) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(
-            f"{where} has unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}"
+            f"{where} has unknown field(s) {', '.join(unknown)}; "
+            f"expected {', '.join(sorted(known))}"
         )
     return data
 
@@ -176,7 +177,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Build from a JSON-like mapping, rejecting unknown fields; missing fields take defaults."""
+        """Build from a JSON-like mapping, rejecting unknown fields; missing ones take defaults."""
         return cls(**_check_keys(cls, data, "train"))
 
     def to_dict(self) -> dict[str, Any]:

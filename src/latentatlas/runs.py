@@ -11,9 +11,13 @@ so an interrupted run can be resumed and a killed process never leaves a run tha
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +52,8 @@ class Run:
     latents : dict of str to ndarray
         Contents of ``latents.npz``: ``train_codes``, ``validation_codes``, ``train_indices``,
         ``validation_indices``, ``train_reconstruction_error``, ``validation_reconstruction_error``
-        and, where the data has them, ``{train,validation}_labels`` and ``{train,validation}_factors``.
+        and, where the data has them, ``{train,validation}_labels`` and
+        ``{train,validation}_factors``.
     info : dict
         Everything else in ``config.json`` (input shape, package version, data set details).
     """
@@ -119,9 +124,9 @@ def train_run(
     progress : bool
         Show a progress bar on a terminal.
     resume : bool
-        Continue from the checkpoint in ``<out>.partial/``; a complete run at ``out`` is kept as it is.
+        Continue from the checkpoint in ``<out>.partial/``; a complete run at ``out`` is kept.
     overwrite : bool
-        Replace a complete run at ``out`` (atomically: the old one stays until the new one is ready).
+        Replace a complete run at ``out`` (the old one stays until the new one is ready).
 
     Returns
     -------
@@ -132,20 +137,28 @@ def train_run(
     if is_complete(out) and not overwrite:
         if resume:
             return out
-        raise InputError(f"a complete run already exists at {out}; choose another output or delete it")
+        raise InputError(
+            f"a complete run already exists at {out}; choose another output or delete it"
+        )
     if dataset is None:
         from latentatlas import data  # late: the data layer is only needed without a dataset
 
         dataset = data.load(config.data.name, **config.data.options)
     model_config = config.model
     if dataset.labels is None and _needs_labels(model_config.name):
-        raise InputError(f"model {model_config.name} needs labels, but data set {dataset.name} has none")
-    train_idx, validation_idx = dataset.split(config.train.split_seed, config.train.validation_fraction)
+        raise InputError(
+            f"model {model_config.name} needs labels, but data set {dataset.name} has none"
+        )
+    train_idx, validation_idx = dataset.split(
+        config.train.split_seed, config.train.validation_fraction
+    )
     partial = partial_dir(out)
     _prepare_partial(partial, config, resume)
 
     seed_everything(config.seed)  # the model's initial weights come from the training seed
-    model = build(model_config.name, dataset.input_shape, model_config.latent_dim, **model_config.options)
+    model = build(
+        model_config.name, dataset.input_shape, model_config.latent_dim, **model_config.options
+    )
     history = fit(
         model,
         _rows(dataset.x, train_idx),
@@ -172,11 +185,11 @@ def _needs_labels(name: str) -> bool:
 
 
 def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
-    """Create the checkpoint folder; refuse to resume a run that had a different configuration."""
+    """Create the checkpoint folder; refuse to resume a run that had another configuration."""
     saved = partial / "run-config.json"
     if resume and saved.is_file():
         previous = json.loads(saved.read_text())
-        if previous != config.to_dict():
+        if _without_epochs(previous) != _without_epochs(config.to_dict()):
             raise InputError(
                 f"cannot resume {partial}: it was started with a different configuration"
             )
@@ -184,6 +197,11 @@ def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
         shutil.rmtree(partial)
     partial.mkdir(parents=True, exist_ok=True)
     write_json(saved, config.to_dict())
+
+
+def _without_epochs(config: dict[str, Any]) -> dict[str, Any]:
+    """A config without ``train.epochs``: a resumed run may be given more (or fewer) epochs."""
+    return {**config, "train": {k: v for k, v in config["train"].items() if k != "epochs"}}
 
 
 class _IndexedRows:
@@ -216,7 +234,10 @@ def _take(values: NDArray[Any] | None, indices: NDArray[np.int64]) -> NDArray[An
 
 
 def _latents(
-    model: Autoencoder, dataset: Dataset, train_idx: NDArray[np.int64], validation_idx: NDArray[np.int64]
+    model: Autoencoder,
+    dataset: Dataset,
+    train_idx: NDArray[np.int64],
+    validation_idx: NDArray[np.int64],
 ) -> dict[str, NDArray[Any]]:
     latents: dict[str, NDArray[Any]] = {}
     for split, indices in (("train", train_idx), ("validation", validation_idx)):
@@ -306,7 +327,9 @@ def load(path: str | Path) -> Run:
     try:
         model.load_state_dict(safetensors.torch.load_file(str(weights)))
     except Exception as error:  # missing, truncated or from another model: name the file
-        raise InputError(f"{weights} cannot be loaded into a {config.model.name}: {error}") from None
+        raise InputError(
+            f"{weights} cannot be loaded into a {config.model.name}: {error}"
+        ) from None
     model.eval()
     latents_path = path / "latents.npz"
     try:
@@ -326,7 +349,9 @@ def find_runs(root: str | Path) -> list[Path]:
     if is_complete(root):
         return [root]
     found = {p.parent for p in root.rglob("config.json") if is_complete(p.parent)}
-    return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return sorted(
+        p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 def list_runs(root: str | Path) -> list[RunSummary]:
@@ -350,3 +375,88 @@ def list_runs(root: str | Path) -> list[RunSummary]:
             )
         )
     return summaries
+
+
+def train_many(
+    jobs_list: Sequence[tuple[RunConfig, Path]],
+    jobs: int = 1,
+    progress: bool = True,
+    resume: bool = True,
+    overwrite: bool = False,
+    on_done: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Train several runs, one after another or in ``jobs`` parallel processes.
+
+    Parameters
+    ----------
+    jobs_list : sequence of (RunConfig, Path)
+        Each run's configuration and output folder.
+    jobs : int
+        Worker processes; 1 trains in this process and loads each data set once.
+    progress : bool
+        Progress bars (in this process only).
+    resume, overwrite : bool
+        Passed to :func:`train_run`: reuse complete runs and checkpoints, or replace them.
+    on_done : callable, optional
+        Called with a line of text as each run finishes.
+
+    Returns
+    -------
+    list of Path
+        The run folders, in the order given.
+    """
+    if not jobs_list:
+        return []
+    datasets: dict[str, Dataset] = {}
+    for config, _ in jobs_list:  # load every data set and build every model once: fail fast
+        key = json.dumps(config.data.to_dict(), sort_keys=True, default=str)
+        if key not in datasets:
+            from latentatlas import data
+
+            datasets[key] = data.load(config.data.name, **config.data.options)
+        build(
+            config.model.name,
+            datasets[key].input_shape,
+            config.model.latent_dim,
+            **config.model.options,
+        )
+    if jobs == 1 or len(jobs_list) == 1:
+        paths = []
+        for config, out in jobs_list:
+            key = json.dumps(config.data.to_dict(), sort_keys=True, default=str)
+            paths.append(train_run(config, out, datasets[key], progress, resume, overwrite))
+            if on_done is not None:
+                on_done(f"trained {config.model.name} seed {config.seed} -> {out}")
+        return paths
+    return _train_in_processes(jobs_list, jobs, resume, overwrite, on_done)
+
+
+def _train_in_processes(
+    jobs_list: Sequence[tuple[RunConfig, Path]],
+    jobs: int,
+    resume: bool,
+    overwrite: bool,
+    on_done: Callable[[str], None] | None,
+) -> list[Path]:
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    context = get_context("spawn")  # fork would copy torch's thread pools and locks
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [
+            pool.submit(_train_in_worker, config.to_dict(), str(out), resume, overwrite, threads)
+            for config, out in jobs_list
+        ]
+        paths = []
+        for future in futures:
+            paths.append(Path(future.result()))
+            if on_done is not None:
+                on_done(f"trained {paths[-1]}")
+    return paths
+
+
+def _train_in_worker(
+    config: dict[str, Any], out: str, resume: bool, overwrite: bool, threads: int
+) -> str:
+    """Train one run in a worker process (top level so that spawn can pickle it)."""
+    torch.set_num_threads(threads)
+    run_config = RunConfig.from_dict(config)
+    return str(train_run(run_config, out, progress=False, resume=resume, overwrite=overwrite))

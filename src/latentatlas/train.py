@@ -1,4 +1,4 @@
-"""The one training loop for every model: batches by index, early stopping, checkpoints, NaN stop."""
+"""The one training loop for every model: index batches, early stopping, checkpoints, NaN stop."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ class History:
 def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's and torch's global generators (CPU and CUDA) with ``seed``."""
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002  (legacy code that uses the global state)
     torch.manual_seed(seed)
 
 
@@ -118,13 +118,15 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("device 'cuda' was asked for but no CUDA GPU is available; use cpu or auto")
+        raise InputError(
+            "device 'cuda' was asked for but no CUDA GPU is available; use cpu or auto"
+        )
     if name not in ("cpu", "cuda"):
         raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
     return torch.device(name)
 
 
-# -- data access -------------------------------------------------------------------------------------
+# -- data access ----------------------------------------------------------------------------------
 class _Rows:
     """Training rows: one device tensor when they fit in memory, else read lazily per batch."""
 
@@ -136,26 +138,32 @@ class _Rows:
         )
         self.device = device
         self.n = len(x)
-        self.x = torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(device) if in_memory else x
+        self.x = (
+            torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(device) if in_memory else x
+        )
         self.lazy = not in_memory
-        self.labels = None if labels is None else torch.as_tensor(np.asarray(labels)).long().to(device)
+        self.labels = (
+            None if labels is None else torch.as_tensor(np.asarray(labels)).long().to(device)
+        )
 
     def batches(self, order: torch.Tensor, batch_size: int) -> Iterator[tuple[torch.Tensor, Any]]:
         """Yield (inputs, labels) for consecutive slices of ``order``."""
         if not self.lazy:
             order = order.to(self.device)
             for idx in order.split(batch_size):
-                labels = None if self.labels is None else self.labels[idx]
-                yield self.x[idx], labels
+                labels = None if self.labels is None else self.labels.index_select(0, idx)
+                yield self.x.index_select(0, idx), labels  # faster than x[idx] for small batches
             return
         for idx in order.split(batch_size):
             rows = np.sort(idx.numpy())  # memory maps read fastest in ascending order
             batch = torch.from_numpy(np.asarray(self.x[rows], dtype=np.float32)).to(self.device)
-            labels = None if self.labels is None else self.labels[torch.from_numpy(rows).to(self.device)]
+            labels = (
+                None if self.labels is None else self.labels[torch.from_numpy(rows).to(self.device)]
+            )
             yield batch, labels
 
 
-# -- the loop ----------------------------------------------------------------------------------------
+# -- the loop -------------------------------------------------------------------------------------
 @dataclass
 class _State:
     """Everything that changes from epoch to epoch and goes into a checkpoint."""
@@ -227,13 +235,17 @@ def fit(
         return _fit_closed_form(model, train_x, train_rows, validation_rows, device)
 
     lr = config.lr if config.lr is not None else model.default_lr
+    # The fused kernel updates every parameter in one call: a third of the time of the
+    # per-tensor loop for small dense models, where optimizer overhead is a large share of a step.
     optimizer = torch.optim.Adam(
-        model.parameters(), lr=lr, weight_decay=config.weight_decay, foreach=True
+        model.parameters(), lr=lr, weight_decay=config.weight_decay, fused=True
     )
     scheduler = None
     if config.lr_schedule == "plateau":
         patience = max(1, (config.patience or 10) // 2)
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=patience)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=0.5, patience=patience
+        )
     shuffle = torch.Generator().manual_seed(seed)
     state = _State()
     checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
@@ -310,12 +322,18 @@ def evaluate(model: Autoencoder, rows: _Rows, batch_size: int = EVAL_BATCH) -> d
             names = list(terms)
     model.train()
     if sums is None:
-        raise InputError("the validation set is empty; use a larger data set or validation fraction")
+        raise InputError(
+            "the validation set is empty; use a larger data set or validation fraction"
+        )
     return dict(zip(names, (sums / rows.n).tolist(), strict=True))
 
 
 def _fit_closed_form(
-    model: Autoencoder, train_x: Any, train_rows: _Rows, validation_rows: _Rows, device: torch.device
+    model: Autoencoder,
+    train_x: Any,
+    train_rows: _Rows,
+    validation_rows: _Rows,
+    device: torch.device,
 ) -> History:
     started = time.perf_counter()
     model.fit_closed_form(train_x)
@@ -351,22 +369,25 @@ def _check_finite(
     epoch: int, train: dict[str, float], validation: dict[str, float], checkpoint: Path | None
 ) -> None:
     for split, terms in (("training", train), ("validation", validation)):
-        # Name the first non-finite component rather than the total it contaminates.
         bad = [name for name, value in terms.items() if not math.isfinite(value)]
         if bad:
-            term = next((name for name in bad if name != "total"), bad[0])
+            # Name the components rather than the total they contaminate; once the weights are
+            # NaN every term is, so all of them are listed.
+            parts = [name for name in bad if name != "total"] or bad
+            values = sorted({str(terms[name]) for name in parts})
             kept = (
                 f"; the last good checkpoint is kept at {checkpoint}"
                 if checkpoint is not None and checkpoint.exists()
                 else ""
             )
             raise TrainingDiverged(
-                f"training diverged in epoch {epoch}: the {split} {term} loss became "
-                f"{terms[term]}{kept}; try a lower learning rate or gradient clipping"
+                f"training diverged in epoch {epoch}: the {split} {' and '.join(parts)} "
+                f"loss{'es' if len(parts) > 1 else ''} became {' or '.join(values)}{kept}; "
+                "try a lower learning rate or gradient clipping"
             )
 
 
-# -- checkpoints -------------------------------------------------------------------------------------
+# -- checkpoints ----------------------------------------------------------------------------------
 def _save_checkpoint(
     path: Path,
     model: Autoencoder,
@@ -422,7 +443,7 @@ def _load_checkpoint(
     )
 
 
-# -- progress ----------------------------------------------------------------------------------------
+# -- progress -------------------------------------------------------------------------------------
 class _ProgressBar:
     """A Rich progress bar over epochs, shown only on a terminal."""
 

@@ -135,8 +135,8 @@ def test_original_space_silhouette_flattens_images():
 @pytest.mark.parametrize(
     ("codes", "labels", "message"),
     [
-        (np.zeros((5, 2)), np.zeros(5), "between 2 and 4 classes"),  # one cluster
-        (np.arange(10.0).reshape(5, 2), np.arange(5), "between 2 and 4 classes"),  # n clusters
+        (np.zeros((5, 2)), np.zeros(5), "between 2 and 4 "),  # one cluster
+        (np.arange(10.0).reshape(5, 2), np.arange(5), "between 2 and 4 "),  # n clusters
         (np.zeros((5, 2)), np.array([0, 1, 0, 1]), "labels has 4 entries but codes has 5"),
         (np.array([[0.0, 1], [np.nan, 2], [3, 4]]), [0, 1, 1], "row 1"),
         (np.array([[0.0, 1], [1, np.inf], [3, 4]]), [0, 1, 1], "NaN or infinite"),

@@ -64,7 +64,7 @@ def test_nan_and_inf_are_counted(tmp_path: Path) -> None:
 
 def test_length_mismatch_names_both_numbers(tmp_path: Path) -> None:
     np.savez(tmp_path / "d.npz", x=np.zeros((1000, 2)), labels=np.zeros(998, dtype=int))
-    with pytest.raises(InputError, match="labels in .* has 998 entries but x has 1000 rows"):
+    with pytest.raises(InputError, match=r"labels in .* has 998 entries but x has 1000 rows"):
         load("arrays", path=tmp_path / "d.npz")
     np.savez(tmp_path / "f.npz", x=np.zeros((10, 2)), factors=np.zeros((9, 2)))
     with pytest.raises(InputError, match=r"factors in .* has shape \(9, 2\) but x has 10 rows"):

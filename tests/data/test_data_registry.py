@@ -23,7 +23,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
 
 def test_unknown_option_lists_the_allowed_ones() -> None:
-    with pytest.raises(InputError, match="unknown option 'sise' for data set 'images'.*size"):
+    with pytest.raises(InputError, match=r"unknown option 'sise' for data set 'images'.*size"):
         load("images", path=".", sise=3)
     with pytest.raises(InputError, match="allowed options: none"):
         load("digits", n=3)

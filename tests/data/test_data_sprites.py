@@ -40,10 +40,10 @@ def test_geometry_follows_the_factors() -> None:
     assert square.sum() == 21 * 21
     rows, cols = np.nonzero(square)
     assert rows.mean() == pytest.approx(16.0) and cols.mean() == pytest.approx(16.0)
-    moved = sprites.render_sprites(base + [0, 0, 0, 1.0, 0.5])[0, 0]
+    moved = sprites.render_sprites(base + np.array([0, 0, 0, 1.0, 0.5]))[0, 0]
     rows, cols = np.nonzero(moved)
     assert cols.mean() == pytest.approx(47.0) and rows.mean() == pytest.approx(31.5, abs=0.5)
-    half = sprites.render_sprites(base + [0, -0.5, 0, 0, 0])[0, 0]
+    half = sprites.render_sprites(base + np.array([0, -0.5, 0, 0, 0]))[0, 0]
     assert half.sum() == 11 * 11
 
 

@@ -1,4 +1,4 @@
-"""Shared plumbing for analysis results: frozen dataclasses that turn themselves into JSON-ready dicts."""
+"""Shared plumbing for analysis results: frozen dataclasses that become JSON-ready dicts."""
 
 from __future__ import annotations
 
@@ -44,6 +44,5 @@ class ResultMixin:
         if not dataclasses.is_dataclass(self):  # pragma: no cover - programming error
             raise TypeError(f"{type(self).__name__} is not a dataclass")
         return {
-            field.name: to_jsonable(getattr(self, field.name))
-            for field in dataclasses.fields(self)
+            field.name: to_jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)
         }

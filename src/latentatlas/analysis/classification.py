@@ -328,9 +328,10 @@ def _check_folds(cv: int, y_train: NDArray[Any]) -> int:
     if len(classes) < 2:
         raise InputError("train_labels must contain at least 2 classes for k-NN")
     if counts.min() < cv:
+        smallest = _plain(classes[counts.argmin()])
         raise InputError(
-            f"train_labels has only {counts.min()} codes of class {_plain(classes[counts.argmin()])}"
-            f" but cv={cv} folds need at least {cv} per class"
+            f"train_labels has only {counts.min()} codes of class {smallest} "
+            f"but cv={cv} folds need at least {cv} per class"
         )
     return int(cv)
 

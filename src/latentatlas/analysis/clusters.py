@@ -1,4 +1,4 @@
-"""How well labelled classes separate in a space: the exact silhouette, computed in memory-bounded tiles."""
+"""How well labelled classes separate in a space: the exact silhouette, in memory-bounded tiles."""
 
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def silhouette(
     ``A`` and ``b(i)`` the smallest mean distance to the members of another class; the
     silhouette is ``s(i) = (b(i) - a(i)) / max(a(i), b(i))``, and ``s(i) = 0`` when ``i`` is
     alone in its class (Rousseeuw 1987). The values equal scikit-learn's
-    ``silhouette_samples`` (to about 1e-12 for float64 input).
+    ``silhouette_samples`` (to about 1e-14 for float64 input). Exactly repeated points are
+    0 apart here; scikit-learn's expansion leaves ~1e-8 between them, so with duplicated
+    float points the two differ by up to ~1e-9 (see docs/analyses/clusters.md).
 
     Distances are computed in float64 on ``block_size x block_size`` tiles of the distance
     matrix; each tile is reduced to per-class sums with one matrix product against a
@@ -153,6 +155,8 @@ def _class_distance_sums(
             tile = buffer[: (rows.stop - rows.start) * (cols.stop - cols.start)]
             tile = tile.reshape(rows.stop - rows.start, cols.stop - cols.start)
             np.matmul(left, right.T, out=tile)
+            if rows == cols:
+                np.fill_diagonal(tile, np.inf)  # self-pairs: not "close pairs" to recompute
             if metric == "euclidean":
                 _refine_close_pairs(tile, points, rows, cols, left_scale + right_scale)
             _finish_distances(tile, metric)
@@ -175,7 +179,10 @@ def _refine_close_pairs(
     only pairs where that error is not negligible) are recomputed exactly, so duplicated
     points get distance 0. scikit-learn keeps the expansion's value for them.
     """
-    close_rows, close_cols = np.nonzero(tile < CLOSE_PAIR_RELATIVE * scale)
+    limit = CLOSE_PAIR_RELATIVE * scale
+    if tile.min() >= limit:  # the usual case: one fast reduction instead of a mask and a search
+        return
+    close_rows, close_cols = np.nonzero(tile < limit)
     pairs_per_chunk = max(1, 2**22 // points.shape[1])
     for first in range(0, len(close_rows), pairs_per_chunk):
         chunk = slice(first, first + pairs_per_chunk)
@@ -279,7 +286,7 @@ def _check_labels(labels: ArrayLike, n: int) -> tuple[NDArray[Any], NDArray[np.i
         raise InputError(f"labels must all be of one comparable type ({error})") from None
     if not 2 <= len(classes) <= n - 1:
         raise InputError(
-            f"labels must name between 2 and {n - 1} classes (n - 1) for a silhouette, "
+            f"labels must name between 2 and {n - 1} (n - 1) classes for a silhouette, "
             f"got {len(classes)}"
         )
     return array, class_index.reshape(-1), classes

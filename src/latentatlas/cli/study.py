@@ -21,7 +21,9 @@ def _ints(text: str, option: str) -> tuple[int, ...]:
     try:
         return tuple(int(item) for item in text.split(",") if item.strip())
     except ValueError:
-        raise InputError(f"{option} takes comma-separated integers such as 2,3,5, got {text!r}")
+        raise InputError(
+            f"{option} takes comma-separated integers such as 2,3,5, got {text!r}"
+        ) from None
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -38,7 +40,7 @@ def digit_pairs(
     latent_dims: str = typer.Option("2", help="Latent dimensions, e.g. 2,3,5,10 for a sweep."),
     activation: str = typer.Option("tanh", help="Activations of ae/dae, e.g. tanh,relu."),
     models: str = typer.Option("pca,linear-ae,ae,dae", help="Models to train."),
-    epochs: int | None = typer.Option(None, min=1, help="Maximum epochs [60; quick: 25]."),
+    epochs: int | None = typer.Option(None, min=1, help="Maximum epochs [100; quick: 40]."),
     classifier: str = typer.Option("logistic", help="Label classifier: logistic or mlp."),
     data_dir: Path | None = typer.Option(
         None, help="Folder with the full MNIST (IDX or mnist.npz); default: embedded subset."

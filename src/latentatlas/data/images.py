@@ -18,6 +18,9 @@ import hashlib
 import json
 import os
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,7 @@ from latentatlas.errors import InputError
 SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 CACHE_NAME = ".latentatlas-cache"
 MANIFEST_VERSION = 1
+_CHUNK = 512
 # Pillow raises these for files it cannot decode (truncated, not an image, unsupported mode).
 _DECODE_ERRORS = (
     OSError,
@@ -66,6 +70,7 @@ def load(
     recursive: bool = False,
     strict: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
 ) -> Dataset:
     """Load a folder of images as RGB squares of side ``size``, through the cache.
 
@@ -83,6 +88,8 @@ def load(
         warning).
     cache_dir : path-like, optional
         Where to keep the decoded cache (default: see the module docstring).
+    workers : int, optional
+        Threads decoding images while the cache is built (default: the number of CPUs).
 
     Returns
     -------
@@ -94,6 +101,7 @@ def load(
     size = as_int(size, "size", "images", 8)
     recursive = as_bool(recursive, "recursive", "images")
     strict = as_bool(strict, "strict", "images")
+    workers = as_int(workers or os.cpu_count() or 1, "workers", "images", 1)
     files = list_images(folder, recursive)
     cache = _cache_folder(
         folder, None if cache_dir is None else as_path(cache_dir, "cache_dir", "images")
@@ -102,7 +110,7 @@ def load(
     entries = [_entry(folder, file) for file in files]
     manifest = _read_manifest(cache / f"{stem}.json")
     if not _manifest_matches(manifest, entries, size):
-        manifest = _build(folder, files, entries, size, strict, cache, stem)
+        manifest = _build(folder, files, entries, size, strict, cache, stem, workers)
     pixels = _open_pixels(cache / f"{stem}.npy", manifest, size)
     skipped = list(manifest["skipped"])
     if skipped:
@@ -156,6 +164,26 @@ def decode(file: Path, size: int) -> NDArray[np.uint8]:
     return np.asarray(resized, dtype=np.uint8).transpose(2, 0, 1)
 
 
+def _decode_all(
+    files: list[Path], size: int, workers: int
+) -> Iterator[NDArray[np.uint8] | BaseException]:
+    """Decoded images (or the decoding error) in file order, from a pool of threads.
+
+    Pillow releases the GIL while decoding and resizing, so threads scale; files go to the pool
+    in chunks so finished images never pile up in memory.
+    """
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(files), _CHUNK):
+            yield from pool.map(partial(_try_decode, size=size), files[start : start + _CHUNK])
+
+
+def _try_decode(file: Path, size: int) -> NDArray[np.uint8] | BaseException:
+    try:
+        return decode(file, size)
+    except _DECODE_ERRORS as error:
+        return error
+
+
 def _entry(folder: Path, file: Path) -> list[object]:
     stat = file.stat()
     return [file.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns]
@@ -202,6 +230,7 @@ def _build(
     strict: bool,
     cache: Path,
     stem: str,
+    workers: int,
 ) -> dict[str, object]:
     """Decode every file into ``<stem>.npy`` (atomically), then write the manifest."""
     manifest_path = cache / f"{stem}.json"
@@ -212,14 +241,15 @@ def _build(
             tmp, mode="w+", dtype=np.uint8, shape=(len(files), 3, size, size)
         )
         count = 0
-        for file, entry in zip(files, entries, strict=True):
-            try:
-                pixels[count] = decode(file, size)
-            except _DECODE_ERRORS as error:
+        for file, entry, result in zip(
+            files, entries, _decode_all(files, size, workers), strict=True
+        ):
+            if isinstance(result, BaseException):
                 if strict:
-                    raise InputError(f"cannot read image {file}: {error}") from None
+                    raise InputError(f"cannot read image {file}: {result}") from None
                 skipped.append(str(entry[0]))
                 continue
+            pixels[count] = result
             count += 1
         if count == 0:
             raise InputError(f"none of the {len(files)} image files in {folder} could be read")
@@ -257,6 +287,7 @@ def describe(
     recursive: bool = False,
     strict: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
 ) -> dict[str, object]:
     """Shape and source of :func:`load`; size is the number of image files when a path is given."""
     size = as_int(size, "size", "images", 8)

@@ -123,7 +123,9 @@ def choice(options: dict[str, Any], key: str, allowed: tuple[str, ...], model: s
     return str(value)
 
 
-def positive_number(options: dict[str, Any], key: str, model: str, allow_zero: bool = False) -> float:
+def positive_number(
+    options: dict[str, Any], key: str, model: str, allow_zero: bool = False
+) -> float:
     """Return ``options[key]`` as a float if it is a positive (or zero) finite number."""
     value = options[key]
     ok = isinstance(value, int | float) and not isinstance(value, bool)

@@ -14,7 +14,7 @@ from the encoder's sizes, so it returns exactly the input size, odd sides includ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -43,7 +43,7 @@ def _side_sizes(side: int, n_layers: int) -> list[int]:
 
 class _ConvBase(Autoencoder):
     default_lr = 1e-3
-    option_defaults: dict[str, Any] = {
+    option_defaults: ClassVar[dict[str, Any]] = {
         "filters": (32, 64, 128, 256),
         "activation": "leaky_relu",
         "bottleneck": None,
@@ -72,7 +72,10 @@ class _ConvBase(Autoencoder):
 
         convs: list[nn.Module] = []
         for n_in, n_out in zip((channels, *filters[:-1]), filters, strict=True):
-            convs += [nn.Conv2d(n_in, n_out, 3, stride=2, padding=1), activation(self.options, self.name)]
+            convs += [
+                nn.Conv2d(n_in, n_out, 3, stride=2, padding=1),
+                activation(self.options, self.name),
+            ]
         self.conv = nn.Sequential(*convs, nn.Flatten())
         self.dense = (
             nn.Sequential(nn.Linear(flat, self.bottleneck), activation(self.options, self.name))
@@ -91,7 +94,9 @@ class _ConvBase(Autoencoder):
             deconvs.append(
                 nn.ConvTranspose2d(n_in, n_out, 3, stride=2, padding=1, output_padding=pad)
             )
-            deconvs.append(activation(self.options, self.name) if n_out != channels else nn.Sigmoid())
+            deconvs.append(
+                activation(self.options, self.name) if n_out != channels else nn.Sigmoid()
+            )
         self.deconv = nn.Sequential(*deconvs)
 
     def _bottleneck_size(self) -> int | None:
@@ -137,7 +142,7 @@ class ConvVAE(_ConvBase):
     name = "conv-vae"
     summary = "conv VAE (the filaments source's layout), option bottleneck=N cuts parameters"
     variational = True
-    option_defaults: dict[str, Any] = {
+    option_defaults: ClassVar[dict[str, Any]] = {
         **_ConvBase.option_defaults,
         "beta": 1.0,
         "decoder": "gaussian",
@@ -162,7 +167,11 @@ class ConvVAE(_ConvBase):
         z = reparameterise(mu, logvar) if self.training else mu
         reconstruction = vae_reconstruction(self.decode(z), x, self.decoder_kind)
         kl = gaussian_kl(mu, logvar)
-        return {"total": reconstruction + self.beta * kl, "reconstruction": reconstruction, "kl": kl}
+        return {
+            "total": reconstruction + self.beta * kl,
+            "reconstruction": reconstruction,
+            "kl": kl,
+        }
 
     def encoder_modules(self) -> list[nn.Module]:
         return [self.conv, self.dense, self.mu, self.logvar]

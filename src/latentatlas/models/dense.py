@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -23,7 +24,7 @@ from latentatlas.models.base import (
 def _mlp(sizes: list[int], options: dict[str, Any], model: str) -> list[nn.Module]:
     """Linear layers through ``sizes`` with the chosen activation between them (not after)."""
     layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(sizes) - 2:
             layers.append(activation(options, model))
@@ -31,7 +32,11 @@ def _mlp(sizes: list[int], options: dict[str, Any], model: str) -> list[nn.Modul
 
 
 def _output_layer(options: dict[str, Any], model: str) -> list[nn.Module]:
-    return [nn.Sigmoid()] if choice(options, "output", ("sigmoid", "linear"), model) == "sigmoid" else []
+    return (
+        [nn.Sigmoid()]
+        if choice(options, "output", ("sigmoid", "linear"), model) == "sigmoid"
+        else []
+    )
 
 
 class LinearAutoencoder(Autoencoder):
@@ -43,7 +48,7 @@ class LinearAutoencoder(Autoencoder):
 
     name = "linear-ae"
     summary = "linear autoencoder d->k->d, untied, no activations (spans PCA's subspace)"
-    option_defaults: dict[str, Any] = {}
+    option_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__(input_shape, latent_dim, options)
@@ -67,7 +72,7 @@ class DenseAutoencoder(Autoencoder):
 
     name = "ae"
     summary = "dense autoencoder d-128-32-k (untied, MSE), the digit-pairs model"
-    option_defaults: dict[str, Any] = {
+    option_defaults: ClassVar[dict[str, Any]] = {
         "hidden": (128, 32),
         "activation": "tanh",
         "output": "sigmoid",
@@ -100,7 +105,7 @@ class DenoisingAutoencoder(DenseAutoencoder):
 
     name = "dae"
     summary = "denoising dense autoencoder: ae + Gaussian input noise (factor 0.3) in training"
-    option_defaults: dict[str, Any] = {**DenseAutoencoder.option_defaults, "noise": 0.3}
+    option_defaults: ClassVar[dict[str, Any]] = {**DenseAutoencoder.option_defaults, "noise": 0.3}
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__(input_shape, latent_dim, options)
@@ -128,7 +133,7 @@ class DenseVAE(Autoencoder):
     summary = "dense VAE d-128-32-(mu, logvar); beta, gaussian or bernoulli decoder"
     default_lr = 1e-3  # 1e-2 makes the sampled ELBO noisy enough to diverge on MNIST
     variational = True
-    option_defaults: dict[str, Any] = {
+    option_defaults: ClassVar[dict[str, Any]] = {
         "hidden": (128, 32),
         "activation": "tanh",
         "beta": 1.0,
@@ -142,7 +147,8 @@ class DenseVAE(Autoencoder):
         self.beta = positive_number(self.options, "beta", self.name, allow_zero=True)
         self.decoder_kind = choice(self.options, "decoder", ("gaussian", "bernoulli"), self.name)
         self.encoder = nn.Sequential(
-            *_mlp([self.input_size, *hidden], self.options, self.name), activation(self.options, self.name)
+            *_mlp([self.input_size, *hidden], self.options, self.name),
+            activation(self.options, self.name),
         )
         self.mu = nn.Linear(hidden[-1], latent_dim)
         self.logvar = nn.Linear(hidden[-1], latent_dim)
@@ -166,7 +172,11 @@ class DenseVAE(Autoencoder):
         z = reparameterise(mu, logvar) if self.training else mu
         reconstruction = vae_reconstruction(self.decode(z), x, self.decoder_kind)
         kl = gaussian_kl(mu, logvar)
-        return {"total": reconstruction + self.beta * kl, "reconstruction": reconstruction, "kl": kl}
+        return {
+            "total": reconstruction + self.beta * kl,
+            "reconstruction": reconstruction,
+            "kl": kl,
+        }
 
 
 class ClassifierAutoencoder(DenseAutoencoder):
@@ -178,7 +188,7 @@ class ClassifierAutoencoder(DenseAutoencoder):
     name = "ae-classifier"
     summary = "dense autoencoder + linear classifier on z; loss = MSE + alpha * cross-entropy"
     needs_labels = True
-    option_defaults: dict[str, Any] = {
+    option_defaults: ClassVar[dict[str, Any]] = {
         "hidden": (128, 32),
         "activation": "relu",
         "output": "sigmoid",

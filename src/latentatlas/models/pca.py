@@ -1,8 +1,8 @@
-"""Exact PCA as a model: closed form from the training data, encode = projection, decode = inverse."""
+"""Exact PCA as a model: closed form from the training data; decode is the inverse projection."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -28,7 +28,7 @@ class PCA(Autoencoder):
     name = "pca"
     summary = "exact PCA (closed form, no gradient steps); decode is the inverse projection"
     closed_form = True
-    option_defaults: dict[str, Any] = {}
+    option_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__(input_shape, latent_dim, options)

@@ -69,7 +69,12 @@ class ParameterCount:
 
     def to_dict(self) -> dict[str, int]:
         """Return a JSON-ready mapping."""
-        return {"encoder": self.encoder, "decoder": self.decoder, "other": self.other, "total": self.total}
+        return {
+            "encoder": self.encoder,
+            "decoder": self.decoder,
+            "other": self.other,
+            "total": self.total,
+        }
 
 
 def names() -> list[str]:
@@ -118,7 +123,9 @@ def build(name: str, input_shape: tuple[int, ...], latent_dim: int, **options: A
     unknown = sorted(set(options) - set(cls.option_defaults))
     if unknown:
         known = ", ".join(cls.option_defaults) or "none"
-        raise InputError(f"model {name} has no option {', '.join(unknown)}; its options are {known}")
+        raise InputError(
+            f"model {name} has no option {', '.join(unknown)}; its options are {known}"
+        )
     shape = tuple(input_shape)
     if not shape or any(not isinstance(s, int) or s < 1 for s in shape):
         raise InputError(f"input_shape must be positive integers, got {input_shape!r}")
@@ -128,7 +135,7 @@ def build(name: str, input_shape: tuple[int, ...], latent_dim: int, **options: A
 
 
 def count_parameters(model: Autoencoder) -> ParameterCount:
-    """Trainable parameters of ``model``'s encoder, decoder and anything else (a classifier head)."""
+    """Trainable parameters of ``model``'s encoder, decoder and the rest (a classifier head)."""
     encoder = sum(p.numel() for m in model.encoder_modules() for p in m.parameters())
     decoder = sum(p.numel() for m in model.decoder_modules() for p in m.parameters())
     return ParameterCount(encoder, decoder, model.n_parameters - encoder - decoder)

@@ -9,7 +9,6 @@ dimensions and both activations.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -71,7 +70,7 @@ class DigitPairsConfig:
     activations: tuple[str, ...] = ("tanh",)
     models: tuple[str, ...] = STUDY_MODELS
     seeds: int = 5
-    epochs: int = 60
+    epochs: int = 100
     batch_size: int = 128
     lr: float = 1e-2
     weight_decay: float = 1e-6
@@ -104,7 +103,13 @@ class DigitPairsConfig:
     @classmethod
     def quick(cls, **overrides: Any) -> DigitPairsConfig:
         """Settings that finish in under a minute on 2 CPU cores."""
-        settings: dict[str, Any] = {"seeds": 3, "epochs": 25, "patience": 5, "n_per_class": 300}
+        settings: dict[str, Any] = {
+            "seeds": 3,
+            "epochs": 40,
+            "batch_size": 32,
+            "patience": 8,
+            "n_per_class": 300,
+        }
         settings.update(overrides)
         return cls(**settings)
 
@@ -223,7 +228,7 @@ def train_all(
                 path = run_dir(out, condition, model, seed)
                 if force or not runs.is_complete(path):
                     todo.append((run_config(config, condition, model, seed), path))
-    runs.train_many(todo, jobs=jobs, progress=progress, on_done=on_run)
+    runs.train_many(todo, jobs=jobs, progress=progress, overwrite=force, on_done=on_run)
 
 
 def analyse_condition(
@@ -296,9 +301,8 @@ def _analyse_model(
 
 
 def _final_validation_loss(run: runs.Run) -> float:
-    epochs = run.history.get("epochs", []) if isinstance(run.history, dict) else []
-    losses = [e.get("validation_loss") for e in epochs if e.get("validation_loss") is not None]
-    return float(min(losses)) if losses else math.nan
+    """Validation loss of the epoch whose weights were kept (the best one)."""
+    return float(run.history.best.validation["total"])
 
 
 def metrics_document(

@@ -111,12 +111,15 @@ def _summary(report: Report, metrics: Mapping[str, Any], config: DigitPairsConfi
                 "CKA (seeds)": _maybe(variability["cka_mean"]),
             }
         )
-    rows.append({"model": "original pixels", "silhouette": f"{metrics['silhouette']['original']:.3f}"})
+    rows.append(
+        {"model": "original pixels", "silhouette": f"{metrics['silhouette']['original']:.3f}"}
+    )
     report.add_summary_table(
         rows,
         caption=(
-            "Validation split only; mean ± std over seeds. Procrustes disparity (0 = same layout up "
-            "to rotation, reflection and scale) and linear CKA (1 = same) compare seeds pairwise."
+            "Validation split only; mean ± std over seeds. Procrustes disparity (0 = same "
+            "layout up to rotation, reflection and scale) and linear CKA (1 = same) compare "
+            "seeds pairwise."
         ),
     )
     strip = metric_strip(
@@ -158,8 +161,11 @@ def _seed_section(report: Report, metrics: Mapping[str, Any]) -> None:
                 "linear CKA": _maybe(variability["cka_mean"]),
             }
         )
-    section.add_table(rows, caption="A model whose std/mean is small but whose disparity is large "
-                      "reproduces the separation without reproducing the layout.")
+    section.add_table(
+        rows,
+        caption="A model whose std/mean is small but whose disparity is large "
+        "reproduces the separation without reproducing the layout.",
+    )
 
 
 def _model_section(
@@ -173,7 +179,7 @@ def _model_section(
     dataset: Any,
 ) -> None:
     title = MODEL_TITLES.get(model, model)
-    section = report.add_section(title.capitalize())
+    section = report.add_section(title[0].upper() + title[1:])
     seeds = range(config.seeds)
     loaded = [runs.load(run_dir(out, condition, model, seed)) for seed in seeds]
     labels = loaded[0].latents["validation_labels"]
@@ -226,7 +232,10 @@ def _model_section(
 
 
 def _reconstruction_figure(run: runs.Run, dataset: Any, title: str) -> Any:
-    indices = run.latents["validation_indices"][:10]
+    labels = run.latents["validation_labels"]
+    indices = np.concatenate(  # five of each class, so both digits are shown
+        [run.latents["validation_indices"][labels == label][:5] for label in np.unique(labels)]
+    )
     originals = np.asarray(dataset.x[indices])
     rows = [originals]
     row_titles = ["original"]
@@ -322,7 +331,12 @@ def _training_section(
 ) -> None:
     histories = {
         MODEL_TITLES.get(model, model): [
-            runs.load(run_dir(out, condition, model, seed)).history for seed in range(config.seeds)
+            {
+                "validation_loss": runs.load(
+                    run_dir(out, condition, model, seed)
+                ).history.validation_loss
+            }
+            for seed in range(config.seeds)
         ]
         for model in models_for(config, condition)
         if model != "pca"

@@ -1,0 +1,211 @@
+"""CLI commands ``models``, ``models count``, ``train`` and ``runs list``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from latentatlas.cli._app import app, console, user_errors
+from latentatlas.errors import InputError
+
+models_app = typer.Typer(help="List the models and their options; count their parameters.")
+runs_app = typer.Typer(help="Inspect run directories.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(runs_app, name="runs")
+
+
+def parse_pairs(pairs: list[str], flag: str, typed: bool) -> dict[str, Any]:
+    """Turn ``KEY=VALUE`` strings into a dict; ``typed`` reads values as JSON where they parse."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{flag} {pair!r} must look like KEY=VALUE")
+        value = value.strip()
+        if typed:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass  # a plain word such as relu, or a list like 128,32 that the model parses
+        options[key.strip()] = value
+    return options
+
+
+# -- models ---------------------------------------------------------------------------------------
+@models_app.callback(invoke_without_command=True)
+@user_errors
+def models_list(ctx: typer.Context) -> None:
+    """List every model with its options and their defaults."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from latentatlas.models import describe
+
+    table = Table(title="Models (latentatlas train --model NAME)")
+    for column in ("name", "what", "options (defaults)", "lr"):
+        table.add_column(column)
+    for info in describe():
+        options = ", ".join(f"{k}={_show(v)}" for k, v in info.options.items()) or "-"
+        extra = " [needs labels]" if info.needs_labels else ""
+        lr = "closed form" if info.closed_form else f"{info.default_lr:g}"
+        table.add_row(info.name, info.summary + extra, options, lr)
+    console.print(table)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+@models_app.command("count")
+@user_errors
+def models_count(
+    name: str = typer.Argument(..., help="Model name, see `latentatlas models`."),
+    input_shape: str = typer.Option("1,28,28", help="Shape of one input, e.g. 3,96,96 or 784."),
+    latent_dim: int = typer.Option(2, help="Size of the code z."),
+    bottleneck: int | None = typer.Option(None, help="Extra Dense layer size (conv models)."),
+    option: list[str] = typer.Option([], "--option", "-m", help="Model option KEY=VALUE."),
+) -> None:
+    """Print encoder and decoder parameter counts and their float32 size."""
+    from latentatlas.models import ParameterCount, build, count_parameters
+
+    try:
+        shape = tuple(int(part) for part in input_shape.split(",") if part.strip())
+    except ValueError:
+        raise InputError(f"--input-shape {input_shape!r} must be integers like 3,96,96") from None
+    options = parse_pairs(option, "--option", typed=True)
+    if bottleneck is not None:
+        options["bottleneck"] = bottleneck
+    counts = count_parameters(build(name, shape, latent_dim, **options))
+    table = Table(title=f"{name}, input {'x'.join(map(str, shape))}, z={latent_dim}")
+    table.add_column("part")
+    table.add_column("parameters", justify="right")
+    table.add_column("float32 MiB", justify="right")
+    rows = [("encoder", counts.encoder), ("decoder", counts.decoder)]
+    if counts.other:
+        rows.append(("other (head)", counts.other))
+    for part, n in [*rows, ("total", counts.total)]:
+        table.add_row(part, f"{n:,}", f"{ParameterCount.mebibytes(n):.2f}")
+    console.print(table)
+
+
+# -- train ----------------------------------------------------------------------------------------
+@app.command("train")
+@user_errors
+def train(
+    out: Path = typer.Option(..., help="Folder for the runs: one seed-N subfolder per seed."),
+    dataset: str = typer.Option("mnist", help="Data set name, see `latentatlas datasets`."),
+    digits: str | None = typer.Option(None, help="MNIST digits to keep, e.g. 1,2."),
+    data_dir: Path | None = typer.Option(None, help="Folder with the full data (mnist, images)."),
+    path: Path | None = typer.Option(None, help="File of the `arrays` data set (.npz or .npy)."),
+    data_option: list[str] = typer.Option([], "--data-option", "-o", help="KEY=VALUE, repeatable."),
+    model: str = typer.Option("ae", help="Model name, see `latentatlas models`."),
+    latent_dim: int = typer.Option(2, help="Size of the code z."),
+    activation: str | None = typer.Option(None, help="Hidden activation (tanh, relu, ...)."),
+    bottleneck: int | None = typer.Option(None, help="Extra Dense layer (conv models)."),
+    model_option: list[str] = typer.Option([], "--model-option", "-m", help="KEY=VALUE."),
+    seeds: int = typer.Option(1, help="Number of training seeds."),
+    first_seed: int = typer.Option(0, help="The first seed; seeds are consecutive."),
+    epochs: int = typer.Option(50, help="Maximum epochs."),
+    batch_size: int = typer.Option(128, help="Samples per step."),
+    lr: float | None = typer.Option(None, help="Learning rate [default: the model's]."),
+    weight_decay: float = typer.Option(1e-6, help="Adam weight decay."),
+    patience: int = typer.Option(10, help="Early-stopping patience in epochs; 0 never stops."),
+    lr_schedule: str = typer.Option("none", help="none or plateau (ReduceLROnPlateau)."),
+    grad_clip: float | None = typer.Option(None, help="Clip the gradient norm to this value."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    validation_fraction: float = typer.Option(0.2, help="Share held out for validation."),
+    split_seed: int = typer.Option(0, help="Seed of the train/validation split."),
+    jobs: int = typer.Option(1, help="Seeds trained in parallel processes."),
+    resume: bool = typer.Option(False, "--resume", help="Continue interrupted runs."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace complete runs."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a model on a data set for several seeds; each seed becomes a run directory."""
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+    if seeds < 1 or jobs < 1 or first_seed < 0:
+        raise InputError("--seeds and --jobs must be at least 1 and --first-seed at least 0")
+    data_options = parse_pairs(data_option, "--data-option", typed=False)
+    for key, value in (("digits", digits), ("data_dir", data_dir), ("path", path)):
+        if value is not None:
+            data_options[key] = str(value)
+    model_options = parse_pairs(model_option, "--model-option", typed=True)
+    for key, value in (("activation", activation), ("bottleneck", bottleneck)):
+        if value is not None:
+            model_options[key] = value
+    train_config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        patience=patience or None,
+        lr_schedule=lr_schedule,  # type: ignore[arg-type]
+        grad_clip=grad_clip,
+        device=device,  # type: ignore[arg-type]
+        validation_fraction=validation_fraction,
+        split_seed=split_seed,
+    )
+    configs = [
+        RunConfig(
+            DataConfig(dataset, data_options),
+            ModelConfig(model, latent_dim, model_options),
+            train_config,
+            seed,
+        )
+        for seed in range(first_seed, first_seed + seeds)
+    ]
+    paths = [out / f"seed-{config.seed}" for config in configs]
+    from latentatlas import runs
+
+    runs.train_many(
+        list(zip(configs, paths, strict=True)),
+        jobs=jobs,
+        progress=not quiet,
+        resume=resume,
+        overwrite=overwrite,
+        on_done=console.print,
+    )
+    _print_runs(out, f"Runs in {out}")
+
+
+# -- runs -----------------------------------------------------------------------------------------
+@runs_app.command("list")
+@user_errors
+def runs_list(directory: Path = typer.Argument(..., help="A run or a folder of runs.")) -> None:
+    """Print a table of the complete runs in DIRECTORY with their best losses."""
+    _print_runs(directory, f"Runs in {directory}")
+
+
+def _print_runs(directory: Path, title: str) -> None:
+    from latentatlas.runs import list_runs
+
+    summaries = list_runs(directory)
+    if not summaries:
+        console.print(f"no complete runs in {directory}")
+        return
+    table = Table(title=title)
+    for column in ("run", "data", "model", "z", "seed", "epochs", "best", "train", "validation"):
+        table.add_column(
+            column,
+            justify="left" if column in ("run", "data", "model") else "right",
+            overflow="fold",
+        )
+    for s in summaries:
+        name = str(s.path.relative_to(directory)) if s.path != directory else s.path.name
+        table.add_row(
+            name,
+            s.dataset,
+            s.model,
+            str(s.latent_dim),
+            str(s.seed),
+            str(s.epochs),
+            str(s.best_epoch),
+            f"{s.train_loss:.5g}",
+            f"{s.validation_loss:.5g}",
+        )
+    console.print(table)

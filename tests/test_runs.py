@@ -1,0 +1,193 @@
+"""Run directories: contents, loading, listing, atomic writes, kills and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from latentatlas import runs
+from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.data.base import Dataset
+from latentatlas.errors import InputError
+from latentatlas.models import encode_array, reconstruction_error
+from latentatlas.train import TrainingDiverged
+
+torch.set_num_threads(1)
+
+
+def _dataset(n: int = 120) -> Dataset:
+    rng = np.random.default_rng(0)
+    return Dataset(
+        name="toy",
+        x=rng.random((n, 1, 4, 4), dtype=np.float32),
+        labels=np.arange(n) % 2,
+        label_names=("even", "odd"),
+        factors=rng.random((n, 2)),
+        factor_names=("a", "b"),
+        factor_kinds=("continuous", "continuous"),
+    )
+
+
+def _config(seed: int = 0, model: str = "dae", epochs: int = 3, **train) -> RunConfig:
+    options = {} if model == "pca" else {"hidden": [8]}
+    return RunConfig(
+        data=DataConfig("toy"),
+        model=ModelConfig(model, 2, options),
+        train=TrainConfig(epochs=epochs, batch_size=32, device="cpu", **train),
+        seed=seed,
+    )
+
+
+def test_a_run_directory_holds_everything_and_loads_back(tmp_path):
+    dataset = _dataset()
+    out = runs.train_run(_config(), tmp_path / "run", dataset=dataset, progress=False)
+    assert runs.is_complete(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temp or checkpoint left
+    run = runs.load(out)
+    assert run.config == _config() and run.input_shape == (1, 4, 4)
+    assert not run.model.training and next(run.model.parameters()).device.type == "cpu"
+    assert len(run.history.epochs) == 3 and run.info["package_version"]
+    latents = run.latents
+    assert set(latents) == {
+        f"{split}_{key}"
+        for split in ("train", "validation")
+        for key in ("codes", "indices", "labels", "factors", "reconstruction_error")
+    }
+    validation = dataset.x[latents["validation_indices"]]
+    np.testing.assert_array_equal(latents["validation_codes"], encode_array(run.model, validation))
+    np.testing.assert_allclose(
+        latents["validation_reconstruction_error"], reconstruction_error(run.model, validation)
+    )
+    np.testing.assert_array_equal(latents["train_labels"], dataset.labels[latents["train_indices"]])
+    train_idx, validation_idx = dataset.split(0, 0.2)
+    np.testing.assert_array_equal(latents["train_indices"], train_idx)
+    np.testing.assert_array_equal(latents["validation_indices"], validation_idx)
+
+
+def test_seeds_share_the_split_but_not_the_weights(tmp_path):
+    dataset = _dataset()
+    first = runs.load(runs.train_run(_config(0), tmp_path / "a", dataset=dataset, progress=False))
+    second = runs.load(runs.train_run(_config(1), tmp_path / "b", dataset=dataset, progress=False))
+    assert np.array_equal(first.latents["train_indices"], second.latents["train_indices"])
+    assert not np.array_equal(first.latents["train_codes"], second.latents["train_codes"])
+    summaries = runs.list_runs(tmp_path)
+    assert [s.seed for s in summaries] == [0, 1]
+    assert summaries[0].validation_loss == first.history.best.validation["total"]
+
+
+def test_pca_runs_too(tmp_path):
+    run = runs.load(runs.train_run(_config(model="pca"), tmp_path / "pca", dataset=_dataset()))
+    assert run.latents["train_codes"].shape == (96, 2)
+    assert run.model.components.abs().sum() > 0  # fitted components were saved
+
+
+def test_a_failure_while_writing_leaves_no_run(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        runs.train_run(_config(), tmp_path / "run", dataset=_dataset(), progress=False)
+    assert not (tmp_path / "run").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run.partial"]  # checkpoints, for --resume
+
+
+def test_divergence_keeps_the_checkpoint_and_writes_no_run(tmp_path):
+    config = _config(model="vae", lr=1e6)
+    with pytest.raises(TrainingDiverged):
+        runs.train_run(config, tmp_path / "run", dataset=_dataset(), progress=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path):
+    dataset = _dataset()
+    whole = runs.load(runs.train_run(_config(epochs=4), tmp_path / "whole", dataset=dataset))
+    partial = runs.partial_dir(tmp_path / "cut")
+    with pytest.raises(OSError):  # interrupted after two epochs, while writing the run
+        _interrupted(_config(epochs=2), tmp_path / "cut", dataset)
+    assert (partial / "checkpoint.pt").exists() and not (tmp_path / "cut").exists()
+    with pytest.raises(InputError, match="different configuration"):
+        runs.train_run(_config(epochs=4, patience=3), tmp_path / "cut", dataset, resume=True)
+    resumed = runs.load(runs.train_run(_config(epochs=4), tmp_path / "cut", dataset, resume=True))
+    for key, value in whole.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key])
+    assert resumed.history.validation_loss == whole.history.validation_loss
+
+
+def _interrupted(config, out, dataset):
+    original = np.savez
+    np.savez = lambda *a, **k: (_ for _ in ()).throw(OSError("killed"))
+    try:
+        runs.train_run(config, out, dataset=dataset, progress=False)
+    finally:
+        np.savez = original
+
+
+def test_a_killed_training_process_leaves_no_run_and_resumes_to_the_same_weights(tmp_path):
+    out = tmp_path / "run"
+    script = textwrap.dedent(
+        f"""
+        import sys, time, torch
+        torch.set_num_threads(1)
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_runs import _config, _dataset
+        from latentatlas import runs, train
+        original = train._save_checkpoint
+        def slow(*args):
+            original(*args)
+            time.sleep(0.5)
+        train._save_checkpoint = slow
+        runs.train_run(_config(epochs=8), {str(out)!r}, dataset=_dataset(), progress=False)
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script])
+    checkpoint = runs.partial_dir(out) / "checkpoint.pt"
+    deadline = time.monotonic() + 60
+    while not checkpoint.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.6)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert checkpoint.exists()
+    assert not runs.is_complete(out) and not out.exists()
+    assert runs.list_runs(tmp_path) == []
+
+    resumed = runs.load(runs.train_run(_config(epochs=8), out, _dataset(), resume=True))
+    whole = runs.load(runs.train_run(_config(epochs=8), tmp_path / "whole", _dataset()))
+    for key, value in whole.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key])
+    assert not runs.partial_dir(out).exists()
+
+
+def test_an_existing_run_is_not_overwritten_by_accident(tmp_path):
+    dataset = _dataset()
+    out = runs.train_run(_config(epochs=1), tmp_path / "run", dataset=dataset)
+    with pytest.raises(InputError, match="already exists"):
+        runs.train_run(_config(epochs=1), out, dataset=dataset)
+    assert runs.train_run(_config(epochs=1), out, dataset=dataset, resume=True) == out
+
+
+@pytest.mark.parametrize("broken", ["config.json", "model.safetensors", "history.json"])
+def test_a_broken_run_names_the_file(tmp_path, broken):
+    out = runs.train_run(_config(epochs=1), tmp_path / "run", dataset=_dataset())
+    (out / broken).write_text("{not json")
+    with pytest.raises(InputError, match=broken):
+        runs.load(out)
+
+
+def test_missing_runs(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        runs.load(tmp_path / "nowhere")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "history.json").write_text(json.dumps({}))
+    with pytest.raises(InputError, match=r"config\.json"):
+        runs.load(tmp_path / "half")
