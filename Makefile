@@ -17,6 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/latentatlas datasets
 	$(BIN)/latentatlas study digit-pairs --quick --out atlas/digit-pairs
 
 test: $(STAMP)

@@ -1,0 +1,182 @@
+"""The digit-pairs study end to end on a small MNIST subset, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from typer.testing import CliRunner
+
+from latentatlas.cli import app
+from latentatlas.data import load
+from latentatlas.studies.digit_pairs import DigitPairsConfig, parse_pairs
+
+runner = CliRunner()
+TINY = ["--quick", "--n-per-class", "100", "--seeds", "2", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("study") / "digit-pairs"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(
+            app, ["study", "digit-pairs", "--digits", "1,2", "--out", str(out), *TINY]
+        )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _validation(out: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load("mnist", digits=(1, 2), n_per_class=100)
+    train, validation = data.split(0, 0.2)
+    return (
+        data.x[train].reshape(len(train), -1),
+        data.x[validation].reshape(len(validation), -1),
+        data.labels[validation],
+    )
+
+
+def test_metrics_have_every_documented_key_with_one_value_per_seed(study: Path) -> None:
+    metrics = json.loads((study / "metrics.json").read_text())
+    for model in ("pca", "linear-ae", "ae", "dae"):
+        assert len(metrics["silhouette"][model]) == 2
+        assert set(metrics["seed_variability"][model]) == {
+            "silhouette_std",
+            "procrustes_mean",
+            "cka_mean",
+        }
+        assert len(metrics["label_reconstruction"][model]["error_rate"]) == 2
+        assert all(0.0 <= e <= 1.0 for e in metrics["label_reconstruction"][model]["error_rate"])
+        assert len(metrics["knn"][model]["accuracy"]) == 2
+    assert set(metrics["conditions"]) == {"pair-1-2/dim-2/tanh"}
+
+
+def test_original_space_silhouette_is_that_of_the_validation_pixels(study: Path) -> None:
+    metrics = json.loads((study / "metrics.json").read_text())
+    _, x_val, y_val = _validation(study)
+    assert metrics["silhouette"]["original"] == pytest.approx(
+        silhouette_score(x_val.astype(np.float64), y_val), abs=1e-9
+    )
+
+
+def test_pca_row_matches_scikit_learn_and_does_not_depend_on_the_seed(study: Path) -> None:
+    metrics = json.loads((study / "metrics.json").read_text())
+    x_train, x_val, y_val = _validation(study)
+    reference = silhouette_score(PCA(2).fit(x_train).transform(x_val), y_val)
+    assert metrics["silhouette"]["pca"] == pytest.approx([reference, reference], abs=1e-5)
+    assert metrics["seed_variability"]["pca"]["procrustes_mean"] == pytest.approx(0.0, abs=1e-9)
+    assert metrics["seed_variability"]["pca"]["cka_mean"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_report_is_one_self_contained_page_with_every_model(study: Path) -> None:
+    html = (study / "report.html").read_text()
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert html.count("data:image/png;base64,") >= 4 * 4 + 2
+    for title in ("PCA (closed form)", "Linear autoencoder", "Denoising autoencoder", "noisy"):
+        assert title.lower() in html.lower()
+
+
+def test_second_run_reuses_finished_runs(study: Path) -> None:
+    weights = sorted((study / "runs").rglob("model.safetensors"))
+    assert len(weights) == 4 * 2
+    before = [p.stat().st_mtime_ns for p in weights]
+    result = runner.invoke(
+        app, ["study", "digit-pairs", "--digits", "1,2", "--out", str(study), *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.stat().st_mtime_ns for p in weights] == before
+
+
+def test_report_command_redraws_without_recomputing(
+    study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import latentatlas.studies.digit_pairs as recipe
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report must not recompute metrics")
+
+    for name in ("silhouette", "seed_variability", "knn_accuracy", "label_reconstruction"):
+        monkeypatch.setattr(recipe, name, refuse)
+    (study / "report.html").unlink()
+    result = runner.invoke(app, ["report", str(study)])
+    assert result.exit_code == 0, result.output
+    assert (study / "report.html").stat().st_size > 10_000
+
+
+def test_grid_of_pairs_dimensions_and_activations(tmp_path: Path) -> None:
+    out = tmp_path / "grid"
+    args = ["--pairs", "1-2,4-9", "--latent-dims", "2,3", "--activation", "tanh,relu"]
+    args += [
+        "--models",
+        "pca,ae",
+        "--epochs",
+        "3",
+        "--n-per-class",
+        "40",
+        "--seeds",
+        "2",
+        "--quiet",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, ["study", "digit-pairs", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["conditions"]) == 2 * 2 * 2
+    relu = metrics["conditions"]["pair-4-9/dim-3/relu"]["silhouette"]
+    assert set(relu) == {"original", "ae"}  # pca has no activation: trained once per pair and size
+    html = (out / "report.html").read_text()
+    for heading in ("All pairs", "Against the latent dimension", "Against the activation"):
+        assert heading in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--digits", "1,1"], "two different digits"),
+        (["--digits", "1,12"], "0-9"),
+        (["--pairs", "1-x"], "--pairs"),
+        (["--models", "pca,gan"], "unknown model"),
+        (["--latent-dims", "two"], "--latent-dims"),
+        (["--classifier", "svm"], "classifier"),
+    ],
+)
+def test_bad_options_get_one_sentence_and_exit_code_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["study", "digit-pairs", "--out", str(tmp_path / "x"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_report_of_a_folder_that_is_not_a_study_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a study folder" in result.output
+
+
+def test_other_settings_in_the_same_folder_are_refused(study: Path) -> None:
+    result = runner.invoke(
+        app, ["study", "digit-pairs", "--out", str(study), "--epochs", "7", *TINY]
+    )
+    assert result.exit_code == 2
+    assert "--force" in result.output
+
+
+def test_pairs_parsing() -> None:
+    assert parse_pairs("all", None)[:2] == ((0, 1), (0, 2))
+    assert len(parse_pairs("all", None)) == 45
+    assert parse_pairs("", (4, 9)) == ((4, 9),)
+    assert (
+        DigitPairsConfig.from_dict(DigitPairsConfig.quick().to_dict()) == DigitPairsConfig.quick()
+    )
