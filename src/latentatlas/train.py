@@ -291,9 +291,12 @@ def _train_epoch(
     order: torch.Tensor,
     config: TrainConfig,
 ) -> dict[str, float]:
-    """One pass over the shuffled rows; loss sums stay on the device (one sync per epoch)."""
+    """One pass over the shuffled rows; loss terms stay on the device (one sync per epoch)."""
     model.train()
-    sums: torch.Tensor | None = None
+    # Detached per-step terms are only collected here and reduced once per epoch: stacking and
+    # summing them every step costs three extra kernel launches per step.
+    steps: list[tuple[torch.Tensor, ...]] = []
+    sizes: list[int] = []
     names: list[str] = []
     for batch, labels in rows.batches(order, config.batch_size):
         terms = model.loss(batch, labels)
@@ -302,30 +305,42 @@ def _train_epoch(
         if config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
-        values = torch.stack([value.detach() for value in terms.values()]) * len(batch)
-        sums = values if sums is None else sums + values
+        steps.append(tuple(value.detach() for value in terms.values()))
+        sizes.append(len(batch))
         names = list(terms)
-    assert sums is not None, "training data is empty"
-    return dict(zip(names, (sums / rows.n).tolist(), strict=True))
+    assert steps, "training data is empty"
+    return _mean_terms(names, steps, sizes, rows.n)
 
 
 def evaluate(model: Autoencoder, rows: _Rows, batch_size: int = EVAL_BATCH) -> dict[str, float]:
     """Loss terms of ``model`` over ``rows`` in evaluation mode, averaged over samples."""
     model.eval()
-    sums: torch.Tensor | None = None
+    steps: list[tuple[torch.Tensor, ...]] = []
+    sizes: list[int] = []
     names: list[str] = []
-    with torch.no_grad():
+    with torch.inference_mode():
         for batch, labels in rows.batches(torch.arange(rows.n), batch_size):
             terms = model.loss(batch, labels)
-            values = torch.stack(list(terms.values())) * len(batch)
-            sums = values if sums is None else sums + values
+            steps.append(tuple(terms.values()))
+            sizes.append(len(batch))
             names = list(terms)
+        if not steps:
+            raise InputError(
+                "the validation set is empty; use a larger data set or validation fraction"
+            )
+        means = _mean_terms(names, steps, sizes, rows.n)
     model.train()
-    if sums is None:
-        raise InputError(
-            "the validation set is empty; use a larger data set or validation fraction"
-        )
-    return dict(zip(names, (sums / rows.n).tolist(), strict=True))
+    return means
+
+
+def _mean_terms(
+    names: list[str], steps: list[tuple[torch.Tensor, ...]], sizes: list[int], n: int
+) -> dict[str, float]:
+    """Sample-weighted mean of per-batch loss terms: one (steps, terms) matrix, one sync."""
+    weights = torch.tensor(sizes, dtype=torch.float32, device=steps[0][0].device)
+    per_step = torch.stack([torch.stack(values) for values in steps])
+    sums = (per_step * weights[:, None]).sum(dim=0)
+    return dict(zip(names, (sums / n).tolist(), strict=True))
 
 
 def _fit_closed_form(
