@@ -2,11 +2,13 @@
 
 Trains the 784-128-32-2 ``ae`` of the digit-pairs source on 12,000 MNIST-sized random vectors at
 batch 128 on the CPU, then the textbook loop (DataLoader over a TensorDataset, shuffle=True,
-``.item()`` per step) on an identical model, and prints samples/s of each, their ratio, and the
-achieved GFLOP/s (~6 x weights x samples for forward + backward of the dense layers) as a fraction
-of a large float32 matmul's GFLOP/s measured in the same run.
+``.item()`` per step, torch's default Adam) on an identical model, and prints samples/s of each,
+their ratio, and the achieved GFLOP/s of the dense layers' matrix products as a fraction of a large
+float32 matmul's GFLOP/s measured in the same run. The two loops run alternately ``--repeats``
+times and each keeps its best epoch, so a burst of load from other processes on a shared machine
+does not land on one loop only.
 
-Run: ``python benchmarks/train_throughput.py [--epochs 3] [--threads N]``
+Run: ``python benchmarks/train_throughput.py [--epochs 3] [--repeats 3] [--threads N]``
 """
 
 from __future__ import annotations
@@ -31,8 +33,16 @@ def _model() -> torch.nn.Module:
     return build("ae", SHAPE, 2)
 
 
-def _dense_weights(model: torch.nn.Module) -> int:
-    return sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
+def flops_per_sample(model: torch.nn.Module) -> int:
+    """Multiply-add FLOPs per sample of the matrix products in one training step.
+
+    Each dense layer with W weights costs 2W forward and 2W for its weight gradient; the input
+    gradient costs another 2W except in the first layer, whose input needs none (autograd skips
+    it). Bias additions, activations and the optimizer are elementwise and left out.
+    """
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    weights = [layer.weight.numel() for layer in layers]
+    return 6 * sum(weights) - 2 * weights[0]
 
 
 def ours(x: np.ndarray, epochs: int) -> float:
@@ -75,21 +85,25 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     x = np.random.default_rng(0).random((N_SAMPLES, *SHAPE), dtype=np.float32)
     ours(x[:1024], 1)  # warm up imports and thread pools for both loops
     textbook(x[:1024], 1)
-    ours_rate, textbook_rate = ours(x, args.epochs), textbook(x, args.epochs)
+    ours_rate = textbook_rate = 0.0
+    for _ in range(args.repeats):
+        ours_rate = max(ours_rate, ours(x, args.epochs))
+        textbook_rate = max(textbook_rate, textbook(x, args.epochs))
     peak = matmul_gflops()
-    flops_per_sample = 6 * _dense_weights(_model())
-    achieved = ours_rate * flops_per_sample / 1e9
-    print(f"threads: {args.threads}, torch {torch.__version__}")
+    flops = flops_per_sample(_model())
+    achieved = ours_rate * flops / 1e9
+    print(f"threads: {args.threads}, repeats: {args.repeats}, torch {torch.__version__}")
     print(f"latentatlas fit : {ours_rate:10,.0f} samples/s")
     print(f"textbook loop   : {textbook_rate:10,.0f} samples/s")
     print(f"ratio           : {ours_rate / textbook_rate:10.2f} x")
-    print(f"fit GFLOP/s     : {achieved:10.2f} ({flops_per_sample / 1e6:.2f} MFLOP per sample)")
+    print(f"fit GFLOP/s     : {achieved:10.2f} ({flops / 1e6:.2f} MFLOP per sample)")
     print(f"matmul GFLOP/s  : {peak:10.2f} (2048 x 2048 float32)")
     print(f"fraction        : {achieved / peak:10.1%} of the matmul rate")
 

@@ -324,12 +324,12 @@ def evaluate(model: Autoencoder, rows: _Rows, batch_size: int = EVAL_BATCH) -> d
             steps.append(tuple(terms.values()))
             sizes.append(len(batch))
             names = list(terms)
-        if not steps:
-            raise InputError(
-                "the validation set is empty; use a larger data set or validation fraction"
-            )
-        means = _mean_terms(names, steps, sizes, rows.n)
+        means = _mean_terms(names, steps, sizes, rows.n) if steps else None
     model.train()
+    if means is None:
+        raise InputError(
+            "the validation set is empty; use a larger data set or validation fraction"
+        )
     return means
 
 

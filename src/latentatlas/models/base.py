@@ -182,3 +182,31 @@ def vae_reconstruction(x_hat: torch.Tensor, x: torch.Tensor, decoder: str) -> to
     else:
         per_element = (x_hat - x).pow(2)
     return per_element.flatten(1).sum(dim=1).mean()
+
+
+class VariationalMixin:
+    """The VAEs' shared half: the code is the posterior mean, the loss is the beta-ELBO.
+
+    Mixed in before :class:`Autoencoder` by the dense and convolutional VAEs, which supply
+    ``encode_distribution``, ``decode``, ``beta`` and ``decoder_kind``.
+    """
+
+    beta: float
+    decoder_kind: str
+    training: bool
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean ``mu(x)``."""
+        return self.encode_distribution(x)[0]  # type: ignore[attr-defined]
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Reconstruction + beta * KL; the code is sampled in training and the mean otherwise."""
+        mu, logvar = self.encode_distribution(x)  # type: ignore[attr-defined]
+        z = reparameterise(mu, logvar) if self.training else mu
+        reconstruction = vae_reconstruction(self.decode(z), x, self.decoder_kind)  # type: ignore[attr-defined]
+        kl = gaussian_kl(mu, logvar)
+        return {
+            "total": reconstruction + self.beta * kl,
+            "reconstruction": reconstruction,
+            "kl": kl,
+        }

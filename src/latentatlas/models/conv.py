@@ -22,13 +22,11 @@ from torch import nn
 from latentatlas.errors import InputError
 from latentatlas.models.base import (
     Autoencoder,
+    VariationalMixin,
     activation,
     choice,
-    gaussian_kl,
     int_tuple,
     positive_number,
-    reparameterise,
-    vae_reconstruction,
 )
 
 _MIN_SIDE = 16  # four stride-2 layers leave at least 1x1 maps
@@ -136,7 +134,7 @@ class ConvAutoencoder(_ConvBase):
         return [self.conv, self.dense, self.code]
 
 
-class ConvVAE(_ConvBase):
+class ConvVAE(VariationalMixin, _ConvBase):
     """Convolutional VAE: the conv-ae layout with Dense mu and logvar layers; beta, decoder kind."""
 
     name = "conv-vae"
@@ -158,20 +156,6 @@ class ConvVAE(_ConvBase):
     def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.features(x)
         return self.mu(h), self.logvar(h)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_distribution(x)[0]
-
-    def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        mu, logvar = self.encode_distribution(x)
-        z = reparameterise(mu, logvar) if self.training else mu
-        reconstruction = vae_reconstruction(self.decode(z), x, self.decoder_kind)
-        kl = gaussian_kl(mu, logvar)
-        return {
-            "total": reconstruction + self.beta * kl,
-            "reconstruction": reconstruction,
-            "kl": kl,
-        }
 
     def encoder_modules(self) -> list[nn.Module]:
         return [self.conv, self.dense, self.mu, self.logvar]

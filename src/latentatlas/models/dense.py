@@ -11,13 +11,11 @@ from torch import nn
 from latentatlas.errors import InputError
 from latentatlas.models.base import (
     Autoencoder,
+    VariationalMixin,
     activation,
     choice,
-    gaussian_kl,
     int_tuple,
     positive_number,
-    reparameterise,
-    vae_reconstruction,
 )
 
 
@@ -121,7 +119,7 @@ class DenoisingAutoencoder(DenseAutoencoder):
         return (x + self.noise * noise).clamp(0.0, 1.0)
 
 
-class DenseVAE(Autoencoder):
+class DenseVAE(VariationalMixin, Autoencoder):
     """Dense variational autoencoder with the reparameterisation trick.
 
     Loss = reconstruction + beta * KL per sample, averaged over the batch (Kingma & Welling 2014;
@@ -161,22 +159,8 @@ class DenseVAE(Autoencoder):
         h = self.encoder(x.flatten(1))
         return self.mu(h), self.logvar(h)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_distribution(x)[0]
-
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z).view(-1, *self.input_shape)
-
-    def loss(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        mu, logvar = self.encode_distribution(x)
-        z = reparameterise(mu, logvar) if self.training else mu
-        reconstruction = vae_reconstruction(self.decode(z), x, self.decoder_kind)
-        kl = gaussian_kl(mu, logvar)
-        return {
-            "total": reconstruction + self.beta * kl,
-            "reconstruction": reconstruction,
-            "kl": kl,
-        }
 
 
 class ClassifierAutoencoder(DenseAutoencoder):
