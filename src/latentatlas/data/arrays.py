@@ -59,6 +59,10 @@ def read_arrays(file: Path) -> dict[str, NDArray]:
     """Read the arrays of a .npz, or ``{"x": array}`` of a .npy, refusing pickled objects."""
     if not file.is_file():
         raise InputError(f"array file {file} does not exist or is not a file")
+    with file.open("rb") as handle:
+        magic = handle.read(6)
+    if magic not in (b"\x93NUMPY",) and not magic.startswith(b"PK"):
+        raise InputError(f"{file} is not a NumPy .npz or .npy file (it does not start like one)")
     try:
         loaded = np.load(file, allow_pickle=False)
         if isinstance(loaded, np.ndarray):
