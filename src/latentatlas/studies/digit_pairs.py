@@ -9,7 +9,8 @@ dimensions and both activations.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -393,7 +394,7 @@ def run_study(
     with atomic_path(out / "details.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **silhouette_details(results))
     write_json(out / "metrics.json", metrics_document(config, results))
-    from latentatlas.studies.digit_pairs_report import write_report
+    from latentatlas.studies.digit_pairs_report import write_report  # it imports this module
 
     return write_report(out)
 
@@ -403,8 +404,6 @@ def _check_config_matches(out: Path, config: DigitPairsConfig, force: bool) -> N
     previous = out / "study.json"
     if force or not previous.exists():
         return
-    import json
-
     try:
         stored = DigitPairsConfig.from_dict(json.loads(previous.read_text())["config"])
     except (ValueError, KeyError, TypeError) as error:
@@ -419,14 +418,6 @@ def _check_config_matches(out: Path, config: DigitPairsConfig, force: bool) -> N
 def _training_settings(config: DigitPairsConfig) -> DigitPairsConfig:
     """The settings that change a trained run (the grid itself may grow between calls)."""
     return replace(config, pairs=((0, 1),), latent_dims=(1,), activations=("tanh",), seeds=1)
-
-
-def iter_runs(config: DigitPairsConfig, out: Path) -> Iterator[tuple[Condition, str, int, Path]]:
-    """Every run of the study: its condition, model, seed and folder."""
-    for condition in conditions(config):
-        for model in models_for(config, condition):
-            for seed in range(config.seeds):
-                yield condition, model, seed, run_dir(out, condition, model, seed)
 
 
 def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[int, int], ...]:
