@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from latentatlas.cli import datasets, study, training  # noqa: F401  (each registers its commands)
+# Each module registers its commands on import; the order of these lines is the order of --help.
+# isort: off
+from latentatlas.cli import datasets  # noqa: F401
+from latentatlas.cli import training  # noqa: F401
+from latentatlas.cli import study  # noqa: F401
 from latentatlas.cli._app import app
+
+# isort: on
 
 __all__ = ["app"]
