@@ -32,3 +32,13 @@ def test_style_context_is_local_and_apply_style_global():
     with plt.rc_context():
         apply_style()
         assert plt.rcParams["image.cmap"] == "cividis"
+
+
+def test_series_colors_keep_a_model_colour_across_figures() -> None:
+    from latentatlas.plots.style import series_colors
+
+    fixed = {"pca": "#000000", "ae": "#ff0000", "dae": "#00ff00"}
+    assert series_colors(["dae", "ae"], fixed) == ["#00ff00", "#ff0000"]
+    assert series_colors(["a", "b"]) == class_colors(2)
+    with pytest.raises(ValueError, match="no entry for vae"):
+        series_colors(["vae"], fixed)

@@ -98,6 +98,17 @@ def class_colors(n: int) -> list[str]:
     return [matplotlib.colors.to_hex(cmap(v)) for v in np.linspace(0.0, 1.0, n)]
 
 
+def series_colors(names: Sequence[str], colors: Mapping[str, str] | None = None) -> list[str]:
+    """One colour per named series: from ``colors`` where given (so a model keeps its colour
+    across figures), else the class palette in order."""
+    if colors is None:
+        return class_colors(len(names))
+    missing = [name for name in names if name not in colors]
+    if missing:
+        raise ValueError(f"colors has no entry for {', '.join(missing)}")
+    return [colors[name] for name in names]
+
+
 def display_names(
     classes: ArrayLike, label_names: Mapping[int, str] | Sequence[str] | None
 ) -> list[str]:

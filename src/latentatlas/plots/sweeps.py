@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from latentatlas.errors import InputError
-from latentatlas.plots.style import MARKERS, class_colors, style_context
+from latentatlas.plots.style import MARKERS, series_colors, style_context
 
 #: Horizontal spread of one option's models (categorical axis units), so their dots do not overlap.
 DODGE = 0.12
@@ -26,6 +26,7 @@ def metric_vs_option(
     option_label: str,
     metric_label: str,
     title: str,
+    colors: Mapping[str, str] | None = None,
 ) -> Figure:
     """Plot a metric against an option (latent dimension, activation, ...) for several models.
 
@@ -46,6 +47,8 @@ def metric_vs_option(
         Axis label of the metric.
     title : str
         Figure title.
+    colors : mapping of str to colour, optional
+        A fixed colour per model, so a model looks the same in every figure.
 
     Returns
     -------
@@ -70,10 +73,10 @@ def metric_vs_option(
     with style_context():
         fig = Figure(figsize=(6.0, 4.0), layout="constrained")
         ax = fig.subplots()
-        colors = class_colors(len(values_by_model))
+        palette = series_colors(list(values_by_model), colors)
         for i, (model, per_option) in enumerate(values_by_model.items()):
             offset = _dodge(i, len(values_by_model)) * step
-            style = {"color": colors[i], "marker": MARKERS[i % len(MARKERS)]}
+            style = {"color": palette[i], "marker": MARKERS[i % len(MARKERS)]}
             if not numeric:  # a line between unordered categories would suggest a trend
                 style["linestyle"] = ""
 
@@ -132,6 +135,7 @@ def metric_strip(
     title: str,
     reference: float | None = None,
     reference_label: str | None = None,
+    colors: Mapping[str, str] | None = None,
 ) -> Figure:
     """Show each model's per-seed values as dots beside their mean ± standard deviation.
 
@@ -147,6 +151,8 @@ def metric_strip(
         A value to draw as a dashed horizontal line (e.g. the silhouette of the raw pixels).
     reference_label : str, optional
         Legend text of the reference line.
+    colors : mapping of str to colour, optional
+        A fixed colour per model, so a model looks the same in every figure.
 
     Returns
     -------
@@ -156,14 +162,14 @@ def metric_strip(
     with style_context():
         fig = Figure(figsize=(max(4.0, 1.3 * len(models) + 2.0), 4.0), layout="constrained")
         ax = fig.subplots()
-        colors = class_colors(len(models))
+        palette = series_colors(models, colors)
         for i, model in enumerate(models):
             seeds = np.asarray(values_by_model[model], dtype=np.float64)
             # Seeds spread evenly left of the model's slot, the summary to its right.
             spread = np.linspace(-0.22, -0.06, len(seeds)) if len(seeds) > 1 else np.array([-0.14])
-            ax.scatter(i + spread, seeds, s=22, color=colors[i], alpha=0.75, lw=0)
+            ax.scatter(i + spread, seeds, s=22, color=palette[i], alpha=0.75, lw=0)
             mean, std = _mean_std(seeds)
-            ax.errorbar(i + 0.1, mean, yerr=std, color=colors[i], marker="D", capsize=4, ms=6)
+            ax.errorbar(i + 0.1, mean, yerr=std, color=palette[i], marker="D", capsize=4, ms=6)
             if np.isfinite(mean):
                 ax.annotate(
                     f"{mean:.3g}",
@@ -190,6 +196,7 @@ def history_plot(
     title: str = "Loss during training",
     keys: Sequence[str] = ("validation_loss",),
     loss_label: str = "loss",
+    colors: Mapping[str, str] | None = None,
 ) -> Figure:
     """Plot loss curves over epochs for every model and seed, on a log scale.
 
@@ -209,13 +216,15 @@ def history_plot(
         Which series to draw, one panel each (e.g. ``("train_loss", "validation_loss")``).
     loss_label : str
         Y-axis label (add the loss's units or name, e.g. ``"MSE per pixel"``).
+    colors : mapping of str to colour, optional
+        A fixed colour per model, so a model looks the same in every figure.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     models = list(histories)
-    colors = class_colors(len(models))
+    palette = series_colors(models, colors)
     with style_context():
         fig = Figure(figsize=(4.6 * len(keys) + 1.6, 3.8), layout="constrained")
         axes = fig.subplots(1, len(keys), squeeze=False).ravel()
@@ -225,7 +234,7 @@ def history_plot(
                 for model in models
                 for history in histories[model]
             ]
-            _draw_curves(ax, curves, dict(zip(models, colors, strict=True)))
+            _draw_curves(ax, curves, dict(zip(models, palette, strict=True)))
             ax.set_title(key.replace("_", " "))
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -233,7 +242,7 @@ def history_plot(
             m for m in models if any(len(loss_series(h, k)) for h in histories[m] for k in keys)
         ]
         if drawn:
-            handles = [Line2D([], [], color=colors[models.index(m)], label=m) for m in drawn]
+            handles = [Line2D([], [], color=palette[models.index(m)], label=m) for m in drawn]
             fig.legend(
                 handles=handles,
                 title="model (one line per seed)",

@@ -18,6 +18,7 @@ from latentatlas import runs
 from latentatlas.errors import InputError
 from latentatlas.models import reconstruct_array
 from latentatlas.plots import (
+    class_colors,
     confusion_plot,
     history_plot,
     image_grid,
@@ -43,6 +44,8 @@ MODEL_TITLES = {
     "ae": "autoencoder",
     "dae": "denoising autoencoder",
 }
+#: One colour per model in every figure of the report.
+MODEL_COLORS = dict(zip(MODEL_TITLES.values(), class_colors(len(MODEL_TITLES)), strict=True))
 
 
 def read_study(out: Path) -> tuple[DigitPairsConfig, dict[str, Any], dict[str, np.ndarray]]:
@@ -128,6 +131,7 @@ def _summary(report: Report, metrics: Mapping[str, Any], config: DigitPairsConfi
         title="Silhouette per model and seed",
         reference=metrics["silhouette"]["original"],
         reference_label="original pixel space",
+        colors=MODEL_COLORS,
     )
     report.summary.add_figure(
         strip,
@@ -319,6 +323,7 @@ def _option_section(
                 option_label=label,
                 metric_label=metric_label,
                 title=f"{metric_label} against the {label}",
+                colors=MODEL_COLORS,
             ),
             title=f"{metric_label} against the {label}",
             caption=f"Mean ± std over seeds (dots: single seeds); {metric} is on the validation "
@@ -344,7 +349,7 @@ def _training_section(
     if not histories:
         return
     report.add_section("Training").add_figure(
-        history_plot(histories),
+        history_plot(histories, colors=MODEL_COLORS),
         title="Validation loss by epoch",
         caption="One line per seed; early stopping ends a run when the validation loss stalls.",
     )
