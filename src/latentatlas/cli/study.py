@@ -78,11 +78,12 @@ def _run(config: object, out: Path, *, force: bool, jobs: int, quiet: bool) -> N
 
     def step(message: str) -> None:
         if not quiet:
-            console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {message}")
+            elapsed = time.perf_counter() - start
+            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
 
     report = run_study(config, out, force=force, progress=not quiet, jobs=jobs, on_step=step)
-    console.print(f"report: {report}")
-    console.print(f"metrics: {out / 'metrics.json'}")
+    console.print(f"report: {report.resolve()}", soft_wrap=True)
+    console.print(f"metrics: {(out / 'metrics.json').resolve()}", soft_wrap=True)
 
 
 @app.command("report")
