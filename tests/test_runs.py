@@ -191,3 +191,26 @@ def test_missing_runs(tmp_path):
     (tmp_path / "half" / "history.json").write_text(json.dumps({}))
     with pytest.raises(InputError, match=r"config\.json"):
         runs.load(tmp_path / "half")
+
+
+def test_parallel_processes_train_the_same_weights_as_one_process(tmp_path):
+    data = _dataset(80)
+    file = tmp_path / "toy.npz"
+    np.savez(file, x=data.x, labels=data.labels)
+    configs = [
+        RunConfig(
+            data=DataConfig("arrays", {"path": str(file)}),
+            model=ModelConfig("ae", 2, {"hidden": [8]}),
+            train=TrainConfig(epochs=2, batch_size=32, device="cpu"),
+            seed=seed,
+        )
+        for seed in (0, 1)
+    ]
+    serial = runs.train_many([(c, tmp_path / "serial" / f"seed-{c.seed}") for c in configs])
+    parallel = runs.train_many(
+        [(c, tmp_path / "parallel" / f"seed-{c.seed}") for c in configs], jobs=2
+    )
+    assert [p.name for p in parallel] == ["seed-0", "seed-1"]
+    for one, other in zip(serial, parallel, strict=True):
+        expected, got = runs.load(one).model.state_dict(), runs.load(other).model.state_dict()
+        assert all(torch.equal(value, got[key]) for key, value in expected.items())
