@@ -51,6 +51,7 @@ def test_metrics_have_every_documented_key_with_one_value_per_seed(study: Path) 
         assert len(metrics["silhouette"][model]) == 2
         assert set(metrics["seed_variability"][model]) == {
             "silhouette_std",
+            "silhouette_relative_spread",
             "procrustes_mean",
             "cka_mean",
         }

@@ -332,9 +332,13 @@ def _condition_metrics(result: dict[str, Any]) -> dict[str, Any]:
         | {name: list(o.silhouette) for name, o in models.items()},
         "seed_variability": {
             name: {
-                "silhouette_std": o.variability["silhouette_std"],
-                "procrustes_mean": o.variability["procrustes_mean"],
-                "cka_mean": o.variability["cka_mean"],
+                key: o.variability[key]
+                for key in (
+                    "silhouette_std",
+                    "silhouette_relative_spread",
+                    "procrustes_mean",
+                    "cka_mean",
+                )
             }
             for name, o in models.items()
         },
