@@ -181,3 +181,17 @@ def test_pairs_parsing() -> None:
     assert (
         DigitPairsConfig.from_dict(DigitPairsConfig.quick().to_dict()) == DigitPairsConfig.quick()
     )
+
+
+def test_seed_verdict_reads_the_two_spreads() -> None:
+    from latentatlas.studies.digit_pairs_report import _seed_verdict
+
+    def verdict(relative: float | None, layout: float | None) -> str:
+        return _seed_verdict(
+            "ae", {"silhouette_relative_spread": relative, "procrustes_mean": layout}
+        )
+
+    assert verdict(0.0, 1e-31) == "The ae gives the same codes for every seed."
+    assert "far more than its separation" in verdict(0.05, 0.24)
+    assert "vary alike" in verdict(0.04, 0.05)
+    assert verdict(None, None) == ""

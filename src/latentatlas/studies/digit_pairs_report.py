@@ -168,6 +168,28 @@ def _seed_section(report: Report, metrics: Mapping[str, Any]) -> None:
         caption="A model whose std/mean is small but whose disparity is large "
         "reproduces the separation without reproducing the layout.",
     )
+    verdicts = [
+        _seed_verdict(MODEL_TITLES.get(m, m), v) for m, v in metrics["seed_variability"].items()
+    ]
+    section.add_text(" ".join(v for v in verdicts if v))
+
+
+def _seed_verdict(title: str, variability: Mapping[str, Any]) -> str:
+    """One sentence reading the two spreads of a model against each other (no new numbers)."""
+    relative, layout = variability["silhouette_relative_spread"], variability["procrustes_mean"]
+    if relative is None or layout is None:
+        return ""
+    if max(relative, layout) < 1e-9:
+        return f"The {title} gives the same codes for every seed."
+    if layout > 2 * relative:
+        return (
+            f"The {title}'s layout changes from seed to seed (disparity {layout:.3f}) far more "
+            f"than its separation does (silhouette varies by {relative:.1%})."
+        )
+    return (
+        f"The {title}'s layout and separation vary alike over seeds (disparity {layout:.3f}, "
+        f"silhouette {relative:.1%})."
+    )
 
 
 def _model_section(
