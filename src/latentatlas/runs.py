@@ -407,12 +407,12 @@ def train_many(
     """
     if not jobs_list:
         return []
-    datasets: dict[str, Dataset] = {}
-    for config, _ in jobs_list:  # load every data set and build every model once: fail fast
-        key = json.dumps(config.data.to_dict(), sort_keys=True, default=str)
-        if key not in datasets:
-            from latentatlas import data
+    from latentatlas import data
 
+    keys = [json.dumps(c.data.to_dict(), sort_keys=True, default=str) for c, _ in jobs_list]
+    datasets: dict[str, Dataset] = {}
+    for key, (config, _) in zip(keys, jobs_list, strict=True):  # load and build once: fail fast
+        if key not in datasets:
             datasets[key] = data.load(config.data.name, **config.data.options)
         build(
             config.model.name,
@@ -422,8 +422,7 @@ def train_many(
         )
     if jobs == 1 or len(jobs_list) == 1:
         paths = []
-        for config, out in jobs_list:
-            key = json.dumps(config.data.to_dict(), sort_keys=True, default=str)
+        for key, (config, out) in zip(keys, jobs_list, strict=True):
             paths.append(train_run(config, out, datasets[key], progress, resume, overwrite))
             if on_done is not None:
                 on_done(f"trained {config.model.name} seed {config.seed} -> {out}")

@@ -174,14 +174,9 @@ def models_for(config: DigitPairsConfig, condition: Condition) -> list[str]:
 
 def run_config(config: DigitPairsConfig, condition: Condition, model: str, seed: int) -> RunConfig:
     """The run configuration of one training."""
-    data_options: dict[str, Any] = {"digits": list(condition.pair)}
-    if config.data_dir is not None:
-        data_options["data_dir"] = config.data_dir
-    if config.n_per_class is not None:
-        data_options["n_per_class"] = config.n_per_class
     model_options = {"activation": condition.activation} if model in ACTIVATED_MODELS else {}
     return RunConfig(
-        data=DataConfig(name="mnist", options=data_options),
+        data=DataConfig(name="mnist", options=_data_options(config, condition.pair)),
         model=ModelConfig(name=model, latent_dim=condition.latent_dim, options=model_options),
         train=TrainConfig(
             epochs=config.epochs,
@@ -204,12 +199,17 @@ def run_dir(out: Path, condition: Condition, model: str, seed: int) -> Path:
 
 def load_pair(config: DigitPairsConfig, pair: tuple[int, int]) -> Dataset:
     """Load the two digits of ``pair`` as the study's runs see them."""
-    options: dict[str, Any] = {"digits": pair}
+    return load("mnist", **_data_options(config, pair))
+
+
+def _data_options(config: DigitPairsConfig, pair: tuple[int, int]) -> dict[str, Any]:
+    """The ``mnist`` loader options of one pair: one home for the runs and the analyses."""
+    options: dict[str, Any] = {"digits": list(pair)}
     if config.data_dir is not None:
         options["data_dir"] = config.data_dir
     if config.n_per_class is not None:
         options["n_per_class"] = config.n_per_class
-    return load("mnist", **options)
+    return options
 
 
 def train_all(

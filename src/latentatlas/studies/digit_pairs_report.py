@@ -73,15 +73,19 @@ def write_report(out: str | Path) -> Path:
     _summary(report, metrics, config)
     _seed_section(report, metrics)
     dataset = load_pair(config, headline.pair)
-    for model in models_for(config, headline):
-        _model_section(report, out, config, headline, model, metrics, details, dataset)
+    loaded = {  # each run read once, for its own section and for the training curves
+        model: [runs.load(run_dir(out, headline, model, seed)) for seed in range(config.seeds)]
+        for model in models_for(config, headline)
+    }
+    for model, model_runs in loaded.items():
+        _model_section(report, config, headline, model, model_runs, metrics, details, dataset)
     if len(config.pairs) > 1:
         _pairs_section(report, config, metrics)
     if len(config.latent_dims) > 1:
         _option_section(report, config, metrics, "latent_dims", "latent dimension")
     if len(config.activations) > 1:
         _option_section(report, config, metrics, "activations", "activation")
-    _training_section(report, out, config, headline)
+    _training_section(report, loaded)
     _methods(report, config, metrics)
     return report.write(out / "report.html")
 
@@ -194,10 +198,10 @@ def _seed_verdict(title: str, variability: Mapping[str, Any]) -> str:
 
 def _model_section(
     report: Report,
-    out: Path,
     config: DigitPairsConfig,
     condition: Condition,
     model: str,
+    loaded: Sequence[runs.Run],
     metrics: Mapping[str, Any],
     details: Mapping[str, np.ndarray],
     dataset: Any,
@@ -205,7 +209,6 @@ def _model_section(
     title = MODEL_TITLES.get(model, model)
     section = report.add_section(title[0].upper() + title[1:])
     seeds = range(config.seeds)
-    loaded = [runs.load(run_dir(out, condition, model, seed)) for seed in seeds]
     labels = loaded[0].latents["validation_labels"]
     names = {d: str(d) for d in condition.pair}
     seed_names = [f"seed {seed}" for seed in seeds]
@@ -351,19 +354,12 @@ def _option_section(
         )
 
 
-def _training_section(
-    report: Report, out: Path, config: DigitPairsConfig, condition: Condition
-) -> None:
+def _training_section(report: Report, loaded: Mapping[str, Sequence[runs.Run]]) -> None:
     histories = {
         MODEL_TITLES.get(model, model): [
-            {
-                "validation_loss": runs.load(
-                    run_dir(out, condition, model, seed)
-                ).history.validation_loss
-            }
-            for seed in range(config.seeds)
+            {"validation_loss": run.history.validation_loss} for run in model_runs
         ]
-        for model in models_for(config, condition)
+        for model, model_runs in loaded.items()
         if model != "pca"
     }
     if not histories:
