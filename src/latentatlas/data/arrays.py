@@ -61,7 +61,7 @@ def read_arrays(file: Path) -> dict[str, NDArray]:
         raise InputError(f"array file {file} does not exist or is not a file")
     with file.open("rb") as handle:
         magic = handle.read(6)
-    if magic not in (b"\x93NUMPY",) and not magic.startswith(b"PK"):
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK"):  # .npy, or a zip (.npz)
         raise InputError(f"{file} is not a NumPy .npz or .npy file (it does not start like one)")
     try:
         loaded = np.load(file, allow_pickle=False)

@@ -99,8 +99,10 @@ def class_colors(n: int) -> list[str]:
 
 
 def series_colors(names: Sequence[str], colors: Mapping[str, str] | None = None) -> list[str]:
-    """One colour per named series: from ``colors`` where given (so a model keeps its colour
-    across figures), else the class palette in order."""
+    """One colour per named series, fixed by ``colors`` where given, else the class palette.
+
+    A fixed mapping keeps a model's colour the same across the figures of one report.
+    """
     if colors is None:
         return class_colors(len(names))
     missing = [name for name in names if name not in colors]
