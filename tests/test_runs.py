@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from latentatlas import runs
+from latentatlas import executors, runs
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.data.base import Dataset
 from latentatlas.errors import InputError
@@ -171,7 +171,7 @@ def test_a_killed_training_process_leaves_no_run_and_resumes_to_the_same_weights
 def test_an_existing_run_is_not_overwritten_by_accident(tmp_path):
     dataset = _dataset()
     out = runs.train_run(_config(epochs=1), tmp_path / "run", dataset=dataset)
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="already exists.*--resume.*--force"):
         runs.train_run(_config(epochs=1), out, dataset=dataset)
     assert runs.train_run(_config(epochs=1), out, dataset=dataset, resume=True) == out
 
@@ -206,8 +206,8 @@ def test_parallel_processes_train_the_same_weights_as_one_process(tmp_path):
         )
         for seed in (0, 1)
     ]
-    serial = runs.train_many([(c, tmp_path / "serial" / f"seed-{c.seed}") for c in configs])
-    parallel = runs.train_many(
+    serial = executors.train_many([(c, tmp_path / "serial" / f"seed-{c.seed}") for c in configs])
+    parallel = executors.train_many(
         [(c, tmp_path / "parallel" / f"seed-{c.seed}") for c in configs], jobs=2
     )
     assert [p.name for p in parallel] == ["seed-0", "seed-1"]

@@ -26,28 +26,35 @@ analysis
     ``procrustes_disparity``, ``linear_cka``, ``knn_accuracy``, ``label_reconstruction``.
 plots, report
     Figures from results, and the self-contained HTML report.
+executors
+    ``LocalExecutor``, ``train_many``: run a plan of trainings here or in worker processes.
 studies
-    ``DigitPairsConfig`` and ``run_study``: the digit-pairs investigation in one call.
+    The study engine: ``names()``, ``run(name, config, out)``, ``load(out)`` (typed results and
+    the verdicts on each source's claims), ``write_report(out)``.
+
+Every name below is imported on first use (PEP 562), so ``import latentatlas`` and the command
+line start without loading torch or scikit-learn.
 """
 
-from __future__ import annotations
+from latentatlas._lazy import lazy_attributes
 
-from latentatlas import analysis, data, models, runs, studies, train
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from latentatlas.data import Dataset
-from latentatlas.errors import InputError
+_EXPORTS = {
+    "DataConfig": "latentatlas.config",
+    "ModelConfig": "latentatlas.config",
+    "RunConfig": "latentatlas.config",
+    "TrainConfig": "latentatlas.config",
+    "Dataset": "latentatlas.data.base",
+    "InputError": "latentatlas.errors",
+    "analysis": "latentatlas.analysis",
+    "data": "latentatlas.data",
+    "executors": "latentatlas.executors",
+    "models": "latentatlas.models",
+    "plots": "latentatlas.plots",
+    "report": "latentatlas.report",
+    "runs": "latentatlas.runs",
+    "studies": "latentatlas.studies",
+    "train": "latentatlas.train",
+}
 
-__all__ = [
-    "DataConfig",
-    "Dataset",
-    "InputError",
-    "ModelConfig",
-    "RunConfig",
-    "TrainConfig",
-    "analysis",
-    "data",
-    "models",
-    "runs",
-    "studies",
-    "train",
-]
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

@@ -172,8 +172,7 @@ class TrainConfig:
             raise InputError(
                 f"train.validation_fraction must be a number between 0 and 1, got {fraction!r}"
             )
-        if isinstance(self.split_seed, bool) or not isinstance(self.split_seed, int):
-            raise InputError(f"train.split_seed must be an integer, got {self.split_seed!r}")
+        _seed(self.split_seed, "train.split_seed")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -195,8 +194,7 @@ class RunConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise InputError(f"seed must be a non-negative integer, got {self.seed!r}")
+        _seed(self.seed, "seed")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
@@ -224,6 +222,15 @@ class RunConfig:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: Seeds go to NumPy's legacy generator, which takes 32-bit values.
+MAX_SEED = 2**32 - 1
+
+
+def _seed(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise InputError(f"{name} must be an integer from 0 to {MAX_SEED}, got {value!r}")
 
 
 def _positive_int(value: Any, name: str) -> None:

@@ -11,13 +11,9 @@ so an interrupted run can be resumed and a killed process never leaves a run tha
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +22,14 @@ import safetensors.torch
 import torch
 from numpy.typing import NDArray
 
+from latentatlas._env import package_version
 from latentatlas._io import atomic_path, write_json
 from latentatlas.config import RunConfig
 from latentatlas.data.base import Dataset
 from latentatlas.errors import InputError
 from latentatlas.models import build, encode_array, reconstruction_error
 from latentatlas.models.base import Autoencoder
-from latentatlas.train import History, fit, seed_everything
+from latentatlas.train import CHECKPOINT_NAME, History, fit, seed_everything
 
 REQUIRED_FILES = ("config.json", "model.safetensors", "history.json", "latents.npz")
 FORMAT_VERSION = 1
@@ -109,6 +106,7 @@ def train_run(
     progress: bool = True,
     resume: bool = False,
     overwrite: bool = False,
+    on_epoch: Callable[[Any], None] | None = None,
 ) -> Path:
     """Train one model with one seed and write its run directory atomically.
 
@@ -127,6 +125,8 @@ def train_run(
         Continue from the checkpoint in ``<out>.partial/``; a complete run at ``out`` is kept.
     overwrite : bool
         Replace a complete run at ``out`` (the old one stays until the new one is ready).
+    on_epoch : callable, optional
+        Called with each epoch's :class:`~latentatlas.train.EpochRecord` (progress displays).
 
     Returns
     -------
@@ -138,7 +138,8 @@ def train_run(
         if resume:
             return out
         raise InputError(
-            f"a complete run already exists at {out}; choose another output or delete it"
+            f"a complete run already exists at {out}; pass --resume to keep it and train only "
+            "what is missing, or --force to train it again"
         )
     if dataset is None:
         from latentatlas import data  # late: the data layer is only needed without a dataset
@@ -149,13 +150,49 @@ def train_run(
         raise InputError(
             f"model {model_config.name} needs labels, but data set {dataset.name} has none"
         )
-    train_idx, validation_idx = dataset.split(
-        config.train.split_seed, config.train.validation_fraction
-    )
+    train_idx, validation_idx = split_indices(config, dataset)
     partial = partial_dir(out)
     _prepare_partial(partial, config, resume)
+    try:
+        model, history = _fit_model(
+            config, dataset, train_idx, validation_idx, partial, resume, progress, on_epoch
+        )
+        latents = _latents(model, dataset, train_idx, validation_idx)
+        model.cpu().eval()
+        _write_run(out, config, model, history, latents, dataset)
+    except BaseException:
+        # A failed run leaves a resumable checkpoint or nothing: never a folder holding only
+        # run-config.json that looks like an interrupted run.
+        if not (partial / CHECKPOINT_NAME).is_file():
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(partial, ignore_errors=True)
+    return out
 
+
+def split_indices(
+    config: RunConfig, dataset: Dataset
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The (train, validation) row indices of ``dataset`` for ``config``: the one home of a split.
+
+    The split depends on ``config.train.split_seed`` and ``validation_fraction`` only, never
+    on the training seed, so every seed of a study sees the same validation images.
+    """
+    return dataset.split(config.train.split_seed, config.train.validation_fraction)
+
+
+def _fit_model(
+    config: RunConfig,
+    dataset: Dataset,
+    train_idx: NDArray[np.int64],
+    validation_idx: NDArray[np.int64],
+    partial: Path,
+    resume: bool,
+    progress: bool,
+    on_epoch: Callable[[Any], None] | None,
+) -> tuple[Autoencoder, History]:
     seed_everything(config.seed)  # the model's initial weights come from the training seed
+    model_config = config.model
     model = build(
         model_config.name, dataset.input_shape, model_config.latent_dim, **model_config.options
     )
@@ -170,12 +207,9 @@ def train_run(
         checkpoint_dir=partial,
         resume=resume,
         progress=progress,
+        on_epoch=on_epoch,
     )
-    latents = _latents(model, dataset, train_idx, validation_idx)
-    model.cpu().eval()
-    _write_run(out, config, model, history, latents, dataset)
-    shutil.rmtree(partial, ignore_errors=True)
-    return out
+    return model, history
 
 
 def _needs_labels(name: str) -> bool:
@@ -252,13 +286,6 @@ def _latents(
     return latents
 
 
-def _package_version() -> str:
-    try:
-        return metadata.version("latentatlas")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 def _write_run(
     out: Path,
     config: RunConfig,
@@ -270,7 +297,7 @@ def _write_run(
     info = {
         **config.to_dict(),
         "format_version": FORMAT_VERSION,
-        "package_version": _package_version(),
+        "package_version": package_version(),
         "torch_version": torch.__version__,
         "input_shape": list(dataset.input_shape),
         "n_parameters": model.n_parameters,
@@ -375,87 +402,3 @@ def list_runs(root: str | Path) -> list[RunSummary]:
             )
         )
     return summaries
-
-
-def train_many(
-    jobs_list: Sequence[tuple[RunConfig, Path]],
-    jobs: int = 1,
-    progress: bool = True,
-    resume: bool = True,
-    overwrite: bool = False,
-    on_done: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Train several runs, one after another or in ``jobs`` parallel processes.
-
-    Parameters
-    ----------
-    jobs_list : sequence of (RunConfig, Path)
-        Each run's configuration and output folder.
-    jobs : int
-        Worker processes; 1 trains in this process and loads each data set once.
-    progress : bool
-        Progress bars (in this process only).
-    resume, overwrite : bool
-        Passed to :func:`train_run`: reuse complete runs and checkpoints, or replace them.
-    on_done : callable, optional
-        Called with a line of text as each run finishes.
-
-    Returns
-    -------
-    list of Path
-        The run folders, in the order given.
-    """
-    if not jobs_list:
-        return []
-    from latentatlas import data
-
-    keys = [json.dumps(c.data.to_dict(), sort_keys=True, default=str) for c, _ in jobs_list]
-    datasets: dict[str, Dataset] = {}
-    for key, (config, _) in zip(keys, jobs_list, strict=True):  # load and build once: fail fast
-        if key not in datasets:
-            datasets[key] = data.load(config.data.name, **config.data.options)
-        build(
-            config.model.name,
-            datasets[key].input_shape,
-            config.model.latent_dim,
-            **config.model.options,
-        )
-    if jobs == 1 or len(jobs_list) == 1:
-        paths = []
-        for key, (config, out) in zip(keys, jobs_list, strict=True):
-            paths.append(train_run(config, out, datasets[key], progress, resume, overwrite))
-            if on_done is not None:
-                on_done(f"trained {config.model.name} seed {config.seed} -> {out}")
-        return paths
-    return _train_in_processes(jobs_list, jobs, resume, overwrite, on_done)
-
-
-def _train_in_processes(
-    jobs_list: Sequence[tuple[RunConfig, Path]],
-    jobs: int,
-    resume: bool,
-    overwrite: bool,
-    on_done: Callable[[str], None] | None,
-) -> list[Path]:
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    context = get_context("spawn")  # fork would copy torch's thread pools and locks
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [
-            pool.submit(_train_in_worker, config.to_dict(), str(out), resume, overwrite, threads)
-            for config, out in jobs_list
-        ]
-        paths = []
-        for future in futures:
-            paths.append(Path(future.result()))
-            if on_done is not None:
-                on_done(f"trained {paths[-1]}")
-    return paths
-
-
-def _train_in_worker(
-    config: dict[str, Any], out: str, resume: bool, overwrite: bool, threads: int
-) -> str:
-    """Train one run in a worker process (top level so that spawn can pickle it)."""
-    torch.set_num_threads(threads)
-    run_config = RunConfig.from_dict(config)
-    return str(train_run(run_config, out, progress=False, resume=resume, overwrite=overwrite))

@@ -6,7 +6,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,7 @@ def fit(
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> History:
     """Train ``model`` in place and return its per-epoch history.
 
@@ -214,6 +215,8 @@ def fit(
         as an uninterrupted run.
     progress : bool
         Show a Rich progress bar when stdout is a terminal.
+    on_epoch : callable, optional
+        Called with each finished epoch's :class:`EpochRecord` (study and sweep progress).
 
     Returns
     -------
@@ -234,6 +237,32 @@ def fit(
     if model.closed_form:
         return _fit_closed_form(model, train_x, train_rows, validation_rows, device)
 
+    optimizer, scheduler = _optimizer(model, config)
+    shuffle = torch.Generator().manual_seed(seed)
+    state = _State()
+    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
+    if resume and checkpoint is not None and checkpoint.exists():
+        state = _load_checkpoint(checkpoint, model, optimizer, scheduler, shuffle)
+    loop = _Loop(model, optimizer, scheduler, shuffle, train_rows, validation_rows, checkpoint)
+    with _ProgressBar(progress, config.epochs, len(state.records)) as bar:
+        while len(state.records) < config.epochs and not _patience_ran_out(state, config):
+            record = loop.epoch(state, config)
+            bar.advance(record)
+            if on_epoch is not None:
+                on_epoch(record)
+
+    if state.best_weights is not None:
+        model.load_state_dict(state.best_weights)
+    return History(
+        epochs=tuple(state.records),
+        best_epoch=state.best_epoch,
+        stopped_early=len(state.records) < config.epochs,
+        device=str(device),
+    )
+
+
+def _optimizer(model: Autoencoder, config: TrainConfig) -> tuple[torch.optim.Optimizer, Any]:
+    """Adam (fused) with the configured learning rate, and the optional plateau schedule."""
     lr = config.lr if config.lr is not None else model.default_lr
     # The fused kernel updates every parameter in one call: a third of the time of the
     # per-tensor loop for small dense models, where optimizer overhead is a large share of a step.
@@ -246,42 +275,44 @@ def fit(
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=0.5, patience=patience
         )
-    shuffle = torch.Generator().manual_seed(seed)
-    state = _State()
-    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
-    if resume and checkpoint is not None and checkpoint.exists():
-        state = _load_checkpoint(checkpoint, model, optimizer, scheduler, shuffle)
+    return optimizer, scheduler
 
-    with _ProgressBar(progress, config.epochs, len(state.records)) as bar:
-        while len(state.records) < config.epochs and not _patience_ran_out(state, config):
-            epoch = len(state.records) + 1
-            started = time.perf_counter()
-            order = torch.randperm(train_rows.n, generator=shuffle)
-            train_terms = _train_epoch(model, optimizer, train_rows, order, config)
-            validation_terms = evaluate(model, validation_rows)
-            _check_finite(epoch, train_terms, validation_terms, checkpoint)
-            record = EpochRecord(
-                epoch=epoch,
-                train=train_terms,
-                validation=validation_terms,
-                lr=optimizer.param_groups[0]["lr"],
-                seconds=time.perf_counter() - started,
+
+@dataclass
+class _Loop:
+    """What one epoch needs besides the state: model, optimiser, data and checkpoint file."""
+
+    model: Autoencoder
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    shuffle: torch.Generator
+    train_rows: _Rows
+    validation_rows: _Rows
+    checkpoint: Path | None
+
+    def epoch(self, state: _State, config: TrainConfig) -> EpochRecord:
+        """Train one epoch, evaluate, keep the best weights, step the schedule, checkpoint."""
+        epoch = len(state.records) + 1
+        started = time.perf_counter()
+        order = torch.randperm(self.train_rows.n, generator=self.shuffle)
+        train_terms = _train_epoch(self.model, self.optimizer, self.train_rows, order, config)
+        validation_terms = evaluate(self.model, self.validation_rows)
+        _check_finite(epoch, train_terms, validation_terms, self.checkpoint)
+        record = EpochRecord(
+            epoch=epoch,
+            train=train_terms,
+            validation=validation_terms,
+            lr=self.optimizer.param_groups[0]["lr"],
+            seconds=time.perf_counter() - started,
+        )
+        _update_best(state, record, self.model, config.min_delta)
+        if self.scheduler is not None:
+            self.scheduler.step(validation_terms["total"])
+        if self.checkpoint is not None:
+            _save_checkpoint(
+                self.checkpoint, self.model, self.optimizer, self.scheduler, self.shuffle, state
             )
-            _update_best(state, record, model, config.min_delta)
-            if scheduler is not None:
-                scheduler.step(validation_terms["total"])
-            if checkpoint is not None:
-                _save_checkpoint(checkpoint, model, optimizer, scheduler, shuffle, state)
-            bar.advance(record)
-
-    if state.best_weights is not None:
-        model.load_state_dict(state.best_weights)
-    return History(
-        epochs=tuple(state.records),
-        best_epoch=state.best_epoch,
-        stopped_early=len(state.records) < config.epochs,
-        device=str(device),
-    )
+        return record
 
 
 def _train_epoch(

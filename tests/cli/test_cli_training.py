@@ -48,8 +48,12 @@ def test_train_several_seeds_then_list_them(tmp_path):
     assert listed.exit_code == 0 and "seed-0" in listed.output and "seed-1" in listed.output
 
     again = runner.invoke(app, args)
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "already holds a complete run" in again.output
+    assert "--resume" in again.output and "--force" in again.output
     assert runner.invoke(app, [*args, "--resume"]).exit_code == 0
+    before = (out / "seed-0" / "model.safetensors").stat().st_mtime_ns
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert (out / "seed-0" / "model.safetensors").stat().st_mtime_ns != before
 
 
 def test_wrong_option_values_are_one_sentence_and_exit_2(tmp_path):

@@ -100,13 +100,17 @@ def test_second_run_reuses_finished_runs(study: Path) -> None:
 def test_report_command_redraws_without_recomputing(
     study: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import latentatlas.studies.digit_pairs as recipe
+    import latentatlas.data
+    import latentatlas.runs
+    import latentatlas.studies.digit_pairs.analyse as recipe
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the report must not recompute metrics")
+        raise AssertionError("the report must not recompute metrics, load data or run a model")
 
     for name in ("silhouette", "seed_variability", "knn_accuracy", "label_reconstruction"):
         monkeypatch.setattr(recipe, name, refuse)
+    monkeypatch.setattr(latentatlas.data, "load", refuse)
+    monkeypatch.setattr(latentatlas.runs, "load", refuse)
     (study / "report.html").unlink()
     result = runner.invoke(app, ["report", str(study)])
     assert result.exit_code == 0, result.output
@@ -184,12 +188,11 @@ def test_pairs_parsing() -> None:
 
 
 def test_seed_verdict_reads_the_two_spreads() -> None:
-    from latentatlas.studies.digit_pairs_report import _seed_verdict
+    from latentatlas.studies.digit_pairs.report import seed_verdict
+    from latentatlas.studies.digit_pairs.study import SeedSpread
 
     def verdict(relative: float | None, layout: float | None) -> str:
-        return _seed_verdict(
-            "ae", {"silhouette_relative_spread": relative, "procrustes_mean": layout}
-        )
+        return seed_verdict("ae", SeedSpread(0.0, relative, layout, None))
 
     assert verdict(0.0, 1e-31) == "The ae gives the same codes for every seed."
     assert "far more than its separation" in verdict(0.05, 0.24)

@@ -1,37 +1,25 @@
-"""Pure analyses of latent spaces: arrays and options in, frozen result dataclasses out."""
+"""Pure analyses of latent spaces: arrays and options in, frozen result dataclasses out.
 
-from latentatlas.analysis.classification import (
-    KnnResult,
-    LabelClassifier,
-    LabelReconstructionResult,
-    fit_label_classifier,
-    knn_accuracy,
-    label_reconstruction,
-)
-from latentatlas.analysis.clusters import (
-    SilhouetteResult,
-    original_space_silhouette,
-    silhouette,
-)
-from latentatlas.analysis.seeds import (
-    SeedVariabilityResult,
-    linear_cka,
-    procrustes_disparity,
-    seed_variability,
-)
+Every name is imported on first use (PEP 562), so importing the package stays fast.
+"""
 
-__all__ = [
-    "KnnResult",
-    "LabelClassifier",
-    "LabelReconstructionResult",
-    "SeedVariabilityResult",
-    "SilhouetteResult",
-    "fit_label_classifier",
-    "knn_accuracy",
-    "label_reconstruction",
-    "linear_cka",
-    "original_space_silhouette",
-    "procrustes_disparity",
-    "seed_variability",
-    "silhouette",
-]
+from latentatlas._lazy import lazy_attributes
+
+_EXPORTS = {
+    "KnnResult": "latentatlas.analysis.classification",
+    "LabelClassifier": "latentatlas.analysis.classification",
+    "LabelReconstructionResult": "latentatlas.analysis.classification",
+    "fit_label_classifier": "latentatlas.analysis.classification",
+    "knn_accuracy": "latentatlas.analysis.classification",
+    "label_reconstruction": "latentatlas.analysis.classification",
+    "SilhouetteResult": "latentatlas.analysis.clusters",
+    "original_space_silhouette": "latentatlas.analysis.clusters",
+    "silhouette": "latentatlas.analysis.clusters",
+    "SeedVariabilityResult": "latentatlas.analysis.seeds",
+    "linear_cka": "latentatlas.analysis.seeds",
+    "procrustes_disparity": "latentatlas.analysis.seeds",
+    "seed_variability": "latentatlas.analysis.seeds",
+}
+
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

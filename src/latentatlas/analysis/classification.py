@@ -15,8 +15,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 
+from latentatlas.analysis._checks import check_codes, check_vector
 from latentatlas.analysis._result import ResultMixin, to_jsonable
-from latentatlas.analysis.clusters import _check_codes, _plain
+from latentatlas.analysis.clusters import _plain
 from latentatlas.errors import InputError
 
 ClassifierKind = Literal["logistic", "mlp"]
@@ -216,7 +217,7 @@ def fit_label_classifier(
     LabelClassifier
     """
     x = _flatten(images, "images")
-    y = _check_labels_for(labels, len(x), "labels", "images")
+    y = check_vector(labels, len(x), "labels", "images")
     if not 0.0 < test_fraction < 1.0:
         raise InputError(f"test_fraction must be between 0 and 1, got {test_fraction}")
     classes, counts = np.unique(y, return_counts=True)
@@ -264,7 +265,7 @@ def label_reconstruction(
     LabelReconstructionResult
     """
     x = _flatten(reconstructions, "reconstructions", classifier.n_features)
-    y = _check_labels_for(labels, len(x), "labels", "reconstructions")
+    y = check_vector(labels, len(x), "labels", "reconstructions")
     unknown = set(np.unique(y).tolist()) - set(classifier.classes)
     if unknown:
         raise InputError(
@@ -296,7 +297,7 @@ def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDA
     array = np.asarray(images)
     if array.ndim < 2:
         raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
-    flat = _check_codes(array.reshape(len(array), -1), name)
+    flat = check_codes(array.reshape(len(array), -1), name)
     if n_features is not None and flat.shape[1] != n_features:
         raise InputError(
             f"{name} have {flat.shape[1]} values per sample but the classifier was fitted "
@@ -305,20 +306,11 @@ def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDA
     return flat
 
 
-def _check_labels_for(labels: ArrayLike, n: int, name: str, of: str) -> NDArray[Any]:
-    array = np.asarray(labels)
-    if array.ndim != 1 or len(array) != n:
-        raise InputError(f"{name} has shape {array.shape} but {of} has {n} rows; expected ({n},)")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise InputError(f"{name} has a NaN or infinite value")
-    return array
-
-
 def _codes_and_labels(
     codes: ArrayLike, labels: ArrayLike, split: str
 ) -> tuple[NDArray[Any], NDArray[Any]]:
-    x = _check_codes(codes, f"{split}_codes")
-    return x, _check_labels_for(labels, len(x), f"{split}_labels", f"{split}_codes")
+    x = check_codes(codes, f"{split}_codes")
+    return x, check_vector(labels, len(x), f"{split}_labels", f"{split}_codes")
 
 
 def _check_folds(cv: int, y_train: NDArray[Any]) -> int:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from latentatlas.analysis._checks import check_codes
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
 
@@ -97,7 +98,7 @@ def silhouette(
     Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation
     of cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
     """
-    points = _check_codes(codes, "codes")
+    points = check_codes(codes, "codes")
     label_array, class_index, classes = _check_labels(labels, len(points))
     block = _check_block_size(block_size, len(points))
     if metric not in METRICS:
@@ -254,21 +255,6 @@ def _silhouette_from_sums(
 def _blocks(n: int, block: int, start: int = 0) -> Iterator[slice]:
     for first in range(start, n, block):
         yield slice(first, min(first + block, n))
-
-
-def _check_codes(codes: ArrayLike, name: str) -> NDArray[Any]:
-    """A 2-d finite numeric array (not copied if it already is one)."""
-    array = np.asarray(codes)
-    if array.dtype.kind not in "fiub":
-        raise InputError(f"{name} must be a numeric array, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise InputError(f"{name} must be 2-d (samples x features), got shape {array.shape}")
-    if array.shape[0] < 2 or array.shape[1] < 1:
-        raise InputError(f"{name} needs at least 2 rows and 1 column, got shape {array.shape}")
-    if array.dtype.kind == "f" and not np.isfinite(np.sum(array, dtype=np.float64)):
-        bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
-        raise InputError(f"{name} has a NaN or infinite value in row {bad_row}")
-    return array
 
 
 def _check_labels(labels: ArrayLike, n: int) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[Any]]:

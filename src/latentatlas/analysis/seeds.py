@@ -11,8 +11,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import procrustes
 
+from latentatlas._stats import mean_and_std
+from latentatlas.analysis._checks import check_codes
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.analysis.clusters import _check_codes, silhouette
+from latentatlas.analysis.clusters import silhouette
 from latentatlas.errors import InputError
 
 
@@ -164,8 +166,7 @@ def seed_variability(
     disparity = _pairwise(codes, procrustes_disparity, diagonal=0.0)
     cka = _pairwise(codes, linear_cka, diagonal=1.0)
     values = np.asarray(by_seed)
-    std = float(values.std(ddof=1)) if len(values) >= 2 else 0.0
-    mean = float(values.mean())
+    mean, std, _ = mean_and_std(by_seed)
     procrustes_mean = _upper_mean(disparity)
     return SeedVariabilityResult(
         silhouette_by_seed=by_seed,
@@ -195,8 +196,8 @@ def _upper_mean(matrix: NDArray[np.float64]) -> float | None:
 
 
 def _check_pair(a: ArrayLike, b: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    first = _check_codes(a, "a").astype(np.float64)
-    second = _check_codes(b, "b").astype(np.float64)
+    first = check_codes(a, "a").astype(np.float64)
+    second = check_codes(b, "b").astype(np.float64)
     if len(first) != len(second):
         raise InputError(f"a has {len(first)} rows but b has {len(second)}; need the same points")
     return first, second
@@ -205,7 +206,7 @@ def _check_pair(a: ArrayLike, b: ArrayLike) -> tuple[NDArray[np.float64], NDArra
 def _check_seeds(codes_by_seed: Sequence[ArrayLike]) -> list[NDArray[Any]]:
     if isinstance(codes_by_seed, np.ndarray) and codes_by_seed.ndim == 2:
         raise InputError("codes_by_seed must be a sequence of 2-d arrays, one per seed")
-    codes = [_check_codes(c, f"codes_by_seed[{i}]") for i, c in enumerate(codes_by_seed)]
+    codes = [check_codes(c, f"codes_by_seed[{i}]") for i, c in enumerate(codes_by_seed)]
     if not codes:
         raise InputError("codes_by_seed is empty; expected one array of codes per seed")
     for i, c in enumerate(codes[1:], start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,10 +34,34 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: Any, *
 warnings.showwarning = _show_warning
 
 
-def fail(message: str) -> typer.Exit:
-    """Print ``message`` as one red sentence on stderr and return the exit (code 2) to raise."""
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``message`` as one red sentence on stderr and return the exit to raise.
+
+    Exit code 2 is bad input; 1 is a failure of the work itself (a training that diverged).
+    """
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+    return typer.Exit(code=code)
+
+
+def parse_key_values(pairs: list[str], flag: str, typed: bool = False) -> dict[str, Any]:
+    """Turn ``KEY=VALUE`` strings into a dict; ``typed`` reads values as JSON where they parse.
+
+    Untyped values stay text for the loaders to parse (``digits=1,2``); typed ones become
+    numbers, booleans or lists where they are valid JSON and stay text otherwise (``relu``).
+    """
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{flag} {pair!r} must look like KEY=VALUE")
+        value = value.strip()
+        if typed:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass  # a plain word such as relu, or a list like 128,32 that the model parses
+        options[key.strip()] = value
+    return options
 
 
 def user_errors(fn: F) -> F:

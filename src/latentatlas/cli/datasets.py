@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from latentatlas.cli._app import app, console, user_errors
+from latentatlas.cli._app import app, console, parse_key_values, user_errors
 from latentatlas.data import Dataset, describe, load, names
 from latentatlas.errors import InputError
 
@@ -80,7 +80,7 @@ def preview(
 
     if out.suffix.lower() != ".png":
         raise InputError(f"--out {out} must be a .png file")
-    options = parse_options(option)
+    options = parse_key_values(option, "--option")
     if data_dir is not None:
         options["data_dir"] = str(data_dir)
     if path is not None:
@@ -96,17 +96,6 @@ def preview(
     with atomic_path(out) as tmp:
         figure.savefig(tmp, dpi=100)
     console.print(f"wrote {out}")
-
-
-def parse_options(pairs: list[str]) -> dict[str, object]:
-    """Turn ``["digits=1,2"]`` into ``{"digits": "1,2"}``; the loaders parse the text."""
-    options: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--option {pair!r} must look like KEY=VALUE")
-        options[key.strip()] = value.strip()
-    return options
 
 
 def choose_examples(dataset: Dataset, n: int, seed: int) -> np.ndarray:

@@ -1,79 +1,105 @@
-"""``latentatlas study ...`` and ``latentatlas report DIR``: whole investigations in one command."""
+"""``latentatlas study NAME``, ``study --list`` and ``report DIR``: whole investigations.
+
+One command per registered study, its options generated from the study's ``Config`` (each
+setting's help text and default come from the dataclass), so a new study gets its command by
+registering itself in ``latentatlas.studies.engine.STUDIES``.
+"""
 
 from __future__ import annotations
 
-import json
+import inspect
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.table import Table
 
 from latentatlas.cli._app import app, console, user_errors
 from latentatlas.errors import InputError
 
 study_app = typer.Typer(
-    help="Run one of the source documents' investigations end to end.", no_args_is_help=True
+    help="Run one of the source documents' investigations end to end.",
+    invoke_without_command=True,
 )
 app.add_typer(study_app, name="study")
 
 
-def _ints(text: str, option: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(item) for item in text.split(",") if item.strip())
-    except ValueError:
-        raise InputError(
-            f"{option} takes comma-separated integers such as 2,3,5, got {text!r}"
-        ) from None
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(",") if item.strip())
-
-
-@study_app.command("digit-pairs")
-@user_errors
-def digit_pairs(
-    out: Path = typer.Option(Path("atlas/digit-pairs"), help="Study folder (created)."),
-    digits: str = typer.Option("1,2", help="The two digits of the headline pair."),
-    pairs: str = typer.Option("", help="'all' for the 45 pairs, or a list such as 1-7,4-9."),
-    seeds: int | None = typer.Option(None, min=1, help="Training seeds per model [5; quick: 3]."),
-    latent_dims: str = typer.Option("2", help="Latent dimensions, e.g. 2,3,5,10 for a sweep."),
-    activation: str = typer.Option("tanh", help="Activations of ae/dae, e.g. tanh,relu."),
-    models: str = typer.Option("pca,linear-ae,ae,dae", help="Models to train."),
-    epochs: int | None = typer.Option(None, min=1, help="Maximum epochs [100; quick: 40]."),
-    classifier: str = typer.Option("logistic", help="Label classifier: logistic or mlp."),
-    data_dir: Path | None = typer.Option(
-        None, help="Folder with the full MNIST (IDX or mnist.npz); default: embedded subset."
-    ),
-    n_per_class: int | None = typer.Option(None, min=2, help="Keep at most N images per digit."),
-    quick: bool = typer.Option(False, "--quick", help="Small settings: under a minute on 2 CPUs."),
-    force: bool = typer.Option(False, "--force", help="Retrain runs that already exist."),
-    jobs: int = typer.Option(1, min=1, help="Parallel training processes."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+@study_app.callback()
+def study_main(
+    ctx: typer.Context,
+    list_studies: bool = typer.Option(False, "--list", help="List the studies and exit."),
 ) -> None:
-    """Do autoencoders keep two MNIST digits apart in a 2-d latent space (000_2b4a74d5463f301c)?"""
-    from latentatlas.studies.digit_pairs import DigitPairsConfig, parse_pairs
+    """Run a study: train its models over seeds, analyse, judge its source's claims, report."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not list_studies:
+        console.print(ctx.get_help())
+        raise typer.Exit(0)
+    from latentatlas.studies import engine
 
-    settings = {
-        "pairs": parse_pairs(pairs, _ints(digits, "--digits")),
-        "latent_dims": _ints(latent_dims, "--latent-dims"),
-        "activations": _words(activation),
-        "models": _words(models),
-        "classifier": classifier,
-        "data_dir": None if data_dir is None else str(data_dir),
-        "device": device,
+    table = Table(title="Studies (latentatlas study NAME --help)")
+    for column in ("name", "question", "source"):
+        table.add_column(column, overflow="fold")
+    for name in engine.names():
+        study = engine.get(name)
+        table.add_row(name, study.question, study.source)
+    console.print(table)
+
+
+def _engine_parameters() -> list[inspect.Parameter]:
+    """The options every study command has, beside its own settings."""
+    options = {
+        "out": typer.Option(None, help="Study folder, created (default: atlas/NAME)."),
+        "quick": typer.Option(False, "--quick", help="Small settings for a fast look."),
+        "force": typer.Option(False, "--force", help="Retrain and re-analyse everything."),
+        "jobs": typer.Option(
+            None, help="Training processes, one torch thread each (default: the core count)."
+        ),
+        "quiet": typer.Option(False, "--quiet", help="No progress output."),
     }
-    for key, value in (("seeds", seeds), ("epochs", epochs), ("n_per_class", n_per_class)):
-        if value is not None:
-            settings[key] = value
-    config = DigitPairsConfig.quick(**settings) if quick else DigitPairsConfig(**settings)
-    _run(config, out, force=force, jobs=jobs, quiet=quiet)
+    kinds = {"out": Path | None, "quick": bool, "force": bool, "jobs": int | None, "quiet": bool}
+    return [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kinds[name]
+        )
+        for name, default in options.items()
+    ]
 
 
-def _run(config: object, out: Path, *, force: bool, jobs: int, quiet: bool) -> None:
-    from latentatlas.studies.digit_pairs import run_study
+def _register(name: str) -> None:
+    """Add ``latentatlas study NAME`` with one option per setting of the study's Config."""
+    from latentatlas.studies import engine
 
+    study = engine.get(name)
+    settings = study.config_type.cli_options()
+    parameters = [
+        inspect.Parameter(
+            option.field,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(None, option.flag, help=option.help, metavar=option.metavar),
+            annotation=str | None,
+        )
+        for option in settings
+    ]
+
+    def command(**values: Any) -> None:
+        texts = {option.field: values.pop(option.field) for option in settings}
+        config = study.config_type.from_cli(texts, quick=values["quick"])
+        out = values["out"] if values["out"] is not None else Path("atlas") / name
+        _run(name, config, out, force=values["force"], jobs=values["jobs"], quiet=values["quiet"])
+
+    command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
+    command.__doc__ = f"{study.question} (after {study.source})"
+    study_app.command(name)(user_errors(command))
+
+
+def _run(name: str, config: Any, out: Path, *, force: bool, jobs: int | None, quiet: bool) -> None:
+    from latentatlas.studies import engine
+
+    if jobs is not None and jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {jobs}")
     start = time.perf_counter()
 
     def step(message: str) -> None:
@@ -81,9 +107,27 @@ def _run(config: object, out: Path, *, force: bool, jobs: int, quiet: bool) -> N
             elapsed = time.perf_counter() - start
             console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
 
-    report = run_study(config, out, force=force, progress=not quiet, jobs=jobs, on_step=step)
+    report = engine.run(
+        name,
+        config,
+        out,
+        force=force,
+        jobs=jobs or os.cpu_count() or 1,
+        progress=not quiet,
+        on_step=step,
+    )
     console.print(f"report: {report.resolve()}", soft_wrap=True)
     console.print(f"metrics: {(out / 'metrics.json').resolve()}", soft_wrap=True)
+
+
+def _register_all() -> None:
+    from latentatlas.studies.engine import names
+
+    for name in names():
+        _register(name)
+
+
+_register_all()
 
 
 @app.command("report")
@@ -91,16 +135,7 @@ def _run(config: object, out: Path, *, force: bool, jobs: int, quiet: bool) -> N
 def report(
     folder: Path = typer.Argument(..., help="A study folder written by `latentatlas study`."),
 ) -> None:
-    """Rebuild a study's report.html from its metrics.json and runs, without recomputing."""
-    study_file = folder / "study.json"
-    if not study_file.is_file():
-        raise InputError(f"{folder} is not a study folder: {study_file} is missing")
-    try:
-        name = json.loads(study_file.read_text())["study"]
-    except (ValueError, KeyError) as error:
-        raise InputError(f"{study_file} is not a valid study file ({error})") from None
-    if name != "digit-pairs":
-        raise InputError(f"{study_file} names study {name!r}, which this version cannot report")
-    from latentatlas.studies.digit_pairs_report import write_report
+    """Redraw a study's report.html from its stored results, without recomputing."""
+    from latentatlas.studies.engine import write_report
 
     console.print(f"report: {write_report(folder)}")

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from latentatlas.cli._app import app, console, user_errors
+from latentatlas.cli._app import app, console, fail, parse_key_values, user_errors
 from latentatlas.errors import InputError
 
 models_app = typer.Typer(help="List the models and their options; count their parameters.")
 runs_app = typer.Typer(help="Inspect run directories.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
-
-
-def parse_pairs(pairs: list[str], flag: str, typed: bool) -> dict[str, Any]:
-    """Turn ``KEY=VALUE`` strings into a dict; ``typed`` reads values as JSON where they parse."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"{flag} {pair!r} must look like KEY=VALUE")
-        value = value.strip()
-        if typed:
-            try:
-                value = json.loads(value)
-            except ValueError:
-                pass  # a plain word such as relu, or a list like 128,32 that the model parses
-        options[key.strip()] = value
-    return options
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -77,7 +59,7 @@ def models_count(
         shape = tuple(int(part) for part in input_shape.split(",") if part.strip())
     except ValueError:
         raise InputError(f"--input-shape {input_shape!r} must be integers like 3,96,96") from None
-    options = parse_pairs(option, "--option", typed=True)
+    options = parse_key_values(option, "--option", typed=True)
     if bottleneck is not None:
         options["bottleneck"] = bottleneck
     counts = count_parameters(build(name, shape, latent_dim, **options))
@@ -121,20 +103,22 @@ def train(
     validation_fraction: float = typer.Option(0.2, help="Share held out for validation."),
     split_seed: int = typer.Option(0, help="Seed of the train/validation split."),
     jobs: int = typer.Option(1, help="Seeds trained in parallel processes."),
-    resume: bool = typer.Option(False, "--resume", help="Continue interrupted runs."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace complete runs."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Keep finished runs, continue interrupted ones, train the rest."
+    ),
+    force: bool = typer.Option(False, "--force", "--overwrite", help="Train every run again."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a model on a data set for several seeds; each seed becomes a run directory."""
     from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
-    if seeds < 1 or jobs < 1 or first_seed < 0:
-        raise InputError("--seeds and --jobs must be at least 1 and --first-seed at least 0")
-    data_options = parse_pairs(data_option, "--data-option", typed=False)
+    if seeds < 1 or jobs < 1:
+        raise InputError(f"--seeds and --jobs must be at least 1, got {seeds} and {jobs}")
+    data_options = parse_key_values(data_option, "--data-option")
     for key, value in (("digits", digits), ("data_dir", data_dir), ("path", path)):
         if value is not None:
             data_options[key] = str(value)
-    model_options = parse_pairs(model_option, "--model-option", typed=True)
+    model_options = parse_key_values(model_option, "--model-option", typed=True)
     for key, value in (("activation", activation), ("bottleneck", bottleneck)):
         if value is not None:
             model_options[key] = value
@@ -150,26 +134,36 @@ def train(
         validation_fraction=validation_fraction,
         split_seed=split_seed,
     )
+    data_config = DataConfig(dataset, data_options)
+    model_config = ModelConfig(model, latent_dim, model_options)
     configs = [
-        RunConfig(
-            DataConfig(dataset, data_options),
-            ModelConfig(model, latent_dim, model_options),
-            train_config,
-            seed,
-        )
+        RunConfig(data_config, model_config, train_config, seed)
         for seed in range(first_seed, first_seed + seeds)
     ]
-    paths = [out / f"seed-{config.seed}" for config in configs]
-    from latentatlas import runs
+    _train_runs(out, configs, jobs=jobs, quiet=quiet, resume=resume, force=force)
 
-    runs.train_many(
-        list(zip(configs, paths, strict=True)),
-        jobs=jobs,
-        progress=not quiet,
-        resume=resume,
-        overwrite=overwrite,
-        on_done=console.print,
-    )
+
+def _train_runs(
+    out: Path, configs: list[Any], *, jobs: int, quiet: bool, resume: bool, force: bool
+) -> None:
+    """Train ``configs`` into ``out/seed-N``; a divergence is one sentence and exit code 1."""
+    from latentatlas.executors import train_many
+    from latentatlas.runs import is_complete
+    from latentatlas.studies.engine import check_output_folder
+    from latentatlas.train import TrainingDiverged
+
+    check_output_folder(out)
+    plan = [(config, out / f"seed-{config.seed}") for config in configs]
+    existing = [path for _, path in plan if is_complete(path)]
+    if existing and not (resume or force):
+        raise InputError(
+            f"{existing[0]} already holds a complete run; pass --resume to keep finished runs "
+            "and train only the missing ones, or --force to train them all again"
+        )
+    try:
+        train_many(plan, jobs=jobs, progress=not quiet, overwrite=force, on_done=console.print)
+    except TrainingDiverged as error:
+        raise fail(str(error), code=1) from None
     _print_runs(out, f"Runs in {out}")
 
 

@@ -116,6 +116,13 @@ class Dataset:
             validation.append(shuffled[:n_val])
         val = np.sort(np.concatenate(validation)).astype(np.int64)
         train = np.setdiff1d(np.arange(len(self), dtype=np.int64), val)
+        for part, indices in (("training", train), ("validation", val)):
+            if len(indices) == 0:
+                raise InputError(
+                    f"validation_fraction {validation_fraction} leaves the {part} split of "
+                    f"data set {self.name} ({len(self)} rows) empty; choose a fraction that "
+                    "keeps rows on both sides"
+                )
         return train, val
 
 

@@ -42,6 +42,8 @@ class Autoencoder(nn.Module):
         True when the model is fitted by :meth:`fit_closed_form` instead of gradient steps (PCA).
     variational : bool
         True for VAEs: :meth:`encode_distribution` gives (mu, logvar).
+    denoising : bool
+        True when :meth:`corrupt` adds noise to the training input (the denoising autoencoder).
     """
 
     name: ClassVar[str] = ""
@@ -51,6 +53,7 @@ class Autoencoder(nn.Module):
     needs_labels: ClassVar[bool] = False
     closed_form: ClassVar[bool] = False
     variational: ClassVar[bool] = False
+    denoising: ClassVar[bool] = False
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__()

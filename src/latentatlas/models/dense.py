@@ -104,6 +104,7 @@ class DenoisingAutoencoder(DenseAutoencoder):
     name = "dae"
     summary = "denoising dense autoencoder: ae + Gaussian input noise (factor 0.3) in training"
     option_defaults: ClassVar[dict[str, Any]] = {**DenseAutoencoder.option_defaults, "noise": 0.3}
+    denoising = True
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__(input_shape, latent_dim, options)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import torch
 
 from latentatlas.errors import InputError
 from latentatlas.models.base import Autoencoder
@@ -16,6 +19,9 @@ from latentatlas.models.dense import (
     LinearAutoencoder,
 )
 from latentatlas.models.pca import PCA
+
+if TYPE_CHECKING:
+    from latentatlas.config import ModelConfig
 
 _MODELS: dict[str, type[Autoencoder]] = {
     cls.name: cls
@@ -131,7 +137,53 @@ def build(name: str, input_shape: tuple[int, ...], latent_dim: int, **options: A
         raise InputError(f"input_shape must be positive integers, got {input_shape!r}")
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise InputError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    _check_fits_in_memory(cls, shape, latent_dim, options)
     return cls(shape, latent_dim, options)
+
+
+def check_buildable(config: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    """Raise :class:`InputError` if ``config`` cannot be built for ``input_shape``; build nothing.
+
+    Checks the name, the options and that the model's training memory fits, on torch's
+    ``meta`` device (shapes only, no memory), so a study can validate every model up front.
+    """
+    with torch.device("meta"):
+        build(config.name, tuple(input_shape), config.latent_dim, **config.options)
+
+
+def _check_fits_in_memory(
+    cls: type[Autoencoder], shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]
+) -> None:
+    """Refuse, before allocating, a model whose training state would not fit in memory.
+
+    The model is first built on the ``meta`` device, which records shapes without allocating;
+    training holds about four copies of the weights (weights, gradients, Adam's two moments).
+    """
+    try:
+        with torch.device("meta"):
+            n_parameters = sum(p.numel() for p in cls(shape, latent_dim, options).parameters())
+    except (RuntimeError, OverflowError, MemoryError, TypeError, ValueError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise InputError(
+            f"model {cls.name} cannot be built with latent_dim={latent_dim} for inputs of shape "
+            f"{shape}: {reason}"
+        ) from None
+    needed = 4 * 4 * n_parameters  # bytes: four float32 copies
+    available = _memory_bytes()
+    if needed > available:
+        raise InputError(
+            f"model {cls.name} with latent_dim={latent_dim} has {n_parameters:,} parameters and "
+            f"needs about {needed / 2**30:,.1f} GiB to train, more than this machine's "
+            f"{available / 2**30:,.1f} GiB; choose a smaller latent_dim or model"
+        )
+
+
+def _memory_bytes() -> int:
+    """Physical memory of this machine in bytes (a large number where it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62
 
 
 def count_parameters(model: Autoencoder) -> ParameterCount:

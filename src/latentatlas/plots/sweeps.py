@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
+from latentatlas._stats import mean_and_std
 from latentatlas.errors import InputError
 from latentatlas.plots.style import MARKERS, series_colors, style_context
 
@@ -96,16 +97,6 @@ def _dodge(index: int, count: int) -> float:
     return DODGE * (index - (count - 1) / 2)
 
 
-def _mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (ddof=1) of the finite values, for display."""
-    finite = np.asarray(values, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return np.nan, np.nan
-    std = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
-    return float(finite.mean()), std
-
-
 def _draw_series(
     ax: Axes,
     positions: NDArray[np.float64],
@@ -113,7 +104,7 @@ def _draw_series(
     label: str,
     style: Mapping[str, Any],
 ) -> None:
-    stats = np.array([_mean_std(seeds) for seeds in per_option]).reshape(-1, 2)
+    stats = np.array([_mean_std_pair(seeds) for seeds in per_option]).reshape(-1, 2)
     ax.errorbar(
         positions,
         stats[:, 0],
@@ -168,7 +159,7 @@ def metric_strip(
             # Seeds spread evenly left of the model's slot, the summary to its right.
             spread = np.linspace(-0.22, -0.06, len(seeds)) if len(seeds) > 1 else np.array([-0.14])
             ax.scatter(i + spread, seeds, s=22, color=palette[i], alpha=0.75, lw=0)
-            mean, std = _mean_std(seeds)
+            mean, std = _mean_std_pair(seeds)
             ax.errorbar(i + 0.1, mean, yerr=std, color=palette[i], marker="D", capsize=4, ms=6)
             if np.isfinite(mean):
                 ax.annotate(
@@ -293,3 +284,9 @@ def loss_series(history: Any, key: str) -> NDArray[np.float64]:
     if not any(key in e for e in epochs):
         return np.empty(0)
     return np.array([np.nan if e.get(key) is None else e[key] for e in epochs], dtype=np.float64)
+
+
+def _mean_std_pair(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation of the finite values, for display."""
+    mean, std, _ = mean_and_std(values)
+    return mean, std

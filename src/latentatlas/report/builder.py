@@ -9,7 +9,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,10 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from latentatlas._env import package_version
 from latentatlas._io import write_bytes
 from latentatlas.report.format import format_value, is_numeric
 
-FIGURE_DPI = 110
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SUMMARY_TITLE = "Summary"
 
@@ -65,7 +64,7 @@ class Section:
         Parameters
         ----------
         figure : matplotlib.figure.Figure or bytes
-            A matplotlib figure (rendered at 110 dpi and then closed) or PNG bytes.
+            A matplotlib figure (rendered at the house REPORT_DPI and then closed) or PNG bytes.
         title : str
             Short title shown above the figure.
         caption : str
@@ -256,14 +255,6 @@ class Report:
         return target
 
 
-def package_version() -> str:
-    """The installed latentatlas version, or ``"dev"`` when it is not installed."""
-    try:
-        return metadata.version("latentatlas")
-    except metadata.PackageNotFoundError:
-        return "dev"
-
-
 def _png_bytes(figure: Any) -> bytes:
     if isinstance(figure, bytes | bytearray):
         if not bytes(figure).startswith(PNG_SIGNATURE):
@@ -275,9 +266,11 @@ def _png_bytes(figure: Any) -> bytes:
         )
     import matplotlib.pyplot as plt  # lazily: the report itself does not need matplotlib
 
+    from latentatlas.plots.style import REPORT_DPI
+
     buffer = io.BytesIO()
     try:
-        figure.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", facecolor="white")
+        figure.savefig(buffer, format="png", dpi=REPORT_DPI, bbox_inches="tight", facecolor="white")
     finally:
         plt.close(figure)
     return buffer.getvalue()

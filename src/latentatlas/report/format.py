@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from latentatlas._stats import mean_and_std
+
 MISSING = "—"
 
 
@@ -30,13 +32,12 @@ def mean_std(values: Sequence[float], digits: int = 3) -> str:
     str
         The formatted text; ``"—"`` when there is no finite value.
     """
-    arr = np.asarray(values, dtype=np.float64).ravel()
-    arr = arr[np.isfinite(arr)]
-    if arr.size == 0:
+    mean, std, n = mean_and_std(values)
+    if n == 0:
         return MISSING
-    if arr.size == 1:
-        return f"{arr[0]:.{digits}f} (n=1)"
-    return f"{arr.mean():.{digits}f} ± {arr.std(ddof=1):.{digits}f} (n={arr.size})"
+    if n == 1:
+        return f"{mean:.{digits}f} (n=1)"
+    return f"{mean:.{digits}f} ± {std:.{digits}f} (n={n})"
 
 
 def format_value(value: Any, digits: int = 3) -> str:

@@ -1,0 +1,58 @@
+"""What a result was computed with: package versions, threads, CPU and device (one home)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from typing import Any
+
+
+def package_version(name: str = "latentatlas") -> str:
+    """The installed version of ``name``, or ``"dev"`` when it is not installed (a source tree)."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def environment() -> dict[str, Any]:
+    """Versions, thread settings, CPU and device: enough to trace a difference between machines.
+
+    Returns
+    -------
+    dict
+        ``latentatlas``, ``torch``, ``numpy``, ``scikit-learn`` and ``python`` versions,
+        ``torch_threads``, ``cpu_count``, ``cpu`` (processor name), ``platform`` and ``device``
+        (``cuda`` with the GPU's name where one is available, else ``cpu``).
+    """
+    import numpy
+    import torch
+
+    device = "cpu"
+    if torch.cuda.is_available():
+        device = f"cuda ({torch.cuda.get_device_name(0)})"
+    return {
+        "latentatlas": package_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "scikit-learn": package_version("scikit-learn"),
+        "python": platform.python_version(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "cpu": _cpu_name(),
+        "platform": platform.platform(),
+        "device": device,
+    }
+
+
+def _cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux), else what platform says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

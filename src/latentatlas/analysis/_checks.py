@@ -1,0 +1,58 @@
+"""Input checks shared by every analysis: validate at the public door, trust inside."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from latentatlas.errors import InputError
+
+
+def check_codes(codes: ArrayLike, name: str) -> NDArray[Any]:
+    """A 2-d finite numeric array of at least 2 rows (not copied if it already is one).
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+        Latent codes, points or features.
+    name : str
+        The argument's name, used in the error message.
+
+    Raises
+    ------
+    InputError
+        When the array is not numeric, not 2-d, too small, or holds a NaN or infinity.
+    """
+    array = np.asarray(codes)
+    if array.dtype.kind not in "fiub":
+        raise InputError(f"{name} must be a numeric array, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise InputError(f"{name} must be 2-d (samples x features), got shape {array.shape}")
+    if array.shape[0] < 2 or array.shape[1] < 1:
+        raise InputError(f"{name} needs at least 2 rows and 1 column, got shape {array.shape}")
+    if array.dtype.kind == "f" and not np.isfinite(np.sum(array, dtype=np.float64)):
+        bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
+        raise InputError(f"{name} has a NaN or infinite value in row {bad_row}")
+    return array
+
+
+def check_vector(values: ArrayLike, n: int, name: str, of: str) -> NDArray[Any]:
+    """A 1-d finite array of ``n`` entries, one per row of the array named ``of``."""
+    array = np.asarray(values)
+    if array.ndim != 1 or len(array) != n:
+        raise InputError(f"{name} has shape {array.shape} but {of} has {n} rows; expected ({n},)")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = int(np.flatnonzero(~np.isfinite(array))[0])
+        raise InputError(f"{name} has a NaN or infinite value at index {bad}")
+    return array
+
+
+def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum`` (bools and non-integral floats refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")
+    if value < minimum:
+        raise InputError(f"{name} must be an integer of at least {minimum}, got {value}")
+    return int(value)

