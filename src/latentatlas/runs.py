@@ -81,10 +81,16 @@ class RunSummary:
     best_epoch: int
     train_loss: float
     validation_loss: float
+    complete: bool = True
+
+    @property
+    def status(self) -> str:
+        """``complete``, or ``incomplete`` for an interrupted run that ``--resume`` continues."""
+        return "complete" if self.complete else "incomplete"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
-        return {**self.__dict__, "path": str(self.path)}
+        return {**self.__dict__, "path": str(self.path), "status": self.status}
 
 
 def partial_dir(out: str | Path) -> Path:
@@ -382,23 +388,49 @@ def find_runs(root: str | Path) -> list[Path]:
 
 
 def list_runs(root: str | Path) -> list[RunSummary]:
-    """Summaries of the complete runs at or below ``root`` (reads JSON only, not the weights)."""
+    """Summaries of the runs at or below ``root``: complete ones, then interrupted ones.
+
+    A complete run's row reads JSON only, not the weights; an interrupted run (a ``.partial``
+    folder holding a checkpoint) is listed as incomplete with the epochs it reached, so that
+    ``--resume`` can be seen to have something to continue.
+    """
     summaries = []
     for path in find_runs(root):
         info = _read_json(path / "config.json")
         history = _read_json(path / "history.json")
-        best = history["epochs"][history["best_epoch"] - 1]
-        summaries.append(
-            RunSummary(
-                path=path,
-                dataset=info["data"]["name"],
-                model=info["model"]["name"],
-                latent_dim=info["model"]["latent_dim"],
-                seed=info["seed"],
-                epochs=len(history["epochs"]),
-                best_epoch=history["best_epoch"],
-                train_loss=best["train"]["total"],
-                validation_loss=best["validation"]["total"],
-            )
-        )
+        summaries.append(_summary(path, info, history["epochs"], history["best_epoch"], True))
+    for partial in sorted(Path(root).rglob("*.partial")):
+        checkpoint = partial / CHECKPOINT_NAME
+        if checkpoint.is_file() and (partial / "run-config.json").is_file():
+            records, best_epoch = _checkpoint_progress(checkpoint)
+            info = _read_json(partial / "run-config.json")
+            run = partial.with_name(partial.name.removesuffix(".partial"))
+            summaries.append(_summary(run, info, records, best_epoch, False))
     return summaries
+
+
+def _summary(
+    path: Path, info: dict[str, Any], epochs: list[dict[str, Any]], best_epoch: int, complete: bool
+) -> RunSummary:
+    best = epochs[best_epoch - 1] if best_epoch else {"train": {}, "validation": {}}
+    return RunSummary(
+        path=path,
+        dataset=info["data"]["name"],
+        model=info["model"]["name"],
+        latent_dim=info["model"]["latent_dim"],
+        seed=info["seed"],
+        epochs=len(epochs),
+        best_epoch=best_epoch,
+        train_loss=best["train"].get("total", float("nan")),
+        validation_loss=best["validation"].get("total", float("nan")),
+        complete=complete,
+    )
+
+
+def _checkpoint_progress(checkpoint: Path) -> tuple[list[dict[str, Any]], int]:
+    """The per-epoch records and the best epoch stored in an interrupted run's checkpoint."""
+    try:
+        payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        return list(payload["records"]), int(payload["best_epoch"])
+    except Exception as error:  # a truncated or foreign file: name it
+        raise InputError(f"checkpoint {checkpoint} cannot be read: {error}") from None

@@ -69,3 +69,84 @@ def test_wrong_option_values_are_one_sentence_and_exit_2(tmp_path):
         assert result.exit_code == 2, (extra, result.output)
         assert expected in result.output
     assert runner.invoke(app, ["runs", "list", str(tmp_path / "missing")]).exit_code == 2
+
+
+def _toy_args(tmp_path, out):
+    rng = np.random.default_rng(0)
+    data = tmp_path / "toy.npz"
+    np.savez(data, x=rng.random((80, 10), dtype=np.float32), labels=np.arange(80) % 2)
+    args = ["train", "--dataset", "arrays", "--path", str(data), "--latent-dim", "2"]
+    return [
+        *args,
+        "-m",
+        "hidden=[6]",
+        "--epochs",
+        "2",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+
+
+def test_a_diverged_training_is_one_sentence_and_leaves_nothing_half_written(tmp_path):
+    out = tmp_path / "runs"
+    result = runner.invoke(app, [*_toy_args(tmp_path, out), "--model", "vae", "--lr", "1e6"])
+    assert result.exit_code == 1
+    assert "training diverged" in result.output and "Traceback" not in result.output
+    assert not result.exception or isinstance(result.exception, SystemExit)
+    assert not out.exists() or list(out.iterdir()) == []  # no seed-0.partial holding a config only
+
+
+def test_runs_list_shows_an_interrupted_run_as_incomplete(tmp_path):
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from latentatlas.train import fit
+
+    out = tmp_path / "runs"
+    assert runner.invoke(app, [*_toy_args(tmp_path, out), "--model", "ae"]).exit_code == 0
+    # An interrupted second seed: a checkpoint after one epoch, no run folder.
+    config = RunConfig(
+        DataConfig("arrays", {"path": str(tmp_path / "toy.npz")}),
+        ModelConfig("ae", 2, {"hidden": [6]}),
+        TrainConfig(epochs=1, device="cpu"),
+        seed=1,
+    )
+    partial = runs.partial_dir(out / "seed-1")
+    partial.mkdir()
+    (partial / "run-config.json").write_text(__import__("json").dumps(config.to_dict()))
+    model = __import__("latentatlas.models", fromlist=["build"]).build("ae", (10,), 2, hidden=[6])
+    data = np.random.default_rng(1).random((40, 10), dtype=np.float32)
+    fit(model, data[:30], data[30:], config.train, seed=1, checkpoint_dir=partial, progress=False)
+    listed = runner.invoke(app, ["runs", "list", str(out)])
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line for line in listed.output.splitlines() if "seed-" in line}
+    assert "complete" in rows["seed-0"] and "incomplete" in rows["seed-1"]
+
+
+def test_impossible_seeds_splits_and_sizes_are_one_sentence_each(tmp_path):
+    out = tmp_path / "runs"
+    base = [*_toy_args(tmp_path, out), "--model", "ae"]
+    cases = [
+        (["--split-seed", "-1"], "split_seed"),
+        (["--split-seed", str(2**70)], "split_seed"),
+        (["--first-seed", "-3"], "seed must be"),
+        (["--first-seed", str(2**40)], "seed must be"),
+        (["--validation-fraction", "0.999"], "training split"),
+        (["--validation-fraction", "0.001"], "validation split"),
+        (["--latent-dim", str(10**9)], "GiB"),
+        (["--latent-dim", str(2**70)], "latent_dim"),
+    ]
+    for extra, expected in cases:
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 2, (extra, result.output)
+        assert expected in result.output and "Traceback" not in result.output, extra
+        assert not out.exists(), extra
+
+
+def test_an_output_that_is_a_file_is_one_sentence(tmp_path):
+    file = tmp_path / "file"
+    file.write_text("x")
+    for out in (file, file / "below"):
+        result = runner.invoke(app, [*_toy_args(tmp_path, out), "--model", "ae"])
+        assert result.exit_code == 2 and "is a file" in result.output, result.output

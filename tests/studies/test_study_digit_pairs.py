@@ -198,3 +198,111 @@ def test_seed_verdict_reads_the_two_spreads() -> None:
     assert "far more than its separation" in verdict(0.05, 0.24)
     assert "vary alike" in verdict(0.04, 0.05)
     assert verdict(None, None) == ""
+
+
+def _close(expected: object, got: object, where: str = "") -> list[str]:
+    """Every place where ``got`` differs from ``expected`` (floats to 1e-9)."""
+    if isinstance(expected, dict):
+        assert isinstance(got, dict), where
+        return [d for k, v in expected.items() for d in _close(v, got.get(k), f"{where}/{k}")]
+    if isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), where
+        return [
+            d
+            for i, (e, g) in enumerate(zip(expected, got, strict=True))
+            for d in _close(e, g, f"{where}[{i}]")
+        ]
+    if isinstance(expected, float):
+        return (
+            []
+            if got == pytest.approx(expected, rel=0, abs=1e-9)
+            else [f"{where}: {got} != {expected}"]
+        )
+    return [] if got == expected else [f"{where}: {got!r} != {expected!r}"]
+
+
+def test_numbers_are_those_of_the_study_before_the_engine(study: Path) -> None:
+    # Written by the pre-engine digit-pairs code (commit 17b64de) with the fixture's command and
+    # one torch thread: the port onto the engine must not move a single metric.
+    expected = json.loads(
+        (Path(__file__).parent / "data" / "digit_pairs_tiny_reference.json").read_text()
+    )
+    metrics = json.loads((study / "metrics.json").read_text())
+    assert _close(expected["conditions"], metrics["conditions"]) == []
+
+
+def test_report_opens_with_a_verdict_per_claim_of_the_source(study: Path) -> None:
+    metrics = json.loads((study / "metrics.json").read_text())
+    keys = [claim["key"] for claim in metrics["verdicts"]]
+    assert keys == [
+        "latent_beats_pixels",
+        "pca_within_ae_range",
+        "dae_no_advantage",
+        "tanh_beats_relu",
+        "layout_varies",
+    ]
+    assert all(
+        c["verdict"] in ("supported", "contradicted", "inconclusive") for c in metrics["verdicts"]
+    )
+    tanh = next(c for c in metrics["verdicts"] if c["key"] == "tanh_beats_relu")
+    assert tanh["verdict"] == "inconclusive" and "--activation tanh,relu" in tanh["evidence"]
+    html = (study / "report.html").read_text()
+    body = html[html.index("</nav>") :]  # after the table of contents
+    assert body.index("claim of the source") < body.index("Procrustes disparity (seeds)")
+
+
+def test_only_the_denoising_model_shows_noisy_inputs(study: Path) -> None:
+    with np.load(study / "cells" / "pair-1-2" / "dim-2" / "tanh" / "arrays.npz") as arrays:
+        noisy = [key for key in arrays.files if key.startswith("examples/noisy/")]
+        assert noisy == ["examples/noisy/dae"]
+        assert not np.array_equal(arrays["examples/noisy/dae"], arrays["examples/original"])
+    html = (study / "report.html").read_text()
+    sections = html.split("<section")[1:]
+    noisy_sections = [s for s in sections if "with the noisy training input between" in s]
+    assert len(noisy_sections) == 1 and "<h2>Denoising autoencoder</h2>" in noisy_sections[0]
+
+
+def test_typed_results_load_back_from_the_folder(study: Path) -> None:
+    from latentatlas.studies import load
+    from latentatlas.studies.digit_pairs import PairResult
+
+    results = load(study)
+    result = results.results["pair-1-2/dim-2/tanh"]
+    assert isinstance(result, PairResult)
+    assert (
+        PairResult.from_dict(json.loads(json.dumps(result.to_dict()))).to_dict() == result.to_dict()
+    )
+    metrics = json.loads((study / "metrics.json").read_text())
+    assert result.to_dict() == metrics["conditions"]["pair-1-2/dim-2/tanh"]
+    assert results.environment["torch"] and results.environment["cpu_count"] >= 1
+
+
+def test_a_run_on_another_split_is_refused(study: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy)
+    run = copy / "runs" / "pair-1-2" / "dim-2" / "tanh" / "ae" / "seed-0"
+    with np.load(run / "latents.npz") as archive:
+        latents = {key: archive[key] for key in archive.files}
+    # The embedded MNIST is sorted by label, so another split has the same labels: only the
+    # indices tell the two apart.
+    latents["validation_indices"] = latents["validation_indices"][::-1].copy()
+    np.savez(run / "latents.npz", **latents)
+    result = runner.invoke(
+        app, ["study", "digit-pairs", "--digits", "1,2", "--out", str(copy), *TINY]
+    )
+    assert result.exit_code == 2
+    assert "another train/validation split" in result.output
+
+
+def test_numbers_do_not_depend_on_the_number_of_jobs(study: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one-job"
+    args = ["study", "digit-pairs", "--digits", "1,2", "--out", str(out), "--jobs", "1", *TINY]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    one = json.loads((out / "metrics.json").read_text())["conditions"]
+    default = json.loads((study / "metrics.json").read_text())["conditions"]
+    assert one == default

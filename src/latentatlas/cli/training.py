@@ -171,7 +171,7 @@ def _train_runs(
 @runs_app.command("list")
 @user_errors
 def runs_list(directory: Path = typer.Argument(..., help="A run or a folder of runs.")) -> None:
-    """Print a table of the complete runs in DIRECTORY with their best losses."""
+    """Print a table of the runs in DIRECTORY (complete and interrupted) with their best losses."""
     _print_runs(directory, f"Runs in {directory}")
 
 
@@ -180,26 +180,31 @@ def _print_runs(directory: Path, title: str) -> None:
 
     summaries = list_runs(directory)
     if not summaries:
-        console.print(f"no complete runs in {directory}")
+        console.print(f"no runs in {directory}")
         return
-    table = Table(title=title)
-    for column in ("run", "data", "model", "z", "seed", "epochs", "best", "train", "validation"):
+    from rich import box
+
+    # Fits 80 columns: no vertical rules, the latent size beside the model, best/total epochs.
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    for column in ("run", "status", "data", "model", "seed", "epochs", "train", "validation"):
+        left = column in ("run", "status", "data", "model")
         table.add_column(
             column,
-            justify="left" if column in ("run", "data", "model") else "right",
+            justify="left" if left else "right",
             overflow="fold",
+            no_wrap=column != "run",
         )
     for s in summaries:
         name = str(s.path.relative_to(directory)) if s.path != directory else s.path.name
         table.add_row(
             name,
+            s.status,
             s.dataset,
-            s.model,
-            str(s.latent_dim),
+            f"{s.model} z={s.latent_dim}",
             str(s.seed),
-            str(s.epochs),
-            str(s.best_epoch),
-            f"{s.train_loss:.5g}",
-            f"{s.validation_loss:.5g}",
+            f"{s.best_epoch}/{s.epochs}",
+            f"{s.train_loss:.4g}",
+            f"{s.validation_loss:.4g}",
         )
+    table.caption = "epochs: best/trained; losses of the best epoch"
     console.print(table)

@@ -1,0 +1,277 @@
+"""The study engine on a toy study: plan, train, analyse, judge, report, resume, refuse."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from latentatlas.analysis._result import ResultMixin
+from latentatlas.cli import app
+from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.errors import InputError
+from latentatlas.report import Report
+from latentatlas.studies import engine
+from latentatlas.studies.claims import Claim, compare
+from latentatlas.studies.config import StudyConfig, setting
+
+runner = CliRunner()
+CALLS: list[str] = []
+
+
+@dataclass(frozen=True)
+class ToyConfig(StudyConfig):
+    QUICK: ClassVar[Mapping[str, Any]] = {"seeds": 1}
+
+    seeds: int = setting(2, "Seeds.")
+    models: tuple[str, ...] = setting(("pca",), "Models.")
+    lr: float = setting(1e-3, "Learning rate of the ae.")
+    device: str = setting("cpu", "Device.")
+
+
+@dataclass(frozen=True, eq=False)
+class ToyResult(ResultMixin):
+    code_norm: dict[str, tuple[float, ...]]
+    failed: tuple[str, ...]
+
+
+class ToyStudy(engine.Study):
+    name = "toy"
+    title = "Toy"
+    question = "Does the engine work?"
+    source = "a test"
+    config_type = ToyConfig
+    result_type = ToyResult
+
+    def cells(self, config: ToyConfig) -> list[engine.Cell]:
+        cells = []
+        for dim in (1, 2):
+            runs = tuple(
+                (
+                    RunConfig(
+                        DataConfig("digits"),
+                        ModelConfig(model, dim, {} if model == "pca" else {"hidden": [8]}),
+                        TrainConfig(epochs=2, batch_size=256, lr=config.lr, device=config.device),
+                        seed,
+                    ),
+                    f"runs/dim-{dim}/{model}/seed-{seed}",
+                )
+                for model in config.models
+                for seed in range(config.seeds)
+            )
+            cells.append(engine.Cell(f"dim-{dim}", runs, {"dim": dim}))
+        return cells
+
+    def analyse(
+        self, config: ToyConfig, cell: engine.Cell, context: engine.AnalysisContext
+    ) -> engine.CellOutput:
+        CALLS.append(cell.key)
+        norms: dict[str, list[float]] = {}
+        failed = []
+        for run_config, relative in cell.runs:
+            run = context.run(relative)
+            if run is None:
+                failed.append(relative)
+                continue
+            codes = run.latents["validation_codes"]
+            norms.setdefault(run_config.model.name, []).append(float(np.linalg.norm(codes)))
+        result = ToyResult({m: tuple(v) for m, v in norms.items()}, tuple(failed))
+        all_norms = [norm for model_norms in norms.values() for norm in model_norms]
+        return engine.CellOutput(result, {"norms": np.asarray(all_norms)})
+
+    def claims(self, config: ToyConfig, results: Mapping[str, ToyResult]) -> list[Claim]:
+        one, two = results["dim-1"].code_norm, results["dim-2"].code_norm
+        comparison = compare(two.get("pca", ()), one.get("pca", ()))
+        verdict = "supported" if comparison.direction == "greater" else "contradicted"
+        return [Claim("more_dims", "Two dimensions hold more.", verdict, "", "no overlap")]
+
+    def report(self, results: engine.StudyResults) -> Report:
+        report = Report("Toy")
+        report.add_section("Norms").add_text(str(results.arrays("dim-1")["norms"].tolist()))
+        return report
+
+
+TOY = ToyStudy()
+
+
+@pytest.fixture(autouse=True)
+def registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(engine.STUDIES, "toy", f"{__name__}:TOY")
+    CALLS.clear()
+
+
+def test_a_study_runs_end_to_end_and_reads_back_typed(tmp_path: Path) -> None:
+    report = engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    assert report == tmp_path / "toy" / "report.html" and report.is_file()
+    assert CALLS == ["dim-1", "dim-2"]
+    results = engine.load(tmp_path / "toy")
+    assert isinstance(results.results["dim-2"], ToyResult)
+    assert len(results.results["dim-2"].code_norm["pca"]) == 2
+    assert [c.verdict for c in results.claims] == ["supported"]
+    metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
+    assert set(metrics["cells"]) == {"dim-1", "dim-2"}
+    assert metrics["verdicts"][0]["key"] == "more_dims"
+    study_file = json.loads((tmp_path / "toy" / "study.json").read_text())
+    assert {"torch", "numpy", "torch_threads", "cpu", "device"} <= set(study_file["environment"])
+
+
+def test_a_second_run_trains_and_analyses_nothing(tmp_path: Path) -> None:
+    engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
+    before = [p.stat().st_mtime_ns for p in weights]
+    CALLS.clear()
+    engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    assert CALLS == []
+    assert [p.stat().st_mtime_ns for p in weights] == before
+
+
+def test_a_grown_grid_trains_only_the_new_runs_and_cells_they_touch(tmp_path: Path) -> None:
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    CALLS.clear()
+    engine.run("toy", ToyConfig(seeds=2), tmp_path / "toy", progress=False)
+    assert CALLS == ["dim-1", "dim-2"]  # each cell gained a run
+    assert len(engine.load(tmp_path / "toy").results["dim-1"].code_norm["pca"]) == 2
+
+
+def test_other_training_settings_are_refused_unless_forced(tmp_path: Path) -> None:
+    engine.run("toy", ToyConfig(models=("ae",), seeds=1), tmp_path / "toy", progress=False)
+    with pytest.raises(InputError, match="other settings"):
+        engine.run("toy", ToyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy")
+    engine.run("toy", ToyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy", force=True)
+
+
+def test_a_diverged_run_is_reported_and_the_study_carries_on(tmp_path: Path) -> None:
+    config = ToyConfig(models=("pca", "vae"), seeds=1, lr=1e6)
+    engine.run("toy", config, tmp_path / "toy", progress=False)
+    metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
+    assert set(metrics["failed_runs"]) == {"runs/dim-1/vae/seed-0", "runs/dim-2/vae/seed-0"}
+    assert all("diverged" in reason for reason in metrics["failed_runs"].values())
+    assert metrics["cells"]["dim-1"]["failed"] == ["runs/dim-1/vae/seed-0"]
+    assert len(metrics["cells"]["dim-1"]["code_norm"]["pca"]) == 1
+    assert not list((tmp_path / "toy" / "runs").rglob("*.partial"))  # nothing half-written
+
+
+def test_bad_settings_leave_nothing_on_disk(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="device"):
+        engine.run("toy", ToyConfig(device="gpu"), tmp_path / "toy", progress=False)
+    assert not (tmp_path / "toy").exists()
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_an_output_that_is_a_file_is_refused(tmp_path: Path, below: bool) -> None:
+    file = tmp_path / "file"
+    file.write_text("x")
+    out = file / "study" if below else file
+    with pytest.raises(InputError, match="is a file"):
+        engine.run("toy", ToyConfig(), out, progress=False)
+
+
+def test_unknown_settings_in_study_json_name_the_key(tmp_path: Path) -> None:
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    study_file = tmp_path / "toy" / "study.json"
+    document = json.loads(study_file.read_text())
+    document["config"]["sedes"] = 3
+    study_file.write_text(json.dumps(document))
+    with pytest.raises(InputError, match="'sedes'"):
+        engine.load(tmp_path / "toy")
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"cells": 3}', ""])
+def test_report_of_a_corrupt_or_foreign_metrics_file_is_one_sentence(
+    tmp_path: Path, content: str
+) -> None:
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    (tmp_path / "toy" / "metrics.json").write_text(content)
+    result = runner.invoke(app, ["report", str(tmp_path / "toy")])
+    assert result.exit_code == 2
+    assert "metrics.json" in result.output and "Traceback" not in result.output
+
+
+def test_study_list_shows_the_registered_studies() -> None:
+    result = runner.invoke(app, ["study", "--list"])
+    assert result.exit_code == 0
+    assert "digit-pairs" in result.output and "000_2b4a74d5463f301c.txt" in result.output
+
+
+def test_config_from_cli_text_quick_and_round_trip() -> None:
+    config = ToyConfig.from_cli({"seeds": "3", "models": "pca, ae"}, quick=True)
+    assert config == ToyConfig(seeds=3, models=("pca", "ae"))
+    assert ToyConfig.from_cli({}, quick=True).seeds == 1
+    assert ToyConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    with pytest.raises(InputError, match="--seeds takes an integer"):
+        ToyConfig.from_cli({"seeds": "many"})
+    flags = [option.flag for option in ToyConfig.cli_options()]
+    assert flags == ["--seeds", "--models", "--lr", "--device"]
+    assert "(default: 2; quick: 1)" in ToyConfig.cli_options()[0].help
+
+
+def test_compare_separates_and_tests_seed_groups() -> None:
+    apart = compare([0.6, 0.62, 0.65, 0.61, 0.64], [0.4, 0.42, 0.45, 0.41, 0.43])
+    assert apart.direction == "greater" and apart.separated and not apart.indicative_only
+    assert apart.p_value == pytest.approx(1 / 252)  # exact one-sided U test, 5 v 5, no ties
+    mixed = compare([0.5, 0.6], [0.55, 0.65])
+    assert mixed.direction == "overlap" and mixed.indicative_only
+    assert compare([0.3], [0.1]).p_value is None
+
+
+def _module_name(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _module_imports(tree: ast.Module, module: str, modules: set[str]) -> set[str]:
+    """Modules of latentatlas that ``module`` imports at module level.
+
+    ``from package import submodule`` counts as importing the submodule; a module's own parent
+    packages are left out (Python runs them first in any case, and they may import it).
+    """
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("latentatlas"):
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in modules else node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("latentatlas")}
+    parents = {module.rsplit(".", i)[0] for i in range(1, module.count(".") + 1)}
+    return found - parents - {module}
+
+
+def test_no_import_cycles_among_module_level_imports() -> None:
+    import graphlib
+
+    import latentatlas
+
+    root = Path(latentatlas.__file__).parent
+    files = {_module_name(path, root): path for path in root.rglob("*.py")}
+    graph = {
+        name: _module_imports(ast.parse(path.read_text()), name, set(files))
+        for name, path in files.items()
+    }
+    assert graph["latentatlas.studies.engine"] & set(files) <= {
+        "latentatlas._io",
+        "latentatlas.config",
+        "latentatlas.errors",
+        "latentatlas.studies.claims",
+    }  # the engine imports no study
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a cycle
+
+
+def test_the_command_line_starts_without_torch_or_scikit_learn() -> None:
+    code = (
+        "import sys, latentatlas, latentatlas.cli;"
+        "heavy = [m for m in ('torch', 'sklearn', 'scipy', 'matplotlib') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == ""
