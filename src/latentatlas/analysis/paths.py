@@ -1,0 +1,692 @@
+"""Paths through a latent space, how far they stray from the data, and what their decodes show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.interpolate import make_smoothing_spline
+from scipy.spatial import ConvexHull, QhullError
+from sklearn.decomposition import PCA
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KDTree, KNeighborsRegressor
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from latentatlas.analysis._checks import check_codes, check_positive_int, check_vector
+from latentatlas.analysis._result import ResultMixin, to_jsonable
+from latentatlas.errors import InputError
+
+if TYPE_CHECKING:  # torch is only needed by decode_path, imported there
+    from latentatlas.models.base import Autoencoder
+
+ReaderKind = Literal["knn", "mlp"]
+
+
+# --------------------------------------------------------------------------- path makers
+
+
+def line_path(start: ArrayLike, end: ArrayLike, n_points: int = 12) -> NDArray[np.float64]:
+    """Evenly spaced points on the straight segment from ``start`` to ``end`` (both included).
+
+    Parameters
+    ----------
+    start, end : array-like of shape (d,)
+        The two endpoints.
+    n_points : int
+        Number of points, at least 2.
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+        Row 0 is ``start`` and the last row ``end``; the path's length is ``||end - start||``.
+    """
+    first = _point(start, "start")
+    last = _point(end, "end", len(first))
+    n = check_positive_int(n_points, "n_points", 2)
+    steps = np.linspace(0.0, 1.0, n)[:, None]
+    return (1.0 - steps) * first + steps * last
+
+
+def axis_path(
+    codes: ArrayLike,
+    axis: int,
+    n_points: int = 12,
+    through: ArrayLike | None = None,
+    quantiles: tuple[float, float] = (0.01, 0.99),
+) -> NDArray[np.float64]:
+    """A line parallel to latent axis ``axis`` across the span of the codes on that axis.
+
+    The source's "lines on the 0-1 axis": every coordinate but ``axis`` is held at ``through``
+    (default: the codes' coordinate-wise median), and ``axis`` runs from the ``quantiles[0]``
+    to the ``quantiles[1]`` quantile of the codes on it (quantiles, not min and max, so one
+    stray code does not stretch the path far into empty space).
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    axis : int
+        Latent axis to move along, in ``[0, d)``.
+    n_points : int
+        Number of points, at least 2.
+    through : array-like of shape (d,), optional
+        A point the line passes through.
+    quantiles : (float, float)
+        Quantiles of the codes on ``axis`` where the path starts and ends, in [0, 1].
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    axis = _check_axis(axis, x.shape[1])
+    centre = np.median(x, axis=0) if through is None else _point(through, "through", x.shape[1])
+    low, high = _check_quantiles(quantiles)
+    start, end = centre.copy(), centre.copy()
+    start[axis], end[axis] = np.quantile(x[:, axis], [low, high])
+    return line_path(start, end, n_points)
+
+
+def arc_path(
+    centre: ArrayLike,
+    radius: float,
+    axes: tuple[int, int] = (0, 2),
+    angles: tuple[float, float] = (0.0, np.pi),
+    n_points: int = 12,
+) -> NDArray[np.float64]:
+    """Points on a circular arc in the plane of two latent axes (the source's angular direction).
+
+    ``p(t) = centre + radius * (cos t * e_i + sin t * e_j)`` for ``t`` evenly spaced from
+    ``angles[0]`` to ``angles[1]``, where ``(i, j) = axes``. Every point is at ``radius`` from
+    ``centre``; the arc's length is ``radius * |angles[1] - angles[0]|`` (the polyline
+    through the points is slightly shorter).
+
+    Parameters
+    ----------
+    centre : array-like of shape (d,)
+        Centre of the circle.
+    radius : float
+        Radius, positive.
+    axes : (int, int)
+        The two distinct latent axes spanning the plane.
+    angles : (float, float)
+        Start and end angle in radians, measured from ``e_i`` towards ``e_j``.
+    n_points : int
+        Number of points, at least 2.
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+    """
+    middle = _point(centre, "centre")
+    first, second = (_check_axis(a, len(middle)) for a in axes)
+    if first == second:
+        raise InputError(f"axes must be two different latent axes, got {axes}")
+    if not (np.isfinite(radius) and radius > 0):
+        raise InputError(f"radius must be a positive number, got {radius}")
+    n = check_positive_int(n_points, "n_points", 2)
+    turn = np.linspace(float(angles[0]), float(angles[1]), n)
+    path = np.tile(middle, (n, 1))
+    path[:, first] += radius * np.cos(turn)
+    path[:, second] += radius * np.sin(turn)
+    return path
+
+
+def binned_spline_path(
+    codes: ArrayLike,
+    along: int,
+    n_points: int = 12,
+    n_bins: int = 12,
+    select: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """A smooth curve through binned codes, parametrised by one latent axis.
+
+    The source's isovariance strip: keep the selected codes, cut the axis ``along`` into
+    ``n_bins`` bins holding equal numbers of codes, take the median of every coordinate in
+    each bin, and fit one cubic smoothing spline per other coordinate as a function of the
+    ``along`` coordinate (``scipy.interpolate.make_smoothing_spline``, smoothing chosen by
+    generalised cross-validation). The path evaluates the splines at ``n_points`` evenly
+    spaced values between the first and last bin medians.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    along : int
+        The latent axis that parametrises the curve.
+    n_points : int
+        Number of points, at least 2.
+    n_bins : int
+        Number of bins, at least 5 (a cubic smoothing spline needs 5 knots).
+    select : array-like of bool, shape (n,), optional
+        Which codes to use; default all.
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+        Ordered by increasing ``along`` coordinate.
+
+    References
+    ----------
+    Craven, P. & Wahba, G. (1979). Smoothing noisy data with spline functions. Numerische
+    Mathematik 31, 377-403 (the GCV criterion scipy uses).
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    along = _check_axis(along, x.shape[1])
+    n = check_positive_int(n_points, "n_points", 2)
+    bins = check_positive_int(n_bins, "n_bins", 5)
+    if select is not None:
+        x = x[check_vector(select, len(x), "select", "codes").astype(bool)]
+    if len(x) < bins:
+        raise InputError(f"only {len(x)} codes are selected but n_bins={bins} needs {bins}")
+    medians = _bin_medians(x, along, bins)
+    grid = np.linspace(medians[0, along], medians[-1, along], n)
+    path = np.empty((n, x.shape[1]))
+    for column in range(x.shape[1]):
+        if column == along:
+            path[:, column] = grid
+        else:
+            spline = make_smoothing_spline(medians[:, along], medians[:, column])
+            path[:, column] = spline(grid)
+    return path
+
+
+def isovariance_path(
+    codes: ArrayLike,
+    factors: ArrayLike,
+    factor_names: tuple[str, ...],
+    max_difference: float = 0.25,
+    n_points: int = 12,
+    n_bins: int = 12,
+) -> NDArray[np.float64]:
+    """The source's isovariance path: a spline through codes with ``var_x`` close to ``var_y``.
+
+    Keeps codes with ``|var_x - var_y| <= max_difference`` and runs
+    :func:`binned_spline_path` along the latent axis most aligned with ``corr`` (the largest
+    absolute coefficient of a least-squares fit of ``corr`` on the codes, computed on all
+    codes). Along it the variances stay near equal while the correlation sweeps its range.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    factors : array-like of shape (n, k)
+        Ground-truth factors of the codes' images.
+    factor_names : tuple of str
+        Names of the factor columns; must include ``var_x``, ``var_y`` and ``corr``.
+    max_difference : float
+        Largest ``|var_x - var_y|`` kept (the factor grid steps by 0.2: 0.25 keeps equal and
+        neighbouring variances).
+    n_points, n_bins : int
+        As in :func:`binned_spline_path`.
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    table = _factor_columns(factors, factor_names, len(x), ("var_x", "var_y", "corr"))
+    coefficients = np.linalg.lstsq(_with_intercept(x), table["corr"], rcond=None)[0][1:]
+    along = int(np.argmax(np.abs(coefficients)))
+    keep = np.abs(table["var_x"] - table["var_y"]) <= max_difference
+    return binned_spline_path(x, along, n_points, n_bins, select=keep)
+
+
+def bounding_plane_paths(
+    codes: ArrayLike, axes: tuple[int, int] = (1, 2), n_points: int = 12
+) -> dict[str, NDArray[np.float64]]:
+    """Paths along the upper and lower planes that bound the cloud in the plane of two axes.
+
+    Projects the codes on ``axes = (i, j)`` and takes the convex hull of the projection. Its
+    longest edge whose outward normal points up in ``j`` is the trace of the upper bounding
+    plane (the plane through that edge, parallel to every other latent axis), likewise down
+    for the lower one. Each path is the straight line in the full latent space between the
+    two codes whose projections are that edge's ends, so it starts and ends on data and runs
+    along the boundary (the source's "bounding planes in the y-z directions").
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    axes : (int, int)
+        The projection plane; the second axis decides what is "upper".
+    n_points : int
+        Number of points per path, at least 2.
+
+    Returns
+    -------
+    dict with keys ``"upper"`` and ``"lower"``, each an ndarray of shape (n_points, d),
+    ordered by increasing coordinate on ``axes[0]``.
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    first, second = (_check_axis(a, x.shape[1]) for a in axes)
+    if first == second:
+        raise InputError(f"axes must be two different latent axes, got {axes}")
+    try:
+        hull = ConvexHull(x[:, [first, second]])
+    except QhullError as error:
+        raise InputError(f"the codes' projection on axes {axes} is degenerate: {error}") from None
+    lengths = np.linalg.norm(np.diff(hull.points[hull.simplices], axis=1)[:, 0], axis=1)
+    paths = {}
+    for side, sign in (("upper", 1.0), ("lower", -1.0)):
+        facing = sign * hull.equations[:, 1] > 0
+        edge = hull.simplices[np.flatnonzero(facing)[np.argmax(lengths[facing])]]
+        ends = x[edge[np.argsort(x[edge, first])]]
+        paths[side] = line_path(ends[0], ends[1], n_points)
+    return paths
+
+
+def empty_space_path(
+    codes: ArrayLike, n_points: int = 12, max_candidates: int = 60, random_state: int = 0
+) -> NDArray[np.float64]:
+    """The straight path between two data codes that crosses the emptiest part of the cloud.
+
+    Candidates are the codes on the convex hull (the tips of the cloud's tails; at most
+    ``max_candidates``, a seeded random subset when there are more); of all pairs, the one
+    whose segment reaches farthest from every code (largest :func:`off_manifold_distance`
+    at ``n_points`` points) is returned. Both ends are data codes, so the path leaves the
+    data and comes back: the source's "transversing empty space" between two tails.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+        At least ``d + 1`` codes in general position.
+    n_points : int
+        Number of points, at least 2.
+    max_candidates : int
+        Largest number of hull codes tried as endpoints (pairs grow as its square).
+    random_state : int
+        Seed of the subset of candidates.
+
+    Returns
+    -------
+    ndarray of shape (n_points, d)
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    n = check_positive_int(n_points, "n_points", 2)
+    limit = check_positive_int(max_candidates, "max_candidates", 2)
+    candidates = _hull_vertices(x)
+    if len(candidates) > limit:
+        candidates = np.random.default_rng(random_state).choice(candidates, limit, replace=False)
+    first, second = np.triu_indices(len(candidates), k=1)
+    steps = np.linspace(0.0, 1.0, n)[None, :, None]
+    starts, ends = x[candidates[first]][:, None], x[candidates[second]][:, None]
+    points = ((1.0 - steps) * starts + steps * ends).reshape(-1, x.shape[1])
+    reach = off_manifold_distance(points, x).reshape(len(first), n).max(axis=1)
+    best = int(np.argmax(reach))
+    return line_path(x[candidates[first[best]]], x[candidates[second[best]]], n)
+
+
+# --------------------------------------------------------------------------- pure geometry
+
+
+def path_length(path: ArrayLike) -> float:
+    """Length of the polyline through the points of ``path`` (sum of segment lengths).
+
+    Parameters
+    ----------
+    path : array-like of shape (m, d), m >= 2
+
+    Returns
+    -------
+    float
+    """
+    points = check_codes(path, "path").astype(np.float64)
+    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+
+
+def off_manifold_distance(points: ArrayLike, codes: ArrayLike) -> NDArray[np.float64]:
+    """Euclidean distance from each point to its nearest data code: how far off the data it is.
+
+    Uses a KD-tree (``sklearn.neighbors.KDTree``) over the codes; 0 for a point that is a code.
+
+    Parameters
+    ----------
+    points : array-like of shape (m, d)
+    codes : array-like of shape (n, d)
+
+    Returns
+    -------
+    ndarray of shape (m,)
+    """
+    x = check_codes(codes, "codes").astype(np.float64)
+    query = np.asarray(points, dtype=np.float64)
+    if query.ndim != 2 or query.shape[1] != x.shape[1] or not np.isfinite(query).all():
+        raise InputError(
+            f"points must be a finite (m, {x.shape[1]}) array like the codes, got {query.shape}"
+        )
+    return KDTree(x).query(query, k=1)[0][:, 0]
+
+
+# --------------------------------------------------------------------------- factor reader
+
+
+@dataclass(frozen=True, eq=False)
+class FactorReader:
+    """A regressor that reads the generating factors off an image.
+
+    Attributes
+    ----------
+    estimator : sklearn regressor
+        Pipeline fitted on flattened training images against standardised factors.
+    scaler : sklearn StandardScaler
+        The factors' standardisation, undone on prediction.
+    kind : {"knn", "mlp"}
+        Which regressor it is.
+    factor_names : tuple of str
+        One name per factor column it predicts.
+    test_r2 : dict of str to float
+        Coefficient of determination of each factor on held-out images.
+    factor_min, factor_max : tuple of float
+        Range of each factor in the training images (to express changes as a share of it).
+    n_train, n_test : int
+        Sizes of the fitting and held-out parts.
+    """
+
+    estimator: Pipeline
+    scaler: StandardScaler
+    kind: str
+    factor_names: tuple[str, ...]
+    test_r2: dict[str, float]
+    factor_min: tuple[float, ...]
+    factor_max: tuple[float, ...]
+    n_train: int
+    n_test: int
+
+    def predict(self, images: ArrayLike) -> NDArray[np.float64]:
+        """Factors read off each image, shape (n, k); images of any shape per sample."""
+        flat = _flatten(images, "images", int(self.estimator.n_features_in_))
+        raw = self.estimator.predict(flat).reshape(len(flat), -1)
+        return self.scaler.inverse_transform(raw)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the fitted estimator, JSON-ready."""
+        return to_jsonable(
+            {
+                "kind": self.kind,
+                "factor_names": self.factor_names,
+                "test_r2": self.test_r2,
+                "factor_min": self.factor_min,
+                "factor_max": self.factor_max,
+                "n_train": self.n_train,
+                "n_test": self.n_test,
+            }
+        )
+
+
+def fit_factor_reader(
+    images: ArrayLike,
+    factors: ArrayLike,
+    factor_names: tuple[str, ...],
+    kind: ReaderKind = "knn",
+    random_state: int = 0,
+    test_fraction: float = 0.2,
+) -> FactorReader:
+    """Fit a regressor of the factors on image pixels and score it on held-out images.
+
+    ``"knn"``: PCA to 20 components (randomized SVD, Halko et al. 2011), then the
+    distance-weighted mean of the 5 nearest training images' factors; its reading of any
+    image stays inside the range of the training factors, which keeps readings of
+    off-manifold decodes interpretable. ``"mlp"``: PCA to 30 components, standardised, then
+    a perceptron with two hidden layers of 128 ReLU units; more accurate on heatmaps but it
+    extrapolates. Factors are standardised for the fit so that each weighs the same.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, ...)
+        Original images; each is flattened.
+    factors : array-like of shape (n, k)
+        Their generating factors.
+    factor_names : tuple of str
+        One name per factor column.
+    kind : {"knn", "mlp"}
+    random_state : int
+        Seed of the split, the PCA and the perceptron.
+    test_fraction : float
+        Share of images held out to measure ``test_r2``, in (0, 1).
+
+    Returns
+    -------
+    FactorReader
+    """
+    x = _flatten(images, "images")
+    y = check_codes(np.asarray(factors, dtype=np.float64), "factors")
+    if len(y) != len(x):
+        raise InputError(f"factors has {len(y)} rows but images has {len(x)}")
+    names = _check_names(factor_names, y.shape[1])
+    if not 0.0 < test_fraction < 1.0:
+        raise InputError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_fraction, random_state=random_state
+    )
+    scaler = StandardScaler().fit(y_train)
+    estimator = _make_reader(kind, min(x_train.shape) - 1, random_state)
+    estimator.fit(x_train, scaler.transform(y_train))
+    predicted = scaler.inverse_transform(estimator.predict(x_test).reshape(len(x_test), -1))
+    return FactorReader(
+        estimator=estimator,
+        scaler=scaler,
+        kind=kind,
+        factor_names=names,
+        test_r2={n: float(r2_score(y_test[:, i], predicted[:, i])) for i, n in enumerate(names)},
+        factor_min=tuple(float(v) for v in y_train.min(axis=0)),
+        factor_max=tuple(float(v) for v in y_train.max(axis=0)),
+        n_train=len(x_train),
+        n_test=len(x_test),
+    )
+
+
+def _make_reader(kind: str, max_components: int, random_state: int) -> Pipeline:
+    if kind == "knn":
+        return make_pipeline(
+            PCA(min(20, max_components), svd_solver="randomized", random_state=random_state),
+            KNeighborsRegressor(n_neighbors=5, weights="distance"),
+        )
+    if kind == "mlp":
+        return make_pipeline(
+            PCA(min(30, max_components), svd_solver="randomized", random_state=random_state),
+            StandardScaler(),
+            MLPRegressor(hidden_layer_sizes=(128, 128), max_iter=500, random_state=random_state),
+        )
+    raise InputError(f"kind must be 'knn' or 'mlp', got {kind!r}")
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@dataclass(frozen=True, eq=False)
+class PathDecoding(ResultMixin):
+    """A latent path, its decoded images, how far it is off the data and what the images show.
+
+    Attributes
+    ----------
+    points : ndarray of shape (m, d)
+        The path.
+    images : ndarray of shape (m, ...)
+        The decode of each point (the image strip).
+    offmanifold : ndarray of shape (m,)
+        Distance of each point to its nearest data code.
+    max_offmanifold, mean_offmanifold : float
+        Largest and mean of ``offmanifold``.
+    length : float
+        Length of the polyline through the points.
+    factor_names : tuple of str
+        Names of the factors read off the images (empty without a reader).
+    factors : ndarray of shape (m, k) or None
+        Factors the reader reads off each decoded image.
+    factor_span : dict of str to float
+        ``(max - min)`` of each factor read along the path over its range in the reader's
+        training images: 1 means the path sweeps that factor's whole range, 0 it holds it.
+    """
+
+    points: NDArray[np.float64]
+    images: NDArray[np.float32]
+    offmanifold: NDArray[np.float64]
+    max_offmanifold: float
+    mean_offmanifold: float
+    length: float
+    factor_names: tuple[str, ...]
+    factors: NDArray[np.float64] | None
+    factor_span: dict[str, float]
+
+
+def describe_path(
+    path: ArrayLike, images: ArrayLike, codes: ArrayLike, reader: FactorReader | None = None
+) -> PathDecoding:
+    """Off-manifold distances and factor readings of a path whose decodes are already given.
+
+    The model-free half of :func:`decode_path`.
+
+    Parameters
+    ----------
+    path : array-like of shape (m, d)
+    images : array-like of shape (m, ...)
+        Decode of each point of ``path``.
+    codes : array-like of shape (n, d)
+        Data codes the distances are measured to.
+    reader : FactorReader, optional
+        From :func:`fit_factor_reader`; reads the factors off each image.
+
+    Returns
+    -------
+    PathDecoding
+    """
+    points = check_codes(path, "path").astype(np.float64)
+    pictures = np.asarray(images, dtype=np.float32)
+    if len(pictures) != len(points):
+        raise InputError(f"images has {len(pictures)} entries but path has {len(points)} points")
+    distance = off_manifold_distance(points, codes)
+    read, span = None, {}
+    if reader is not None:
+        read = reader.predict(pictures)
+        width = np.asarray(reader.factor_max) - np.asarray(reader.factor_min)
+        swept = (read.max(axis=0) - read.min(axis=0)) / np.where(width > 0, width, 1.0)
+        span = {name: float(v) for name, v in zip(reader.factor_names, swept, strict=True)}
+    return PathDecoding(
+        points=points,
+        images=pictures,
+        offmanifold=distance,
+        max_offmanifold=float(distance.max()),
+        mean_offmanifold=float(distance.mean()),
+        length=path_length(points),
+        factor_names=() if reader is None else reader.factor_names,
+        factors=read,
+        factor_span=span,
+    )
+
+
+def decode_path(
+    model: Autoencoder,
+    path: ArrayLike,
+    codes: ArrayLike,
+    reader: FactorReader | None = None,
+    batch_size: int = 1024,
+) -> PathDecoding:
+    """Decode every point of a latent path and describe the strip of images it gives.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        The model whose decoder is used (``latentatlas.models.decode_array``).
+    path : array-like of shape (m, d)
+        Points in the model's latent space, ``d`` its ``latent_dim``.
+    codes : array-like of shape (n, d)
+        The data's codes (e.g. the encoded validation set), for off-manifold distances.
+    reader : FactorReader, optional
+        Reads the factors off each decoded image (fitted on original images).
+    batch_size : int
+        Points decoded at once.
+
+    Returns
+    -------
+    PathDecoding
+    """
+    from latentatlas.models import decode_array
+
+    points = check_codes(path, "path").astype(np.float32)
+    if points.shape[1] != model.latent_dim:
+        raise InputError(
+            f"path has {points.shape[1]} columns but the model's latent_dim is {model.latent_dim}"
+        )
+    return describe_path(points, decode_array(model, points, batch_size=batch_size), codes, reader)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _point(value: ArrayLike, name: str, dim: int | None = None) -> NDArray[np.float64]:
+    point = np.asarray(value, dtype=np.float64)
+    if point.ndim != 1 or len(point) < 1 or not np.isfinite(point).all():
+        raise InputError(f"{name} must be a finite 1-d point, got shape {point.shape}")
+    if dim is not None and len(point) != dim:
+        raise InputError(f"{name} has {len(point)} coordinates but {dim} were expected")
+    return point
+
+
+def _check_axis(axis: Any, dim: int) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer) or not 0 <= axis < dim:
+        raise InputError(f"axis {axis!r} is not a latent axis; expected an integer in [0, {dim})")
+    return int(axis)
+
+
+def _check_quantiles(quantiles: tuple[float, float]) -> tuple[float, float]:
+    low, high = (float(q) for q in quantiles)
+    if not 0.0 <= low < high <= 1.0:
+        raise InputError(f"quantiles must satisfy 0 <= low < high <= 1, got {quantiles}")
+    return low, high
+
+
+def _bin_medians(x: NDArray[np.float64], along: int, n_bins: int) -> NDArray[np.float64]:
+    """Coordinate-wise medians of ``n_bins`` equal-count bins of ``x`` sorted on ``along``."""
+    ordered = x[np.argsort(x[:, along], kind="stable")]
+    medians = np.array([np.median(part, axis=0) for part in np.array_split(ordered, n_bins)])
+    if np.any(np.diff(medians[:, along]) <= 0):
+        raise InputError(
+            f"the selected codes take too few distinct values on axis {along} for {n_bins} bins"
+        )
+    return medians
+
+
+def _with_intercept(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.column_stack([np.ones(len(x)), x])
+
+
+def _factor_columns(
+    factors: ArrayLike, names: tuple[str, ...], n: int, needed: tuple[str, ...]
+) -> dict[str, NDArray[np.float64]]:
+    table = np.asarray(factors, dtype=np.float64)
+    if table.ndim != 2 or len(table) != n:
+        raise InputError(f"factors must have shape ({n}, k) to match the codes, got {table.shape}")
+    names = _check_names(names, table.shape[1])
+    missing = [name for name in needed if name not in names]
+    if missing:
+        raise InputError(f"factor_names {list(names)} lack {', '.join(missing)}")
+    return {name: table[:, names.index(name)] for name in needed}
+
+
+def _check_names(names: Any, k: int) -> tuple[str, ...]:
+    names = tuple(str(n) for n in names)
+    if len(names) != k:
+        raise InputError(f"factor_names has {len(names)} names but factors has {k} columns")
+    return names
+
+
+def _hull_vertices(x: NDArray[np.float64]) -> NDArray[np.intp]:
+    try:
+        return ConvexHull(x).vertices
+    except QhullError as error:
+        raise InputError(f"the codes span no full-dimensional hull: {error}") from None
+
+
+def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDArray[Any]:
+    array = np.asarray(images, dtype=np.float64)
+    if array.ndim < 2:
+        raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
+    flat = check_codes(array.reshape(len(array), -1), name)
+    if n_features is not None and flat.shape[1] != n_features:
+        raise InputError(
+            f"{name} have {flat.shape[1]} values per sample but the reader was fitted on "
+            f"{n_features}"
+        )
+    return flat

@@ -1,0 +1,210 @@
+"""Tests for latent path makers, off-manifold distances, the factor reader and decode_path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from latentatlas.analysis.paths import (
+    FactorReader,
+    PathDecoding,
+    arc_path,
+    axis_path,
+    binned_spline_path,
+    bounding_plane_paths,
+    decode_path,
+    describe_path,
+    empty_space_path,
+    fit_factor_reader,
+    isovariance_path,
+    line_path,
+    off_manifold_distance,
+    path_length,
+)
+from latentatlas.data import load
+from latentatlas.data.heatmaps import render_heatmaps
+from latentatlas.errors import InputError
+from latentatlas.models import build, encode_array, reconstruct_array
+
+
+@pytest.fixture(scope="module")
+def heatmaps():
+    return load("heatmaps", subsample=1500)
+
+
+@pytest.fixture(scope="module")
+def reader(heatmaps) -> FactorReader:
+    return fit_factor_reader(heatmaps.x, heatmaps.factors, heatmaps.factor_names, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def pca_model(heatmaps):
+    model = build("pca", heatmaps.input_shape, 3)
+    model.fit_closed_form(heatmaps.x)
+    return model
+
+
+def test_line_path_has_its_endpoints_count_and_length():
+    start, end = np.array([0.0, 1.0, 2.0]), np.array([3.0, 5.0, 2.0])
+    path = line_path(start, end, n_points=7)
+    assert path.shape == (7, 3)
+    np.testing.assert_array_equal(path[0], start)
+    np.testing.assert_array_equal(path[-1], end)
+    assert path_length(path) == pytest.approx(5.0)
+    np.testing.assert_allclose(np.diff(path, axis=0), np.tile((end - start) / 6, (6, 1)))
+
+
+def test_axis_path_moves_only_along_its_axis_between_quantiles():
+    codes = np.random.default_rng(0).normal(size=(500, 3))
+    path = axis_path(codes, axis=1, n_points=5, through=[1.0, 0.0, -2.0], quantiles=(0.1, 0.9))
+    np.testing.assert_array_equal(path[:, 0], 1.0)
+    np.testing.assert_array_equal(path[:, 2], -2.0)
+    np.testing.assert_allclose(path[[0, -1], 1], np.quantile(codes[:, 1], [0.1, 0.9]))
+    default = axis_path(codes, axis=0)
+    np.testing.assert_allclose(default[0, 1:], np.median(codes, axis=0)[1:])
+
+
+def test_arc_path_stays_on_its_circle_and_has_the_arc_length():
+    centre = np.array([1.0, -1.0, 2.0])
+    path = arc_path(centre, radius=2.0, axes=(0, 2), angles=(0.0, np.pi / 2), n_points=400)
+    np.testing.assert_allclose(np.linalg.norm(path - centre, axis=1), 2.0)
+    np.testing.assert_array_equal(path[:, 1], -1.0)  # the other axis is untouched
+    np.testing.assert_allclose(path[0], [3.0, -1.0, 2.0])
+    np.testing.assert_allclose(path[-1], [1.0, -1.0, 4.0], atol=1e-12)
+    assert path_length(path) == pytest.approx(2.0 * np.pi / 2, rel=1e-5)
+
+
+def test_binned_spline_follows_a_known_curve():
+    rng = np.random.default_rng(1)
+    t = rng.uniform(-2.0, 2.0, 3000)
+    codes = np.column_stack([np.sin(t), 0.5 * t**2, t]) + rng.normal(0, 0.05, (3000, 3))
+    path = binned_spline_path(codes, along=2, n_points=30, n_bins=15)
+    assert path.shape == (30, 3)
+    assert np.all(np.diff(path[:, 2]) > 0)
+    np.testing.assert_allclose(path[:, 0], np.sin(path[:, 2]), atol=0.08)
+    np.testing.assert_allclose(path[:, 1], 0.5 * path[:, 2] ** 2, atol=0.12)
+
+
+def test_isovariance_path_runs_along_corr_where_variances_agree():
+    rng = np.random.default_rng(2)
+    var_x, var_y = rng.choice(np.arange(0.1, 5.0, 0.2), (2, 4000))
+    corr = rng.uniform(-0.95, 0.95, 4000)
+    # axis 0 encodes var_x - var_y, axis 2 encodes corr, axis 1 is a nuisance
+    codes = np.column_stack([var_x - var_y, rng.normal(size=4000), 3.0 * corr])
+    factors = np.column_stack([var_x, var_y, corr])
+    path = isovariance_path(codes, factors, ("var_x", "var_y", "corr"), n_points=9)
+    assert np.all(np.diff(path[:, 2]) > 0)  # along the corr axis
+    assert path[-1, 2] - path[0, 2] > 4.0  # sweeps most of corr's range 3 * (-0.95, 0.95)
+    np.testing.assert_allclose(path[:, 0], 0.0, atol=0.1)  # the isovariance strip
+
+
+def test_bounding_planes_follow_the_edges_of_a_box():
+    rng = np.random.default_rng(3)
+    inside = np.column_stack([rng.normal(size=300), rng.uniform(0, 4, 300), rng.uniform(0, 1, 300)])
+    corners = np.array([[5.0, 0.0, 0.0], [6.0, 4.0, 0.0], [7.0, 0.0, 1.0], [8.0, 4.0, 1.0]])
+    codes = np.vstack([inside, corners])
+    paths = bounding_plane_paths(codes, axes=(1, 2), n_points=6)
+    np.testing.assert_allclose(paths["upper"][[0, -1]], corners[[2, 3]])
+    np.testing.assert_allclose(paths["lower"][[0, -1]], corners[[0, 1]])
+    np.testing.assert_allclose(paths["upper"][:, 2], 1.0)
+
+
+def test_empty_space_path_crosses_the_gap_between_two_clouds():
+    rng = np.random.default_rng(4)
+    left = rng.normal(size=(200, 3)) * 0.3
+    right = rng.normal(size=(200, 3)) * 0.3 + [10.0, 0.0, 0.0]
+    codes = np.vstack([left, right])
+    path = empty_space_path(codes, n_points=21)
+    assert off_manifold_distance(path[[0, -1]], codes) == pytest.approx([0.0, 0.0])
+    assert {path[0, 0] < 5.0, path[-1, 0] < 5.0} == {True, False}  # one end in each cloud
+    assert off_manifold_distance(path, codes).max() > 3.5
+
+
+def test_off_manifold_distance_is_zero_on_codes_and_matches_brute_force():
+    rng = np.random.default_rng(5)
+    codes, points = rng.normal(size=(300, 3)), rng.normal(size=(40, 3)) * 2
+    np.testing.assert_array_equal(off_manifold_distance(codes, codes), 0.0)
+    brute = np.linalg.norm(points[:, None] - codes[None], axis=2).min(axis=1)
+    np.testing.assert_allclose(off_manifold_distance(points, codes), brute)
+
+
+def test_factor_reader_recovers_factors_of_held_out_heatmaps(reader):
+    assert min(reader.test_r2.values()) > 0.95
+    assert reader.factor_names == ("var_x", "var_y", "corr")
+    json.dumps(reader.to_dict(), allow_nan=False)
+    # fresh heatmaps at factor values off the training grid
+    rng = np.random.default_rng(6)
+    truth = np.column_stack([rng.uniform(0.3, 4.7, 200), rng.uniform(0.3, 4.7, 200),
+                             rng.uniform(-0.85, 0.75, 200)])  # fmt: skip
+    read = reader.predict(render_heatmaps(*truth.T))
+    residual = ((read - truth) ** 2).sum(axis=0)
+    r2 = 1 - residual / ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
+    assert np.all(r2 > 0.95)
+
+
+def test_a_path_that_rotates_the_ellipse_changes_corr_and_not_the_variances(reader, heatmaps):
+    corr = np.linspace(-0.9, 0.8, 10)
+    images = render_heatmaps(np.full(10, 1.5), np.full(10, 1.5), corr)
+    path = np.column_stack([corr, np.zeros(10)])
+    codes = np.random.default_rng(7).normal(size=(50, 2))
+    result = describe_path(path, images, codes, reader)
+    assert result.factor_span["corr"] > 0.8
+    assert result.factor_span["var_x"] < 0.15 and result.factor_span["var_y"] < 0.15
+    np.testing.assert_allclose(result.factors[:, 2], corr, atol=0.15)
+
+
+def test_decode_path_is_on_manifold_at_data_codes_and_round_trips(pca_model, heatmaps, reader):
+    codes = encode_array(pca_model, heatmaps.x)
+    path = line_path(codes[0], codes[1], n_points=5)
+    result = decode_path(pca_model, path, codes, reader)
+    assert result.images.shape == (5, 1, 36, 36)
+    assert result.offmanifold[0] == pytest.approx(0.0, abs=1e-5)
+    assert result.offmanifold[-1] == pytest.approx(0.0, abs=1e-5)
+    assert result.max_offmanifold == pytest.approx(result.offmanifold.max())
+    assert result.length == pytest.approx(np.linalg.norm(codes[1] - codes[0]), rel=1e-5)
+    reconstructed = reconstruct_array(pca_model, heatmaps.x[:2])
+    np.testing.assert_allclose(result.images[[0, -1]], reconstructed, atol=1e-5)
+    back = PathDecoding.from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
+    np.testing.assert_allclose(back.images, result.images)
+    np.testing.assert_allclose(back.factors, result.factors)
+    assert back.factor_span == result.factor_span and back.factor_names == result.factor_names
+
+
+def test_describe_path_without_reader_round_trips():
+    path = line_path([0.0, 0.0], [1.0, 0.0], 3)
+    result = describe_path(path, np.zeros((3, 1, 2, 2)), path)
+    np.testing.assert_array_equal(result.offmanifold, 0.0)
+    back = PathDecoding.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back.factors is None and back.factor_span == {} and back.factor_names == ()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: line_path([0, 0], [1, 1], n_points=1), "n_points"),
+        (lambda: line_path([0, 0], [1, 1, 1]), "end has 3 coordinates"),
+        (lambda: axis_path(np.zeros((5, 2)), axis=2), "not a latent axis"),
+        (lambda: axis_path(np.ones((5, 2)), axis=0, quantiles=(0.9, 0.1)), "quantiles"),
+        (lambda: arc_path([0, 0, 0], 1.0, axes=(1, 1)), "two different"),
+        (lambda: arc_path([0, 0, 0], -1.0), "radius"),
+        (lambda: binned_spline_path(np.zeros((3, 2)), 0, n_bins=5), "n_bins=5"),
+        (lambda: binned_spline_path(np.zeros((30, 2)), 0), "distinct values"),
+        (lambda: isovariance_path(np.zeros((4, 2)), np.zeros((4, 2)), ("a", "b")), "lack"),
+        (lambda: off_manifold_distance(np.zeros((2, 3)), np.zeros((4, 2))), "points must"),
+        (lambda: describe_path(np.zeros((3, 2)), np.zeros((2, 4)), np.zeros((3, 2))), "images"),
+    ],
+)
+def test_bad_inputs_raise_input_error(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_reader_and_decode_refuse_mismatched_inputs(reader, pca_model):
+    with pytest.raises(InputError, match="values per sample"):
+        reader.predict(np.zeros((2, 1, 6, 6)))
+    with pytest.raises(InputError, match="kind must be"):
+        fit_factor_reader(np.zeros((20, 4)), np.zeros((20, 1)), ("a",), kind="forest")
+    with pytest.raises(InputError, match="latent_dim"):
+        decode_path(pca_model, np.zeros((3, 2)), np.zeros((5, 2)))
