@@ -189,13 +189,12 @@ def _model_section(
     )
     section = report.add_section(title[0].upper() + title[1:])
     seeds = _seeds_of(arrays, "codes", model)
-    labels = arrays["labels"]
-    names = {d: str(d) for d in pair}
     seed_names = [seed.replace("-", " ") for seed in seeds]
+    names = {d: str(d) for d in pair}
     section.add_figure(
         latent_scatter_grid(
             [arrays[f"codes/{model}/{seed}"] for seed in seeds],
-            labels,
+            arrays["labels"],
             names,
             title=f"{title}: validation codes, one panel per seed ({where})",
             seed_names=seed_names,
@@ -207,7 +206,7 @@ def _model_section(
     section.add_figure(
         silhouette_grid(
             [arrays[f"silhouette/{model}/{seed}"] for seed in seeds],
-            labels,
+            arrays["labels"],
             result.silhouette[model],
             label_names=names,
             title=f"{title}: silhouette plots ({where})",
@@ -217,15 +216,25 @@ def _model_section(
         caption="Wide bars = points deep in their class; bars to the left of 0 sit closer to the "
         "other class. The dashed line is the average.",
     )
+    _reconstruction_figures(section, model, seeds[0], result, pair, arrays)
+
+
+def _reconstruction_figures(
+    section: Any,
+    model: str,
+    seed: str,
+    result: PairResult,
+    pair: tuple[int, int],
+    arrays: Mapping[str, np.ndarray],
+) -> None:
+    """Originals over one seed's reconstructions, and the label-reconstruction confusion."""
+    title = _title(model)
+    noisy = f"examples/noisy/{model}" in arrays
     section.add_figure(
-        _reconstruction_figure(arrays, model, seeds[0], title),
-        title=f"Reconstructions ({seed_names[0]})",
+        _reconstruction_figure(arrays, model, seed, title),
+        title=f"Reconstructions ({seed.replace('-', ' ')})",
         caption="Originals above their reconstructions"
-        + (
-            ", with the noisy training input between."
-            if f"examples/noisy/{model}" in arrays
-            else "."
-        )
+        + (", with the noisy training input between." if noisy else ".")
         + " Look for reconstructions that turn into the other digit.",
     )
     section.add_figure(
