@@ -128,3 +128,19 @@ def test_bad_input_raises_input_error(call, message):
     codes, labels = _layout()
     with pytest.raises(InputError, match=message):
         call(codes, labels)
+
+
+def test_procrustes_align_undoes_rotation_reflection_scale_and_shift():
+    from latentatlas.analysis import procrustes_align
+
+    rng = np.random.default_rng(3)
+    reference = rng.normal(size=(60, 2))
+    angle = 1.1
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    moved = 2.5 * reference @ rotation @ np.diag([1.0, -1.0]) + [4.0, -7.0]
+    np.testing.assert_allclose(procrustes_align(reference, moved), reference, atol=1e-12)
+    noisy = moved + rng.normal(scale=0.01, size=moved.shape)
+    aligned = procrustes_align(reference, noisy)
+    assert np.abs(aligned - reference).max() < 0.05
+    with pytest.raises(InputError, match="same points"):
+        procrustes_align(reference, reference[:10])

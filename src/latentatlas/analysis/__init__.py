@@ -43,10 +43,16 @@ _EXPORTS = {
     "error_distribution": "latentatlas.analysis.reconstruction",
     "reconstruction_errors": "latentatlas.analysis.reconstruction",
     "summarise_errors": "latentatlas.analysis.reconstruction",
+    "ManifoldSculpting": "latentatlas.analysis.sculpting",
+    "SculptingResult": "latentatlas.analysis.sculpting",
+    "manifold_sculpting": "latentatlas.analysis.sculpting",
     "SeedVariabilityResult": "latentatlas.analysis.seeds",
     "linear_cka": "latentatlas.analysis.seeds",
+    "procrustes_align": "latentatlas.analysis.seeds",
     "procrustes_disparity": "latentatlas.analysis.seeds",
     "seed_variability": "latentatlas.analysis.seeds",
+    "CodeShapeResult": "latentatlas.analysis.shape",
+    "code_shape": "latentatlas.analysis.shape",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

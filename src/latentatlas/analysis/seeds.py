@@ -98,6 +98,40 @@ def procrustes_disparity(a: ArrayLike, b: ArrayLike) -> float:
         raise InputError(f"Procrustes disparity is undefined here: {error}") from None
 
 
+def procrustes_align(reference: ArrayLike, codes: ArrayLike) -> NDArray[np.float64]:
+    """``codes`` rotated, reflected, scaled and shifted to best match ``reference``.
+
+    The orthogonal Procrustes solution (the transform behind :func:`procrustes_disparity`),
+    returned in ``reference``'s own position and scale so that several seeds' layouts can be
+    drawn on one set of axes.
+
+    Parameters
+    ----------
+    reference, codes : array-like of shape (n, d)
+        Two layouts of the same ``n`` points.
+
+    Returns
+    -------
+    ndarray of shape (n, d)
+        ``s * (codes - mean(codes)) @ R + mean(reference)`` with the rotation or reflection
+        ``R`` and scale ``s`` minimising the squared distance to ``reference``.
+    """
+    from scipy.linalg import orthogonal_procrustes
+
+    target, source = _check_pair(reference, codes)
+    if target.shape != source.shape:
+        raise InputError(
+            f"Procrustes needs layouts of the same shape, got {target.shape} and {source.shape}"
+        )
+    target_centred = target - target.mean(axis=0)
+    source_centred = source - source.mean(axis=0)
+    if not np.any(source_centred):
+        raise InputError("Procrustes alignment is undefined for a layout with all points equal")
+    rotation, singular_sum = orthogonal_procrustes(source_centred, target_centred)
+    scale = singular_sum / np.sum(source_centred**2)
+    return scale * source_centred @ rotation + target.mean(axis=0)
+
+
 def linear_cka(a: ArrayLike, b: ArrayLike) -> float:
     """Linear centred kernel alignment (CKA) between two representations of the same points.
 

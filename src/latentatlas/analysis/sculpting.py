@@ -1,0 +1,605 @@
+"""Manifold Sculpting (Gashler, Ventura & Martinez 2007): unroll a manifold by squeezing it flat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+
+from latentatlas.analysis._result import ResultMixin
+from latentatlas.errors import InputError
+
+try:  # scikit-learn >= 1.6; older versions have the method instead of the function
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - depends on the installed scikit-learn
+
+    def _validate_data(estimator: Any, X: Any, **options: Any) -> Any:
+        return estimator._validate_data(X, **options)
+
+
+#: Weight of a neighbour already adjusted in the current iteration (the paper's w_ij = 10).
+ADJUSTED_WEIGHT = 10.0
+#: The junk dimensions count as gone (burn-in over) once scaled below this (as in Waffles).
+BURN_IN_SCALE = 0.01
+#: Below this scale the junk dimensions are set to zero and no longer rescaled (as in Waffles).
+ZERO_SCALE = 0.001
+#: At most this many hill-climbing rounds per point and iteration (as in Waffles).
+MAX_CLIMB_ROUNDS = 30
+#: Learning-rate update after each iteration (Waffles): shrink when the points needed fewer
+#: hill-climbing moves than there are points, grow otherwise.
+RATE_SHRINK, RATE_GROW = 0.87, 1 / 0.91
+#: Re-centre the kept dimensions every this many iterations (Waffles), since they are scaled
+#: about the origin.
+RECENTRE_EVERY = 20
+#: Memory for one chunk of the neighbour-of-neighbour search, in float64 values (32 MiB).
+CHUNK_VALUES = 4 * 2**20
+
+
+class SculptingParameterError(InputError, InvalidParameterError):
+    """A hyper-parameter of :class:`ManifoldSculpting` out of range.
+
+    Both our :class:`~latentatlas.errors.InputError` (so the CLI reports it as one sentence)
+    and scikit-learn's ``InvalidParameterError`` (so scikit-learn's conventions hold).
+    """
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """What the sculpting keeps from the input space: neighbours, distances, angles, junk.
+
+    For each point ``i`` and neighbour slot ``a``, ``j = neighbors[i, a]`` is the neighbour and
+    ``m = colinear[i, a]`` the neighbour of ``j`` most collinear with ``i - j``. The discarded
+    ("junk") dimensions only ever shrink by a common factor, so their contribution to every
+    distance and angle the error needs is stored once, as squared lengths and dot products.
+    """
+
+    neighbors: NDArray[np.intp]  # (n, k)
+    colinear: NDArray[np.intp]  # (n, k)
+    distances0: NDArray[np.float64]  # (n, k) delta_ij0
+    angles0: NDArray[np.float64]  # (n, k) theta_ij0, radians
+    mean_distance: float  # delta_ave
+    kept: NDArray[np.float64]  # (d, n) coordinates in the kept principal directions
+    junk_sq: NDArray[np.float64]  # (n, k) junk part of |x_i - x_j|^2
+    junk_dot: NDArray[np.float64]  # (n, k) junk part of (x_i - x_j).(x_m - x_j)
+    junk_sq_colinear: NDArray[np.float64]  # (n, k) junk part of |x_m - x_j|^2
+
+
+class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Manifold Sculpting: non-linear dimensionality reduction by gradual squeezing.
+
+    Each point remembers the distances to its ``n_neighbors`` nearest neighbours and, for each
+    neighbour, the angle it makes with that neighbour's most collinear neighbour. The data are
+    rotated onto principal axes; then every iteration scales the discarded dimensions by
+    ``sigma``, scales the kept ones up until the mean neighbour distance is restored, and moves
+    the points, by hill climbing in the kept dimensions, to reduce the error
+
+    ``e_i = sum_j w_ij [((delta_ij - delta_ij0) / (2 delta_ave))^2``
+    ``+ ((theta_ij - theta_ij0) / pi)^2]``
+
+    with ``w_ij = 10`` for a neighbour already adjusted in this iteration and 1 otherwise
+    (Gashler et al. 2007, Eq. 1). Points are visited breadth-first from a random point. After
+    a burn-in (until the discarded dimensions are scaled below 1 %), it stops when the total
+    error has not improved for ``patience`` iterations, and drops the discarded dimensions.
+
+    The method is transductive: like scikit-learn's ``TSNE`` it has ``fit`` and
+    ``fit_transform`` but no ``transform`` for new points.
+
+    Departures from the paper (see docs/analyses/sculpting.md, which measures their effect):
+
+    - **Alignment on neighbour differences.** The kept axes are the leading principal axes
+      of the differences ``x_j - x_i`` between neighbours (the average tangent directions),
+      not of the points: the paper's PCA squeezes the smallest *global* variance, which on
+      scikit-learn's swiss roll is the roll's height, and the roll then does not unroll.
+    - **Waves instead of one point at a time.** The breadth-first order is cut into
+      ``n_waves`` consecutive waves; the points of one wave climb simultaneously (vectorised),
+      each against the current positions of the others, and a wave starts from the positions
+      the earlier waves reached. The weight ``w_ij = 10`` is given exactly as in the sequential
+      algorithm: to neighbours earlier in the breadth-first order. ``n_waves=n`` is the paper's
+      sequential algorithm. Points the directed neighbour graph does not reach from the start
+      are adjusted last (Waffles, the authors' library, leaves them unadjusted).
+    - **Details from Waffles** that the paper leaves open: only the ``n_components`` kept
+      axes are stored explicitly (the others enter through stored squared lengths and dot
+      products, exact because they only shrink by a common factor); the step starts at
+      ``delta_ave``, is multiplied per point by a random factor in [0.6, 1), and after each
+      iteration by 0.87 if the points made fewer moves than there are points, else by 1/0.91;
+      at most 30 hill-climbing rounds per point; the kept coordinates are re-centred every 20
+      iterations; the junk dimensions are zeroed below a scale of 0.001.
+    - The final embedding is rotated onto its own principal axes (an isometry: no distance or
+      angle changes), so the first coordinate follows the manifold's longest direction.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the embedding (at most the number of features).
+    n_neighbors : int, default=12
+        Neighbours per point (fewer than the number of samples).
+    sigma : float in (0, 1), default=0.99
+        Factor by which the discarded dimensions shrink per iteration (the paper's 0.99).
+    max_iter : int, default=1000
+        Most iterations in all, burn-in included.
+    patience : int, default=50
+        After the burn-in, stop when the error has not improved for this many iterations.
+    n_waves : int, default=1
+        Breadth-first waves per iteration (the vectorisation above); ``n_samples`` or more
+        runs the paper's one-point-at-a-time order.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the breadth-first starting points, the step factors and the PCA; the same seed
+        gives the same embedding.
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_samples, n_components)
+        The embedding of the training data.
+    n_iter_ : int
+        Iterations run.
+    error_history_ : ndarray of shape (n_iter_,)
+        Total error (the sum of ``e_i``) after each iteration.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    References
+    ----------
+    Gashler, M., Ventura, D. & Martinez, T. (2007). Iterative non-linear dimensionality
+    reduction with Manifold Sculpting. *Advances in Neural Information Processing Systems 20*,
+    513-520. Error: Eq. (1); algorithm: Fig. 2.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 2, None, closed="left")],
+        "sigma": [Interval(Real, 0, 1, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "n_waves": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        n_neighbors: int = 12,
+        sigma: float = 0.99,
+        max_iter: int = 1000,
+        patience: int = 50,
+        n_waves: int = 1,
+        random_state: int | np.random.RandomState | None = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.sigma = sigma
+        self.max_iter = max_iter
+        self.patience = patience
+        self.n_waves = n_waves
+        self.random_state = random_state
+
+    def fit(self, X: ArrayLike, y: Any = None) -> ManifoldSculpting:
+        """Embed ``X``; the embedding is in ``embedding_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points; at least ``n_neighbors + 1`` of them.
+        y : ignored
+            Present for scikit-learn's API.
+
+        Returns
+        -------
+        ManifoldSculpting
+            This estimator, fitted.
+        """
+        x = self._validated(X)
+        rng = check_random_state(self.random_state)
+        geometry = _geometry(x, self.n_neighbors, self.n_components, rng)
+        sculptor = _Sculptor(geometry, self.sigma, self.n_waves, rng)
+        history = sculptor.run(self.max_iter, self.patience)
+        self.embedding_ = _principal_axes(sculptor.coordinates.T)
+        self.n_iter_ = len(history)
+        self.error_history_ = np.asarray(history, dtype=np.float64)
+        self._n_features_out = self.n_components
+        return self
+
+    def fit_transform(self, X: ArrayLike, y: Any = None) -> NDArray[np.float64]:
+        """Embed ``X`` and return the embedding.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points; at least ``n_neighbors + 1`` of them.
+        y : ignored
+            Present for scikit-learn's API.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            The embedding (``embedding_``).
+        """
+        return self.fit(X).embedding_
+
+    def _validated(self, X: ArrayLike) -> NDArray[np.float64]:
+        """``X`` as float64 after scikit-learn's checks, errors as our InputError."""
+        try:
+            self._validate_params()
+            x = _validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        except InvalidParameterError as error:
+            raise SculptingParameterError(str(error)) from None
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        n_samples, n_features = x.shape
+        if self.n_components > n_features:
+            raise InputError(
+                f"n_components={self.n_components} must be at most the number of features "
+                f"(n_features = {n_features})"
+            )
+        if self.n_neighbors >= n_samples:
+            raise InputError(
+                f"n_neighbors={self.n_neighbors} must be less than the number of samples "
+                f"(n_samples = {n_samples})"
+            )
+        return x
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+@dataclass(frozen=True, eq=False)
+class SculptingResult(ResultMixin):
+    """A Manifold Sculpting embedding with its convergence record.
+
+    Attributes
+    ----------
+    embedding : ndarray of shape (n, n_components)
+        The embedding.
+    n_iter : int
+        Iterations run.
+    error_history : ndarray of shape (n_iter,)
+        Total error after each iteration.
+    n_neighbors : int
+        Neighbours per point used.
+    sigma : float
+        Shrink factor per iteration used.
+    """
+
+    embedding: NDArray[np.float64]
+    n_iter: int
+    error_history: NDArray[np.float64]
+    n_neighbors: int
+    sigma: float
+
+
+def manifold_sculpting(
+    x: ArrayLike,
+    n_components: int = 2,
+    n_neighbors: int = 12,
+    sigma: float = 0.99,
+    max_iter: int = 1000,
+    patience: int = 50,
+    random_state: int = 0,
+) -> SculptingResult:
+    """Embed ``x`` with :class:`ManifoldSculpting` and return a storable result.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d)
+        Points (e.g. latent codes or flattened images).
+    n_components, n_neighbors, sigma, max_iter, patience, random_state
+        As for :class:`ManifoldSculpting`.
+
+    Returns
+    -------
+    SculptingResult
+        The embedding, the number of iterations and the error after each.
+
+    References
+    ----------
+    Gashler, Ventura & Martinez (2007), NIPS 20, 513-520.
+    """
+    estimator = ManifoldSculpting(
+        n_components,
+        n_neighbors=n_neighbors,
+        sigma=sigma,
+        max_iter=max_iter,
+        patience=patience,
+        random_state=random_state,
+    ).fit(x)
+    return SculptingResult(
+        embedding=estimator.embedding_,
+        n_iter=estimator.n_iter_,
+        error_history=estimator.error_history_,
+        n_neighbors=n_neighbors,
+        sigma=float(sigma),
+    )
+
+
+def _geometry(x: NDArray[np.float64], k: int, d: int, rng: np.random.RandomState) -> _Geometry:
+    """Neighbours, distances, most collinear neighbours-of-neighbours, and the PCA split."""
+    centred = x - x.mean(axis=0)
+    # A tree or brute-force BLAS search as scikit-learn sees fit; never an n x n matrix in
+    # memory beyond scikit-learn's own chunking.
+    distances, neighbors = NearestNeighbors(n_neighbors=k).fit(centred).kneighbors()
+    colinear, slot, dots, cosines = _most_colinear(centred, neighbors, distances)
+    kept = _tangent_axes(centred, neighbors, d, rng) @ centred.T  # (d, n)
+    kept_sq = _squared_distances(kept, np.arange(len(x))[:, None], neighbors)
+    kept_dot = _dot_products(kept, neighbors, colinear)
+    # Distances and dot products are invariant under the PCA rotation, so the junk part is
+    # the full value minus the kept part (clipped: rounding can make a zero slightly negative).
+    junk_sq = np.maximum(distances**2 - kept_sq, 0.0)
+    return _Geometry(
+        neighbors=neighbors,
+        colinear=colinear,
+        distances0=distances,
+        angles0=np.arccos(cosines),
+        mean_distance=float(distances.mean()),
+        kept=kept,
+        junk_sq=junk_sq,
+        junk_dot=dots - kept_dot,
+        junk_sq_colinear=np.take_along_axis(junk_sq[neighbors], slot[..., None], axis=2)[..., 0],
+    )
+
+
+def _tangent_axes(
+    x: NDArray[np.float64], neighbors: NDArray[np.intp], d: int, rng: np.random.RandomState
+) -> NDArray[np.float64]:
+    """The ``d`` directions of largest variance of the neighbour differences ``x_j - x_i``.
+
+    A departure from the paper's PCA of the points themselves: these are the directions in
+    which the manifold extends locally, on average, so the squeezed directions are those in
+    which it is locally thin. On scikit-learn's swiss roll the points' PCA would squeeze the
+    roll's height (its smallest global variance) instead of a direction across the spiral.
+    The differences are used with both signs, so their mean is zero; a random subset of at
+    most ``CHUNK_VALUES`` values bounds the memory.
+    """
+    n, k = neighbors.shape
+    pairs = min(n * k, max(d + 1, CHUNK_VALUES // x.shape[1]))
+    flat = rng.choice(n * k, size=pairs, replace=False) if pairs < n * k else np.arange(n * k)
+    diffs = x[flat // k] - x[neighbors.ravel()[flat]]
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    pca = PCA(n_components=d, random_state=seed).fit(np.vstack([diffs, -diffs]))
+    return pca.components_
+
+
+def _most_colinear(
+    x: NDArray[np.float64], neighbors: NDArray[np.intp], distances: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """For each point i and neighbour j, the neighbour m of j with the angle i-j-m nearest pi.
+
+    Returns ``colinear`` (the index m), ``slot`` (m's position among j's neighbours), the dot
+    product ``(x_i - x_j).(x_m - x_j)`` and the cosine of the angle, each of shape (n, k).
+    Works in chunks of points so the (chunk, k, k, d) difference array stays within
+    ``CHUNK_VALUES`` floats.
+    """
+    n, k = neighbors.shape
+    chunk = max(1, CHUNK_VALUES // (k * k * x.shape[1]))
+    slot = np.empty((n, k), dtype=np.intp)
+    dots = np.empty((n, k))
+    cosines = np.empty((n, k))
+    for first in range(0, n, chunk):
+        rows = np.arange(first, min(first + chunk, n))
+        j = neighbors[rows]  # (c, k)
+        m = neighbors[j]  # (c, k, k)
+        to_i = x[rows][:, None, :] - x[j]  # (c, k, D)
+        to_m = x[m] - x[j][:, :, None, :]  # (c, k, k, D)
+        dot = np.einsum("cad,cabd->cab", to_i, to_m)
+        norms = distances[rows][:, :, None] * distances[j]
+        cos = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
+        cos[m == rows[:, None, None]] = np.inf  # m = i itself is no candidate
+        best = np.argmin(cos, axis=2)
+        slot[rows] = best
+        dots[rows] = np.take_along_axis(dot, best[..., None], axis=2)[..., 0]
+        cosines[rows] = np.clip(np.take_along_axis(cos, best[..., None], axis=2)[..., 0], -1, 1)
+    colinear = np.take_along_axis(neighbors[neighbors], slot[..., None], axis=2)[..., 0]
+    return colinear, slot, dots, cosines
+
+
+def _squared_distances(
+    coordinates: NDArray[np.float64], rows: NDArray[np.intp], columns: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """``|c_rows - c_columns|^2`` for coordinates stored as (d, n)."""
+    total = np.zeros(np.broadcast_shapes(rows.shape, columns.shape))
+    for axis in coordinates:
+        total += (axis[rows] - axis[columns]) ** 2
+    return total
+
+
+def _dot_products(
+    coordinates: NDArray[np.float64], neighbors: NDArray[np.intp], colinear: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """``(c_i - c_j).(c_m - c_j)`` for every point i, neighbour j and its collinear m."""
+    own = np.arange(coordinates.shape[1])[:, None]
+    total = np.zeros(neighbors.shape)
+    for axis in coordinates:
+        vertex = axis[neighbors]
+        total += (axis[own] - vertex) * (axis[colinear] - vertex)
+    return total
+
+
+def _principal_axes(embedding: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Centre the embedding and rotate it onto its principal axes (largest variance first)."""
+    centred = embedding - embedding.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    # Fix each axis's sign so the largest coordinate is positive: deterministic output.
+    rotated = centred @ vt.T
+    signs = np.sign(rotated[np.argmax(np.abs(rotated), axis=0), np.arange(rotated.shape[1])])
+    return np.ascontiguousarray(rotated * np.where(signs == 0, 1.0, signs))
+
+
+class _Sculptor:
+    """The iterative part: squeeze, restore the scale, hill-climb, in waves of points."""
+
+    def __init__(
+        self, geometry: _Geometry, sigma: float, n_waves: int, rng: np.random.RandomState
+    ) -> None:
+        self.geometry = geometry
+        self.sigma = sigma
+        self.n_waves = n_waves
+        self.rng = rng
+        self.coordinates = geometry.kept.copy()  # (d, n), updated in place
+        self.scale = 1.0 if geometry.junk_sq.any() else 0.0
+        self.learning_rate = geometry.mean_distance
+        n, k = geometry.neighbors.shape
+        self.graph = csr_matrix(
+            (np.ones(n * k), geometry.neighbors.ravel(), np.arange(0, n * k + 1, k)),
+            shape=(n, n),
+        )
+        self.distance_scale = 1.0 / max(2.0 * geometry.mean_distance, 1e-300)
+
+    def run(self, max_iter: int, patience: int) -> list[float]:
+        """Iterate until ``patience`` iterations without improvement after the burn-in."""
+        history: list[float] = []
+        best, since_best = np.inf, 0
+        for iteration in range(max_iter):
+            history.append(self.iterate(iteration))
+            if self.scale > BURN_IN_SCALE:
+                continue
+            if history[-1] < best:
+                best, since_best = history[-1], 0
+            else:
+                since_best += 1
+                if since_best >= patience:
+                    break
+        return history
+
+    def iterate(self, iteration: int) -> float:
+        """One pass: squeeze the junk, restore the mean distance, adjust all points."""
+        self._squeeze()
+        n = self.coordinates.shape[1]
+        order = self._breadth_first_order(int(self.rng.randint(n)))
+        rank = np.empty(n, dtype=np.intp)
+        rank[order] = np.arange(n)
+        weights = np.where(rank[self.geometry.neighbors] < rank[:, None], ADJUSTED_WEIGHT, 1.0)
+        steps = self.learning_rate * self.rng.uniform(0.6, 1.0, size=n)
+        terms = _ErrorTerms(self.geometry, self.scale, weights, self.distance_scale)
+        total_error, moves = 0.0, 0
+        for wave in np.array_split(order, min(self.n_waves, n)):
+            wave_error, wave_moves = _hill_climb(self.coordinates, wave, steps[wave], terms)
+            total_error += wave_error
+            moves += wave_moves
+        self.learning_rate *= RATE_SHRINK if moves < n else RATE_GROW
+        if iteration % RECENTRE_EVERY == 0:
+            self.coordinates -= self.coordinates.mean(axis=1, keepdims=True)
+        return total_error
+
+    def _squeeze(self) -> None:
+        """Shrink the junk dimensions by sigma, then grow the kept ones to restore delta_ave."""
+        if self.scale <= ZERO_SCALE:
+            return
+        self.scale *= self.sigma
+        if self.scale <= ZERO_SCALE:
+            self.scale = 0.0
+        # The paper's loop (as in Waffles): grow by 1/sigma until the mean is back.
+        while self._mean_neighbor_distance() < self.geometry.mean_distance:
+            self.coordinates /= self.sigma
+
+    def _mean_neighbor_distance(self) -> float:
+        g = self.geometry
+        own = np.arange(self.coordinates.shape[1])[:, None]
+        kept_sq = _squared_distances(self.coordinates, own, g.neighbors)
+        return float(np.sqrt(kept_sq + self.scale**2 * g.junk_sq).mean())
+
+    def _breadth_first_order(self, start: int) -> NDArray[np.intp]:
+        """Breadth-first order over the directed neighbour graph; unreached points last."""
+        reached = breadth_first_order(self.graph, start, directed=True, return_predecessors=False)
+        if len(reached) == self.coordinates.shape[1]:
+            return reached
+        missed = np.setdiff1d(np.arange(self.coordinates.shape[1]), reached)
+        return np.concatenate([reached, self.rng.permutation(missed)])
+
+
+class _ErrorTerms:
+    """Everything the per-point error needs in one iteration, with the junk scale folded in."""
+
+    def __init__(
+        self,
+        geometry: _Geometry,
+        scale: float,
+        weights: NDArray[np.float64],
+        distance_scale: float,
+    ) -> None:
+        squared = scale * scale
+        self.neighbors = geometry.neighbors
+        self.colinear = geometry.colinear
+        self.distances0 = geometry.distances0
+        self.angles0 = geometry.angles0
+        self.junk_sq = squared * geometry.junk_sq
+        self.junk_dot = squared * geometry.junk_dot
+        self.junk_sq_colinear = squared * geometry.junk_sq_colinear
+        self.weights = weights
+        self.distance_scale = distance_scale
+
+    def errors(
+        self, coordinates: NDArray[np.float64], points: NDArray[np.intp], at: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """``e_i`` of each of ``points`` placed at ``at`` (d, len(points)), others as they are.
+
+        Gashler et al. (2007), Eq. 1, with the angle at the neighbour j between i and the
+        neighbour's most collinear neighbour m.
+        """
+        neighbors, colinear = self.neighbors[points], self.colinear[points]
+        squared = self.junk_sq[points]  # fancy indexing copies: safe to update in place
+        dot = self.junk_dot[points]
+        colinear_sq = self.junk_sq_colinear[points]
+        for axis, position in zip(coordinates, at, strict=True):
+            vertex = axis[neighbors]
+            to_point = position[:, None] - vertex
+            to_colinear = axis[colinear] - vertex
+            squared += to_point * to_point
+            dot += to_point * to_colinear
+            colinear_sq += to_colinear * to_colinear
+        distance = np.sqrt(squared)
+        # dot is 0 wherever a norm is 0, so a tiny floor gives the cosine 0 there (as Waffles)
+        cosine = dot / np.maximum(np.sqrt(squared * colinear_sq), 1e-300)
+        distance_term = ((distance - self.distances0[points]) * self.distance_scale) ** 2
+        angle = np.arccos(np.clip(cosine, -1.0, 1.0, out=cosine))
+        angle_term = ((angle - self.angles0[points]) * (1.0 / np.pi)) ** 2
+        return np.einsum("ij,ij->i", self.weights[points], distance_term + angle_term)
+
+
+def _hill_climb(
+    coordinates: NDArray[np.float64],
+    points: NDArray[np.intp],
+    steps: NDArray[np.float64],
+    terms: _ErrorTerms,
+) -> tuple[float, int]:
+    """Move ``points`` by +-step along each kept axis while their error falls (all at once).
+
+    The points climb simultaneously, each against the current positions of the others, as
+    Waffles' ``adjustDataPoint`` does for one point: per round, try +step then -step along
+    each axis and keep a move that lowers the error; stop a point after a round without
+    improvement or after ``MAX_CLIMB_ROUNDS`` rounds. Returns the points' total error and the
+    number of rounds that improved some point, summed over points (Waffles' step count).
+    """
+    error = terms.errors(coordinates, points, coordinates[:, points])
+    active = np.arange(len(points))
+    moves = 0
+    for _ in range(MAX_CLIMB_ROUNDS):
+        improved = np.zeros(len(active), dtype=bool)
+        for axis in range(coordinates.shape[0]):
+            moved = np.zeros(len(active), dtype=bool)
+            for sign in (1.0, -1.0):  # -step only where +step did not help
+                trying = np.flatnonzero(~moved)
+                members = active[trying]
+                at = coordinates[:, points[members]]
+                at[axis] += sign * steps[members]
+                trial = terms.errors(coordinates, points[members], at)
+                better = trial < error[members]
+                coordinates[axis, points[members[better]]] = at[axis, better]
+                error[members[better]] = trial[better]
+                moved[trying[better]] = True
+            improved |= moved
+        moves += int(improved.sum())
+        active = active[improved]
+        if not len(active):
+            break
+    return float(error.sum()), moves
