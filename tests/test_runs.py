@@ -171,7 +171,7 @@ def test_a_killed_training_process_leaves_no_run_and_resumes_to_the_same_weights
 def test_an_existing_run_is_not_overwritten_by_accident(tmp_path):
     dataset = _dataset()
     out = runs.train_run(_config(epochs=1), tmp_path / "run", dataset=dataset)
-    with pytest.raises(InputError, match="already exists.*--resume.*--force"):
+    with pytest.raises(InputError, match=r"already exists.*--resume.*--force"):
         runs.train_run(_config(epochs=1), out, dataset=dataset)
     assert runs.train_run(_config(epochs=1), out, dataset=dataset, resume=True) == out
 

@@ -77,3 +77,21 @@ def test_mismatched_lengths_raise_input_error():
         latent_scatter_grid([np.zeros((4, 2))], np.zeros(3, dtype=int), None, "t")
     with pytest.raises(InputError, match=r"codes_by_seed\[1\] has 2 rows"):
         latent_scatter_grid([np.zeros((4, 2)), np.zeros((2, 2))], None, None, "t")
+
+
+def test_marked_points_get_rings_and_overlay_draws_every_seed():
+    from latentatlas.plots import latent_overlay, latent_scatter_grid
+
+    rng = np.random.default_rng(0)
+    codes = [rng.normal(size=(30, 2)) for _ in range(2)]
+    labels = np.arange(30) % 2
+    marked = [np.arange(30) < 3, np.zeros(30, dtype=bool)]
+    fig = latent_scatter_grid(codes, labels, None, title="t", marked=marked, marked_label="odd")
+    first = fig.axes[0]
+    assert len(first.collections) == 2  # the points, then the rings of the 3 marked ones
+    assert first.collections[1].get_offsets().shape == (3, 2)
+    assert len(fig.axes[1].collections) == 1  # nothing marked: no rings
+    overlay = latent_overlay(codes, labels, {0: "a", 1: "b"}, title="o")
+    assert len(overlay.axes[0].collections) == 2  # one scatter per seed
+    with pytest.raises(InputError, match="marked has 1 masks for 2 panels"):
+        latent_scatter_grid(codes, labels, None, title="t", marked=marked[:1])

@@ -54,7 +54,12 @@ def test_metrics_have_every_documented_key_with_one_value_per_seed(study: Path) 
             "silhouette_relative_spread",
             "procrustes_mean",
             "cka_mean",
+            "procrustes_pairs",
+            "cka_pairs",
         }
+        assert len(metrics["seed_variability"][model]["procrustes_pairs"]) == 1  # 2 seeds, 1 pair
+        shape = metrics["code_shape"][model]
+        assert len(shape["share_near_origin"]) == len(shape["flatness"]) == 2
         assert len(metrics["label_reconstruction"][model]["error_rate"]) == 2
         assert all(0.0 <= e <= 1.0 for e in metrics["label_reconstruction"][model]["error_rate"])
         assert len(metrics["knn"][model]["accuracy"]) == 2
@@ -192,7 +197,7 @@ def test_seed_verdict_reads_the_two_spreads() -> None:
     from latentatlas.studies.digit_pairs.study import SeedSpread
 
     def verdict(relative: float | None, layout: float | None) -> str:
-        return seed_verdict("ae", SeedSpread(0.0, relative, layout, None))
+        return seed_verdict("ae", SeedSpread(0.0, relative, layout, None, (), ()))
 
     assert verdict(0.0, 1e-31) == "The ae gives the same codes for every seed."
     assert "far more than its separation" in verdict(0.05, 0.24)
@@ -239,6 +244,7 @@ def test_report_opens_with_a_verdict_per_claim_of_the_source(study: Path) -> Non
         "pca_within_ae_range",
         "dae_no_advantage",
         "tanh_beats_relu",
+        "relu_gathers_at_origin",
         "layout_varies",
     ]
     assert all(

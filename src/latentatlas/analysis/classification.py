@@ -115,6 +115,8 @@ class LabelReconstructionResult(ResultMixin):
         ``1 - classifier_accuracy`` is what perfect reconstructions would get.
     n : int
         Number of reconstructions.
+    misreconstructed : ndarray of bool, shape (n,)
+        Which reconstructions were labelled differently from their original.
     """
 
     error_rate: float
@@ -123,6 +125,7 @@ class LabelReconstructionResult(ResultMixin):
     classes: tuple[Any, ...]
     classifier_accuracy: float
     n: int
+    misreconstructed: NDArray[np.bool_]
 
 
 def knn_accuracy(
@@ -282,6 +285,7 @@ def label_reconstruction(
         classes=classifier.classes,
         classifier_accuracy=classifier.test_accuracy,
         n=len(y),
+        misreconstructed=np.asarray(wrong, dtype=bool),
     )
 
 

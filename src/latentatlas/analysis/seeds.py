@@ -63,6 +63,16 @@ class SeedVariabilityResult(ResultMixin):
         """Number of seeds compared."""
         return len(self.silhouette_by_seed)
 
+    @property
+    def procrustes_pairs(self) -> tuple[float, ...]:
+        """The disparity of every pair of seeds (the upper triangle), for its spread."""
+        return _upper(self.procrustes)
+
+    @property
+    def cka_pairs(self) -> tuple[float, ...]:
+        """The linear CKA of every pair of seeds (the upper triangle), for its spread."""
+        return _upper(self.cka)
+
 
 def procrustes_disparity(a: ArrayLike, b: ArrayLike) -> float:
     """Procrustes disparity between two layouts of the same points.
@@ -224,9 +234,13 @@ def _pairwise(codes: list[NDArray[Any]], measure: Any, diagonal: float) -> NDArr
     return matrix
 
 
+def _upper(matrix: NDArray[np.float64]) -> tuple[float, ...]:
+    return tuple(float(v) for v in matrix[np.triu_indices(len(matrix), k=1)])
+
+
 def _upper_mean(matrix: NDArray[np.float64]) -> float | None:
-    upper = matrix[np.triu_indices(len(matrix), k=1)]
-    return float(upper.mean()) if upper.size else None
+    upper = _upper(matrix)
+    return float(np.mean(upper)) if upper else None
 
 
 def _check_pair(a: ArrayLike, b: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

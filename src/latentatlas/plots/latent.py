@@ -24,10 +24,12 @@ def latent_scatter_grid(
     seed_names: Sequence[str] | None = None,
     max_points: int = 5000,
     random_state: int = 0,
+    marked: Sequence[NDArray[np.bool_]] | None = None,
+    marked_label: str = "marked",
 ) -> Figure:
     """Scatter the latent codes of each seed in its own panel, coloured by class.
 
-    Panels sit side by side and wrap after five per row; each has equal axes so distances
+    Panels sit side by side and wrap after three per row; each has equal axes so distances
     read the same in both directions. Codes with more than two dimensions are shown by their
     first two coordinates (z1, z2), which the axis labels say; a 1-d code is drawn against a
     small random jitter. The same random subset of points is drawn in every panel, in a
@@ -49,12 +51,18 @@ def latent_scatter_grid(
         At most this many points are drawn per panel (a seeded random subset).
     random_state : int
         Seed of the subset and of the drawing order.
+    marked : sequence of bool ndarray of shape (n,), optional
+        One mask per panel: these points get a black ring (e.g. misreconstructed images).
+    marked_label : str
+        Legend entry of the ringed points.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     codes = [_as_codes(c, i) for i, c in enumerate(codes_by_seed)]
+    if marked is not None and len(marked) != len(codes):
+        raise InputError(f"marked has {len(marked)} masks for {len(codes)} panels")
     n = _check_lengths(codes, labels, seed_names)
     rng = np.random.default_rng(random_state)
     shown = rng.permutation(n)[: max(1, max_points)]
@@ -70,15 +78,19 @@ def latent_scatter_grid(
             layout="constrained",
         )
         axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
-        for ax, code, name in zip(axes, codes, names, strict=False):
+        for index, (ax, code, name) in enumerate(zip(axes, codes, names, strict=False)):
             _scatter_panel(ax, code, shown, colors, jitter, name)
+            if marked is not None:
+                _ring(ax, code, np.asarray(marked[index], dtype=bool), jitter)
         for ax in axes[len(codes) :]:
             ax.set_visible(False)
-        if len(classes):
-            handles = [
-                Line2D([], [], linestyle="", marker="o", markersize=6, color=color, label=name)
-                for color, name in zip(palette, display_names(classes, label_names), strict=True)
-            ]
+        handles = [
+            Line2D([], [], linestyle="", marker="o", markersize=6, color=color, label=name)
+            for color, name in zip(palette, display_names(classes, label_names), strict=True)
+        ]
+        if marked is not None:
+            handles.append(_ring_handle(marked_label))
+        if handles:
             fig.legend(handles=handles, title="class", loc="outside right upper", frameon=False)
         fig.suptitle(title)
     return fig
@@ -149,3 +161,82 @@ def _scatter_panel(
     else:
         ax.set_xlabel(f"z1 (dims 1-2 of {dim} shown)")
         ax.set_ylabel(f"z2 (dims 1-2 of {dim} shown)")
+
+
+def _ring(ax: Axes, code: NDArray[np.float64], mask: NDArray[np.bool_], jitter: NDArray) -> None:
+    """Black rings around the points of ``mask`` (all of them, not only the drawn subset)."""
+    if not mask.any():
+        return
+    y = code[mask, 1] if code.shape[1] > 1 else jitter[mask]
+    ax.scatter(code[mask, 0], y, s=40, facecolors="none", edgecolors="black", linewidths=0.9)
+
+
+def _ring_handle(label: str) -> Line2D:
+    return Line2D(
+        [],
+        [],
+        linestyle="",
+        marker="o",
+        markersize=7,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        label=label,
+    )
+
+
+def latent_overlay(
+    aligned_by_seed: Sequence[NDArray[np.floating]],
+    labels: NDArray[np.integer],
+    label_names: Mapping[int, str] | Sequence[str] | None,
+    title: str,
+    seed_names: Sequence[str] | None = None,
+) -> Figure:
+    """All seeds' codes on one set of axes, each seed with its own marker, coloured by class.
+
+    Meant for codes already aligned to one seed (``analysis.procrustes_align``): points that
+    land together across seeds show what the layouts share; a spread of markers shows how much
+    the layout moves from seed to seed beyond a rotation, reflection and scale.
+    """
+    codes = [_as_codes(c, i) for i, c in enumerate(aligned_by_seed)]
+    _check_lengths(codes, labels, seed_names)
+    names = seed_names if seed_names is not None else [f"seed {i}" for i in range(len(codes))]
+    classes = np.unique(labels)
+    palette = class_colors(len(classes))
+    colors = _point_colors(labels, classes, palette)
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
+    with style_context():
+        fig = Figure(figsize=(PANEL_INCHES * 1.6 + 1.6, PANEL_INCHES * 1.6), layout="constrained")
+        ax = fig.subplots()
+        for index, code in enumerate(codes):
+            y = code[:, 1] if code.shape[1] > 1 else np.zeros(len(code))
+            ax.scatter(
+                code[:, 0],
+                y,
+                c=colors,
+                s=9,
+                alpha=0.45,
+                linewidths=0,
+                marker=markers[index % len(markers)],
+                rasterized=True,
+            )
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xlabel("z1 (aligned to the first seed)")
+        ax.set_ylabel("z2 (aligned to the first seed)")
+        handles = [
+            Line2D([], [], linestyle="", marker="o", markersize=6, color=color, label=name)
+            for color, name in zip(palette, display_names(classes, label_names), strict=True)
+        ] + [
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker=markers[i % len(markers)],
+                markersize=6,
+                color="0.3",
+                label=name,
+            )
+            for i, name in enumerate(names)
+        ]
+        fig.legend(handles=handles, loc="outside right center", frameon=False)
+        fig.suptitle(title)
+    return fig

@@ -137,7 +137,11 @@ def text_color_on(rgba: Sequence[float]) -> str:
     return "black" if luminance > 0.5 else "white"
 
 
-def panel_grid(n_panels: int, per_row: int = 5) -> tuple[int, int]:
-    """Rows and columns for ``n_panels`` panels side by side, wrapping after ``per_row``."""
+def panel_grid(n_panels: int, per_row: int = 3) -> tuple[int, int]:
+    """Rows and columns for ``n_panels`` panels side by side, wrapping after ``per_row``.
+
+    Three per row keeps a figure's text at about the report's body size once the page scales
+    the figure to its 1,050-pixel column (five 3-inch panels shrank labels to about 5 pixels).
+    """
     n_columns = max(1, min(n_panels, per_row))
     return int(np.ceil(max(n_panels, 1) / n_columns)), n_columns

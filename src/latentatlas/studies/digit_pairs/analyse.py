@@ -9,10 +9,12 @@ from numpy.typing import NDArray
 
 from latentatlas import runs
 from latentatlas.analysis import (
+    code_shape,
     fit_label_classifier,
     knn_accuracy,
     label_reconstruction,
     original_space_silhouette,
+    procrustes_align,
     seed_variability,
     silhouette,
 )
@@ -20,6 +22,7 @@ from latentatlas.models import reconstruct_array
 from latentatlas.studies.digit_pairs.config import DigitPairsConfig
 from latentatlas.studies.digit_pairs.study import (
     N_EXAMPLES,
+    CodeShapeSeeds,
     KnnScores,
     LabelReconstruction,
     PairResult,
@@ -44,7 +47,12 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
     x_val, y_val = dataset.x[val_idx], dataset.labels[val_idx]
     classifier = fit_label_classifier(x_train, y_train, kind=config.classifier, random_state=0)
     examples = _example_rows(y_val)
-    arrays: dict[str, NDArray[Any]] = {"labels": y_val, "examples/original": x_val[examples]}
+    pixels = original_space_silhouette(x_val, y_val)
+    arrays: dict[str, NDArray[Any]] = {
+        "labels": y_val,
+        "examples/original": x_val[examples],
+        "pixel_silhouette": np.asarray(pixels.samples),
+    }
     by_model: dict[str, list[Any]] = {}
     failed: dict[str, str] = {}
     for run_config, relative in cell.runs:
@@ -59,12 +67,13 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
         for model, model_runs in by_model.items()
     }
     result = PairResult(
-        original_silhouette=original_space_silhouette(x_val, y_val).mean,
+        original_silhouette=pixels.mean,
         silhouette={m: o["silhouette"] for m, o in outcomes.items()},
         seed_variability={m: o["spread"] for m, o in outcomes.items()},
         label_reconstruction={m: o["labels"] for m, o in outcomes.items()},
         knn={m: o["knn"] for m, o in outcomes.items()},
         validation_loss={m: o["validation_loss"] for m, o in outcomes.items()},
+        code_shape={m: o["shape"] for m, o in outcomes.items()},
         n_train=len(train_idx),
         n_validation=len(val_idx),
         failed_runs=failed,
@@ -103,14 +112,15 @@ def _analyse_model(
     reconstructions = [reconstruct_array(run.model, x_val) for run in model_runs]
     labels_back = [label_reconstruction(r, y_val, classifier) for r in reconstructions]
     variability = seed_variability(codes, y_val)
-    for run, z, cluster, reconstruction in zip(
-        model_runs, codes, clusters, reconstructions, strict=True
-    ):
+    shapes = [code_shape(z) for z in codes]
+    for index, run in enumerate(model_runs):
         seed = f"{model}/seed-{run.config.seed}"
-        arrays[f"codes/{seed}"] = z
-        arrays[f"silhouette/{seed}"] = np.asarray(cluster.samples)
+        arrays[f"codes/{seed}"] = codes[index]
+        arrays[f"aligned/{seed}"] = procrustes_align(codes[0], codes[index])
+        arrays[f"silhouette/{seed}"] = np.asarray(clusters[index].samples)
+        arrays[f"misreconstructed/{seed}"] = labels_back[index].misreconstructed
         arrays[f"history/{seed}"] = np.asarray(run.history.validation_loss)
-        arrays[f"examples/{seed}"] = reconstruction[examples]
+        arrays[f"examples/{seed}"] = reconstructions[index][examples]
     if model_runs[0].model.denoising:
         arrays[f"examples/noisy/{model}"] = _noisy(model_runs[0].model, x_val[examples])
     return {
@@ -120,6 +130,13 @@ def _analyse_model(
             variability.silhouette_relative_spread,
             variability.procrustes_mean,
             variability.cka_mean,
+            variability.procrustes_pairs,
+            variability.cka_pairs,
+        ),
+        "shape": CodeShapeSeeds(
+            share_near_origin=tuple(s.share_near_origin for s in shapes),
+            flatness=tuple(s.flatness for s in shapes),
+            collapsed=tuple(s.collapsed for s in shapes),
         ),
         "labels": LabelReconstruction(
             error_rate=tuple(float(r.error_rate) for r in labels_back),

@@ -16,6 +16,7 @@ from latentatlas.plots import (
     confusion_plot,
     history_plot,
     image_grid,
+    latent_overlay,
     latent_scatter_grid,
     metric_strip,
     metric_vs_option,
@@ -34,6 +35,8 @@ MODEL_TITLES = {
     "ae": "autoencoder",
     "dae": "denoising autoencoder",
 }
+#: Up to this many conditions get their own per-model figures; larger grids show the first only.
+MAX_CELLS_SHOWN = 8
 #: One colour per model in every figure of the report.
 MODEL_COLORS = dict(zip(MODEL_TITLES.values(), class_colors(len(MODEL_TITLES)), strict=True))
 
@@ -55,10 +58,22 @@ def build_report(results: StudyResults) -> Report:
     )
     sections.add_verdicts(report, results.claims, results.study.source)
     _summary(report, headline)
-    _seed_section(report, headline)
     arrays = results.arrays(headline_cell.key)
-    for model in headline.models:
-        _model_section(report, headline_cell, model, headline, arrays)
+    _side_by_side(report, headline_cell, headline, arrays)
+    _seed_section(report, headline)
+    _shape_section(report, headline)
+    shown = results.cells if len(results.cells) <= MAX_CELLS_SHOWN else results.cells[:1]
+    for cell in shown:
+        cell_arrays = arrays if cell is headline_cell else results.arrays(cell.key)
+        for model in results.results[cell.key].models:
+            _model_section(report, cell, model, results.results[cell.key], cell_arrays, shown)
+    if len(results.cells) > MAX_CELLS_SHOWN:
+        report.add_section(
+            "Other conditions",
+            f"The grid has {len(results.cells)} conditions; per-model figures are drawn for the "
+            f"first ({headline_cell.key}) only, and every condition's numbers are in the tables "
+            "and maps below and in metrics.json.",
+        )
     if len(config.pairs) > 1:
         _pairs_section(report, config, results)
     for field, label in (("latent_dims", "latent dimension"), ("activations", "activation")):
@@ -116,6 +131,12 @@ def _summary(report: Report, result: PairResult) -> None:
         reference_label="original pixel space",
         colors=MODEL_COLORS,
     )
+    floor = 1 - next(iter(result.label_reconstruction.values())).classifier_accuracy
+    report.summary.add_text(
+        f"The label classifier itself mislabels {floor:.1%} of original validation images: a "
+        "label-reconstruction error near that floor means the reconstructions keep their digit "
+        "about as well as the originals can be told apart."
+    )
     report.summary.add_figure(
         strip,
         title="Silhouette per model and seed",
@@ -140,8 +161,8 @@ def _seed_section(report: Report, result: PairResult) -> None:
             "model": _title(model),
             "silhouette std": _maybe(spread.silhouette_std),
             "silhouette std / mean": _maybe(spread.silhouette_relative_spread),
-            "Procrustes disparity": _maybe(spread.procrustes_mean),
-            "linear CKA": _maybe(spread.cka_mean),
+            "Procrustes disparity (seed pairs)": mean_std(spread.procrustes_pairs),
+            "linear CKA (seed pairs)": mean_std(spread.cka_pairs),
         }
         for model, spread in result.seed_variability.items()
     ]
@@ -180,43 +201,147 @@ def _seeds_of(arrays: Mapping[str, np.ndarray], prefix: str, model: str) -> list
 
 
 def _model_section(
-    report: Report, cell: Cell, model: str, result: PairResult, arrays: Mapping[str, np.ndarray]
+    report: Report,
+    cell: Cell,
+    model: str,
+    result: PairResult,
+    arrays: Mapping[str, np.ndarray],
+    shown: Sequence[Cell],
 ) -> None:
     title = _title(model)
-    pair = cell.params["pair"]
-    where = (
-        f"digits {pair[0]}/{pair[1]}, {cell.params['latent_dim']}-d, {cell.params['activation']}"
-    )
-    section = report.add_section(title[0].upper() + title[1:])
+    where = _where(cell)
+    heading = title[0].upper() + title[1:]
+    section = report.add_section(heading if len(shown) == 1 else f"{heading}: {where}")
     seeds = _seeds_of(arrays, "codes", model)
-    seed_names = [seed.replace("-", " ") for seed in seeds]
-    names = {d: str(d) for d in pair}
+    spread = result.seed_variability[model]
+    identical = spread.procrustes_mean is not None and spread.procrustes_mean < 1e-9
+    drawn = seeds[:1] if identical else seeds
+    names = {d: str(d) for d in cell.params["pair"]}
     section.add_figure(
         latent_scatter_grid(
-            [arrays[f"codes/{model}/{seed}"] for seed in seeds],
+            [arrays[f"codes/{model}/{seed}"] for seed in drawn],
             arrays["labels"],
             names,
-            title=f"{title}: validation codes, one panel per seed ({where})",
-            seed_names=seed_names,
+            title=f"{title}: validation codes ({where})",
+            seed_names=[seed.replace("-", " ") for seed in drawn],
+            marked=[arrays[f"misreconstructed/{model}/{seed}"] for seed in drawn],
+            marked_label="reconstructed as the other digit",
         ),
-        title="Latent codes by seed",
-        caption="Same data, same settings, different seeds: compare where the classes land and "
-        "whether they overlap.",
+        title="Latent codes by seed" if not identical else "Latent codes (the same for every seed)",
+        caption=(
+            "Every seed gives the same codes (Procrustes disparity 0), so one panel is drawn."
+            if identical
+            else "Same data, same settings, different seeds: compare where the classes land "
+            "and whether they overlap."
+        )
+        + " Ringed points are images whose reconstruction the classifier gives the other digit.",
     )
+    if len(seeds) > 1 and not identical:
+        section.add_figure(
+            latent_overlay(
+                [arrays[f"aligned/{model}/{seed}"] for seed in seeds],
+                arrays["labels"],
+                names,
+                title=f"{title}: all seeds aligned to {seeds[0].replace('-', ' ')} ({where})",
+                seed_names=[seed.replace("-", " ") for seed in seeds],
+            ),
+            title="Seeds overlaid after Procrustes alignment",
+            caption="Each seed's codes rotated, reflected and scaled onto the first seed's. "
+            "Where markers of one class coincide, the seeds agree; a smear shows the layout "
+            "moving beyond what a rigid transform explains.",
+        )
     section.add_figure(
         silhouette_grid(
-            [arrays[f"silhouette/{model}/{seed}"] for seed in seeds],
+            [arrays[f"silhouette/{model}/{seed}"] for seed in drawn],
             arrays["labels"],
-            result.silhouette[model],
+            [result.silhouette[model][seeds.index(seed)] for seed in drawn],
             label_names=names,
             title=f"{title}: silhouette plots ({where})",
-            seed_names=seed_names,
+            seed_names=[seed.replace("-", " ") for seed in drawn],
         ),
         title="Silhouette plots",
         caption="Wide bars = points deep in their class; bars to the left of 0 sit closer to the "
         "other class. The dashed line is the average.",
     )
-    _reconstruction_figures(section, model, seeds[0], result, pair, arrays)
+    _reconstruction_figures(section, model, seeds[0], result, cell.params["pair"], arrays)
+
+
+def _where(cell: Cell) -> str:
+    pair = cell.params["pair"]
+    return f"digits {pair[0]}/{pair[1]}, {cell.params['latent_dim']}-d, {cell.params['activation']}"
+
+
+def _side_by_side(
+    report: Report, cell: Cell, result: PairResult, arrays: Mapping[str, np.ndarray]
+) -> None:
+    """All models for their first seed on one row, and the pixel space beside their silhouettes."""
+    section = report.add_section(
+        "All models side by side", f"The first seed of every model ({_where(cell)})."
+    )
+    names = {d: str(d) for d in cell.params["pair"]}
+    firsts = {m: _seeds_of(arrays, "codes", m)[0] for m in result.models}
+    section.add_figure(
+        latent_scatter_grid(
+            [arrays[f"codes/{m}/{seed}"] for m, seed in firsts.items()],
+            arrays["labels"],
+            names,
+            title=f"Validation codes, first seed of each model ({_where(cell)})",
+            seed_names=[f"{_title(m)} ({seed.replace('-', ' ')})" for m, seed in firsts.items()],
+            marked=[arrays[f"misreconstructed/{m}/{seed}"] for m, seed in firsts.items()],
+            marked_label="reconstructed as the other digit",
+        ),
+        title="Latent codes of every model",
+        caption="Same images, one panel per model; ringed points are reconstructed as the other "
+        "digit.",
+    )
+    section.add_figure(
+        silhouette_grid(
+            [arrays["pixel_silhouette"]]
+            + [arrays[f"silhouette/{m}/{seed}"] for m, seed in firsts.items()],
+            arrays["labels"],
+            [result.original_silhouette] + [result.silhouette[m][0] for m in firsts],
+            label_names=names,
+            title=f"Silhouette plots: pixel space and each model ({_where(cell)})",
+            seed_names=["pixel space (784-d)"]
+            + [f"{_title(m)} ({seed.replace('-', ' ')})" for m, seed in firsts.items()],
+        ),
+        title="Silhouette plots against the pixel space",
+        caption="The first panel is the source's baseline, the original images; the others "
+        "are the latent codes. Compare the share of bars left of 0.",
+    )
+
+
+def _shape_section(report: Report, result: PairResult) -> None:
+    """Where the codes sit: share at the origin (the ReLU claim) and collapse onto a curve."""
+    section = report.add_section(
+        "Shape of the latent clouds",
+        "Two numbers the source only described: the share of codes within 10% of the cloud's "
+        "radius (its 95th-percentile norm) of the origin (about 1% for codes spread evenly over "
+        "a disc), and the flatness, the second over the first singular value of the centred "
+        "codes (1 = round, below 0.1 = collapsed onto a curve).",
+    )
+    rows = [
+        {
+            "model": _title(model),
+            "share near the origin": mean_std(shape.share_near_origin),
+            "flatness": mean_std(shape.flatness),
+            "seeds collapsed onto a curve": f"{sum(shape.collapsed)} of {len(shape.collapsed)}",
+        }
+        for model, shape in result.code_shape.items()
+    ]
+    section.add_table(rows, caption="Mean ± std over seeds.")
+    collapsed = [
+        f"{_title(m)} ({sum(s.collapsed)} of {len(s.collapsed)} seeds)"
+        for m, s in result.code_shape.items()
+        if any(s.collapsed)
+    ]
+    if collapsed:
+        section.add_text(
+            "Collapsed codes (flatness below 0.1): "
+            + ", ".join(collapsed)
+            + ". Their 2-d silhouette measures a 1-d layout; read the latent plots with that "
+            "in mind."
+        )
 
 
 def _reconstruction_figures(

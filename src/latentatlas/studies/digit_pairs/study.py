@@ -28,12 +28,27 @@ N_EXAMPLES = 5
 
 @dataclass(frozen=True, eq=False)
 class SeedSpread(ResultMixin):
-    """How much one model's results move between seeds (see ``analysis.seed_variability``)."""
+    """How much one model's results move between seeds (see ``analysis.seed_variability``).
+
+    ``procrustes_pairs`` and ``cka_pairs`` hold the value of every pair of seeds, so their
+    spread is reported beside their mean.
+    """
 
     silhouette_std: float
     silhouette_relative_spread: float | None
     procrustes_mean: float | None
     cka_mean: float | None
+    procrustes_pairs: tuple[float, ...]
+    cka_pairs: tuple[float, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class CodeShapeSeeds(ResultMixin):
+    """Per seed, how much of the cloud sits at the origin and how flat it is (``code_shape``)."""
+
+    share_near_origin: tuple[float, ...]
+    flatness: tuple[float, ...]
+    collapsed: tuple[bool, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +82,7 @@ class PairResult(ResultMixin):
     label_reconstruction: dict[str, LabelReconstruction]
     knn: dict[str, KnnScores]
     validation_loss: dict[str, tuple[float, ...]]
+    code_shape: dict[str, CodeShapeSeeds]
     n_train: int
     n_validation: int
     failed_runs: dict[str, str]
@@ -139,6 +155,7 @@ class DigitPairsStudy(Study):
             _pca_within_autoencoder_range(headline),
             _denoising_no_advantage(headline),
             _tanh_beats_relu(config, cells, results),
+            _relu_gathers_at_origin(config, cells, results),
             _layout_varies_more_than_silhouette(headline),
         ]
 
@@ -270,6 +287,18 @@ def _denoising_no_advantage(result: PairResult) -> Claim:
     )
 
 
+def _by_activation(
+    cells: Sequence[Cell], results: Mapping[str, PairResult]
+) -> dict[str, PairResult]:
+    """The headline pair and dimension's result under each activation."""
+    first = cells[0].params
+    return {
+        cell.params["activation"]: results[cell.key]
+        for cell in cells
+        if cell.params["pair"] == first["pair"] and cell.params["latent_dim"] == first["latent_dim"]
+    }
+
+
 def _tanh_beats_relu(
     config: DigitPairsConfig, cells: Sequence[Cell], results: Mapping[str, PairResult]
 ) -> Claim:
@@ -278,12 +307,7 @@ def _tanh_beats_relu(
         return _not_measured(
             "tanh_beats_relu", statement, "run with --activation tanh,relu to measure it"
         )
-    first = cells[0].params
-    by_activation = {
-        cell.params["activation"]: results[cell.key]
-        for cell in cells
-        if cell.params["pair"] == first["pair"] and cell.params["latent_dim"] == first["latent_dim"]
-    }
+    by_activation = _by_activation(cells, results)
     comparison = compare(
         by_activation["tanh"].silhouette.get("ae", ()),
         by_activation["relu"].silhouette.get("ae", ()),
@@ -297,6 +321,34 @@ def _tanh_beats_relu(
         verdict,
         "Autoencoder silhouette: " + comparison.describe("tanh", "ReLU") + ".",
         "no overlap of per-seed silhouettes in either direction; " + seeds_note(comparison),
+    )
+
+
+def _relu_gathers_at_origin(
+    config: DigitPairsConfig, cells: Sequence[Cell], results: Mapping[str, PairResult]
+) -> Claim:
+    statement = "With ReLU most of the data gathers around the origin (the source's explanation)."
+    if not {"tanh", "relu"} <= set(config.activations) or "ae" not in config.models:
+        return _not_measured(
+            "relu_gathers_at_origin", statement, "run with --activation tanh,relu to measure it"
+        )
+    by_activation = _by_activation(cells, results)
+    shares = {
+        a: r.code_shape["ae"].share_near_origin
+        for a, r in by_activation.items()
+        if "ae" in r.code_shape
+    }
+    comparison = compare(shares.get("relu", ()), shares.get("tanh", ()))
+    verdict = {"greater": "supported", "less": "contradicted"}.get(
+        comparison.direction, "inconclusive"
+    )
+    return Claim(
+        "relu_gathers_at_origin",
+        statement,
+        verdict,
+        "Autoencoder, share of validation codes within 10% of the cloud's radius (95th-percentile "
+        "norm) of the origin: " + comparison.describe("ReLU", "tanh") + ".",
+        "no overlap of per-seed shares in either direction; " + seeds_note(comparison),
     )
 
 
