@@ -11,8 +11,17 @@ from latentatlas.data import Dataset, describe, load, names
 from latentatlas.errors import InputError
 
 
-def test_seven_names() -> None:
-    assert names() == ["mnist", "digits", "heatmaps", "heatmaps-t", "sprites", "images", "arrays"]
+def test_eight_names() -> None:
+    assert names() == [
+        "mnist",
+        "digits",
+        "heatmaps",
+        "heatmaps-t",
+        "sprites",
+        "sprites-rgb",
+        "images",
+        "arrays",
+    ]
 
 
 def test_unknown_name_lists_the_known_ones() -> None:

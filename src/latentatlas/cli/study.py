@@ -139,3 +139,42 @@ def report(
     from latentatlas.studies.engine import write_report
 
     console.print(f"report: {write_report(folder)}")
+
+
+@app.command("atlas")
+@user_errors
+def atlas(
+    out: Path = typer.Option(Path("atlas"), help="Atlas folder: one folder per study, index.html."),
+    studies: str | None = typer.Option(
+        None, help="Studies to run, e.g. digit-pairs (default: all)."
+    ),
+    quick: bool = typer.Option(False, "--quick", help="Each study's quick settings (make demo)."),
+    force: bool = typer.Option(False, "--force", help="Retrain and re-analyse every study."),
+    jobs: int | None = typer.Option(
+        None, help="Training processes, one torch thread each (default: the core count)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+) -> None:
+    """Run every study and write one index page with their verdicts (the main job)."""
+    from latentatlas.studies.atlas import run_atlas
+    from latentatlas.studies.config import parse_words
+
+    if jobs is not None and jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {jobs}")
+    start = time.perf_counter()
+
+    def step(message: str) -> None:
+        if not quiet:
+            elapsed = time.perf_counter() - start
+            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
+
+    index = run_atlas(
+        out,
+        names=None if studies is None else parse_words(studies, "--studies"),
+        quick=quick,
+        force=force,
+        jobs=jobs or os.cpu_count() or 1,
+        progress=not quiet,
+        on_step=step,
+    )
+    console.print(f"atlas: {index.resolve()}", soft_wrap=True)

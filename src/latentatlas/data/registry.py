@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from latentatlas.data import arrays, digits, heatmaps, images, mnist, sprites
+from latentatlas.data import arrays, digits, heatmaps, images, mnist, sprites, sprites_rgb
 from latentatlas.data.base import Dataset
 from latentatlas.errors import InputError
 
@@ -63,6 +63,12 @@ REGISTRY: dict[str, Entry] = {
             "the heatmap grid as Student-t densities with 2 or 200 degrees of freedom",
         ),
         Entry("sprites", sprites.load, sprites.describe, "dSprites-like shapes, 64x64, 5 factors"),
+        Entry(
+            "sprites-rgb",
+            sprites_rgb.load,
+            sprites_rgb.describe,
+            "dSprites-like shapes in colour on coloured backgrounds, 64x64, 7 factors",
+        ),
         Entry("images", images.load, images.describe, "any folder of images, RGB squares"),
         Entry("arrays", arrays.load, arrays.describe, "a user's .npz or .npy arrays"),
     )

@@ -379,7 +379,9 @@ def _train(
                 failures[str(outcome.path)] = outcome.error or "failed"
             if on_step is not None:
                 state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
-                on_step(f"run {display.done} of {len(todo)} {state}: {outcome.path}")
+                left = display.remaining_seconds()
+                eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
+                on_step(f"run {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
 
         executor.run(todo, overwrite=force, on_done=done, on_epoch=display.epoch)
     return failures
@@ -484,6 +486,11 @@ class _ProgressDisplay:
         if self.progress is not None:
             text = f"{path.parent.name}/{path.name} epoch {record.epoch}"
             self.progress.update(self.task, description=text)
+
+    def remaining_seconds(self) -> float:
+        """Time left at the mean pace of the runs finished so far."""
+        elapsed = time.perf_counter() - self.started
+        return elapsed / max(self.done, 1) * (self.total - self.done)
 
     def finished(self, outcome: Any) -> None:
         self.done += 1

@@ -1,0 +1,156 @@
+"""Tests for densities: axis and radius histograms, and the filament score on known clouds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import skdim
+
+from latentatlas.analysis.density import (
+    FWHM_PER_SIGMA,
+    AxisDensityResult,
+    FilamentScoreResult,
+    RadiusDensityResult,
+    axis_density,
+    filament_score,
+    matched_gaussian,
+    radius_density,
+)
+from latentatlas.errors import InputError
+
+
+def _round_trip(result):
+    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
+
+
+def _curve(n: int = 1500, dim: int = 256, seed: int = 0):
+    """Points on a smooth closed 1-d curve embedded in ``dim`` dimensions."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 2 * np.pi, n)
+    harmonics = rng.integers(1, 4, dim)
+    phases = rng.uniform(0, 2 * np.pi, dim)
+    return np.sin(harmonics * t[:, None] + phases)
+
+
+def test_axis_density_finds_the_shifted_and_wide_axes() -> None:
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(20_000, 40)).astype(np.float32)
+    codes[:, 7] += 5.0  # off-centre, as the source's axis 52
+    codes[:, 12] *= 4.0  # wide
+    result = axis_density(codes)
+    # ordered by centre^2 + sigma^2: 25 + 1 for axis 7 before 0 + 16 for axis 12
+    assert result.dominant_axes == (7, 12)
+    assert result.off_centre == (True, False) and result.wide == (False, True)
+    assert result.centres[7] == pytest.approx(5.0, abs=0.05)
+    assert result.half_widths[12] == pytest.approx(4 * FWHM_PER_SIGMA, rel=0.05)
+    assert result.median_half_width == pytest.approx(FWHM_PER_SIGMA, rel=0.03)
+    # the histograms are numpy's on the shared edges, and each density integrates to 1
+    expected = np.histogram(codes[:, 12], result.edges)[0]
+    np.testing.assert_array_equal(result.counts[12], expected)
+    assert result.bin_width == 0.25 and np.allclose(np.diff(result.edges), 0.25)
+    np.testing.assert_allclose(result.densities.sum(axis=1) * 0.25, 1.0)
+    again = _round_trip(result)
+    assert isinstance(again, AxisDensityResult) and again.dominant_axes == result.dominant_axes
+
+
+def test_axis_density_of_a_plain_gaussian_has_no_dominant_axes() -> None:
+    codes = np.random.default_rng(1).normal(size=(5000, 16))
+    assert axis_density(codes).dominant_axes == ()
+
+
+def test_radius_density_peaks_near_sqrt_d() -> None:
+    codes = np.random.default_rng(2).normal(size=(20_000, 256)).astype(np.float32)
+    result = radius_density(codes)
+    assert result.unit_gaussian_peak == 16.0
+    assert result.expected_peak == pytest.approx(16.0, abs=0.05)
+    coarse, fine = result.histograms
+    assert coarse.width == 0.5 and fine.width == 0.05
+    assert coarse.peak == pytest.approx(16.0, abs=0.5)
+    assert int(coarse.counts.sum()) == 20_000 and int(fine.counts.sum()) == 20_000
+    assert 13.0 < result.minimum < result.median < result.maximum < 19.5
+    np.testing.assert_allclose((coarse.density * coarse.width).sum(), 1.0)
+    again = _round_trip(result)
+    assert isinstance(again, RadiusDensityResult) and again.histograms[1].peak == fine.peak
+
+
+def test_matched_gaussian_has_the_mean_and_covariance() -> None:
+    rng = np.random.default_rng(3)
+    codes = rng.normal(size=(30_000, 3)) @ np.array([[2.0, 0, 0], [1.0, 1.0, 0], [0, 0, 0.1]])
+    codes += np.array([1.0, -2.0, 3.0])
+    cloud = matched_gaussian(codes, random_state=1)
+    assert cloud.shape == codes.shape and cloud.dtype == np.float32
+    np.testing.assert_allclose(cloud.mean(0), codes.mean(0), atol=0.05)
+    np.testing.assert_allclose(np.cov(cloud.T), np.cov(codes.T), atol=0.08)
+    np.testing.assert_array_equal(cloud, matched_gaussian(codes, random_state=1))
+
+
+@pytest.mark.parametrize(
+    ("name", "cloud", "low", "high"),
+    [
+        ("1-d curve in 256-d", _curve(), 0.9, 1.15),
+        ("10-d Gaussian", np.random.default_rng(4).normal(size=(1500, 10)), 8.0, 10.5),
+        ("3-d uniform box", np.random.default_rng(5).uniform(size=(1500, 3)), 2.6, 3.2),
+    ],
+)
+def test_intrinsic_dimension_of_known_clouds(name, cloud, low, high) -> None:
+    result = filament_score(cloud, n_queries=None, random_state=0)
+    assert low < result.data.median_local_mle < high, name
+    assert low < result.data.twonn < high + 0.3, name
+
+
+def test_estimators_agree_with_scikit_dimension_on_the_whole_cloud() -> None:
+    cloud = np.random.default_rng(6).normal(size=(800, 5)) @ np.diag([3, 2, 1, 1, 0.5])
+    result = filament_score(cloud, k=15, n_queries=None)
+    reference = skdim.id.MLE().fit(cloud, n_neighbors=15)
+    np.testing.assert_allclose(result.data.local_mle, reference.dimension_pw_, rtol=1e-10)
+    assert result.data.mle == pytest.approx(reference.dimension_, rel=1e-10)
+    assert result.data.twonn == pytest.approx(skdim.id.TwoNN().fit(cloud).dimension_, rel=1e-10)
+
+
+def test_a_filament_scores_against_its_matched_gaussian() -> None:
+    result = filament_score(_curve(n=2000), n_queries=500, random_state=1)
+    assert result.n_queries == 500 and len(result.data.local_mle) == 500
+    assert result.gaussian.median_local_mle > 3.0  # the Gaussian of the same covariance
+    assert result.dimension_ratio < 0.4
+    assert result.nn_distance_ratio < 0.1  # points on a curve are far closer together
+    assert result.planes == ((0, 1), (0, 17), (7, 34))
+    assert result.void_fraction.shape == (3, 4) and result.void_excess > 0.1
+    again = _round_trip(result)
+    assert isinstance(again, FilamentScoreResult) and again.planes == result.planes
+    np.testing.assert_array_equal(again.void_fraction, result.void_fraction)
+
+
+def test_a_gaussian_scores_like_its_matched_gaussian() -> None:
+    cloud = np.random.default_rng(7).normal(size=(2000, 6)) * np.arange(1, 7)
+    result = filament_score(cloud, n_queries=500, planes=((0, 1), (2, 3)))
+    assert result.dimension_ratio == pytest.approx(1.0, abs=0.12)
+    assert result.nn_distance_ratio == pytest.approx(1.0, abs=0.12)
+    assert abs(result.void_excess) < 0.05
+
+
+def test_duplicates_are_counted_and_left_out() -> None:
+    cloud = np.random.default_rng(8).normal(size=(300, 3))
+    doubled = np.vstack([cloud, cloud[:50]])
+    result = filament_score(doubled, k=5, n_queries=None, planes=((0, 1),))
+    assert result.n_duplicates == 100 and len(result.data.local_mle) == 250
+    assert np.all(np.isfinite(result.data.local_mle))
+
+
+def test_bad_inputs() -> None:
+    cloud = np.random.default_rng(9).normal(size=(50, 4))
+    with pytest.raises(InputError, match="bin_width must be a positive"):
+        axis_density(cloud, bin_width=0.0)
+    with pytest.raises(InputError, match="bin_widths must be positive"):
+        radius_density(cloud, bin_widths=(0.5, -1.0))
+    with pytest.raises(InputError, match="k=60 needs more than 60 points"):
+        filament_score(cloud, k=60)
+    with pytest.raises(InputError, match="k must be an integer of at least 3"):
+        filament_score(cloud, k=2)
+    with pytest.raises(InputError, match=r"pairs of distinct axes in 0\.\.3"):
+        filament_score(cloud, planes=((0, 4),))
+    with pytest.raises(InputError, match="scales must be positive"):
+        filament_score(cloud, scales=(0.0,))
+    with pytest.raises(InputError, match="2-d"):
+        axis_density(np.zeros(5))

@@ -1,0 +1,53 @@
+"""The atlas: every study through the engine and one index page, resumed on a second run."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from latentatlas.cli import app
+from latentatlas.studies import atlas, engine
+from latentatlas.studies.digit_pairs import DigitPairsConfig
+
+runner = CliRunner()
+
+
+def test_answer_reads_the_verdicts() -> None:
+    assert atlas.answer(["supported", "supported", "inconclusive"]) == "confirmed"
+    assert atlas.answer(["contradicted"]) == "not confirmed"
+    assert atlas.answer(["supported", "contradicted"]) == "mixed"
+    assert atlas.answer(["inconclusive"]) == "not judged"
+
+
+def test_the_atlas_runs_its_studies_and_links_their_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny = DigitPairsConfig.quick(n_per_class=30, seeds=2, epochs=2, models=("pca", "ae"))
+    monkeypatch.setattr(DigitPairsConfig, "quick", classmethod(lambda cls, **kw: tiny))
+    out = tmp_path / "atlas"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(
+            app, ["atlas", "--out", str(out), "--quick", "--studies", "digit-pairs", "--quiet"]
+        )
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text()
+    assert 'href="digit-pairs/report.html"' in index
+    assert (out / "digit-pairs" / "report.html").is_file()
+    assert "Answer:" in index and engine.get("digit-pairs").question in index
+    weights = sorted(out.rglob("model.safetensors"))
+    before = [p.stat().st_mtime_ns for p in weights]
+    again = runner.invoke(
+        app, ["atlas", "--out", str(out), "--quick", "--studies", "digit-pairs", "--quiet"]
+    )
+    assert again.exit_code == 0, again.output
+    assert [p.stat().st_mtime_ns for p in weights] == before  # a finished study is reused
+
+
+def test_an_unknown_study_is_one_sentence(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["atlas", "--out", str(tmp_path / "a"), "--studies", "nope"])
+    assert result.exit_code == 2 and "unknown study 'nope'" in result.output
+    assert not (tmp_path / "a").exists()
