@@ -229,6 +229,11 @@ def _train_in_worker(
     config: dict[str, Any], path: str, overwrite: bool, threads: int, stop_on_error: bool
 ) -> RunOutcome:
     """Train one run in a worker process (top level so that spawn can pickle it)."""
+    import warnings
+
+    # The parent already showed each data set's warnings once, as one sentence, when it checked
+    # the plan; a worker would repeat them as raw Python warnings for every run it trains.
+    warnings.simplefilter("ignore")
     return train_one(
         RunConfig.from_dict(config),
         Path(path),

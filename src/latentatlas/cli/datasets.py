@@ -40,19 +40,25 @@ def datasets(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title="latentatlas data sets")
+    from rich import box
+
+    # Four columns and no vertical rules fit 80 columns with every word whole.
+    table = Table(title="latentatlas data sets", box=box.SIMPLE_HEAD)
     for column in ("name", "size", "shape"):
-        table.add_column(column, no_wrap=True)
-    for column in ("labels", "factors", "source"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=True, justify="right" if column == "size" else "left")
+    table.add_column("what it is", ratio=1)
     for row in rows:
+        details = [str(row["summary"]) + "."]
+        if row["labels"]:
+            details.append(f"Labels: {row['labels']}.")
+        if row["factors"]:
+            details.append("Factors: " + ", ".join(row["factors"]) + ".")  # type: ignore[arg-type]
+        details.append(f"From: {row['source']}.")
         table.add_row(
             str(row["name"]),
             "-" if row["size"] is None else f"{row['size']:,}",
-            "-" if row["shape"] is None else " x ".join(str(s) for s in row["shape"]),
-            str(row["labels"] or "-"),
-            ", ".join(row["factors"]) or "-",  # type: ignore[arg-type]
-            str(row["source"]),
+            "-" if row["shape"] is None else "x".join(str(s) for s in row["shape"]),
+            " ".join(details),
         )
     console.print(table)
 

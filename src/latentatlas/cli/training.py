@@ -24,16 +24,19 @@ def models_list(ctx: typer.Context) -> None:
     """List every model with its options and their defaults."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich import box
+
     from latentatlas.models import describe
 
-    table = Table(title="Models (latentatlas train --model NAME)")
-    for column in ("name", "what", "options (defaults)", "lr"):
-        table.add_column(column)
+    table = Table(title="Models (latentatlas train --model NAME)", box=box.SIMPLE_HEAD)
+    table.add_column("name", no_wrap=True)
+    table.add_column("what it is", ratio=3)
+    table.add_column("options (defaults)", ratio=2)
     for info in describe():
-        options = ", ".join(f"{k}={_show(v)}" for k, v in info.options.items()) or "-"
-        extra = " [needs labels]" if info.needs_labels else ""
-        lr = "closed form" if info.closed_form else f"{info.default_lr:g}"
-        table.add_row(info.name, info.summary + extra, options, lr)
+        options = [f"{k}={_show(v)}" for k, v in info.options.items()]
+        options.append("closed form" if info.closed_form else f"lr={info.default_lr:g}")
+        extra = " Needs labels." if info.needs_labels else ""
+        table.add_row(info.name, info.summary + "." + extra, " ".join(options))
     console.print(table)
 
 

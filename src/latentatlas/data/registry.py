@@ -48,29 +48,52 @@ class Entry:
 REGISTRY: dict[str, Entry] = {
     entry.name: entry
     for entry in (
-        Entry("mnist", mnist.load, mnist.describe, "real MNIST 28x28 handwritten digits"),
-        Entry("digits", digits.load, digits.describe, "scikit-learn's 8x8 handwritten digits"),
+        Entry(
+            "mnist",
+            mnist.load,
+            mnist.describe,
+            "handwritten digits 0-9, 28x28 grey (the real MNIST images)",
+        ),
+        Entry(
+            "digits",
+            digits.load,
+            digits.describe,
+            "handwritten digits 0-9, 8x8 grey (UCI optical digits, in scikit-learn)",
+        ),
         Entry(
             "heatmaps",
             heatmaps.load,
             heatmaps.describe,
-            "bivariate Gaussian density heatmaps, 36x36, over a grid of covariances",
+            "images of 2-d Gaussian densities, 36x36, over a grid of two variances and a "
+            "correlation",
         ),
         Entry(
             "heatmaps-t",
             heatmaps.load_t,
             heatmaps.describe_t,
-            "the heatmap grid as Student-t densities with 2 or 200 degrees of freedom",
+            "the same grid drawn as heavy- or light-tailed Student-t densities (2 or 200 dof)",
         ),
-        Entry("sprites", sprites.load, sprites.describe, "dSprites-like shapes, 64x64, 5 factors"),
+        Entry(
+            "sprites",
+            sprites.load,
+            sprites.describe,
+            "white squares, ellipses and hearts on black, 64x64, with known shape, scale, "
+            "rotation and position",
+        ),
         Entry(
             "sprites-rgb",
             sprites_rgb.load,
             sprites_rgb.describe,
-            "dSprites-like shapes in colour on coloured backgrounds, 64x64, 7 factors",
+            "coloured shapes on coloured backgrounds, 64x64 RGB, with the colours as two more "
+            "known factors",
         ),
-        Entry("images", images.load, images.describe, "any folder of images, RGB squares"),
-        Entry("arrays", arrays.load, arrays.describe, "a user's .npz or .npy arrays"),
+        Entry(
+            "images",
+            images.load,
+            images.describe,
+            "your folder of images (e.g. CelebA), resized to RGB squares",
+        ),
+        Entry("arrays", arrays.load, arrays.describe, "your own arrays in an .npz or .npy file"),
     )
 }
 
