@@ -159,7 +159,7 @@ def test_a_killed_training_process_leaves_no_run_and_resumes_to_the_same_weights
     process.wait()
     assert checkpoint.exists()
     assert not runs.is_complete(out) and not out.exists()
-    assert runs.list_runs(tmp_path) == []
+    assert [s.status for s in runs.list_runs(tmp_path)] == ["incomplete"]  # shown, not complete
 
     resumed = runs.load(runs.train_run(_config(epochs=8), out, _dataset(), resume=True))
     whole = runs.load(runs.train_run(_config(epochs=8), tmp_path / "whole", _dataset()))
@@ -214,3 +214,70 @@ def test_parallel_processes_train_the_same_weights_as_one_process(tmp_path):
     for one, other in zip(serial, parallel, strict=True):
         expected, got = runs.load(one).model.state_dict(), runs.load(other).model.state_dict()
         assert all(torch.equal(value, got[key]) for key, value in expected.items())
+
+
+@pytest.fixture
+def written_run(tmp_path):
+    return runs.train_run(_config(epochs=1), tmp_path / "runs" / "seed-0", dataset=_dataset())
+
+
+def test_a_run_carries_a_manifest_and_verifies(written_run):
+    manifest = json.loads((written_run / "manifest.json").read_text())
+    assert set(manifest["files"]) == set(runs.REQUIRED_FILES)
+    runs.verify(written_run)  # no error
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "message"),
+    [
+        ("model.safetensors", "truncate", "model.safetensors has the wrong size"),
+        ("latents.npz", "truncate", "latents.npz has the wrong size"),
+        ("history.json", "alter", "history.json was altered"),
+        ("config.json", "remove", "config.json is missing"),
+    ],
+)
+def test_a_damaged_run_is_named_with_its_file_and_listed_as_broken(
+    written_run, tmp_path, file, damage, message
+):
+    other = runs.train_run(_config(epochs=1), tmp_path / "runs" / "seed-1", dataset=_dataset())
+    target = written_run / file
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:40])
+    elif damage == "alter":
+        data = bytearray(target.read_bytes())
+        data[5] = (data[5] + 1) % 256
+        target.write_bytes(bytes(data))
+    else:
+        target.unlink()
+    with pytest.raises(InputError, match=message):
+        runs.load(written_run)
+    listed = {s.path.name: s for s in runs.list_runs(tmp_path / "runs")}
+    if damage != "remove":  # a run without config.json is not a run folder at all
+        assert listed["seed-0"].status == "broken" and message in listed["seed-0"].problem
+    assert listed["seed-1"].status == "complete" and other.name == "seed-1"
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("config.json", "[]", "JSON object"),
+        ("config.json", "{}", "no 'data' entry"),
+        ("history.json", "[]", "JSON object"),
+        ("history.json", '{"epochs": 3}', "not a training history"),
+    ],
+)
+def test_a_malformed_run_file_is_one_sentence(written_run, file, content, message):
+    (written_run / "manifest.json").unlink()  # as a run written before manifests
+    (written_run / file).write_text(content)
+    with pytest.raises(InputError, match=message):
+        runs.load(written_run)
+
+
+@pytest.mark.parametrize("shape", [[-1, 28, 28], [10**6, 10**6], "28", [], [1, 2, 3, 4, 5]])
+def test_an_absurd_input_shape_is_refused_before_allocating(written_run, shape):
+    (written_run / "manifest.json").unlink()
+    info = json.loads((written_run / "config.json").read_text())
+    info["input_shape"] = shape
+    (written_run / "config.json").write_text(json.dumps(info))
+    with pytest.raises(InputError, match="input_shape"):
+        runs.load(written_run)

@@ -10,7 +10,9 @@ so an interrupted run can be resumed and a killed process never leaves a run tha
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +34,11 @@ from latentatlas.models.base import Autoencoder
 from latentatlas.train import CHECKPOINT_NAME, History, fit, seed_everything
 
 REQUIRED_FILES = ("config.json", "model.safetensors", "history.json", "latents.npz")
-FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+#: 2 adds manifest.json (sizes and SHA-256 of the files); format-1 runs are still read.
+FORMAT_VERSION = 2
+#: Larger inputs than this (elements of one sample) are refused when a config.json asks for them.
+MAX_INPUT_ELEMENTS = 2**26
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,10 +88,14 @@ class RunSummary:
     train_loss: float
     validation_loss: float
     complete: bool = True
+    problem: str | None = None
 
     @property
     def status(self) -> str:
-        """``complete``, or ``incomplete`` for an interrupted run that ``--resume`` continues."""
+        """``complete``; ``incomplete`` for an interrupted run that ``--resume`` continues;
+        ``broken`` for a run whose files are missing, truncated, altered or malformed."""
+        if self.problem is not None:
+            return "broken"
         return "complete" if self.complete else "incomplete"
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,15 +333,63 @@ def _write_run(
         (tmp / "history.json").write_text(json.dumps(history.to_dict(), indent=2) + "\n")
         with open(tmp / "latents.npz", "wb") as handle:
             np.savez(handle, **latents)
+        write_json(tmp / MANIFEST, _manifest(tmp))  # last: it vouches for the files above
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    """Size and SHA-256 of every required file of a run."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "files": {name: _fingerprint(folder / name) for name in REQUIRED_FILES},
+    }
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(2**20), b""):
+            digest.update(chunk)
+    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def verify(path: str | Path) -> None:
+    """Check a run's files against its manifest: none missing, truncated or altered.
+
+    Runs written before manifests existed (format 1) have none and are checked by loading only.
+
+    Raises
+    ------
+    InputError
+        Naming the run and the first file that is missing, of the wrong size or altered.
+    """
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        return
+    manifest = _read_json(manifest_path)
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != set(REQUIRED_FILES):
+        raise InputError(f"run {path}: {MANIFEST} does not list the run's files")
+    for name, expected in files.items():
+        file = path / name
+        if not file.is_file():
+            raise InputError(f"run {path}: {name} is missing")
+        if not isinstance(expected, dict) or file.stat().st_size != expected.get("size"):
+            raise InputError(f"run {path}: {name} has the wrong size (truncated or replaced)")
+        if _fingerprint(file)["sha256"] != expected.get("sha256"):
+            raise InputError(f"run {path}: {name} was altered since the run was written")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        document = json.loads(path.read_text())
     except FileNotFoundError:
         raise InputError(f"{path} is missing: {path.parent} is not a complete run") from None
     except (OSError, ValueError) as error:
         raise InputError(f"{path} cannot be read as JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path} must hold a JSON object, got {type(document).__name__}")
+    return document
 
 
 def load(path: str | Path) -> Run:
@@ -345,16 +403,13 @@ def load(path: str | Path) -> Run:
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"run directory {path} does not exist")
+    verify(path)
     info = _read_json(path / "config.json")
-    try:
-        config = RunConfig.from_dict({k: info[k] for k in ("data", "model", "train", "seed")})
-        input_shape = tuple(int(s) for s in info["input_shape"])
-    except KeyError as error:
-        raise InputError(f"{path / 'config.json'} has no {error.args[0]!r} entry") from None
+    config, input_shape = _read_config(path, info)
     try:
         history = History.from_dict(_read_json(path / "history.json"))
-    except (KeyError, TypeError) as error:
-        raise InputError(f"{path / 'history.json'} is not a training history: {error}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise InputError(f"{path / 'history.json'} is not a training history: {error!r}") from None
     model = build(config.model.name, input_shape, config.model.latent_dim, **config.model.options)
     weights = path / "model.safetensors"
     try:
@@ -372,6 +427,29 @@ def load(path: str | Path) -> Run:
         raise InputError(f"{latents_path} cannot be read: {error}") from None
     rest = {k: v for k, v in info.items() if k not in ("data", "model", "train", "seed")}
     return Run(path, config, model, history, latents, rest)
+
+
+def _read_config(path: Path, info: Any) -> tuple[RunConfig, tuple[int, ...]]:
+    """The run configuration and input shape of ``config.json``, checked for structure and size."""
+    where = path / "config.json"
+    if not isinstance(info, dict):
+        raise InputError(f"{where} must hold a JSON object, got {type(info).__name__}")
+    try:
+        config = RunConfig.from_dict({k: info[k] for k in ("data", "model", "train", "seed")})
+    except KeyError as error:
+        raise InputError(f"{where} has no {error.args[0]!r} entry") from None
+    shape = info.get("input_shape")
+    valid = (
+        isinstance(shape, list)
+        and 1 <= len(shape) <= 4
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape)
+    )
+    if not valid or math.prod(shape) > MAX_INPUT_ELEMENTS:
+        raise InputError(
+            f"{where} has input_shape {shape!r}; expected 1 to 4 positive integers with at most "
+            f"{MAX_INPUT_ELEMENTS:,} elements in all"
+        )
+    return config, tuple(shape)
 
 
 def find_runs(root: str | Path) -> list[Path]:
@@ -396,9 +474,11 @@ def list_runs(root: str | Path) -> list[RunSummary]:
     """
     summaries = []
     for path in find_runs(root):
-        info = _read_json(path / "config.json")
-        history = _read_json(path / "history.json")
-        summaries.append(_summary(path, info, history["epochs"], history["best_epoch"], True))
+        try:
+            summaries.append(_complete_summary(path))
+        except InputError as error:  # listed as broken; the other runs are still listed
+            nan = float("nan")
+            summaries.append(RunSummary(path, "?", "?", 0, 0, 0, 0, nan, nan, True, str(error)))
     for partial in sorted(Path(root).rglob("*.partial")):
         checkpoint = partial / CHECKPOINT_NAME
         if checkpoint.is_file() and (partial / "run-config.json").is_file():
@@ -407,6 +487,18 @@ def list_runs(root: str | Path) -> list[RunSummary]:
             run = partial.with_name(partial.name.removesuffix(".partial"))
             summaries.append(_summary(run, info, records, best_epoch, False))
     return summaries
+
+
+def _complete_summary(path: Path) -> RunSummary:
+    """The row of a complete run, after checking its manifest and the structure of its JSON."""
+    verify(path)
+    info = _read_json(path / "config.json")
+    _read_config(path, info)
+    history = _read_json(path / "history.json")
+    try:
+        return _summary(path, info, history["epochs"], int(history["best_epoch"]), True)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        raise InputError(f"{path / 'history.json'} is not a training history: {error!r}") from None
 
 
 def _summary(

@@ -211,3 +211,6 @@ def _print_runs(directory: Path, title: str) -> None:
         )
     table.caption = "epochs: best/trained; losses of the best epoch"
     console.print(table)
+    for s in summaries:
+        if s.problem is not None:
+            console.print(f"[yellow]broken:[/] {s.problem}", soft_wrap=True, highlight=False)

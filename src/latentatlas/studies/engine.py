@@ -289,7 +289,7 @@ def _check_folder_matches(
 ) -> None:
     """Refuse to mix runs of other settings or another split into ``folder`` (without force)."""
     from latentatlas.executors import data_key
-    from latentatlas.runs import split_indices
+    from latentatlas.runs import split_indices, verify
 
     study_file = folder / "study.json"
     if study_file.is_file():
@@ -301,6 +301,10 @@ def _check_folder_matches(
     for config, path in plan:
         if not _is_complete(path):
             continue
+        try:
+            verify(path)
+        except InputError as error:
+            raise InputError(f"{error}; pass --force to train it again") from None
         stored = _read_json(path / "config.json", "pass --force to retrain it")
         stored_config = {k: stored.get(k) for k in ("data", "model", "train", "seed")}
         if stored_config != json.loads(json.dumps(config.to_dict(), default=str)):
