@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench gallery clean
+.PHONY: demo test lint format bench gallery browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ demo: $(STAMP)
 	$(BIN)/latentatlas datasets
 	$(BIN)/latentatlas study digit-pairs --quick --out atlas/digit-pairs
 
-test: $(STAMP)
+# The explorer's browser tests drive Debian's chromium (Playwright's own browser download needs
+# the internet, which CI does not have); where it cannot be installed they are skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    || echo "make test: apt-get could not install chromium; the explorer's browser tests will be skipped"; \
+	  else echo "make test: chromium is missing and cannot be installed here (apt-get as root); the explorer's browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/python -m pytest -q
@@ -36,6 +45,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/silhouette.py
+	$(BIN)/python benchmarks/explorer_decode.py
 
 # Regenerates the README's gallery (figures, tables, numbers) from real study runs: about
 # 30 minutes on 2 CPU cores the first time; finished studies are reused afterwards.

@@ -78,8 +78,10 @@ def _register(name: str) -> None:
         inspect.Parameter(
             option.field,
             inspect.Parameter.KEYWORD_ONLY,
-            default=typer.Option(None, option.flag, help=option.help, metavar=option.metavar),
-            annotation=str | None,
+            default=typer.Option(False, option.flag, help=option.help)
+            if option.is_flag
+            else typer.Option(None, option.flag, help=option.help, metavar=option.metavar),
+            annotation=bool if option.is_flag else str | None,
         )
         for option in settings
     ]

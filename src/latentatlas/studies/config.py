@@ -58,6 +58,7 @@ class CliOption:
     help: str
     metavar: str
     parse: Callable[[str], Any]
+    is_flag: bool = False
 
 
 class StudyConfig:
@@ -109,6 +110,7 @@ class StudyConfig:
                 continue
             flag = "--" + (meta.get("cli") or field.name.replace("_", "-"))
             parse = meta.get("parse") or _parser_for(hints[field.name], flag)
+            is_flag = hints[field.name] is bool and field.default is False
             default = _show(field.default)
             quick = cls.QUICK.get(field.name)
             shown = default if quick is None else f"{default}; quick: {_show(quick)}"
@@ -119,18 +121,25 @@ class StudyConfig:
                     help=f"{meta.get('help', '')} (default: {shown})",
                     metavar=meta.get("metavar") or _metavar(hints[field.name]),
                     parse=parse,
+                    is_flag=is_flag,
                 )
             )
         return options
 
     @classmethod
-    def from_cli(cls, texts: Mapping[str, str | None], quick: bool = False) -> Any:
-        """Settings from command-line texts keyed by field; None keeps the (quick) default."""
-        values = {}
+    def from_cli(cls, texts: Mapping[str, str | bool | None], quick: bool = False) -> Any:
+        """Settings from command-line texts keyed by field; None keeps the (quick) default.
+
+        A flag (a bool setting whose default is False) arrives as True or False, not as text.
+        """
+        values: dict[str, Any] = {}
         for option in cls.cli_options():
             text = texts.get(option.field)
-            if text is not None:
-                values[option.field] = option.parse(text)
+            if option.is_flag:
+                if text:
+                    values[option.field] = True
+            elif text is not None:
+                values[option.field] = option.parse(str(text))
         return cls.quick(**values) if quick else cls(**values)
 
 

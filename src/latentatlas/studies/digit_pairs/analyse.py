@@ -66,13 +66,19 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
         model: _analyse_model(model, model_runs, classifier, x_val, y_val, examples, arrays)
         for model, model_runs in by_model.items()
     }
+    if config.with_sculpting and cell.params["activation"] == config.activations[0]:
+        outcomes["sculpting"] = _analyse_sculpting(
+            config, cell.params["latent_dim"], x_train, x_val, y_val, y_train, arrays
+        )
     result = PairResult(
         original_silhouette=pixels.mean,
         silhouette={m: o["silhouette"] for m, o in outcomes.items()},
         seed_variability={m: o["spread"] for m, o in outcomes.items()},
-        label_reconstruction={m: o["labels"] for m, o in outcomes.items()},
+        label_reconstruction={m: o["labels"] for m, o in outcomes.items() if "labels" in o},
         knn={m: o["knn"] for m, o in outcomes.items()},
-        validation_loss={m: o["validation_loss"] for m, o in outcomes.items()},
+        validation_loss={
+            m: o["validation_loss"] for m, o in outcomes.items() if "validation_loss" in o
+        },
         code_shape={m: o["shape"] for m, o in outcomes.items()},
         n_train=len(train_idx),
         n_validation=len(val_idx),
@@ -98,31 +104,51 @@ def _analyse_model(
     arrays: dict[str, NDArray[Any]],
 ) -> dict[str, Any]:
     """One model's numbers over its seeds; its codes, curves and examples go into ``arrays``."""
+    seeds = [run.config.seed for run in model_runs]
+    train = [(run.latents["train_codes"], run.latents["train_labels"]) for run in model_runs]
     codes = [run.latents["validation_codes"] for run in model_runs]
-    clusters = [silhouette(z, y_val) for z in codes]
-    knn = [
-        knn_accuracy(
-            run.latents["train_codes"],
-            run.latents["train_labels"],
-            run.latents["validation_codes"],
-            y_val,
-        )
-        for run in model_runs
-    ]
+    outcome = _analyse_codes(model, seeds, train, codes, y_val, arrays)
     reconstructions = [reconstruct_array(run.model, x_val) for run in model_runs]
     labels_back = [label_reconstruction(r, y_val, classifier) for r in reconstructions]
-    variability = seed_variability(codes, y_val)
-    shapes = [code_shape(z) for z in codes]
-    for index, run in enumerate(model_runs):
-        seed = f"{model}/seed-{run.config.seed}"
-        arrays[f"codes/{seed}"] = codes[index]
-        arrays[f"aligned/{seed}"] = procrustes_align(codes[0], codes[index])
-        arrays[f"silhouette/{seed}"] = np.asarray(clusters[index].samples)
-        arrays[f"misreconstructed/{seed}"] = labels_back[index].misreconstructed
-        arrays[f"history/{seed}"] = np.asarray(run.history.validation_loss)
-        arrays[f"examples/{seed}"] = reconstructions[index][examples]
+    for seed, run, reconstruction, labelled in zip(
+        seeds, model_runs, reconstructions, labels_back, strict=True
+    ):
+        arrays[f"misreconstructed/{model}/seed-{seed}"] = labelled.misreconstructed
+        arrays[f"history/{model}/seed-{seed}"] = np.asarray(run.history.validation_loss)
+        arrays[f"examples/{model}/seed-{seed}"] = reconstruction[examples]
     if model_runs[0].model.denoising:
         arrays[f"examples/noisy/{model}"] = _noisy(model_runs[0].model, x_val[examples])
+    outcome["labels"] = LabelReconstruction(
+        error_rate=tuple(float(r.error_rate) for r in labels_back),
+        confusion=np.sum([r.confusion for r in labels_back], axis=0).astype(np.int64),
+        classifier_accuracy=float(classifier.test_accuracy),
+    )
+    outcome["validation_loss"] = tuple(
+        float(run.history.best.validation["total"]) for run in model_runs
+    )
+    return outcome
+
+
+def _analyse_codes(
+    model: str,
+    seeds: list[int],
+    train: list[tuple[NDArray[Any], NDArray[Any]]],
+    codes: list[NDArray[Any]],
+    y_val: NDArray[np.int64],
+    arrays: dict[str, NDArray[Any]],
+) -> dict[str, Any]:
+    """What every row gets from its validation codes alone: clusters, k-NN, seeds, shape."""
+    clusters = [silhouette(z, y_val) for z in codes]
+    knn = [
+        knn_accuracy(z_train, y_train, z, y_val)
+        for (z_train, y_train), z in zip(train, codes, strict=True)
+    ]
+    variability = seed_variability(codes, y_val)
+    shapes = [code_shape(z) for z in codes]
+    for seed, z, cluster in zip(seeds, codes, clusters, strict=True):
+        arrays[f"codes/{model}/seed-{seed}"] = z
+        arrays[f"aligned/{model}/seed-{seed}"] = procrustes_align(codes[0], z)
+        arrays[f"silhouette/{model}/seed-{seed}"] = np.asarray(cluster.samples)
     return {
         "silhouette": tuple(float(c.mean) for c in clusters),
         "spread": SeedSpread(
@@ -138,17 +164,42 @@ def _analyse_model(
             flatness=tuple(s.flatness for s in shapes),
             collapsed=tuple(s.collapsed for s in shapes),
         ),
-        "labels": LabelReconstruction(
-            error_rate=tuple(float(r.error_rate) for r in labels_back),
-            confusion=np.sum([r.confusion for r in labels_back], axis=0).astype(np.int64),
-            classifier_accuracy=float(classifier.test_accuracy),
-        ),
         "knn": KnnScores(
             accuracy=tuple(float(k.accuracy) for k in knn),
             macro_f1=tuple(float(k.macro_f1) for k in knn),
         ),
-        "validation_loss": tuple(float(run.history.best.validation["total"]) for run in model_runs),
     }
+
+
+def _analyse_sculpting(
+    config: DigitPairsConfig,
+    latent_dim: int,
+    x_train: NDArray[np.float32],
+    x_val: NDArray[np.float32],
+    y_val: NDArray[np.int64],
+    y_train: NDArray[np.int64],
+    arrays: dict[str, NDArray[Any]],
+) -> dict[str, Any]:
+    """Manifold Sculpting as a row: fitted on train + validation (it has no out-of-sample map).
+
+    One fit per seed (``random_state`` = the seed); the validation rows of the embedding are its
+    "validation codes", the training rows train the k-NN. The seconds per fit go to ``arrays``.
+    """
+    import time
+
+    from latentatlas.analysis import manifold_sculpting
+
+    images = np.concatenate([x_train, x_val]).reshape(len(x_train) + len(x_val), -1)
+    seeds = list(range(config.seeds))
+    train, codes, seconds = [], [], []
+    for seed in seeds:
+        started = time.perf_counter()
+        embedding = manifold_sculpting(images, n_components=latent_dim, random_state=seed).embedding
+        seconds.append(time.perf_counter() - started)
+        train.append((embedding[: len(x_train)], y_train))
+        codes.append(embedding[len(x_train) :])
+    arrays["timing/sculpting"] = np.asarray(seconds)
+    return _analyse_codes("sculpting", seeds, train, codes, y_val, arrays)
 
 
 def _noisy(model: Any, originals: NDArray[np.float32]) -> NDArray[np.float32]:

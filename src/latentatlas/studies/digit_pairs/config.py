@@ -66,6 +66,9 @@ class DigitPairsConfig(StudyConfig):
         Keep at most this many images per digit (for quick runs).
     device : {"auto", "cpu", "cuda"}
         Where to train.
+    with_sculpting : bool
+        Add Manifold Sculpting (Gashler et al. 2007) as a row: fitted on the training and
+        validation images together, since it has no out-of-sample mapping, once per seed.
     """
 
     QUICK: ClassVar[Mapping[str, Any]] = {
@@ -101,6 +104,9 @@ class DigitPairsConfig(StudyConfig):
     )
     n_per_class: int | None = setting(None, "Keep at most N images per digit.")
     device: str = setting("auto", "auto, cpu or cuda.")
+    with_sculpting: bool = setting(
+        False, "Add Manifold Sculpting as a row (fitted on train + validation images)."
+    )
 
     def __post_init__(self) -> None:
         if not self.pairs:

@@ -34,6 +34,7 @@ MODEL_TITLES = {
     "linear-ae": "linear autoencoder",
     "ae": "autoencoder",
     "dae": "denoising autoencoder",
+    "sculpting": "Manifold Sculpting",
 }
 #: Up to this many conditions get their own per-model figures; larger grids show the first only.
 MAX_CELLS_SHOWN = 8
@@ -108,8 +109,10 @@ def _summary(report: Report, result: PairResult) -> None:
                 "k-NN accuracy": mean_std(result.knn[model].accuracy),
                 "label-reconstruction error": mean_std(
                     result.label_reconstruction[model].error_rate
-                ),
-                "validation loss": mean_std(result.validation_loss[model], digits=4),
+                )
+                if model in result.label_reconstruction
+                else "n/a (no decoder)",
+                "validation loss": mean_std(result.validation_loss.get(model, ()), digits=4),
                 "Procrustes disparity (seeds)": _maybe(spread.procrustes_mean),
                 "CKA (seeds)": _maybe(spread.cka_mean),
             }
@@ -131,12 +134,13 @@ def _summary(report: Report, result: PairResult) -> None:
         reference_label="original pixel space",
         colors=MODEL_COLORS,
     )
-    floor = 1 - next(iter(result.label_reconstruction.values())).classifier_accuracy
-    report.summary.add_text(
-        f"The label classifier itself mislabels {floor:.1%} of original validation images: a "
-        "label-reconstruction error near that floor means the reconstructions keep their digit "
-        "about as well as the originals can be told apart."
-    )
+    if result.label_reconstruction:
+        floor = 1 - next(iter(result.label_reconstruction.values())).classifier_accuracy
+        report.summary.add_text(
+            f"The label classifier itself mislabels {floor:.1%} of original validation images: "
+            "a label-reconstruction error near that floor means the reconstructions keep their "
+            "digit about as well as the originals can be told apart."
+        )
     report.summary.add_figure(
         strip,
         title="Silhouette per model and seed",
@@ -224,7 +228,7 @@ def _model_section(
             names,
             title=f"{title}: validation codes ({where})",
             seed_names=[seed.replace("-", " ") for seed in drawn],
-            marked=[arrays[f"misreconstructed/{model}/{seed}"] for seed in drawn],
+            marked=[_marked(arrays, model, seed) for seed in drawn],
             marked_label="reconstructed as the other digit",
         ),
         title="Latent codes by seed" if not identical else "Latent codes (the same for every seed)",
@@ -263,7 +267,22 @@ def _model_section(
         caption="Wide bars = points deep in their class; bars to the left of 0 sit closer to the "
         "other class. The dashed line is the average.",
     )
-    _reconstruction_figures(section, model, seeds[0], result, cell.params["pair"], arrays)
+    if model in result.label_reconstruction:
+        _reconstruction_figures(section, model, seeds[0], result, cell.params["pair"], arrays)
+    if "timing/sculpting" in arrays and model == "sculpting":
+        section.add_text(
+            "Manifold Sculpting has no out-of-sample mapping, so it is fitted on the training "
+            "and validation images together (784-d to "
+            f"{cell.params['latent_dim']}-d), once per seed; the silhouette and k-NN use its "
+            f"validation rows. Fitting took {mean_std(arrays['timing/sculpting'], digits=1)} "
+            "seconds per seed. It has no decoder, so there is no label-reconstruction error."
+        )
+
+
+def _marked(arrays: Mapping[str, np.ndarray], model: str, seed: str) -> np.ndarray:
+    """The misreconstructed points of a seed (none for a row without a decoder)."""
+    key = f"misreconstructed/{model}/{seed}"
+    return arrays[key] if key in arrays else np.zeros(len(arrays["labels"]), dtype=bool)
 
 
 def _where(cell: Cell) -> str:
@@ -287,7 +306,7 @@ def _side_by_side(
             names,
             title=f"Validation codes, first seed of each model ({_where(cell)})",
             seed_names=[f"{_title(m)} ({seed.replace('-', ' ')})" for m, seed in firsts.items()],
-            marked=[arrays[f"misreconstructed/{m}/{seed}"] for m, seed in firsts.items()],
+            marked=[_marked(arrays, m, seed) for m, seed in firsts.items()],
             marked_label="reconstructed as the other digit",
         ),
         title="Latent codes of every model",
@@ -445,7 +464,12 @@ def _option_section(
     for metric_label, getter in (
         ("average silhouette", lambda c, m: c.silhouette[m]),
         ("k-NN accuracy", lambda c, m: c.knn[m].accuracy),
-        ("label-reconstruction error", lambda c, m: c.label_reconstruction[m].error_rate),
+        (
+            "label-reconstruction error",
+            lambda c, m: (
+                c.label_reconstruction[m].error_rate if m in c.label_reconstruction else ()
+            ),
+        ),
     ):
         section.add_figure(
             metric_vs_option(
@@ -467,7 +491,7 @@ def _training_section(report: Report, result: PairResult, arrays: Mapping[str, n
             {"validation_loss": arrays[f"history/{model}/{seed}"].tolist()}
             for seed in _seeds_of(arrays, "history", model)
         ]
-        for model in result.models
+        for model in result.validation_loss
         if model != "pca"
     }
     if not histories:
@@ -480,12 +504,8 @@ def _training_section(report: Report, result: PairResult, arrays: Mapping[str, n
 
 
 def _methods(report: Report, config: DigitPairsConfig, result: PairResult) -> None:
-    first_model = result.models[0] if result.models else None
-    accuracy = (
-        f"{result.label_reconstruction[first_model].classifier_accuracy:.3f}"
-        if first_model is not None
-        else "n/a"
-    )
+    classifier = next(iter(result.label_reconstruction.values()), None)
+    accuracy = "n/a" if classifier is None else f"{classifier.classifier_accuracy:.3f}"
     report.add_section("Methods").add_key_values(
         {
             "data": "MNIST "

@@ -1,0 +1,178 @@
+"""How fast the explorer answers: one decode over HTTP, and the points of a 200,000-point run.
+
+Serves runs of the dense models (MNIST-shaped, 784 inputs; weights as initialised, which decode
+as fast as trained ones) with uvicorn on 127.0.0.1 and times ``POST /api/decode`` for one code
+(the round trip a slider makes) and ``GET /api/runs/{name}/points`` for 200,000 codes, with
+torch on ``--threads`` threads (2: the target machine). The issue's target: one decode under
+50 ms for the dense models on 2 cores. With ``--browser`` it also times headless Chromium
+(software WebGL) from opening the page to the 200,000-point cloud drawn.
+
+    python benchmarks/explorer_decode.py [--threads 2] [--repeats 200] [--browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from latentatlas import runs
+from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.data.base import Dataset
+
+MODELS = [("ae", 2), ("ae", 16), ("dae", 2), ("vae", 16), ("linear-ae", 16), ("pca", 16)]
+BIG_RUN = "ae-200k"
+N_BIG = 200_000
+
+
+def _write_runs(folder: Path) -> None:
+    rng = np.random.default_rng(0)
+    dataset = Dataset(name="random", x=rng.random((256, 1, 28, 28), dtype=np.float32))
+    for model, latent_dim in MODELS:
+        config = RunConfig(
+            data=DataConfig("random"),
+            model=ModelConfig(model, latent_dim),
+            train=TrainConfig(epochs=1, batch_size=256, device="cpu"),
+        )
+        runs.train_run(config, folder / f"{model}-{latent_dim}", dataset=dataset, progress=False)
+    # A run with 200,000 codes: the small run's weights with a large cloud of codes beside them.
+    big = folder / BIG_RUN
+    runs.train_run(config_for_big(), big, dataset=dataset, progress=False)
+    latents = dict(np.load(big / "latents.npz"))
+    n_validation = N_BIG // 5
+    for split, n, start in (
+        ("validation", n_validation, 0),
+        ("train", N_BIG - n_validation, n_validation),
+    ):
+        latents[f"{split}_codes"] = rng.normal(size=(n, 2)).astype(np.float32)
+        latents[f"{split}_indices"] = np.arange(start, start + n)
+        latents[f"{split}_reconstruction_error"] = rng.random(n).astype(np.float32)
+        latents.pop(f"{split}_labels", None)
+        latents[f"{split}_labels"] = rng.integers(0, 10, n)
+    np.savez(big / "latents.npz", **latents)
+
+
+def config_for_big() -> RunConfig:
+    return RunConfig(
+        data=DataConfig("random"),
+        model=ModelConfig("ae", 2),
+        train=TrainConfig(epochs=1, batch_size=256, device="cpu"),
+    )
+
+
+def _serve(folder: Path) -> tuple[str, object]:
+    import uvicorn
+
+    from latentatlas.cli.explore import loopback_listener
+    from latentatlas.explorer import create_app
+
+    listener = loopback_listener(
+        None
+    )  # the socket `latentatlas explore` serves on (TCP_NODELAY set)
+    server = uvicorn.Server(uvicorn.Config(create_app(folder), log_level="warning"))
+    threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", server
+
+
+def _time_decodes(client: object, base: str, name: str, dim: int, repeats: int) -> list[float]:
+    rng = np.random.default_rng(1)
+    client.post(f"{base}/api/decode", json={"run": name, "z": [0.0] * dim})  # loads the model
+    times = []
+    for _ in range(repeats):
+        z = rng.normal(size=dim).tolist()
+        start = time.perf_counter()
+        answer = client.post(f"{base}/api/decode", json={"run": name, "z": z})
+        times.append(time.perf_counter() - start)
+        assert answer.status_code == 200, answer.text
+    return times
+
+
+def _browser_draw_seconds(base: str) -> tuple[float, float]:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(base + "/")
+        page.wait_for_function("window.explorer && window.explorer.ready", timeout=120_000)
+        start = time.perf_counter()
+        page.select_option("#run-select", BIG_RUN)
+        page.wait_for_function(
+            f"window.explorer.points.run === '{BIG_RUN}' && window.explorer.busy === 0",
+            timeout=300_000,
+        )
+        page.evaluate("new Promise(requestAnimationFrame)")  # the frame after the draw
+        seconds = time.perf_counter() - start
+        decode_ms = page.evaluate(
+            """async () => {
+                const times = [];
+                for (let i = 0; i < 50; i += 1) {
+                    const start = performance.now();
+                    const answer = await fetch('/api/decode', {method: 'POST',
+                        headers: {'Content-Type': 'application/json'},
+                        body: JSON.stringify({run: 'ae-16', z: Array(16).fill(i / 50)})});
+                    await answer.blob();
+                    times.push(performance.now() - start);
+                }
+                times.sort((a, b) => a - b);
+                return times[25];
+            }"""
+        )
+        browser.close()
+    return seconds, decode_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--browser", action="store_true", help="also time headless Chromium")
+    options = parser.parse_args()
+    import httpx
+
+    torch.set_num_threads(options.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _write_runs(folder)
+        base, server = _serve(folder)
+        print(f"torch threads: {torch.get_num_threads()}; {options.repeats} decodes per model")
+        print(f"{'run':<14} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+        with httpx.Client(timeout=60) as client:
+            for model, dim in MODELS:
+                times = np.array(
+                    _time_decodes(client, base, f"{model}-{dim}", dim, options.repeats)
+                )
+                median, p95, worst = (1000 * np.quantile(times, q) for q in (0.5, 0.95, 1.0))
+                print(f"{model + '-' + str(dim):<14} {median:>10.1f} {p95:>8.1f} {worst:>8.1f}")
+            for params in ({}, {"codes": "false"}, {"codes": "false", "max_points": 50_000}):
+                client.get(f"{base}/api/runs/{BIG_RUN}/points", params={"max_points": 1})
+                seconds = []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    answer = client.get(f"{base}/api/runs/{BIG_RUN}/points", params=params)
+                    seconds.append(time.perf_counter() - start)
+                size = len(answer.content) / 1e6
+                print(
+                    f"points of {N_BIG:,} codes {params}: {statistics.median(seconds):.2f} s, "
+                    f"{size:.1f} MB"
+                )
+        if options.browser:
+            seconds, decode_ms = _browser_draw_seconds(base)
+            print(
+                f"Chromium (software WebGL): the {N_BIG:,}-point run drawn {seconds:.1f} s after "
+                f"choosing it; one decode from the page (ae-16): {decode_ms:.1f} ms median"
+            )
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The explorer's JSON API through FastAPI's TestClient: answers, and 4xx for every bad request."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from latentatlas import runs
+from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+pytest.importorskip("fastapi", reason="the explorer needs fastapi (pip install fastapi)")
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from latentatlas.analysis.paths import decode_path, line_path
+from latentatlas.explorer import create_app
+from latentatlas.explorer.data import Catalogue
+
+torch.set_num_threads(1)
+
+#: The served test folder: a study-like tree of tiny runs on scikit-learn's 8x8 digits.
+RUNS = {
+    "runs/digits/ae/seed-0": ("ae", 2, 0),
+    "runs/digits/ae/seed-1": ("ae", 2, 1),
+    "runs/digits/vae/seed-0": ("vae", 3, 0),
+    "runs/digits/ae5/seed-0": ("ae", 5, 0),
+}
+TSNE_RUN = "runs/digits/ae5/seed-0"
+
+
+def build_runs(folder: Path) -> Path:
+    """Train the tiny runs of :data:`RUNS` (2 epochs each) and store a fake 2-d map for one."""
+    from latentatlas import data
+
+    dataset = data.load("digits")
+    for relative, (model, latent_dim, seed) in RUNS.items():
+        config = RunConfig(
+            data=DataConfig("digits"),
+            model=ModelConfig(model, latent_dim, {"hidden": [32]}),
+            train=TrainConfig(epochs=2, batch_size=128, device="cpu"),
+            seed=seed,
+        )
+        runs.train_run(config, folder / relative, dataset=dataset, progress=False)
+    # A "study's stored t-SNE map": any 2-d array with one row per validation code will do.
+    codes = np.load(folder / TSNE_RUN / "latents.npz")["validation_codes"]
+    cell = folder / "cells" / "headline"
+    cell.mkdir(parents=True)
+    np.savez(cell / "arrays.npz", **{f"map/tsne/{TSNE_RUN}": codes[:, :2] * 3.0})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    return build_runs(tmp_path_factory.mktemp("explorer"))
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    return TestClient(create_app(served))
+
+
+def _png(response) -> np.ndarray:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    return np.asarray(Image.open(io.BytesIO(response.content)))
+
+
+def _first_index(client, name: str) -> int:
+    return client.get(f"/api/runs/{name}/points", params={"max_points": 1}).json()["index"][0]
+
+
+# -- answers --------------------------------------------------------------------------------------
+def test_runs_lists_every_run_with_its_model_and_group(client):
+    listed = {r["name"]: r for r in client.get("/api/runs").json()}
+    assert set(listed) == set(RUNS)
+    assert listed["runs/digits/vae/seed-0"]["latent_dim"] == 3
+    assert listed["runs/digits/ae/seed-1"]["group"] == "runs/digits/ae"
+
+
+def test_points_hold_codes_labels_and_views_that_match_the_run(client, served):
+    run = runs.load(served / "runs/digits/ae/seed-0")
+    answer = client.get("/api/runs/runs/digits/ae/seed-0/points").json()
+    codes = np.concatenate([run.latents["validation_codes"], run.latents["train_codes"]])
+    assert answer["n_total"] == answer["n_returned"] == len(codes) == 1797
+    # Drawn values carry 6 significant digits of the largest value.
+    tolerance = 1e-5 * np.abs(codes).max()
+    np.testing.assert_allclose(answer["codes"], codes, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(np.array(answer["coords"]).T, codes, rtol=0, atol=tolerance)
+    labels = np.concatenate([run.latents["validation_labels"], run.latents["train_labels"]])
+    assert answer["labels"] == labels.tolist() and answer["view"] == "latent"
+    assert client.get("/api/runs/runs/digits/vae/seed-0/points").json()["dims"] == 3
+
+
+def test_subsampling_keeps_the_same_rows_in_every_seed(client):
+    first, second = (
+        client.get(f"/api/runs/runs/digits/ae/seed-{k}/points", params={"max_points": 100}).json()
+        for k in (0, 1)
+    )
+    assert first["n_returned"] == 100 and first["n_total"] == 1797
+    assert sorted(first["index"]) == sorted(second["index"])
+
+
+def test_pca_view_is_the_principal_axes_of_the_codes(client, served):
+    answer = client.get(
+        "/api/runs/runs/digits/ae5/seed-0/points", params={"view": "pca", "pcs": [0, 2]}
+    ).json()
+    codes = np.array(answer["codes"], dtype=np.float64)
+    centred = codes - codes.mean(axis=0)
+    _, _, rows = np.linalg.svd(centred, full_matrices=False)
+    expected = centred @ rows[[0, 2]].T
+    got = np.array(answer["coords"]).T
+    np.testing.assert_allclose(np.abs(got), np.abs(expected), rtol=1e-3, atol=1e-4)
+    assert answer["axis_titles"][1].startswith("PC3")
+
+
+def test_decode_gives_the_models_decode_as_png(client, served):
+    from latentatlas.models import decode_array
+
+    model = runs.load(served / "runs/digits/ae/seed-0").model
+    z = [0.3, -0.2]
+    pixels = _png(client.post("/api/decode", json={"run": "runs/digits/ae/seed-0", "z": z}))
+    assert pixels.shape == (112, 112)  # 8x8 enlarged 14 times
+    expected = decode_array(model, np.array([z], np.float32))[0, 0]
+    assert np.abs(pixels[::14, ::14] / 255.0 - expected).max() <= 1 / 255 + 1e-6
+
+
+def test_point_image_and_reconstruction(client, served):
+    name = "runs/digits/ae/seed-0"
+    index = _first_index(client, name)
+    point = client.get(f"/api/runs/{name}/points/{index}", params={"view": "latent"}).json()
+    assert point["index"] == index
+    np.testing.assert_allclose(point["coords"], point["code"], atol=1e-4)
+    from sklearn.datasets import load_digits
+
+    original = _png(client.get(f"/api/runs/{name}/image/{index}.png"))
+    expected = load_digits().images[index] / 16.0
+    assert np.abs(original[::14, ::14] / 255.0 - expected).max() <= 1 / 255 + 1e-6
+    assert _png(client.get(f"/api/runs/{name}/reconstruction/{index}.png")).shape == (112, 112)
+
+
+def test_path_is_decode_path_of_the_line(client, served):
+    name = "runs/digits/ae/seed-0"
+    body = {"run": name, "codes": [[-0.5, 0.1], [0.4, 0.6]], "n_points": 7, "view": "latent"}
+    answer = client.post("/api/path", json=body).json()
+    run = runs.load(served / name)
+    codes = np.concatenate([run.latents["validation_codes"], run.latents["train_codes"]])
+    expected = decode_path(run.model, line_path([-0.5, 0.1], [0.4, 0.6], 7), codes)
+    np.testing.assert_allclose(answer["points"], expected.points, atol=1e-6)
+    np.testing.assert_allclose(answer["offmanifold"], expected.offmanifold, rtol=1e-5)
+    assert len(answer["images"]) == 7 and answer["strip"].startswith("data:image/png;base64,")
+    np.testing.assert_allclose(np.array(answer["coords"]).T, expected.points, atol=1e-5)
+
+
+def test_spline_path_follows_the_data_closer_than_the_line(client):
+    name = "runs/digits/ae/seed-0"
+    points = client.get(f"/api/runs/{name}/points").json()
+    codes = np.array(points["codes"])
+    ends = codes[np.argsort(codes[:, 0])[[20, -20]]].tolist()
+    answers = {
+        kind: client.post(
+            "/api/path", json={"run": name, "codes": ends, "kind": kind, "n_points": 12}
+        ).json()
+        for kind in ("line", "spline")
+    }
+    assert len(answers["spline"]["points"]) == 12
+    assert answers["spline"]["mean_offmanifold"] <= answers["line"]["mean_offmanifold"] + 1e-9
+
+
+def test_lift_inverts_the_pca_and_maps_take_the_nearest_code(client):
+    name = "runs/digits/ae5/seed-0"
+    answer = client.post(
+        "/api/lift", json={"run": name, "view": "pca", "pcs": [1, 0], "position": [0.2, -0.1]}
+    ).json()
+    back = client.post(
+        "/api/path",
+        json={"run": name, "codes": [answer["z"], answer["z"]], "view": "pca", "pcs": [1, 0]},
+    )
+    assert back.status_code == 400  # a path of two equal points is refused, with a sentence
+    assert "coincide" in back.json()["detail"]
+    mapped = client.get(f"/api/runs/{name}/points", params={"view": "map:tsne"}).json()
+    xy = np.array(mapped["coords"]).T
+    target = xy[5] + 1e-4
+    lifted = client.post(
+        "/api/lift", json={"run": name, "view": "map:tsne", "position": target.tolist()}
+    ).json()
+    assert lifted["method"] == "nearest-code" and lifted["index"] == mapped["index"][5]
+    assert "no inverse" in lifted["note"]
+    np.testing.assert_allclose(lifted["z"], mapped["codes"][5], atol=1e-4)
+
+
+def test_pca_lift_projects_back_onto_the_clicked_position(client):
+    name = "runs/digits/ae5/seed-0"
+    lifted = client.post(
+        "/api/lift", json={"run": name, "view": "pca", "pcs": [1, 0], "position": [0.2, -0.1]}
+    ).json()
+    path = client.post(
+        "/api/path",
+        json={"run": name, "codes": [lifted["z"], [0, 0, 0, 0, 0]], "view": "pca", "pcs": [1, 0]},
+    ).json()
+    np.testing.assert_allclose([c[0] for c in path["coords"]], [0.2, -0.1], atol=1e-4)
+
+
+def test_export_is_a_self_contained_page(client):
+    name = "runs/digits/ae/seed-0"
+    index = _first_index(client, name)
+    page = client.get(
+        f"/api/runs/{name}/export.html", params={"colour": "label", "selected": index}
+    )
+    assert page.status_code == 200
+    text = page.text
+    # Nothing is fetched: no script, style or image comes from anywhere but the page itself.
+    assert re.search(r"<(script|link|img)\b[^>]*\b(src|href)=[\"'](?!data:)", text) is None
+    assert "Plotly.newPlot" in text and 'src="data:image/png;base64,' in text
+
+
+def test_the_page_and_plotly_are_served_locally(client):
+    assert "explorer.js" in client.get("/").text
+    assert client.get("/vendor/plotly.min.js").status_code == 200
+    assert client.get("/static/explorer.js").status_code == 200
+    assert "/api/decode" in client.get("/openapi.json").json()["paths"]
+
+
+def test_a_single_run_folder_is_served_under_its_name(served):
+    client = TestClient(create_app(served / "runs/digits/ae/seed-0"))
+    assert [r["name"] for r in client.get("/api/runs").json()] == ["seed-0"]
+    assert client.get("/api/runs/seed-0/points").status_code == 200
+
+
+# -- bad requests ---------------------------------------------------------------------------------
+def _raw_post(client, url: str, text: str):
+    return client.post(url, content=text, headers={"content-type": "application/json"})
+
+
+BAD_DECODES = [
+    '{"run": "runs/digits/ae/seed-0", "z": [NaN, 0]}',
+    '{"run": "runs/digits/ae/seed-0", "z": [Infinity, 0]}',
+    '{"run": "runs/digits/ae/seed-0", "z": ["nan", 0]}',
+    '{"run": "runs/digits/ae/seed-0", "z": [1, 2, 3]}',
+    '{"run": "runs/digits/ae/seed-0", "z": []}',
+    '{"run": "runs/digits/ae/seed-0", "z": "0,1"}',
+    '{"run": "runs/digits/ae/seed-0", "z": [[0, 1]]}',
+    '{"run": "runs/digits/ae/seed-0", "z": [1e300, 0]}',
+    '{"run": "runs/digits/ae/seed-0", "z": [0, 1], "extra": 1}',
+    '{"run": "runs/digits/ae/seed-0", "z": [0, 1], "side": 100000}',
+    '{"run": "../../etc/passwd", "z": [0, 1]}',
+    '{"run": "runs/digits/ae", "z": [0, 1]}',
+    '{"run": 3, "z": [0, 1]}',
+    '{"z": [0, 1]}',
+    "[1, 2]",
+    "not json",
+    "",
+]
+
+
+@pytest.mark.parametrize("body", BAD_DECODES)
+def test_bad_decode_requests_get_a_4xx_with_a_message(client, body):
+    answer = _raw_post(client, "/api/decode", body)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert isinstance(answer.json()["detail"], str) and "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0]]},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "n_points": 10**6},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0]] * 10_000},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1, 1]]},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "kind": "zigzag"},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1], [2, 0]], "kind": "spline"},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "view": "map:umap"},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "n_points": "many"},
+    ],
+)
+def test_bad_path_requests_get_a_4xx(client, body):
+    answer = client.post("/api/path", json=body)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert isinstance(answer.json()["detail"], str)
+
+
+def test_a_huge_body_is_refused_before_it_is_parsed(client):
+    answer = _raw_post(client, "/api/path", '{"run": "x", "codes": [' + "[0,0]," * 500_000 + "]}")
+    assert answer.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/runs/../../etc/points", {}),
+        ("/api/runs/%2e%2e/%2e%2e/points", {}),
+        ("/api/runs/runs/digits/nope/points", {}),
+        ("/api/runs/runs/digits/ae/seed-0/points", {"view": "map:umap"}),
+        ("/api/runs/runs/digits/ae/seed-0/points", {"view": "pca", "pcs": [0, 7]}),
+        ("/api/runs/runs/digits/ae/seed-0/points", {"view": "pca", "pcs": [0, 0]}),
+        ("/api/runs/runs/digits/ae/seed-0/points", {"max_points": 0}),
+        ("/api/runs/runs/digits/ae/seed-0/points", {"max_points": "lots"}),
+        ("/api/runs/runs/digits/ae/seed-0/points/999999", {}),
+        ("/api/runs/runs/digits/ae/seed-0/points/-1", {}),
+        ("/api/runs/runs/digits/ae/seed-0/image/abc.png", {}),
+        ("/api/runs/runs/digits/ae/seed-0/reconstruction/99999999999999999999.png", {}),
+        ("/api/runs/runs/digits/ae/seed-0/export.html", {"colour": "factor:nope"}),
+        ("/api/runs/" + "a/" * 600 + "points", {}),
+    ],
+)
+def test_bad_gets_get_a_4xx(client, url, params):
+    answer = client.get(url, params=params)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert isinstance(answer.json()["detail"], str)
+
+
+def test_lift_refuses_positions_of_the_wrong_size(client):
+    body = {"run": "runs/digits/ae5/seed-0", "view": "pca", "position": [0, 1, 2]}
+    assert client.post("/api/lift", json=body).status_code == 400
+
+
+def test_a_foreign_host_header_is_refused(client):
+    assert client.get("/api/runs", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_an_empty_folder_is_one_sentence(tmp_path):
+    from latentatlas.errors import InputError
+
+    with pytest.raises(InputError, match="holds no complete run"):
+        Catalogue(tmp_path)
+    with pytest.raises(InputError, match="is not a folder"):
+        Catalogue(tmp_path / "missing")
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_explore_command_refuses_a_bad_folder_with_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from latentatlas.cli import app
+    from latentatlas.cli import explore as _  # noqa: F401  (registers the command)
+
+    result = CliRunner().invoke(app, ["explore", str(tmp_path)])
+    assert result.exit_code == 2 and "holds no complete run" in result.output
+    result = CliRunner().invoke(app, ["explore", str(tmp_path), "--port", "70000"])
+    assert result.exit_code == 2 and "--port" in result.output
+
+
+def test_help_does_not_import_fastapi_or_torch():
+    code = (
+        "import sys; from latentatlas.cli import app; from latentatlas.cli import explore; "
+        "print(json.dumps(sorted(m for m in ('fastapi', 'torch', 'uvicorn') if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == []

@@ -1,0 +1,253 @@
+"""The explorer in a real browser: headless Chromium (Debian's /usr/bin/chromium) via Playwright.
+
+The app runs on a free loopback port in a thread; every test leaves screenshots in its temp
+folder. Without Playwright's Python package or the system Chromium the tests SKIP with the
+reason (shown by ``pytest -ra``, the project's default), never silently. Playwright's own
+browser download is not used: it cannot work without the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("LATENTATLAS_CHROMIUM", "/usr/bin/chromium")
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="browser tests need Playwright's Python package (pip install playwright); "
+    "`make test` installs it",
+)
+pytest.importorskip("fastapi", reason="the explorer needs fastapi (pip install fastapi)")
+uvicorn = pytest.importorskip("uvicorn", reason="the explorer needs uvicorn (pip install uvicorn)")
+if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+    pytest.skip(
+        f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium, which "
+        "`make test` does; or set LATENTATLAS_CHROMIUM)",
+        allow_module_level=True,
+    )
+
+from test_explorer_api import build_runs  # noqa: E402  (same folder: the shared tiny runs)
+
+from latentatlas.explorer import create_app  # noqa: E402
+
+#: Software WebGL (SwiftShader): the tests must pass on machines without a GPU.
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on a free port of 127.0.0.1, in a thread; its base URL."""
+    folder = build_runs(tmp_path_factory.mktemp("explorer-browser"))
+    from latentatlas.cli.explore import loopback_listener
+
+    listener = loopback_listener(
+        None
+    )  # a free port of 127.0.0.1, as `latentatlas explore` opens it
+    app_server = uvicorn.Server(uvicorn.Config(create_app(folder), log_level="warning"))
+    thread = threading.Thread(target=app_server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not app_server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert app_server.started, "the explorer did not start within 30 s"
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    app_server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as driver:
+        try:
+            launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except playwright_api.Error as error:
+            pytest.skip(f"Chromium at {CHROMIUM} does not start headless: {error}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser, server):
+    """One page for the module (loading plotly.js takes seconds); each test resets it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.goto(server)
+    _wait_ready(tab)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def page(shared_page):
+    """The page showing the first run in its latent view, no path, no JavaScript error."""
+    tab = shared_page
+    if tab.evaluate("window.explorer.pathMode"):
+        tab.click("#path-toggle")
+    tab.click("#path-clear")
+    if tab.evaluate("window.explorer.run") != "runs/digits/ae/seed-0":
+        tab.select_option("#run-select", "runs/digits/ae/seed-0")
+        tab.wait_for_function("window.explorer.run === 'runs/digits/ae/seed-0'")
+    _wait_ready(tab)
+    tab.wait_for_function("window.explorer.points.run === 'runs/digits/ae/seed-0'")
+    yield tab
+    assert not tab.errors, f"JavaScript errors in the page: {tab.errors}"
+
+
+def _wait_ready(tab) -> None:
+    tab.wait_for_function("window.explorer && window.explorer.ready && window.explorer.busy === 0")
+
+
+def _shot(tab, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    tab.screenshot(path=str(path))
+    return path
+
+
+def _click_point(tab, row: int = 0) -> int:
+    """Click drawn point number ``row`` of the cloud; return its data set index."""
+    index = tab.evaluate(f"window.explorer.points.index[{row}]")
+    where = tab.evaluate(f"window.explorer.pixelOf({index})")
+    tab.mouse.move(where["x"], where["y"])
+    tab.wait_for_timeout(250)  # plotly picks the clicked point from its (throttled) hover
+    tab.mouse.click(where["x"], where["y"])
+    tab.wait_for_timeout(100)
+    tab.mouse.move(5, 880)  # away from the cloud: the panel shows the selection, not a hover
+    return tab.evaluate("window.explorer.lastClicked")
+
+
+def _select_point(tab, row: int = 0) -> int:
+    index = _click_point(tab, row)
+    tab.wait_for_function(f"window.explorer.selected === {index}")
+    tab.wait_for_function(f"(window.explorer.sliderShown || {{}}).index === {index}")
+    _wait_ready(tab)
+    _wait_image(tab, "img-slider")
+    return index
+
+
+def _wait_image(tab, element_id: str) -> None:
+    tab.wait_for_function(
+        f"(img => img.complete && img.naturalWidth > 0)(document.getElementById('{element_id}'))"
+    )
+
+
+def _image_signature(tab, element_id: str) -> list[int]:
+    """The pixels of an <img> (drawn onto a canvas), to compare two images."""
+    return tab.evaluate(
+        """(id) => {
+            const img = document.getElementById(id);
+            const canvas = document.createElement('canvas');
+            canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+            const context = canvas.getContext('2d');
+            context.drawImage(img, 0, 0);
+            return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
+        }""",
+        element_id,
+    )
+
+
+def _inked_share(path: Path) -> float:
+    """Share of pixels that are not white-ish in a screenshot."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+    return float((pixels.min(axis=2) < 200).mean())
+
+
+def test_the_page_draws_the_cloud(page, tmp_path):
+    assert page.evaluate("window.explorer.points.n_returned") == 1797
+    assert page.locator("#cloud canvas").count() >= 1  # WebGL canvases of scattergl
+    cloud = tmp_path / "cloud.png"
+    page.locator("#cloud").screenshot(path=str(cloud))
+    _shot(page, tmp_path, "page")
+    assert _inked_share(cloud) > 0.01, "the cloud looks empty"
+    assert "1,797 points" in page.inner_text("#status")
+
+
+def test_clicking_a_point_shows_its_image_and_reconstruction(page, tmp_path):
+    index = _select_point(page, 10)
+    page.wait_for_function("document.getElementById('img-original').src.startsWith('blob:')")
+    assert f"row {index}" in page.inner_text("#point-heading")
+    assert "label" in page.inner_text("#point-facts")
+    assert page.evaluate("document.getElementById('img-original').naturalWidth") == 112
+    assert page.evaluate("document.getElementById('img-recon').naturalWidth") == 112
+    assert page.locator("#slider-list input[type=range]").count() == 2
+    _shot(page, tmp_path, "selected")
+
+
+def test_a_slider_changes_the_decoded_image(page, tmp_path):
+    _select_point(page, 3)
+    before = _image_signature(page, "img-slider")
+    source = page.evaluate("document.getElementById('img-slider').src")
+    page.focus("#slider-0")
+    page.keyboard.press("End")  # the range input's own key: moves z1 to its maximum
+    page.wait_for_function(f"document.getElementById('img-slider').src !== '{source}'")
+    page.wait_for_function("window.explorer.sliderShown.code[0] > window.explorer.selectedCode[0]")
+    _wait_ready(page)
+    _wait_image(page, "img-slider")
+    after = _image_signature(page, "img-slider")
+    assert before != after
+    _shot(page, tmp_path, "slider")
+
+
+def test_clicking_empty_space_decodes_there(page, tmp_path):
+    box = page.locator("#cloud .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + 8)  # the corner of the plot: no point there
+    page.wait_for_function("document.getElementById('img-lift').src.startsWith('blob:')")
+    assert "the code at the clicked position" in page.inner_text("#lift-note")
+    _shot(page, tmp_path, "empty-space")
+
+
+def test_a_path_returns_a_strip_and_distances(page, tmp_path):
+    page.click("#path-toggle")
+    for row in (0, 40):
+        _click_point(page, row)
+        page.wait_for_timeout(150)
+    page.wait_for_function("window.explorer.waypoints.length === 2")
+    page.click("#path-decode")
+    page.wait_for_function("document.getElementById('path-strip').src.startsWith('data:image/png')")
+    assert page.evaluate("window.explorer.path.points.length") == 12
+    assert "distance to the nearest code" in page.inner_text("#path-note")
+    assert page.locator("#path-chart .main-svg").count() >= 1
+    _shot(page, tmp_path, "path")
+
+
+def test_switching_runs_keeps_the_selected_point(page, tmp_path):
+    index = _select_point(page, 7)
+    page.select_option("#run-select", "runs/digits/ae/seed-1")
+    page.wait_for_function("window.explorer.run === 'runs/digits/ae/seed-1'")
+    page.wait_for_function(
+        f"window.explorer.selected === {index} && window.explorer.selectedCoords !== null"
+    )
+    _wait_ready(page)
+    assert f"row {index}" in page.inner_text("#point-heading")
+    _shot(page, tmp_path, "switched")
+
+
+def test_a_3d_run_draws_a_rotatable_cloud_and_a_map_view_says_it_has_no_inverse(page, tmp_path):
+    page.select_option("#run-select", "runs/digits/vae/seed-0")
+    page.wait_for_function("window.explorer.points && window.explorer.points.dims === 3")
+    _wait_ready(page)
+    assert page.locator("#cloud .gl-container canvas").count() >= 1
+    _shot(page, tmp_path, "vae-3d")
+    page.select_option("#run-select", "runs/digits/ae5/seed-0")
+    page.wait_for_function("window.explorer.run === 'runs/digits/ae5/seed-0'")
+    _wait_ready(page)
+    page.select_option("#view-select", "map:tsne")
+    page.wait_for_function("window.explorer.points.view === 'map:tsne'")
+    _wait_ready(page)
+    box = page.locator("#cloud .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + 8)
+    page.wait_for_function("document.getElementById('lift-note').textContent.includes('inverse')")
+    _shot(page, tmp_path, "tsne-map")
