@@ -312,3 +312,20 @@ def test_numbers_do_not_depend_on_the_number_of_jobs(study: Path, tmp_path: Path
     one = json.loads((out / "metrics.json").read_text())["conditions"]
     default = json.loads((study / "metrics.json").read_text())["conditions"]
     assert one == default
+
+
+def test_manifold_sculpting_joins_as_a_row_with_its_seed_spread(tmp_path: Path) -> None:
+    out = tmp_path / "sculpting"
+    args = ["study", "digit-pairs", "--out", str(out), "--models", "pca", "--with-sculpting"]
+    args += ["--n-per-class", "40", "--seeds", "2", "--epochs", "1", "--quiet"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["silhouette"]["sculpting"]) == 2
+    assert len(metrics["knn"]["sculpting"]["accuracy"]) == 2
+    assert "sculpting" not in metrics["label_reconstruction"]  # no decoder, no such metric
+    assert len(metrics["seed_variability"]["sculpting"]["procrustes_pairs"]) == 1
+    html = (out / "report.html").read_text()
+    assert "Manifold Sculpting" in html and "fitted on the training and validation" in html
