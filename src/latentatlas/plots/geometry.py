@@ -386,18 +386,55 @@ def worst_reconstructions_figure(
     -------
     matplotlib.figure.Figure
     """
-    originals = np.asarray(errors.worst_originals)
-    if len(originals) == 0:
+    indices = np.asarray(errors.worst_indices)
+    return worst_images_figure(
+        errors.worst_originals,
+        errors.worst_reconstructions,
+        indices,
+        np.asarray(errors.frobenius)[indices],
+        title,
+    )
+
+
+def worst_images_figure(
+    originals: NDArray[np.floating],
+    reconstructions: NDArray[np.floating],
+    indices: NDArray[np.integer],
+    errors: NDArray[np.floating],
+    title: str = "Worst reconstructions",
+) -> Figure:
+    """Originals (top row) above their reconstructions, each column titled with its error.
+
+    The stored-arrays form of :func:`worst_reconstructions_figure`, for reports that keep
+    the worst images rather than the whole result.
+
+    Parameters
+    ----------
+    originals, reconstructions : ndarray of shape (w, ...)
+    indices : ndarray of int, shape (w,)
+        Row of each image in the set it was drawn from.
+    errors : ndarray of shape (w,)
+        Error of each image.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    shown = np.asarray(originals)
+    if len(shown) == 0:
         raise InputError("errors holds no worst images to draw")
-    frobenius = np.asarray(errors.frobenius)[np.asarray(errors.worst_indices)]
-    images = np.concatenate([to_display(originals), to_display(errors.worst_reconstructions)])
+    if not len(reconstructions) == len(indices) == len(errors) == len(shown):
+        raise InputError(
+            f"originals, reconstructions, indices and errors must have one entry per image; got "
+            f"{len(shown)}, {len(reconstructions)}, {len(indices)} and {len(errors)}"
+        )
+    images = np.concatenate([to_display(shown), to_display(reconstructions)])
     return image_grid(
         images,
-        n_columns=len(originals),
+        n_columns=len(shown),
         row_titles=["original", "reconstruction"],
-        column_titles=[
-            f"#{i}: {e:.3g}" for i, e in zip(errors.worst_indices, frobenius, strict=True)
-        ],
+        column_titles=[f"#{i}: {e:.3g}" for i, e in zip(indices, errors, strict=True)],
         title=title,
     )
 

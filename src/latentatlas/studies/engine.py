@@ -41,6 +41,7 @@ FORMAT_VERSION = 1
 #: Registered studies: name -> "module:attribute" of the :class:`Study` instance (imported lazily).
 STUDIES: dict[str, str] = {
     "digit-pairs": "latentatlas.studies.digit_pairs:STUDY",
+    "heatmaps": "latentatlas.studies.heatmaps:STUDY",
 }
 
 
@@ -413,7 +414,12 @@ def _analysed(
     relative_failures = {
         str(Path(path).relative_to(folder)): reason for path, reason in failures.items()
     }
-    output = study.analyse(config, cell, AnalysisContext(folder, relative_failures))
+    from latentatlas.executors import torch_threads
+
+    # One torch thread, as the runs were trained: the numbers are then the same on every machine,
+    # and the small batches of path decodes and traversals run faster than on busy threads.
+    with torch_threads(1):
+        output = study.analyse(config, cell, AnalysisContext(folder, relative_failures))
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays))
