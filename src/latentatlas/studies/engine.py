@@ -42,6 +42,7 @@ FORMAT_VERSION = 1
 STUDIES: dict[str, str] = {
     "digit-pairs": "latentatlas.studies.digit_pairs:STUDY",
     "heatmaps": "latentatlas.studies.heatmaps:STUDY",
+    "filaments": "latentatlas.studies.filaments:STUDY",
 }
 
 

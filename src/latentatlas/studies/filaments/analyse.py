@@ -1,0 +1,433 @@
+"""The analyses of the filaments study on the training codes, and the arrays its report draws."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from latentatlas import runs
+from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
+from latentatlas.analysis.density import (
+    SOURCE_PLANES,
+    AxisDensityResult,
+    axis_density,
+    filament_score,
+    radius_density,
+)
+from latentatlas.analysis.projections import embed_2d, pca_spectrum, plane_views
+from latentatlas.errors import InputError
+from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
+from latentatlas.studies.filaments.config import FilamentsConfig
+from latentatlas.studies.filaments.study import (
+    AxisSeeds,
+    DecodeSeeds,
+    FilamentSeeds,
+    FilamentsResult,
+    ModelFilaments,
+    RadiusSeeds,
+    ResourceRow,
+    ResourceTable,
+    SpectrumSeeds,
+    data_config,
+    store_result,
+)
+
+#: Zoom windows kept of ``plane_views``' five (e, e/2, ..., e/16): three panels per row.
+ZOOMS = (0, 2, 4)
+
+
+def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
+    """Run every analysis on each model's training codes, and measure the resource table.
+
+    Returns the :class:`FilamentsResult` and, for the report, the figure seed's full results
+    (axis and radius densities, spectrum, t-SNE map, plane views, intrinsic dimension and
+    voids, random decodes with their nearest training images) stored with
+    :func:`store_result` under ``<model>/...``.
+    """
+    dataset = context.dataset(data_config(config))
+    train_idx, _ = runs.split_indices(cell.runs[0][0], dataset)
+    images = np.asarray(dataset.x[train_idx], dtype=np.float32)
+    labels = None if dataset.labels is None else np.asarray(dataset.labels)[train_idx]
+    by_model: dict[str, list[Any]] = {}
+    failed: dict[str, str] = {}
+    for run_config, relative in cell.runs:
+        run = context.run(relative)
+        if run is None:
+            failed[relative] = context.failures.get(relative, "the run is missing")
+            continue
+        if not np.array_equal(run.latents["train_indices"], train_idx):
+            raise InputError(
+                f"run {run.path} was trained on another train/validation split; rerun with --force"
+            )
+        by_model.setdefault(run_config.model.name, []).append(run)
+    arrays: dict[str, NDArray[Any]] = {}
+    if dataset.label_names is not None:
+        arrays["label_names"] = np.asarray(dataset.label_names, dtype=str)
+    models = {
+        model: _analyse_model(config, model, model_runs, images, labels, arrays)
+        for model, model_runs in by_model.items()
+    }
+    result = FilamentsResult(
+        dataset=config.dataset,
+        image_shape=tuple(int(s) for s in images.shape[1:]),
+        latent_dim=config.latent_dim,
+        n_train=len(train_idx),
+        models=models,
+        resources=measure_resources(config),
+        failed_runs=failed,
+    )
+    return CellOutput(result, arrays)
+
+
+def _analyse_model(
+    config: FilamentsConfig,
+    model: str,
+    model_runs: list[Any],
+    images: NDArray[np.float32],
+    labels: NDArray[np.int64] | None,
+    arrays: dict[str, NDArray[Any]],
+) -> ModelFilaments:
+    """One model's numbers over its seeds; the first seed's figures go into ``arrays``."""
+    per_seed = [_analyse_seed(config, run, images) for run in model_runs]
+    first, first_run = per_seed[0], model_runs[0]
+    for name in ("axis", "radius", "spectrum", "score", "decodes"):
+        store_result(arrays, f"{model}/{name}", first[name])
+    _store_nearest(arrays, model, first["decodes"], images)
+    codes = first_run.latents["train_codes"]
+    preservation = _store_map(config, model, codes, labels, arrays)
+    _store_planes(model, codes, first["axis"], arrays)
+    axes = [s["axis"] for s in per_seed]
+    radii = [s["radius"] for s in per_seed]
+    spectra = [s["spectrum"] for s in per_seed]
+    scores = [s["score"] for s in per_seed]
+    decodes = [s["decodes"] for s in per_seed]
+    return ModelFilaments(
+        seeds=tuple(int(run.config.seed) for run in model_runs),
+        figure_seed=int(first_run.config.seed),
+        axis_density=AxisSeeds(
+            dominant_axes=tuple(a.dominant_axes for a in axes),
+            n_dominant=tuple(len(a.dominant_axes) for a in axes),
+            median_half_width=tuple(a.median_half_width for a in axes),
+        ),
+        radius_density=RadiusSeeds(
+            peak=tuple(r.histograms[0].peak for r in radii),
+            peak_fine=tuple(r.histograms[-1].peak for r in radii),
+            expected_peak=tuple(r.expected_peak for r in radii),
+            unit_gaussian_peak=radii[0].unit_gaussian_peak,
+            minimum=tuple(r.minimum for r in radii),
+            maximum=tuple(r.maximum for r in radii),
+        ),
+        pca_spectrum=SpectrumSeeds(
+            n_leading=tuple(s.n_leading for s in spectra),
+            first_to_second=tuple(s.first_to_second for s in spectra),
+            first_ratio=tuple(float(s.explained_variance_ratio[0]) for s in spectra),
+        ),
+        filament_score=_filament_seeds(scores),
+        random_decodes=DecodeSeeds(
+            meaningful_fraction=tuple(d.fraction("prior") for d in decodes),
+            meaningful_fraction_fitted=tuple(d.fraction("fitted") for d in decodes),
+            near_codes_fraction=tuple(d.samples[0].near_codes_fraction for d in decodes),
+            near_codes_fraction_fitted=tuple(d.samples[1].near_codes_fraction for d in decodes),
+            pixel_threshold=tuple(d.pixel_threshold for d in decodes),
+        ),
+        reconstruction_error=tuple(
+            float(np.median(run.latents["train_reconstruction_error"])) for run in model_runs
+        ),
+        tsne_preservation=preservation,
+    )
+
+
+def _analyse_seed(config: FilamentsConfig, run: Any, images: NDArray[np.float32]) -> dict[str, Any]:
+    """Every per-seed analysis of one run's training codes."""
+    codes = run.latents["train_codes"]
+    seed = int(run.config.seed)
+    return {
+        "axis": axis_density(codes),
+        "radius": radius_density(codes),
+        "spectrum": pca_spectrum(codes),
+        "score": filament_score(
+            codes, k=config.id_neighbours, n_queries=config.id_queries, random_state=seed
+        ),
+        "decodes": random_decodes(
+            run.model,
+            codes,
+            images,
+            run.latents["train_reconstruction_error"],
+            n=config.decodes,
+            random_state=seed,
+        ),
+    }
+
+
+def _filament_seeds(scores: list[Any]) -> FilamentSeeds:
+    """Per-seed filament numbers; void fractions averaged over the planes, one per scale."""
+    return FilamentSeeds(
+        local_dimension_median=tuple(s.data.median_local_mle for s in scores),
+        local_dimension_median_gaussian=tuple(s.gaussian.median_local_mle for s in scores),
+        twonn=tuple(s.data.twonn for s in scores),
+        twonn_gaussian=tuple(s.gaussian.twonn for s in scores),
+        nn_distance_ratio=tuple(s.nn_distance_ratio for s in scores),
+        planes=scores[0].planes,
+        scales=scores[0].scales,
+        void_fraction=tuple(tuple(s.void_fraction.mean(axis=0).tolist()) for s in scores),
+        void_fraction_gaussian=tuple(
+            tuple(s.void_fraction_gaussian.mean(axis=0).tolist()) for s in scores
+        ),
+        void_excess=tuple(s.void_excess for s in scores),
+        k=scores[0].k,
+    )
+
+
+def _store_nearest(
+    arrays: dict[str, NDArray[Any]],
+    model: str,
+    decodes: RandomDecodesResult,
+    images: NDArray[np.float32],
+) -> None:
+    """The training image nearest to each shown decode, as 0-255 like the decodes."""
+    for sample in decodes.samples:
+        rows = sample.nearest_image[: len(sample.shown)]
+        nearest = np.rint(np.clip(images[rows], 0.0, 1.0) * 255).astype(np.uint8)
+        arrays[f"{model}/nearest/{sample.source}"] = nearest
+
+
+def _store_map(
+    config: FilamentsConfig,
+    model: str,
+    codes: NDArray[np.float32],
+    labels: NDArray[np.int64] | None,
+    arrays: dict[str, NDArray[Any]],
+) -> float:
+    """t-SNE of a seeded subsample of the codes (the source's perplexity and exaggeration)."""
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(len(codes), size=min(config.tsne_points, len(codes)), replace=False))
+    perplexity = min(config.perplexity, (len(rows) - 1) / 3)
+    embedding = embed_2d(
+        codes[rows],
+        perplexity=perplexity,
+        early_exaggeration=config.early_exaggeration,
+        n_iter=config.tsne_iterations,
+        random_state=0,
+    )
+    store_result(arrays, f"{model}/tsne", embedding)
+    if labels is not None:
+        arrays[f"{model}/tsne_labels"] = labels[rows]
+    return embedding.preservation
+
+
+def _store_planes(
+    model: str,
+    codes: NDArray[np.float32],
+    axes: AxisDensityResult,
+    arrays: dict[str, NDArray[Any]],
+) -> None:
+    """The source's planes of principal axes, and the plane of the two most dominant axes."""
+    dim = codes.shape[1]
+    planes: list[tuple[tuple[int, int], str]] = [
+        (plane, "pca") for plane in SOURCE_PLANES if max(plane) < dim
+    ]
+    dominant = list(axes.dominant_axes[:2])
+    dominant += [a for a in range(dim) if a not in dominant][: 2 - len(dominant)]
+    planes.append(((dominant[0], dominant[1]), "original"))
+    arrays[f"{model}/planes/#"] = np.asarray(len(planes))
+    for index, (plane, basis) in enumerate(planes):
+        views = plane_views(codes, plane, basis, bins=96)  # type: ignore[arg-type]
+        kept = tuple(views.views[i] for i in ZOOMS)
+        store_result(arrays, f"{model}/planes/{index}", dataclasses.replace(views, views=kept))
+
+
+# -- the parameter and memory table ---------------------------------------------------------------
+#: The source's encoder: 32-64-128-256 filters on 96x96x3 images; the table is for that model.
+SOURCE_FILTERS = (32, 64, 128, 256)
+#: Parameters are counted at the source's two latent dimensions.
+TABLE_LATENT_DIMS = (256, 512)
+_PROC_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+def measure_resources(config: FilamentsConfig) -> ResourceTable:
+    """The source's table: conv-vae parameters (96x96x3 images by default) at z = 256 and 512,
+    with and without the extra Dense layer (of size z), and measured peak training memory and
+    seconds per batch on the study's device.
+
+    Counts are exact (:func:`latentatlas.models.count_parameters`). Memory: on CUDA the peak of
+    ``torch.cuda.max_memory_allocated`` over a warm-up and ``memory_steps`` timed steps, less
+    what was allocated before the model was built; on the CPU the rise of the process's peak
+    resident memory (``VmHWM``, reset through ``/proc/self/clear_refs`` after returning freed
+    memory with ``malloc_trim``) over the same steps. Both include weights, gradients, Adam's
+    moments, the batch and the activations. Seconds per batch: the median wall time of the
+    timed steps (one forward, backward and Adam step; synchronised on CUDA).
+    """
+    import torch
+
+    from latentatlas.train import resolve_device
+
+    device = resolve_device(config.device)
+    shape = (3, config.memory_image_side, config.memory_image_side)
+    method = _memory_method(device)
+    if any(z in config.memory_latent_dims for z in TABLE_LATENT_DIMS):
+        _training_steps(shape, 256, None, 8, 1, device)  # first-call set-up is not the model's
+    rows = []
+    for z in sorted(set(TABLE_LATENT_DIMS) | set(config.memory_latent_dims)):
+        for bottleneck in (None, z):
+            measured = (
+                [
+                    _training_steps(shape, z, bottleneck, batch, config.memory_steps, device)
+                    for batch in config.memory_batch_sizes
+                ]
+                if z in config.memory_latent_dims
+                else None
+            )
+            rows.append(_resource_row(shape, z, bottleneck, measured, method is not None))
+    return ResourceTable(
+        image_shape=shape,
+        filters=SOURCE_FILTERS,
+        batch_sizes=tuple(config.memory_batch_sizes),
+        steps=config.memory_steps,
+        device=str(device),
+        torch_threads=torch.get_num_threads(),
+        memory_method=method or "not measured: /proc/self/clear_refs is not available",
+        rows=tuple(rows),
+    )
+
+
+def _resource_row(
+    shape: tuple[int, ...],
+    z: int,
+    bottleneck: int | None,
+    measured: list[dict[str, float]] | None,
+    memory_ok: bool,
+) -> ResourceRow:
+    import torch
+
+    from latentatlas.models import build, count_parameters
+
+    with torch.device("meta"):  # shapes only: counting needs no memory
+        model = build("conv-vae", shape, z, filters=SOURCE_FILTERS, bottleneck=bottleneck)
+    count = count_parameters(model)
+
+    def column(name: str) -> tuple[float, ...] | None:
+        if measured is None or (name == "peak" and not memory_ok):
+            return None
+        return tuple(float(m[name]) for m in measured)
+
+    return ResourceRow(
+        latent_dim=z,
+        bottleneck=bottleneck,
+        encoder_parameters=count.encoder,
+        decoder_parameters=count.decoder,
+        total_parameters=count.total,
+        weights_mib=count.mebibytes(count.total),
+        saved_activations_mib=column("saved"),
+        peak_memory_mib=column("peak"),
+        seconds_per_batch=column("seconds"),
+    )
+
+
+def _memory_method(device: Any) -> str | None:
+    if device.type == "cuda":
+        return "CUDA: torch.cuda.max_memory_allocated, less the memory allocated before"
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return None
+    return "CPU: rise of the peak resident memory (VmHWM) of the process"
+
+
+def _training_steps(
+    shape: tuple[int, ...],
+    z: int,
+    bottleneck: int | None,
+    batch: int,
+    steps: int,
+    device: Any,
+) -> dict[str, float]:
+    """Peak memory (MiB), saved activations (MiB) and median seconds of ``steps`` timed steps
+    of a fresh conv-vae, after one warm-up step (which allocates Adam's moments)."""
+    import torch
+
+    from latentatlas.models import build
+
+    base = _memory_reset(device)
+    generator = torch.Generator().manual_seed(0)
+    with torch.device("cpu"):
+        model = build("conv-vae", shape, z, filters=SOURCE_FILTERS, bottleneck=bottleneck)
+    model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=model.default_lr)
+    x = torch.rand((batch, *shape), generator=generator).to(device)
+    saved: list[int] = []
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        saved.append(tensor.numel() * tensor.element_size())
+        return tensor
+
+    seconds = []
+    for step in range(steps + 1):
+        _synchronise(device)
+        start = time.perf_counter()
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = model.loss(x)["total"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        _synchronise(device)
+        if step > 0:
+            seconds.append(time.perf_counter() - start)
+        else:
+            activations = sum(saved)
+    peak = _memory_peak(device) - base
+    del model, optimizer, x, loss
+    return {
+        "peak": peak / 2**20,
+        "saved": activations / 2**20,
+        "seconds": float(np.median(seconds)),
+    }
+
+
+def _synchronise(device: Any) -> None:
+    if device.type == "cuda":
+        import torch
+
+        torch.cuda.synchronize(device)
+
+
+def _memory_reset(device: Any) -> int:
+    """Start a peak-memory window; return the baseline in bytes."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+        return int(torch.cuda.memory_allocated(device))
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS: a clean baseline
+    except OSError:
+        pass
+    try:
+        _CLEAR_REFS.write_text("5")  # resets VmHWM to the current resident size
+    except OSError:
+        return 0
+    return _status_bytes("VmRSS")
+
+
+def _memory_peak(device: Any) -> int:
+    import torch
+
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_allocated(device))
+    try:
+        return _status_bytes("VmHWM")
+    except OSError:
+        return 0
+
+
+def _status_bytes(field: str) -> int:
+    match = re.search(rf"^{field}:\s+(\d+) kB", _PROC_STATUS.read_text(), re.MULTILINE)
+    return int(match.group(1)) * 1024 if match else 0

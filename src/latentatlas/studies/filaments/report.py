@@ -1,0 +1,540 @@
+"""The filaments report, drawn only from the study's stored results and arrays.
+
+Nothing here computes a metric, loads data or runs a model: ``latentatlas report DIR`` redraws
+the page from ``metrics.json`` and ``cells/<key>/arrays.npz``. Each figure the source shows is
+drawn for every model, autoencoder and VAE beside (or above) each other.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from latentatlas.analysis.decoding import RandomDecodesResult
+from latentatlas.analysis.density import AxisDensityResult, FilamentScoreResult, RadiusDensityResult
+from latentatlas.analysis.projections import EmbeddingResult, PcaSpectrumResult, PlaneViewsResult
+from latentatlas.plots import image_grid
+from latentatlas.plots.density import (
+    SOURCE_NAMES,
+    axis_density_plot,
+    embedding_plot,
+    intrinsic_dimension_plot,
+    pca_spectrum_plot,
+    plane_views_plot,
+    radius_density_plot,
+)
+from latentatlas.report import Report, mean_std
+from latentatlas.studies import sections
+from latentatlas.studies.engine import StudyResults
+from latentatlas.studies.filaments.config import FilamentsConfig
+from latentatlas.studies.filaments.study import (
+    FILAMENT_MAX_DIMENSION,
+    FilamentsResult,
+    ModelFilaments,
+    ResourceTable,
+    restore_result,
+)
+
+MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
+#: Figures side by side up to this total width (inches; the report is 10 inches wide at 110
+#: dpi), stacked above each other beyond it.
+ROW_INCHES = 10.5
+#: Dominant axes listed in the table (the source lists 12).
+AXES_LISTED = 12
+
+
+def _title(model: str) -> str:
+    return MODEL_TITLES.get(model, model)
+
+
+def build_report(results: StudyResults) -> Report:
+    """The filaments report of a finished study."""
+    config: FilamentsConfig = results.config
+    cell = results.cells[0]
+    result: FilamentsResult = results.results[cell.key]
+    arrays = results.arrays(cell.key)
+    report = Report(
+        title="Filaments: do autoencoder codes lie on thin filaments around voids?",
+        subtitle=f"latentatlas study filaments, after {results.study.source}",
+        intro=_intro(config, result),
+    )
+    sections.add_verdicts(report, results.claims, results.study.source)
+    _summary(report, result)
+    models = list(result.models)
+    if models:
+        _axis_section(report, result, models, arrays)
+        _radius_section(report, result, models, arrays)
+        _spectrum_section(report, result, models, arrays)
+        _map_section(report, result, models, arrays)
+        _planes_section(report, result, models, arrays)
+        _dimension_section(report, result, models, arrays)
+        _decodes_section(report, result, models, arrays)
+    _resources_section(report, result.resources)
+    sections.add_failures(report, results.failures)
+    _methods(report, config, result)
+    sections.add_environment(report, results.environment)
+    return report
+
+
+def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:
+    shape = "x".join(str(s) for s in result.image_shape)
+    return (
+        f"A convolutional autoencoder and a VAE map {result.n_train:,} training images of "
+        f"{config.dataset} ({shape}) to a {result.latent_dim}-d latent space, {config.seeds} "
+        "seed(s) each. The source found an autoencoder's codes of CelebA on thin, nearly "
+        "one-dimensional filaments around large voids, so that random codes decode to "
+        "nonsense. Every number below is computed on the training codes, as in the source, "
+        "and read against a Gaussian cloud of the same mean and covariance, which has neither "
+        "filaments nor voids. Figures show one seed per model (the first that finished; its "
+        "number is in each title); tables give every seed."
+    )
+
+
+def _summary(report: Report, result: FilamentsResult) -> None:
+    rows = []
+    for model, numbers in result.models.items():
+        score, radius = numbers.filament_score, numbers.radius_density
+        rows.append(
+            {
+                "model": _title(model),
+                "local dimension (codes)": mean_std(score.local_dimension_median, 2),
+                "local dimension (Gaussian)": mean_std(score.local_dimension_median_gaussian, 2),
+                "void fraction − Gaussian's": mean_std(score.void_excess),
+                "radius peak / expected": f"{mean_std(radius.peak, 2)} / "
+                f"{mean_std(radius.expected_peak, 2)}",
+                "dominant axes": mean_std(numbers.axis_density.n_dominant, 1),
+                "meaningful N(0, I) decodes": mean_std(numbers.random_decodes.meaningful_fraction),
+                "reconstruction error": mean_std(numbers.reconstruction_error, 4),
+            }
+        )
+    if rows:
+        report.add_summary_table(
+            rows,
+            caption="Mean ± std over seeds, on the training codes. Local dimension: median "
+            "Levina-Bickel estimate (about 1 on a filament). Void fraction: share of empty "
+            "grid cells on planes of principal axes, minus the matched Gaussian's. "
+            "Meaningful decodes: share of N(0, I) codes whose decode is about as close to a "
+            "training image as a typical reconstruction is to its original.",
+        )
+
+
+# -- figures --------------------------------------------------------------------------------------
+def _combine(figures: Sequence[Any]) -> Any:
+    """One image of several figures: side by side when they fit the report's width, else
+    stacked (each figure keeps its own title); a single figure is returned as it is."""
+    if len(figures) == 1:
+        return figures[0]
+    import matplotlib.image
+
+    from latentatlas.plots.style import REPORT_DPI
+
+    side_by_side = sum(f.get_size_inches()[0] for f in figures) <= ROW_INCHES
+    images = []
+    for figure in figures:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=REPORT_DPI, bbox_inches="tight", facecolor="white")
+        buffer.seek(0)
+        images.append(matplotlib.image.imread(buffer, format="png")[..., :3])
+    axis = 1 if side_by_side else 0
+    size = max(image.shape[1 - axis] for image in images)
+    padded = []
+    for image in images:
+        pad = [(0, 0), (0, 0), (0, 0)]
+        pad[1 - axis] = (0, size - image.shape[1 - axis])
+        padded.append(np.pad(image, pad, constant_values=1.0))
+        gap = [(0, 0), (0, 0), (0, 0)]
+        gap[axis] = (0, 12)  # a white gap between figures
+        padded[-1] = np.pad(padded[-1], gap, constant_values=1.0)
+    buffer = io.BytesIO()
+    matplotlib.image.imsave(buffer, np.concatenate(padded, axis=axis), format="png")
+    return buffer.getvalue()
+
+
+def _where(model: str, numbers: ModelFilaments) -> str:
+    return f"{_title(model)}, seed {numbers.figure_seed}"
+
+
+def _axis_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "Density along each coordinate axis",
+        "The source: most axes are Gaussians at 0 with a half-width (FWHM) of about 2, and a "
+        "few dominant axes sit off the origin or are wider (it lists 12, e.g. axis 52 with "
+        "centre 5 and width 8). Dominant here: median more than 0.25 typical widths from 0, "
+        "or width above 1.5 times the typical one.",
+    )
+    figures, rows = [], []
+    for model in models:
+        numbers = result.models[model]
+        axes = restore_result(arrays, f"{model}/axis", AxisDensityResult)
+        figures.append(axis_density_plot(axes, title=f"{_where(model, numbers)}: axis densities"))
+        for axis in axes.dominant_axes[:AXES_LISTED]:
+            rows.append(
+                {
+                    "model": _title(model),
+                    "axis": axis,
+                    "centre": f"{axes.centres[axis]:.2f}",
+                    "half-width": f"{axes.half_widths[axis]:.2f}",
+                    "typical half-width": f"{axes.median_half_width:.2f}",
+                }
+            )
+    section.add_figure(
+        _combine(figures),
+        title="Axis densities, all and dominant",
+        caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
+        "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
+        "ones, as in the source. Bins are the source's 0.25: axes narrower than a bin show as "
+        "spikes.",
+    )
+    counts = {_title(m): mean_std(result.models[m].axis_density.n_dominant, 1) for m in models}
+    section.add_text(
+        "Dominant axes per seed (mean ± std): "
+        + "; ".join(f"{name} {value}" for name, value in counts.items())
+        + "."
+    )
+    if rows:
+        section.add_table(rows, caption="The dominant axes of the figure seed, largest first.")
+
+
+def _radius_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "Density of radii",
+        "The source: a pronounced peak at R = 16.5 in 256 dimensions, near sqrt(256) = 16, "
+        "which unit Gaussians on every axis predict; no codes near the origin or beyond 32. "
+        "The expected radius here is sqrt(sum of the per-axis second moments), which is "
+        "sqrt(d) only for unit-variance axes.",
+    )
+    figures = [
+        radius_density_plot(
+            restore_result(arrays, f"{model}/radius", RadiusDensityResult),
+            title=f"{_where(model, result.models[model])}: radii",
+        )
+        for model in models
+    ]
+    section.add_figure(
+        _combine(figures),
+        title="Radius histograms at two bin widths",
+        caption="Bins of 0.5 (left) and 0.05 (right), as in the source. Look at the peak "
+        "(solid) against the expected radius (dashed) and sqrt(d) (dotted).",
+    )
+    section.add_table(
+        [
+            {
+                "model": _title(m),
+                "peak (bins 0.5)": mean_std(result.models[m].radius_density.peak, 2),
+                "peak (bins 0.05)": mean_std(result.models[m].radius_density.peak_fine, 2),
+                "expected": mean_std(result.models[m].radius_density.expected_peak, 2),
+                "sqrt(d)": f"{result.models[m].radius_density.unit_gaussian_peak:.1f}",
+                "smallest radius": mean_std(result.models[m].radius_density.minimum, 2),
+                "largest radius": mean_std(result.models[m].radius_density.maximum, 2),
+            }
+            for m in models
+        ],
+        caption="Mean ± std over seeds.",
+    )
+
+
+def _spectrum_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "PCA spectrum",
+        "The source: one dominant component, and an almost constant importance after about ten.",
+    )
+    figures = [
+        pca_spectrum_plot(
+            restore_result(arrays, f"{model}/spectrum", PcaSpectrumResult),
+            title=_where(model, result.models[model]),
+        )
+        for model in models
+    ]
+    section.add_figure(
+        _combine(figures),
+        title="Explained variance per principal component",
+        caption="Bars: share of the variance of each of the first 50 components; line: "
+        "cumulative. Look for a first bar far above the rest and a flat tail.",
+    )
+    section.add_table(
+        [
+            {
+                "model": _title(m),
+                "components above the tail": mean_std(result.models[m].pca_spectrum.n_leading, 1),
+                "first component's share": mean_std(result.models[m].pca_spectrum.first_ratio),
+                "first / second": mean_std(result.models[m].pca_spectrum.first_to_second, 2),
+            }
+            for m in models
+        ],
+        caption="Above the tail: components whose share exceeds 1.5 times the median share.",
+    )
+
+
+def _map_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    names = arrays.get("label_names")
+    label_names = None if names is None else [str(n) for n in names.tolist()]
+    figures = []
+    for model in models:
+        embedding = restore_result(arrays, f"{model}/tsne", EmbeddingResult)
+        figures.append(
+            embedding_plot(
+                embedding,
+                labels=arrays.get(f"{model}/tsne_labels"),
+                label_names=label_names,
+                title=f"{_where(model, result.models[model])}\n"
+                f"{embedding.preservation:.0%} of {embedding.preservation_k}-NN kept",
+            )
+        )
+    first = restore_result(arrays, f"{models[0]}/tsne", EmbeddingResult)
+    report.add_section(
+        "t-SNE map",
+        f"t-SNE (openTSNE) of {len(first.embedding):,} training codes drawn at random, with "
+        f"the source's perplexity {first.perplexity:g} and early exaggeration "
+        f"{first.early_exaggeration:g}. A t-SNE map's distances are not the latent space's: "
+        "it shows fragments and gaps, not their size.",
+    ).add_figure(
+        _combine(figures),
+        title="t-SNE of the training codes",
+        caption="Look for gaps between dense, curved structures (the source) or one evenly "
+        "filled blob; the title gives the share of 10 nearest neighbours the map keeps.",
+    )
+
+
+def _planes_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "Projections onto planes at shrinking zooms",
+        "The source projected the codes onto planes of principal axes (1-2, 1-18, 8-35) and of "
+        "two dominant original axes (52 and 221), zooming in until lines and voids appeared. "
+        "Each row shows three windows, each a quarter of the previous width; white cells are "
+        "empty.",
+    )
+    count = min(int(arrays[f"{m}/planes/#"]) for m in models)
+    for index in range(count):
+        views = {m: restore_result(arrays, f"{m}/planes/{index}", PlaneViewsResult) for m in models}
+        first = views[models[0]]
+        figures = [
+            plane_views_plot(views[m], title=f"{_where(m, result.models[m])}: {_plane_name(v)}")
+            for m, v in views.items()
+        ]
+        what = "principal axes" if first.basis == "pca" else "dominant original axes"
+        section.add_figure(
+            _combine(figures),
+            title=f"Plane of {what}: {_plane_name(first)}",
+            caption="Look for lines and empty regions that persist as the window shrinks; a "
+            "Gaussian cloud would fill the small windows evenly."
+            + (
+                " Original axes are each model's own two most dominant axes."
+                if first.basis == "original"
+                else ""
+            ),
+        )
+
+
+def _plane_name(views: PlaneViewsResult) -> str:
+    a, b = views.axes
+    prefix = "PC" if views.basis == "pca" else "axis "
+    return f"{prefix}{a + 1} and {prefix}{b + 1}"
+
+
+def _dimension_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "Local intrinsic dimension and voids",
+        "Numbers for the source's pictures. The local intrinsic dimension (Levina-Bickel MLE "
+        "from each point's nearest neighbours) is about 1 on a filament and about m on an "
+        "m-dimensional patch; the void fraction is the share of empty cells of a 32 x 32 grid "
+        "on planes of principal axes, for windows of 2, 1, 0.5 and 0.25 standard deviations. "
+        "Each is read against a Gaussian of the codes' mean and covariance. Filaments are "
+        f"declared at a median dimension of at most {FILAMENT_MAX_DIMENSION:g}.",
+    )
+    figures = [
+        intrinsic_dimension_plot(
+            restore_result(arrays, f"{model}/score", FilamentScoreResult),
+            title=f"{_where(model, result.models[model])}: dimension and voids",
+        )
+        for model in models
+    ]
+    section.add_figure(
+        _combine(figures),
+        title="Local dimension and void fractions against the matched Gaussian",
+        caption="Left: codes' local dimensions near 1 where the Gaussian's are high mean thin "
+        "filaments. Right: solid lines (codes) above dashed ones (Gaussian) mean more empty "
+        "space than a Gaussian leaves.",
+    )
+    section.add_table(
+        [
+            {
+                "model": _title(m),
+                "median local dimension": mean_std(s.local_dimension_median, 2),
+                "… Gaussian": mean_std(s.local_dimension_median_gaussian, 2),
+                "TwoNN": mean_std(s.twonn, 2),
+                "… Gaussian ": mean_std(s.twonn_gaussian, 2),
+                "nearest-neighbour distance / Gaussian's": mean_std(s.nn_distance_ratio),
+            }
+            for m in models
+            for s in [result.models[m].filament_score]
+        ],
+        caption="Mean ± std over seeds.",
+    )
+    rows = []
+    for model in models:
+        score = result.models[model].filament_score
+        for j, scale in enumerate(score.scales):
+            rows.append(
+                {
+                    "model": _title(model),
+                    "window (std)": f"{scale:g}",
+                    "void fraction": mean_std([v[j] for v in score.void_fraction]),
+                    "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
+                }
+            )
+    section.add_table(
+        rows, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
+    )
+
+
+def _decodes_section(
+    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
+) -> None:
+    section = report.add_section(
+        "Decodes of random codes",
+        "The source could not decode recognisable faces from random codes of its autoencoder; "
+        "a VAE's prior promises that N(0, I) codes decode to images like the training ones. "
+        "Codes are drawn from N(0, I) and from a Gaussian fitted to the codes; a decode counts "
+        "as meaningful when its mean squared distance to the nearest training image is at most "
+        "twice the 90th percentile of the reconstruction errors. The criterion is lenient "
+        "where a flat image is already close to a training image (a sprite's shape covers a "
+        "few per cent of its pixels) or where reconstructions are still poor: read the "
+        "fraction with the grids.",
+    )
+    figures = []
+    for model in models:
+        decodes = restore_result(arrays, f"{model}/decodes", RandomDecodesResult)
+        rows, titles = [], []
+        for sample in decodes.samples:
+            name = SOURCE_NAMES.get(sample.source, sample.source)
+            rows += [sample.shown[:8], arrays[f"{model}/nearest/{sample.source}"][:8]]
+            titles += [
+                f"{name}\n{sample.meaningful_fraction:.0%} meaningful",
+                "nearest training\nimage",
+            ]
+        width = min(len(r) for r in rows)
+        figures.append(
+            image_grid(
+                np.concatenate([r[:width] for r in rows]).astype(np.float32) / 255.0,
+                n_columns=width,
+                row_titles=titles,
+                title=f"{_where(model, result.models[model])}: decodes of random codes",
+                cell_inches=0.95,
+            )
+        )
+    section.add_figure(
+        _combine(figures),
+        title="Random decodes and their nearest training images",
+        caption="Each decode above the training image nearest to it. Look for decodes that "
+        "look like training images (a VAE) or like blurred mixtures (an autoencoder's voids).",
+    )
+    section.add_table(
+        [
+            {
+                "model": _title(m),
+                "meaningful, N(0, I)": mean_std(d.meaningful_fraction),
+                "meaningful, fitted Gaussian": mean_std(d.meaningful_fraction_fitted),
+                "near the codes, N(0, I)": mean_std(d.near_codes_fraction),
+                "near the codes, fitted": mean_std(d.near_codes_fraction_fitted),
+            }
+            for m in models
+            for d in [result.models[m].random_decodes]
+        ],
+        caption="Near the codes: share of random codes within two typical code spacings of a "
+        "training code (the rest fell into empty space). Mean ± std over seeds.",
+    )
+
+
+def _resources_section(report: Report, table: ResourceTable) -> None:
+    shape = "x".join(str(s) for s in table.image_shape)
+    section = report.add_section(
+        "Parameters and training memory of the conv VAE",
+        f"The source's second part: conv-vae on {shape} images with "
+        f"{'-'.join(str(f) for f in table.filters)} filters, with and without an extra Dense "
+        "layer of size z between the convolutions and mu / logvar. It reports 4.9 million "
+        "encoder parameters at z = 256 (5.11 million with the Flatten-to-mu and logvar layers "
+        "counted exactly), 2.88 million with the extra layer, 9.83 million at z = 512, and no "
+        "time saved per batch.",
+    )
+    rows = []
+    for row in table.rows:
+        base = {
+            "z": row.latent_dim,
+            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+            "encoder parameters": f"{row.encoder_parameters:,}",
+            "decoder parameters": f"{row.decoder_parameters:,}",
+            "weights (MiB)": f"{row.weights_mib:.1f}",
+        }
+        for i, batch in enumerate(table.batch_sizes):
+            base[f"peak MiB, batch {batch}"] = _cell(row.peak_memory_mib, i, "{:.0f}")
+            base[f"s / batch {batch}"] = _cell(row.seconds_per_batch, i, "{:.3f}")
+        rows.append(base)
+    section.add_table(
+        rows,
+        caption=f"Measured on {table.device} with {table.torch_threads} torch thread(s), "
+        f"median of {table.steps} timed step(s) after one warm-up. Memory: "
+        f"{table.memory_method}; it includes weights, gradients, Adam's moments, the batch and "
+        "the activations. Dashes: not measured (see memory_latent_dims). Parameter counts are "
+        "exact.",
+    )
+    activations = [
+        {
+            "z": row.latent_dim,
+            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+            **{
+                f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}")
+                for i, b in enumerate(table.batch_sizes)
+            },
+        }
+        for row in table.rows
+        if row.saved_activations_mib is not None
+    ]
+    if activations:
+        section.add_table(
+            activations,
+            caption="Activations autograd keeps for the backward pass (MiB, exact and the "
+            "same on any device): they, not the weights, grow with the batch.",
+        )
+
+
+def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
+    return "—" if values is None else template.format(values[index])
+
+
+def _methods(report: Report, config: FilamentsConfig, result: FilamentsResult) -> None:
+    report.add_section("Methods").add_key_values(
+        {
+            "data": f"{config.dataset}"
+            + (f" from {config.path}" if config.path else "")
+            + f", {result.n_train:,} training images of "
+            + "x".join(str(s) for s in result.image_shape),
+            "models": ", ".join(config.models)
+            + f"; z = {config.latent_dim}, filters {'-'.join(map(str, config.filters))}"
+            + (f", extra Dense layer {config.bottleneck}" if config.bottleneck else ""),
+            "training": f"Adam, lr {config.lr or 'model default (1e-3)'}, batch "
+            f"{config.batch_size}, up to {config.epochs} epochs, patience {config.patience}, "
+            f"{config.validation_fraction:.0%} held out for early stopping",
+            "seeds": str(config.seeds),
+            "codes analysed": "training codes (a VAE's means)",
+            "intrinsic dimension": f"k = {config.id_neighbours}, {config.id_queries:,} query "
+            "points per cloud",
+            "t-SNE": f"{config.tsne_points:,} codes, perplexity {config.perplexity:g}, early "
+            f"exaggeration {config.early_exaggeration:g}",
+            "random decodes": f"{config.decodes} codes per source",
+        }
+    )
