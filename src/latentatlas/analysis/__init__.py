@@ -27,6 +27,14 @@ _EXPORTS = {
     "filament_score": "latentatlas.analysis.density",
     "matched_gaussian": "latentatlas.analysis.density",
     "radius_density": "latentatlas.analysis.density",
+    "DCIResult": "latentatlas.analysis.disentanglement",
+    "MIGResult": "latentatlas.analysis.disentanglement",
+    "SAPResult": "latentatlas.analysis.disentanglement",
+    "SingleFactorDCIResult": "latentatlas.analysis.disentanglement",
+    "dci": "latentatlas.analysis.disentanglement",
+    "dci_single_factor": "latentatlas.analysis.disentanglement",
+    "mig": "latentatlas.analysis.disentanglement",
+    "sap": "latentatlas.analysis.disentanglement",
     "FactorViewsResult": "latentatlas.analysis.geometry",
     "HullPerturbationResult": "latentatlas.analysis.geometry",
     "HullResult": "latentatlas.analysis.geometry",
@@ -75,6 +83,12 @@ _EXPORTS = {
     "seed_variability": "latentatlas.analysis.seeds",
     "CodeShapeResult": "latentatlas.analysis.shape",
     "code_shape": "latentatlas.analysis.shape",
+    "EffectAgreementResult": "latentatlas.analysis.traversal",
+    "TraversalEffectsResult": "latentatlas.analysis.traversal",
+    "TraversalResult": "latentatlas.analysis.traversal",
+    "effect_agreement": "latentatlas.analysis.traversal",
+    "traversal_effects": "latentatlas.analysis.traversal",
+    "traverse": "latentatlas.analysis.traversal",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
