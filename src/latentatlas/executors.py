@@ -1,8 +1,9 @@
 """Run a plan of trainings: in this process or in local worker processes.
 
 A plan is a list of ``(RunConfig, run folder)``. Studies, ``latentatlas train`` and sweeps hand
-their plans to an executor; a Ray executor (the sweeps issue) plugs in beside
-:class:`LocalExecutor` with the same :meth:`run`. A training that diverges or fails is recorded
+their plans to an executor: :class:`LocalExecutor` (this process or a process pool) or
+:class:`RayExecutor` (one Ray task per run, on a laptop or a cluster), both with the same
+:meth:`run`; :func:`make_executor` picks one by name. A training that diverges or fails is recorded
 as a failed :class:`RunOutcome` (or raised, with ``stop_on_error``) so that a study can carry on
 with the other runs and say in its report which ones failed.
 """
@@ -156,6 +157,164 @@ class LocalExecutor:
         return outcomes
 
 
+#: The executors :func:`make_executor` knows, for ``--executor``.
+EXECUTORS = ("local", "ray")
+
+
+class RayExecutor:
+    """Train each run of a plan as one Ray task: a local Ray on this machine or a cluster.
+
+    Each task asks for one CPU (and ``gpus_per_run`` GPUs where the run trains on CUDA) and
+    trains with one torch thread, so its numbers equal :class:`LocalExecutor`'s. Ray itself
+    does not retry (``max_retries=0``): a failed run, a dead worker included, comes back as a
+    failed :class:`RunOutcome` and the caller (the sweep) decides whether to try it again.
+    Run folders are written by the workers, so on a cluster they must lie on storage every
+    node sees at the same path (docs/sweeps.md).
+
+    Parameters
+    ----------
+    address : str or None
+        A running cluster's address (``"auto"``, ``"ray://head:10001"``, ``"head:6379"``);
+        None starts a local Ray for this process.
+    num_cpus : int or None
+        CPUs of a local Ray (None: all of this machine's); ignored with ``address``.
+    gpus_per_run : float
+        GPUs each run on CUDA asks for; a fraction lets tiny models share a GPU.
+    """
+
+    def __init__(
+        self, address: str | None = None, num_cpus: int | None = None, gpus_per_run: float = 1.0
+    ):
+        if num_cpus is not None and (
+            isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1
+        ):
+            raise InputError(f"num_cpus must be a positive integer, got {num_cpus!r}")
+        if not isinstance(gpus_per_run, int | float) or not 0 < gpus_per_run <= 1:
+            raise InputError(f"gpus_per_run must be in (0, 1], got {gpus_per_run!r}")
+        self.address, self.num_cpus, self.gpus_per_run = address, num_cpus, gpus_per_run
+        self._started = False
+
+    def run(
+        self,
+        plan: Plan,
+        *,
+        overwrite: bool = False,
+        stop_on_error: bool = False,
+        on_done: Callable[[RunOutcome], None] | None = None,
+        on_epoch: Callable[[Path, Any], None] | None = None,
+    ) -> list[RunOutcome]:
+        """Train every run of ``plan``; return the outcomes in the plan's order.
+
+        ``on_done`` is called in this process as tasks finish (in any order); ``on_epoch`` is
+        accepted for the common signature but not called (epochs happen in the workers).
+        """
+        if not plan:
+            return []
+        ray = self._connect()
+        has_gpu = ray.cluster_resources().get("GPU", 0) > 0
+        task = ray.remote(_train_in_worker)
+        pending = {}
+        for index, (config, path) in enumerate(plan):
+            gpus = self.gpus_per_run if _wants_gpu(config, has_gpu) else 0
+            # Workers may start in another folder: send absolute paths.
+            ref = task.options(num_cpus=1, num_gpus=gpus, max_retries=0).remote(
+                config.to_dict(), str(Path(path).absolute()), overwrite, 1, stop_on_error
+            )
+            pending[ref] = index
+        outcomes: list[RunOutcome | None] = [None] * len(plan)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            index = pending.pop(ready[0])
+            outcome = self._result(ray, ready[0], Path(plan[index][1]), stop_on_error, pending)
+            outcomes[index] = outcome
+            if on_done is not None:
+                on_done(outcome)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _connect(self) -> Any:
+        """Import Ray and join (or start) the cluster once per process."""
+        import logging
+
+        try:
+            import ray
+        except ImportError:
+            raise InputError(
+                "the ray executor needs Ray; install it with pip install 'latentatlas[ray]'"
+            ) from None
+        if not ray.is_initialized():
+            try:
+                ray.init(
+                    address=self.address,
+                    num_cpus=None if self.address else self.num_cpus,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.ERROR,
+                )
+            except (ConnectionError, RuntimeError, ValueError) as error:
+                where = self.address or "a local Ray"
+                raise InputError(f"cannot start or reach {where}: {_first_line(error)}") from None
+            self._started = True
+        return ray
+
+    @staticmethod
+    def _result(
+        ray: Any, ref: Any, path: Path, stop_on_error: bool, pending: dict[Any, int]
+    ) -> RunOutcome:
+        """The finished task's outcome; a task that raised becomes a failed outcome."""
+        try:
+            outcome: RunOutcome = ray.get(ref)
+        except ray.exceptions.RayError as error:
+            if stop_on_error:
+                for other in pending:
+                    ray.cancel(other)
+                cause = getattr(error, "cause", None)
+                raise (cause if isinstance(cause, BaseException) else error) from None
+            return RunOutcome(path, False, f"the Ray task failed: {_first_line(error)}")
+        return RunOutcome(path, outcome.ok, outcome.error, outcome.seconds)
+
+    def shutdown(self) -> None:
+        """Disconnect from Ray (and stop the local Ray) if :meth:`run` started it."""
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+
+def _wants_gpu(config: RunConfig, cluster_has_gpu: bool) -> bool:
+    device = config.train.device
+    return device == "cuda" or (device == "auto" and cluster_has_gpu)
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "cause", None)
+    shown = cause if isinstance(cause, BaseException) else error
+    lines = [line for line in str(shown).splitlines() if line.strip()]
+    return f"{type(shown).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+
+
+def make_executor(name: str, jobs: int | None = None, address: str | None = None) -> Executor:
+    """The executor ``name`` (``"local"`` or ``"ray"``): what ``--executor`` picks.
+
+    ``jobs`` is the number of local worker processes, or the CPUs of a local Ray (default: this
+    machine's cores); with ``address`` the cluster's own size counts and ``jobs`` is ignored.
+    Nothing is started here: a Ray connects when it is first given a plan.
+    """
+    import importlib.util
+
+    if name not in EXECUTORS:
+        raise InputError(f"--executor must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InputError(f"--jobs must be a positive integer, got {jobs!r}")
+    if name == "local":
+        if address is not None:
+            raise InputError("--address needs --executor ray")
+        return LocalExecutor(jobs or os.cpu_count() or 1, threads=1)
+    if importlib.util.find_spec("ray") is None:
+        raise InputError("--executor ray needs Ray; install it with pip install 'latentatlas[ray]'")
+    return RayExecutor(address=address, num_cpus=jobs)
+
+
 def data_key(config: RunConfig) -> str:
     """A text that is equal for runs that load the same data with the same options."""
     return json.dumps(config.data.to_dict(), sort_keys=True, default=str)
@@ -207,8 +366,14 @@ def _sentence(error: BaseException) -> str:
 
 @contextmanager
 def torch_threads(threads: int | None):  # type: ignore[no-untyped-def]
-    """Set torch's intra-op threads for the block (None leaves them as they are)."""
+    """Set torch's intra-op threads and NumPy's BLAS threads for the block (None: as they are).
+
+    BLAS counts too: PCA's closed form is a NumPy ``eigh``, whose thread count would otherwise
+    differ between a local worker (all cores) and a Ray task (Ray sets one), and whose spinning
+    threads slow tiny fits down many times on a loaded machine.
+    """
     import torch
+    from threadpoolctl import threadpool_limits
 
     if threads is None:
         yield
@@ -216,7 +381,8 @@ def torch_threads(threads: int | None):  # type: ignore[no-untyped-def]
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        yield
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
     finally:
         torch.set_num_threads(before)
 

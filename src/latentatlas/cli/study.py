@@ -58,8 +58,20 @@ def _engine_parameters() -> list[inspect.Parameter]:
             None, help="Training processes, one torch thread each (default: the core count)."
         ),
         "quiet": typer.Option(False, "--quiet", help="No progress output."),
+        "executor": typer.Option(
+            "local", help="local (processes on this machine) or ray (one Ray task per run)."
+        ),
+        "address": typer.Option(None, help="A Ray cluster's address (with --executor ray)."),
     }
-    kinds = {"out": Path | None, "quick": bool, "force": bool, "jobs": int | None, "quiet": bool}
+    kinds = {
+        "out": Path | None,
+        "quick": bool,
+        "force": bool,
+        "jobs": int | None,
+        "quiet": bool,
+        "executor": str,
+        "address": str | None,
+    }
     return [
         inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kinds[name]
@@ -90,14 +102,34 @@ def _register(name: str) -> None:
         texts = {option.field: values.pop(option.field) for option in settings}
         config = study.config_type.from_cli(texts, quick=values["quick"])
         out = values["out"] if values["out"] is not None else Path("atlas") / name
-        _run(name, config, out, force=values["force"], jobs=values["jobs"], quiet=values["quiet"])
+        _run(
+            name,
+            config,
+            out,
+            force=values["force"],
+            jobs=values["jobs"],
+            quiet=values["quiet"],
+            executor=values["executor"],
+            address=values["address"],
+        )
 
     command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
     command.__doc__ = f"{study.question} (after {study.source})"
     study_app.command(name)(user_errors(command))
 
 
-def _run(name: str, config: Any, out: Path, *, force: bool, jobs: int | None, quiet: bool) -> None:
+def _run(
+    name: str,
+    config: Any,
+    out: Path,
+    *,
+    force: bool,
+    jobs: int | None,
+    quiet: bool,
+    executor: str = "local",
+    address: str | None = None,
+) -> None:
+    from latentatlas.executors import make_executor
     from latentatlas.studies import engine
 
     if jobs is not None and jobs < 1:
@@ -109,15 +141,13 @@ def _run(name: str, config: Any, out: Path, *, force: bool, jobs: int | None, qu
             elapsed = time.perf_counter() - start
             console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
 
-    report = engine.run(
-        name,
-        config,
-        out,
-        force=force,
-        jobs=jobs or os.cpu_count() or 1,
-        progress=not quiet,
-        on_step=step,
-    )
+    chosen = make_executor(executor, jobs or os.cpu_count() or 1, address)
+    try:
+        report = engine.run(
+            name, config, out, force=force, executor=chosen, progress=not quiet, on_step=step
+        )
+    finally:
+        getattr(chosen, "shutdown", lambda: None)()
     console.print(f"report: {report.resolve()}", soft_wrap=True)
     console.print(f"metrics: {(out / 'metrics.json').resolve()}", soft_wrap=True)
 
