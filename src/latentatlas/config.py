@@ -16,7 +16,7 @@ def _check_keys(cls: type, data: Any, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{where} must be a JSON object, got {type(data).__name__}")
     known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(key) for key in set(data) - known)  # str: keys may mix types
     if unknown:
         raise InputError(
             f"{where} has unknown field(s) {', '.join(unknown)}; "
@@ -54,7 +54,11 @@ class DataConfig:
     def from_dict(cls, data: dict[str, Any]) -> DataConfig:
         """Build from a JSON-like mapping, rejecting unknown fields."""
         data = _check_keys(cls, data, "data")
-        return cls(name=data.get("name", ""), options=dict(data.get("options", {})))
+        options = data.get("options", {})
+        _check_options(
+            options, "data"
+        )  # before dict(): dict("ab") and dict(5) are not one sentence
+        return cls(name=data.get("name", ""), options=dict(options))
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
@@ -98,7 +102,9 @@ class ModelConfig:
         data = _check_keys(cls, data, "model")
         if "name" not in data or "latent_dim" not in data:
             raise InputError("model needs both a name and a latent_dim")
-        return cls(data["name"], data["latent_dim"], dict(data.get("options", {})))
+        options = data.get("options", {})
+        _check_options(options, "model")
+        return cls(data["name"], data["latent_dim"], dict(options))
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""

@@ -421,7 +421,7 @@ def load(path: str | Path) -> Run:
     model.eval()
     latents_path = path / "latents.npz"
     try:
-        with np.load(latents_path) as archive:
+        with np.load(latents_path, allow_pickle=False) as archive:
             latents = {key: archive[key] for key in archive.files}
     except Exception as error:
         raise InputError(f"{latents_path} cannot be read: {error}") from None
@@ -482,10 +482,22 @@ def list_runs(root: str | Path) -> list[RunSummary]:
     for partial in sorted(Path(root).rglob("*.partial")):
         checkpoint = partial / CHECKPOINT_NAME
         if checkpoint.is_file() and (partial / "run-config.json").is_file():
-            records, best_epoch = _checkpoint_progress(checkpoint)
-            info = _read_json(partial / "run-config.json")
             run = partial.with_name(partial.name.removesuffix(".partial"))
-            summaries.append(_summary(run, info, records, best_epoch, False))
+            try:
+                records, best_epoch = _checkpoint_progress(checkpoint)
+                info = _read_json(partial / "run-config.json")
+                summaries.append(_summary(run, info, records, best_epoch, False))
+            except (
+                InputError,
+                KeyError,
+                TypeError,
+                ValueError,
+                IndexError,
+                AttributeError,
+            ) as error:
+                nan = float("nan")
+                problem = f"interrupted run {partial} cannot be read: {error}"
+                summaries.append(RunSummary(run, "?", "?", 0, 0, 0, 0, nan, nan, False, problem))
     return summaries
 
 

@@ -569,23 +569,26 @@ def run_sweep(
         check_plan(pairs)
     except InputError as error:
         raise InputError(f"{spec.source}: {error}") from None
-    _check_finished_runs(runs)
-    _write_sweep_file(folder, spec)
-    step = on_step or (lambda message: None)
-    todo = [run for run in runs if not _is_complete(run.path)]
-    step(f"{len(runs)} runs planned, {len(runs) - len(todo)} already finished")
-    failures = _train(todo, executor or LocalExecutor(1, threads=1), folder, step)
-    from threadpoolctl import threadpool_limits
+    from latentatlas._lock import folder_lock
 
-    # One BLAS/OpenMP thread per analysis, as per training: on codes this small, spinning
-    # threads made scikit-learn's k-NN search several times slower, not faster (measured).
-    with threadpool_limits(limits=1):
-        rows = [_row(run, folder, failures, step) for run in runs]
-    write_table(rows, folder)
-    report = build_report(spec, rows).write(folder / "report.html")
-    step(f"wrote {folder / 'results.parquet'}, results.csv and report.html")
-    failed = {row["folder"]: row["error"] for row in rows if row["status"] == "failed"}
-    return SweepOutcome(folder, tuple(rows), len(todo), failed, report)
+    with folder_lock(folder):  # a second sweep into this folder is refused, not interleaved
+        _check_finished_runs(runs)
+        _write_sweep_file(folder, spec)
+        step = on_step or (lambda message: None)
+        todo = [run for run in runs if not _is_complete(run.path)]
+        step(f"{len(runs)} runs planned, {len(runs) - len(todo)} already finished")
+        failures = _train(todo, executor or LocalExecutor(1, threads=1), folder, step)
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS/OpenMP thread per analysis, as per training: on codes this small, spinning
+        # threads made scikit-learn's k-NN search several times slower, not faster (measured).
+        with threadpool_limits(limits=1):
+            rows = [_row(run, folder, failures, step) for run in runs]
+        write_table(rows, folder)
+        report = build_report(spec, rows).write(folder / "report.html")
+        step(f"wrote {folder / 'results.parquet'}, results.csv and report.html")
+        failed = {row["folder"]: row["error"] for row in rows if row["status"] == "failed"}
+        return SweepOutcome(folder, tuple(rows), len(todo), failed, report)
 
 
 def _is_complete(path: Path) -> bool:

@@ -258,6 +258,7 @@ def test_no_import_cycles_among_module_level_imports() -> None:
     }
     assert graph["latentatlas.studies.engine"] & set(files) <= {
         "latentatlas._io",
+        "latentatlas._lock",
         "latentatlas.config",
         "latentatlas.errors",
         "latentatlas.studies.claims",

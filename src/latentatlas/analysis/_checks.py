@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -56,3 +57,31 @@ def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise InputError(f"{name} must be an integer of at least {minimum}, got {value}")
     return int(value)
+
+
+def memory_bytes() -> int:
+    """Physical memory of this machine in bytes (a very large number where it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
+def check_fits_in_memory(needed: int, what: str, hint: str) -> None:
+    """Refuse up front, naming the memory needed, what would not fit in this machine's memory.
+
+    Parameters
+    ----------
+    needed : int
+        Bytes the step would allocate.
+    what : str
+        What would be allocated, e.g. ``"a 1,000,000 x 1,000,000 distance tile"``.
+    hint : str
+        What to do instead, one clause.
+    """
+    available = memory_bytes()
+    if needed > available:
+        raise InputError(
+            f"{what} needs {needed / 2**30:,.1f} GiB, more than this machine's "
+            f"{available / 2**30:,.1f} GiB; {hint}"
+        )

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from latentatlas.analysis._checks import check_codes
+from latentatlas.analysis._checks import check_codes, check_fits_in_memory
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
 
@@ -289,7 +289,15 @@ def _check_block_size(block_size: int | None, n: int) -> int:
         raise InputError(f"block_size must be a positive integer, got {block_size!r}")
     if block_size < 1:
         raise InputError(f"block_size must be a positive integer, got {block_size}")
-    return min(n, int(block_size))
+    block = min(n, int(block_size))
+    # A tile as large as the whole n x n matrix is the unblocked computation: refuse it up
+    # front, with the memory it needs, rather than die in np.empty.
+    check_fits_in_memory(
+        8 * block * block,
+        f"block_size={block} (a {block:,} x {block:,} float64 distance tile)",
+        f"leave block_size unset ({DEFAULT_TILE_BYTES // 2**20} MiB tiles) or choose a smaller one",
+    )
+    return block
 
 
 def _plain(value: Any) -> Any:

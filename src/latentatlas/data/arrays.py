@@ -15,6 +15,8 @@ from latentatlas.errors import InputError
 
 KEYS = ("x", "labels", "label_names", "factors", "factor_names", "factor_kinds")
 KINDS = ("discrete", "continuous")
+#: Largest label value: ``label_names`` has one entry per value up to the largest one.
+MAX_LABEL = 2**16 - 1
 
 
 def load(path: str | os.PathLike[str], rescale: bool = False) -> Dataset:
@@ -71,6 +73,8 @@ def read_arrays(file: Path) -> dict[str, NDArray]:
             arrays = {key: archive[key] for key in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise InputError(f"{file} is not a NumPy .npz or .npy file ({error})") from None
+    except MemoryError:  # a header that declares more than memory holds, whatever the file size
+        raise InputError(f"{file} declares an array larger than this machine's memory") from None
     unknown = sorted(set(arrays) - set(KEYS))
     if unknown:
         raise InputError(
@@ -84,9 +88,10 @@ def read_arrays(file: Path) -> dict[str, NDArray]:
 def _inputs(x: NDArray, file: Path, rescale: bool) -> NDArray[np.float32]:
     if x.dtype.kind not in "biuf":
         raise InputError(f"x in {file} has dtype {x.dtype}, expected numbers")
-    if x.ndim not in (2, 3, 4) or len(x) == 0:
+    if x.ndim not in (2, 3, 4) or x.size == 0:  # (1, 0) is as empty as (0, 5)
         raise InputError(
-            f"x in {file} has shape {x.shape}, expected (n, d), (n, h, w) or (n, c, h, w), n > 0"
+            f"x in {file} has shape {x.shape}, expected (n, d), (n, h, w) or (n, c, h, w) "
+            "with no empty dimension"
         )
     values = x.astype(np.float64)
     bad = int(np.count_nonzero(~np.isfinite(values)))
@@ -121,9 +126,13 @@ def _labels(
         raw.dtype.kind == "f" and not np.all(np.isfinite(raw) & (raw == np.round(raw)))
     ):
         raise InputError(f"labels in {file} must be whole numbers, got dtype {raw.dtype}")
+    if raw.min() < 0:
+        raise InputError(f"labels in {file} must be non-negative, found {raw.min()}")
+    if raw.max() > MAX_LABEL:  # one name per value up to the largest: 10**12 would never end
+        raise InputError(
+            f"labels in {file} go up to {raw.max()}; expected class numbers up to {MAX_LABEL:,}"
+        )
     labels = raw.astype(np.int64)
-    if labels.min() < 0:
-        raise InputError(f"labels in {file} must be non-negative, found {labels.min()}")
     top = int(labels.max())
     if "label_names" not in arrays:
         return labels, tuple(str(k) for k in range(top + 1))
@@ -176,7 +185,9 @@ def _strings(raw: NDArray, key: str, file: Path) -> tuple[str, ...]:
         raise InputError(
             f"{key} in {file} must be a 1-D array of strings, got {raw.dtype} {raw.shape}"
         )
-    return tuple(str(v.decode() if isinstance(v, bytes) else v) for v in raw.tolist())
+    return tuple(
+        str(v.decode("utf-8", "replace") if isinstance(v, bytes) else v) for v in raw.tolist()
+    )
 
 
 def describe(

@@ -213,12 +213,19 @@ def _read_manifest(path: Path) -> dict[str, object] | None:
         return None
 
 
-def _manifest_matches(manifest: dict[str, object] | None, entries: list, size: int) -> bool:
+def _manifest_matches(manifest: object, entries: list, size: int) -> bool:
+    """True when ``manifest`` describes these files; a tampered one is rebuilt, never trusted."""
+    if not isinstance(manifest, dict):
+        return False
+    count, skipped = manifest.get("count"), manifest.get("skipped")
     return (
-        manifest is not None
-        and manifest.get("version") == MANIFEST_VERSION
+        manifest.get("version") == MANIFEST_VERSION
         and manifest.get("size") == size
         and manifest.get("files") == entries
+        and isinstance(count, int)
+        and isinstance(skipped, list)
+        and all(isinstance(name, str) for name in skipped)
+        and 0 < count == len(entries) - len(skipped)
     )
 
 
@@ -271,7 +278,7 @@ def _open_pixels(path: Path, manifest: dict[str, object], size: int) -> NDArray[
     """The first ``count`` rows of the cached array (rows left for skipped files stay unused)."""
     count = int(manifest["count"])  # type: ignore[call-overload]
     try:
-        pixels = np.load(path, mmap_mode="r")
+        pixels = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as error:
         raise InputError(
             f"image cache {path} is unreadable ({error}); delete it to rebuild"

