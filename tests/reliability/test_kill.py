@@ -192,3 +192,89 @@ def test_the_tiny_study_reads_back(tmp_path):
     results = engine.load(tmp_path)
     assert isinstance(results.results["all"], TinyResult)
     assert isinstance(results.config, TinyConfig) and results.config.seeds == 1
+
+
+# -- a sweep and an atlas -------------------------------------------------------------------------
+SWEEP_SPEC = """
+dataset = "mnist"
+models = ["ae"]
+latent_dims = [2]
+seeds = [0, 1, 2]
+digit_pairs = [[1, 2]]
+n_per_class = 60
+epochs = 30
+patience = 0
+device = "cpu"
+"""
+
+
+def _sweep_child(spec: str, folder: str, ready: Any) -> None:
+    import warnings
+
+    from latentatlas.sweep import run_sweep
+
+    warnings.simplefilter("ignore")
+    ready.set()
+    run_sweep(spec, folder)
+
+
+def _wait_for_a_finished_run(process: Any, root: Path) -> None:
+    deadline = time.monotonic() + 90
+    while process.is_alive() and time.monotonic() < deadline:
+        if root.is_dir() and any(p.name == "manifest.json" for p in root.rglob("manifest.json")):
+            return
+        time.sleep(0.01)
+
+
+def test_a_sweep_killed_midway_completes_when_run_again(tmp_path):
+    import warnings
+
+    from latentatlas.sweep import read_table, run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SWEEP_SPEC)
+    folder = tmp_path / "sweep"
+    process = _start(_sweep_child, str(spec), str(folder))
+    _wait_for_a_finished_run(process, folder / "runs")
+    point = random.Random(KILL_SEED + 1).uniform(0.0, 0.5)
+    _kill_after(process, point)
+    assert process.exitcode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    _check_nothing_half_written(folder / "runs", f"sweep killed {point:.2f} s after a run")
+    assert not (folder / "results.csv").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcome = run_sweep(spec, folder)  # the same command again
+    table = read_table(folder)
+    assert len(table) == 3 and not outcome.failures
+    assert 1 <= outcome.trained <= 2  # only what the kill left unfinished
+    assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
+    assert not list(folder.rglob("*.partial"))
+
+
+def _atlas_child(folder: str, ready: Any) -> None:
+    from latentatlas.studies.atlas import run_atlas
+
+    register()
+    ready.set()
+    run_atlas(folder, names=[TINY.name], progress=False)
+
+
+def test_an_atlas_killed_midway_completes_when_run_again(tmp_path):
+    from latentatlas.studies.atlas import run_atlas
+
+    register()
+    folder = tmp_path / "atlas"
+    process = _start(_atlas_child, str(folder))
+    deadline = time.monotonic() + 60
+    while process.is_alive() and time.monotonic() < deadline:
+        if runs.is_complete(folder / TINY.name / "runs" / "seed-0"):
+            break
+        time.sleep(0.01)
+    point = random.Random(KILL_SEED + 2).uniform(0.0, 0.3)
+    _kill_after(process, point)
+    assert process.exitcode == -signal.SIGKILL, "the atlas finished before it could be killed"
+    _check_nothing_half_written(folder / TINY.name / "runs", f"atlas killed {point:.2f} s in")
+    assert not (folder / "index.html").exists()
+    index = run_atlas(folder, names=[TINY.name], progress=False)
+    assert index.is_file() and f'href="{TINY.name}/report.html"' in index.read_text()
+    assert [s.status for s in runs.list_runs(folder / TINY.name / "runs")] == ["complete"] * 3
