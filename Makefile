@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/latentatlas datasets
-	$(BIN)/latentatlas study digit-pairs --quick --out atlas/digit-pairs
+	$(BIN)/latentatlas atlas --quick --out atlas
 
 # The explorer's browser tests drive Debian's chromium (Playwright's own browser download needs
 # the internet, which CI does not have); where it cannot be installed they are skipped, saying why.

@@ -44,6 +44,7 @@ STUDIES: dict[str, str] = {
     "digit-pairs": "latentatlas.studies.digit_pairs:STUDY",
     "heatmaps": "latentatlas.studies.heatmaps:STUDY",
     "filaments": "latentatlas.studies.filaments:STUDY",
+    "disentanglement": "latentatlas.studies.disentanglement:STUDY",
 }
 
 

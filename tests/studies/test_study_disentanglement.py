@@ -1,0 +1,356 @@
+"""The disentanglement study end to end on tiny data: metrics, claims, report, round trips."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentatlas.analysis import disentanglement as analysis
+from latentatlas.errors import InputError
+from latentatlas.studies import engine
+from latentatlas.studies.claims import VERDICTS
+from latentatlas.studies.disentanglement.config import (
+    ESTIMATORS,
+    DisentanglementConfig,
+    beta_key,
+    parse_floats,
+)
+from latentatlas.studies.disentanglement.results import (
+    DisentanglementResult,
+    ModelResult,
+    SingleFactorSeeds,
+    TraversalSeeds,
+)
+from latentatlas.studies.disentanglement.study import (
+    STUDY,
+    dimensions_entangled,
+    higher_beta_more_disentangled,
+    mnist_not_disentangled,
+)
+
+#: Tiny settings: a few hundred images, one epoch, two seeds, small DCI splits.
+TINY = {
+    "seeds": 2,
+    "epochs": 1,
+    "patience": 1,
+    "n": 300,
+    "n_per_class": 30,
+    "estimator": "random-forest",
+    "dci_n_train": 240,  # more than the 300 images hold: both cells shrink it to 200 / 100
+    "dci_n_test": 120,
+    "traversal_inputs": 8,
+    "mnist_latent_dim": 4,  # few dimensions keep the traversal figures (one panel each) quick
+    "factor_latent_dim": 3,
+    "device": "cpu",
+}
+FACTOR_KEYS = {"disentanglement", "completeness", "informativeness"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered() -> object:
+    """The engine reads studies back by name; make sure this one is known (no-op once it is)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(
+            engine.STUDIES, "disentanglement", "latentatlas.studies.disentanglement:STUDY"
+        )
+        yield
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("study") / "disentanglement"
+    config = DisentanglementConfig.quick(**TINY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        engine.run(STUDY, config, out, progress=False)
+    return out
+
+
+def _metrics(out: Path) -> dict:
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_every_model_has_its_metrics_with_one_value_per_seed(study: Path) -> None:
+    cells = _metrics(study)["cells"]
+    assert list(cells) == ["mnist", "sprites"]
+    mnist = cells["mnist"]["models"]["ae-classifier"]
+    assert mnist["dci"] is None and mnist["mig"] is None
+    single = mnist["dci_single_factor"]
+    for key in (*FACTOR_KEYS, "effective_codes"):
+        assert len(single[key]) == 2
+    assert len(mnist["traversal"]["consistent_dims"]) == 2
+    assert len(mnist["traversal"]["classification"][0]) == 4
+    assert set(cells["sprites"]["models"]) == {"ae", "vae-beta1", "vae-beta4"}
+    for model in cells["sprites"]["models"].values():
+        for key in FACTOR_KEYS:
+            assert len(model["dci"][key]) == 2
+            assert all(0.0 <= v <= 1.0 for v in model["dci"][key])
+        assert len(model["mig"]) == len(model["sap"]) == 2
+        assert len(model["traversal"]["consistent_dims"]) == 2
+        assert len(model["traversal"]["seed_agreement"]) == 1  # one pair of seeds
+        assert np.asarray(model["dci"]["by_seed"][0]["importance"]).shape == (3, 5)
+        assert model["dci_single_factor"] is None
+
+
+def test_traversal_counts_add_up_to_the_latent_dimension(study: Path) -> None:
+    cells = _metrics(study)["cells"]
+    for cell, dim in (("mnist", 4), ("sprites", 3)):
+        for model in cells[cell]["models"].values():
+            t = model["traversal"]
+            totals = np.add(np.add(t["consistent_dims"], t["entangled_dims"]), t["inactive_dims"])
+            assert totals.tolist() == [dim, dim]
+            assert t["consistent_dims"][0] == t["classification"][0].count("consistent")
+
+
+def test_dci_numbers_are_those_of_the_analysis_on_the_stored_codes(study: Path) -> None:
+    from latentatlas import runs
+    from latentatlas.data.sprites import FACTOR_KINDS
+
+    run = runs.load(study / "runs/sprites/vae-beta4/seed-1")
+    codes = np.concatenate([run.latents["train_codes"], run.latents["validation_codes"]])
+    factors = np.concatenate([run.latents["train_factors"], run.latents["validation_factors"]])
+    expected = analysis.dci(
+        codes, factors, factor_kinds=FACTOR_KINDS, estimator="random-forest",
+        n_train=200, n_test=100, random_state=0,
+    )  # fmt: skip
+    stored = _metrics(study)["cells"]["sprites"]["models"]["vae-beta4"]
+    assert stored["dci"]["disentanglement"][1] == pytest.approx(expected.disentanglement)
+    assert stored["mig"][1] == pytest.approx(
+        analysis.mig(codes, factors, factor_kinds=FACTOR_KINDS).mig
+    )
+
+
+def test_dci_split_shrinks_in_proportion_to_the_images_there_are(study: Path) -> None:
+    for cell in _metrics(study)["cells"].values():
+        assert cell["n_images"] == 300
+        assert (cell["dci_n_train"], cell["dci_n_test"]) == (200, 100)
+        assert cell["n_validation"] == 60
+
+
+def test_factor_data_sets_load_n_images() -> None:
+    cells = {c.key: c for c in STUDY.cells(DisentanglementConfig(n=500))}
+    assert list(cells) == ["mnist", "sprites", "heatmaps"]
+    assert cells["sprites"].runs[0][0].data.options == {"n": 500}
+    assert cells["heatmaps"].runs[0][0].data.options == {"subsample": 500}
+    whole = STUDY.cells(DisentanglementConfig(n=20_000, factor_datasets=("heatmaps",)))[1]
+    assert whole.runs[0][0].data.options == {}
+    vae = cells["sprites"].runs[-1][0].model
+    assert (vae.name, vae.latent_dim, vae.options) == (
+        "vae",
+        10,
+        {"beta": 4.0, "decoder": "bernoulli"},
+    )
+    assert cells["mnist"].runs[0][0].model.latent_dim == 16
+
+
+def test_claims_are_judged_with_valid_verdicts(study: Path) -> None:
+    verdicts = {v["key"]: v for v in _metrics(study)["verdicts"]}
+    assert set(verdicts) == {
+        "dimensions_entangled",
+        "mnist_not_disentangled",
+        "higher_beta_more_disentangled",
+    }
+    for claim in verdicts.values():
+        assert claim["verdict"] in VERDICTS
+        assert claim["evidence"] and claim["test"]
+    assert "n=2" in verdicts["higher_beta_more_disentangled"]["evidence"]
+
+
+def test_report_is_self_contained_with_grids_heat_maps_and_matrices(study: Path) -> None:
+    html = (study / "report.html").read_text()
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    # MNIST: grids side by side + heat map; sprites: matrix, heat map and grid per model.
+    assert html.count("data:image/png;base64,") == 2 + 3 * 3
+    for text in ("Different input, different behaviour", "Importance matrix", "Effect heat map"):
+        assert text in html
+    assert "±" in html
+
+
+def test_typed_results_load_back_from_the_folder(study: Path) -> None:
+    loaded = engine.load(study)
+    result = loaded.results["sprites"]
+    assert isinstance(result, DisentanglementResult)
+    assert isinstance(result.models["vae-beta4"], ModelResult)
+    again = DisentanglementResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.to_dict() == result.to_dict()
+    assert [c.key for c in loaded.claims] == [c["key"] for c in _metrics(study)["verdicts"]]
+
+
+def test_the_report_redraws_without_data_or_models(
+    study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import latentatlas.data
+    import latentatlas.runs
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report must not load data or run a model")
+
+    monkeypatch.setattr(latentatlas.data, "load", refuse)
+    monkeypatch.setattr(latentatlas.runs, "load", refuse)
+    (study / "report.html").unlink()
+    assert engine.write_report(study).is_file()
+
+
+# -- settings -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"factor_datasets": ("dsprites",)}, "dsprites"),
+        ({"betas": (1.0, 1.0)}, "twice"),
+        ({"betas": (-1.0,)}, "betas"),
+        ({"estimator": "svm"}, "estimator"),
+        ({"grid_inputs": 4}, "grid_inputs"),
+        ({"factor_latent_dim": 1}, "factor_latent_dim"),
+        ({"traversal_mode": "sideways"}, "traversal_mode"),
+        ({"seeds": 0}, "seeds"),
+    ],
+)
+def test_bad_settings_are_refused_with_one_sentence(overrides: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        DisentanglementConfig(**overrides)
+
+
+def test_settings_round_trip_and_quick_overrides() -> None:
+    config = DisentanglementConfig.quick(betas=(1.0, 4.0, 8.0))
+    assert DisentanglementConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert config.factor_datasets == ("sprites",)
+    assert [c.key for c in STUDY.cells(config)] == ["mnist", "sprites"]
+    assert STUDY.cells(config)[1].params["models"] == ("ae", "vae-beta1", "vae-beta4", "vae-beta8")
+    assert parse_floats("1, 4") == (1.0, 4.0)
+    assert beta_key(0.5) == "vae-beta0.5"
+    with pytest.raises(InputError, match="--betas"):
+        parse_floats("one")
+
+
+def test_estimators_match_the_analysis() -> None:
+    assert ESTIMATORS == analysis.ESTIMATORS
+
+
+# -- claims on hand-made results ------------------------------------------------------------------
+def _traversal(consistent: tuple[int, ...], entangled: tuple[int, ...]) -> TraversalSeeds:
+    n = len(consistent)
+    return TraversalSeeds(
+        consistent_dims=consistent,
+        entangled_dims=entangled,
+        inactive_dims=(0,) * n,
+        mean_consistency=(0.5,) * n,
+        classification=(("consistent",),) * n,
+        consistency=(np.zeros(1),) * n,
+        mean_effect=(np.zeros(1),) * n,
+        seed_agreement=(),
+        n_inputs=10,
+        mode="absolute",
+        inactive_fraction=0.1,
+        consistency_threshold=0.5,
+        min_effect=1e-6,
+    )
+
+
+def _single(d: tuple[float, ...]) -> SingleFactorSeeds:
+    return SingleFactorSeeds(d, d, d, tuple(1 / v for v in d), ())
+
+
+def test_entangled_claim_follows_the_counts() -> None:
+    many = ModelResult((0, 1, 2), (1.0,) * 3, _traversal((2, 3, 1), (10, 9, 12)))
+    few = ModelResult((0, 1, 2), (1.0,) * 3, _traversal((12, 13, 11), (2, 1, 3)))
+    assert dimensions_entangled(many).verdict == "supported"
+    assert dimensions_entangled(few).verdict == "contradicted"
+    assert dimensions_entangled(None).verdict == "inconclusive"
+
+
+def test_not_disentangled_claim_uses_the_threshold_in_every_seed() -> None:
+    def model(d: tuple[float, ...]) -> ModelResult:
+        return ModelResult(
+            (0, 1), (1.0, 1.0), _traversal((1, 1), (1, 1)), dci_single_factor=_single(d)
+        )
+
+    assert mnist_not_disentangled(model((0.08, 0.1)), 16).verdict == "supported"
+    assert mnist_not_disentangled(model((0.8, 0.9)), 16).verdict == "contradicted"
+    assert mnist_not_disentangled(model((0.1, 0.9)), 16).verdict == "inconclusive"
+
+
+def test_beta_claim_needs_both_scores_above_without_overlap() -> None:
+    config = DisentanglementConfig(factor_datasets=("sprites",), betas=(1.0, 4.0))
+
+    def vae(d: tuple[float, ...], m: tuple[float, ...]) -> ModelResult:
+        from latentatlas.studies.disentanglement.results import DCISeeds
+
+        dci = DCISeeds(d, d, d, d, ())
+        return ModelResult((0, 1), (1.0, 1.0), _traversal((1, 1), (1, 1)), dci=dci, mig=m)
+
+    def cell(low: ModelResult, high: ModelResult) -> dict[str, DisentanglementResult]:
+        models = {"vae-beta1": low, "vae-beta4": high}
+        return {"sprites": DisentanglementResult("sprites", (), models, 1, 1, 1, 1, 1, {})}
+
+    low, high = vae((0.1, 0.2), (0.01, 0.02)), vae((0.3, 0.4), (0.05, 0.06))
+    assert higher_beta_more_disentangled(config, cell(low, high)).verdict == "supported"
+    assert higher_beta_more_disentangled(config, cell(high, low)).verdict == "contradicted"
+    mixed = vae((0.3, 0.4), (0.0, 0.01))
+    assert higher_beta_more_disentangled(config, cell(low, mixed)).verdict == "inconclusive"
+    single_beta = DisentanglementConfig(betas=(4.0,))
+    claim = higher_beta_more_disentangled(single_beta, cell(low, high))
+    assert claim.verdict == "inconclusive" and "Not measured" in claim.evidence
+
+
+# -- command line ---------------------------------------------------------------------------------
+def _cli_args(out: Path) -> list[str]:
+    from latentatlas.studies.disentanglement.config import DisentanglementConfig as Config
+
+    flags = {option.field: option.flag for option in Config.cli_options()}
+    tiny = [item for key, value in TINY.items() for item in (flags[key], str(value))]
+    return [
+        "study",
+        "disentanglement",
+        "--quick",
+        "--quiet",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+        *tiny,
+    ]
+
+
+def test_the_command_line_runs_the_study(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from latentatlas.cli import app
+
+    out = tmp_path / "dis"
+    args = _cli_args(out)
+    args[args.index("--factor-latent-dim") + 1] = "2"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = CliRunner().invoke(app, [*args, "--betas", "1,4", "--seeds", "1"])
+    assert result.exit_code == 0, result.output
+    metrics = _metrics(out)
+    assert metrics["config"]["seeds"] == 1 and metrics["config"]["factor_latent_dim"] == 2
+    assert len(metrics["cells"]["sprites"]["models"]["vae-beta4"]["mig"]) == 1
+    assert (out / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--factor-datasets", "dsprites"], "dsprites"),
+        (["--betas", "one"], "--betas"),
+        (["--grid-inputs", "5"], "grid_inputs"),
+    ],
+)
+def test_bad_options_get_one_sentence_and_exit_code_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from latentatlas.cli import app
+
+    out = tmp_path / "x"
+    result = CliRunner().invoke(app, ["study", "disentanglement", "--out", str(out), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
