@@ -36,6 +36,7 @@ class ToyConfig(StudyConfig):
     models: tuple[str, ...] = setting(("pca",), "Models.")
     lr: float = setting(1e-3, "Learning rate of the ae.")
     device: str = setting("cpu", "Device.")
+    label: str = setting("norms", "An analysis-only setting (changes no run).")
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,7 +211,7 @@ def test_config_from_cli_text_quick_and_round_trip() -> None:
     with pytest.raises(InputError, match="--seeds takes an integer"):
         ToyConfig.from_cli({"seeds": "many"})
     flags = [option.flag for option in ToyConfig.cli_options()]
-    assert flags == ["--seeds", "--models", "--lr", "--device"]
+    assert flags == ["--seeds", "--models", "--lr", "--device", "--label"]
     assert "(default: 2; quick: 1)" in ToyConfig.cli_options()[0].help
 
 
@@ -276,3 +277,13 @@ def test_the_command_line_starts_without_torch_or_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == ""
+
+
+def test_a_changed_analysis_setting_analyses_again_without_training(tmp_path: Path) -> None:
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
+    before = [p.stat().st_mtime_ns for p in weights]
+    CALLS.clear()
+    engine.run("toy", ToyConfig(seeds=1, label="other"), tmp_path / "toy", progress=False)
+    assert CALLS == ["dim-1", "dim-2"]  # the analysis option changed: every cell again
+    assert [p.stat().st_mtime_ns for p in weights] == before  # no run changed

@@ -412,7 +412,7 @@ def _analysed(
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
-        stored = _stored_result(study, cell_folder)
+        stored = _stored_result(study, cell_folder, config)
         if stored is not None:
             return stored
     if on_step is not None:
@@ -429,16 +429,21 @@ def _analysed(
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays))
+    write_json(cell_folder / "settings.json", config.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())  # last: marks it finished
     return output.result
 
 
-def _stored_result(study: Study, cell_folder: Path) -> Any:
-    """A finished cell's result, or None when absent or written by another schema."""
+def _stored_result(study: Study, cell_folder: Path, config: Any) -> Any:
+    """A finished cell's result, or None when absent, analysed with other settings (an
+    analysis option may have changed without any run changing) or written by another schema."""
     path = cell_folder / "result.json"
-    if not (path.is_file() and (cell_folder / "arrays.npz").is_file()):
+    settings = cell_folder / "settings.json"
+    if not (path.is_file() and settings.is_file() and (cell_folder / "arrays.npz").is_file()):
         return None
     try:
+        if json.loads(settings.read_text()) != json.loads(json.dumps(config.to_dict())):
+            return None
         return study.result_type.from_dict(json.loads(path.read_text()))
     except (InputError, ValueError, KeyError, TypeError):
         return None  # another version's schema: analyse again
