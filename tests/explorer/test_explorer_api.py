@@ -17,7 +17,7 @@ from latentatlas import runs
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 
 pytest.importorskip("fastapi", reason="the explorer needs fastapi (pip install fastapi)")
-pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+pytest.importorskip("fastapi.testclient", reason="FastAPI's TestClient needs httpx2 or httpx")
 
 from fastapi.testclient import TestClient
 from PIL import Image
