@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -62,6 +63,18 @@ def parse_key_values(pairs: list[str], flag: str, typed: bool = False) -> dict[s
                 pass  # a plain word such as relu, or a list like 128,32 that the model parses
         options[key.strip()] = value
     return options
+
+
+def progress_lines(quiet: bool) -> Callable[[str], None]:
+    """A printer of progress lines stamped with the seconds since it was made (silent if quiet)."""
+    start = time.perf_counter()
+
+    def step(message: str) -> None:
+        if not quiet:
+            elapsed = time.perf_counter() - start
+            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
+
+    return step
 
 
 def user_errors(fn: F) -> F:

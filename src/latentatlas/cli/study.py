@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import inspect
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from latentatlas.cli._app import app, console, user_errors
+from latentatlas.cli._app import app, console, progress_lines, user_errors
 from latentatlas.errors import InputError
 
 study_app = typer.Typer(
@@ -134,12 +133,7 @@ def _run(
 
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
-    start = time.perf_counter()
-
-    def step(message: str) -> None:
-        if not quiet:
-            elapsed = time.perf_counter() - start
-            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
+    step = progress_lines(quiet)
 
     chosen = make_executor(executor, jobs or os.cpu_count() or 1, address)
     try:
@@ -193,12 +187,7 @@ def atlas(
 
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
-    start = time.perf_counter()
-
-    def step(message: str) -> None:
-        if not quiet:
-            elapsed = time.perf_counter() - start
-            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
+    step = progress_lines(quiet)
 
     index = run_atlas(
         out,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
 
-from latentatlas.cli._app import app, console, fail, user_errors
+from latentatlas.cli._app import app, console, fail, progress_lines, user_errors
 
 
 @app.command("sweep")
@@ -36,14 +35,9 @@ def sweep(
     from latentatlas.executors import make_executor
     from latentatlas.sweep import read_spec, run_sweep
 
-    start = time.perf_counter()
+    step = progress_lines(quiet)
     chosen = make_executor(executor, jobs, address)
     parsed = read_spec(spec)
-
-    def step(message: str) -> None:
-        if not quiet:
-            elapsed = time.perf_counter() - start
-            console.print(f"[dim]{elapsed:6.1f}s[/] {message}", soft_wrap=True, highlight=False)
 
     try:
         outcome = run_sweep(parsed, out, executor=chosen, on_step=step)
