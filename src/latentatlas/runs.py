@@ -455,6 +455,8 @@ def _read_config(path: Path, info: Any) -> tuple[RunConfig, tuple[int, ...]]:
 def find_runs(root: str | Path) -> list[Path]:
     """Complete run directories at or below ``root``, sorted by path."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"runs folder {root} is a file, not a folder of runs")
     if not root.is_dir():
         raise InputError(f"runs folder {root} does not exist")
     if is_complete(root):
