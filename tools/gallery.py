@@ -33,6 +33,9 @@ RUNS: dict[str, list[str]] = {
     "all-pairs": ["--pairs", "all", "--quick", "--models", "pca,ae", "--seeds", "2"],
 }
 
+#: The other studies, with their --quick settings (what `make demo` runs), in atlas/gallery/atlas.
+ATLAS_STUDIES = ("heatmaps", "filaments", "disentanglement")
+
 #: file in docs/gallery -> (study, section title or None for the summary, figure title)
 FIGURE_SOURCES: dict[str, tuple[str, str | None, str]] = {
     "silhouette-by-seed.png": ("digit-pairs", None, "Silhouette per model and seed"),
@@ -59,25 +62,57 @@ FIGURE_SOURCES: dict[str, tuple[str, str | None, str]] = {
         "average silhouette against the latent dimension",
     ),
     "ae-silhouette-by-pair.png": ("all-pairs", "All pairs", "Silhouette by pair: autoencoder"),
+    "heatmaps-vae-isovariance-path.png": (
+        "heatmaps",
+        "Gaussian heatmaps: the VAE's latent space",
+        "Path 'isovariance' (VAE)",
+    ),
+    "heatmaps-error-histograms.png": (
+        "heatmaps",
+        "Gaussian heatmaps: reconstruction errors",
+        "Error histograms, AE and VAE overlaid",
+    ),
+    "filaments-planes.png": (
+        "filaments",
+        "Projections onto planes at shrinking zooms",
+        "Plane of principal axes: PC1 and PC2",
+    ),
+    "filaments-local-dimension.png": (
+        "filaments",
+        "Local intrinsic dimension and voids",
+        "Local dimension and void fractions against the matched Gaussian",
+    ),
+    "disentanglement-traversals.png": (
+        "disentanglement",
+        "Different input, different behaviour",
+        "Traversal grids of 2 digits side by side (seed 0)",
+    ),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--atlas", type=Path, default=ROOT / "atlas" / "gallery")
-    parser.add_argument("--only", default=",".join(RUNS), help="Which studies to (re)run.")
+    parser.add_argument(
+        "--only", default=",".join([*RUNS, "atlas"]), help="Which studies to (re)run."
+    )
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
     from latentatlas.studies import engine
+    from latentatlas.studies.atlas import run_atlas
     from latentatlas.studies.digit_pairs import DigitPairsConfig
 
+    jobs = args.jobs or __import__("os").cpu_count() or 1
     for name in args.only.split(","):
         started = time.perf_counter()
-        config = DigitPairsConfig.from_cli(_texts(RUNS[name]), quick="--quick" in RUNS[name])
-        jobs = args.jobs or __import__("os").cpu_count() or 1
-        engine.run("digit-pairs", config, args.atlas / name, jobs=jobs, progress=True)
+        if name == "atlas":
+            run_atlas(args.atlas / "atlas", names=ATLAS_STUDIES, quick=True, jobs=jobs)
+        else:
+            config = DigitPairsConfig.from_cli(_texts(RUNS[name]), quick="--quick" in RUNS[name])
+            engine.run("digit-pairs", config, args.atlas / name, jobs=jobs, progress=True)
         print(f"{name}: {time.perf_counter() - started:.0f} s")
     results = {name: engine.load(args.atlas / name) for name in RUNS}
+    results |= {name: engine.load(args.atlas / "atlas" / name) for name in ATLAS_STUDIES}
     _copy_figures(results)
     _write_readme(_gallery_markdown(results))
     print(f"wrote {README} and {len(FIGURE_SOURCES)} figures in {FIGURES}")
@@ -190,8 +225,34 @@ def _gallery_markdown(results: dict[str, Any]) -> str:
         "",
         "![Originals, the noisy inputs and the reconstructions of the denoising autoencoder]"
         "(docs/gallery/dae-reconstructions.png)",
+        "",
+        *_other_studies_markdown(results),
     ]
     return "\n".join(lines)
+
+
+def _other_studies_markdown(results: dict[str, Any]) -> list[str]:
+    """The other three studies as `make demo` runs them (--quick: few seeds, short training)."""
+    lines = [
+        "The other three studies, with the `--quick` settings that `make demo` uses (few seeds "
+        "and short trainings, so read their verdicts as a first look; "
+        "`latentatlas atlas --out atlas` runs the sources' settings):",
+        "",
+    ]
+    figures = {
+        "heatmaps": ["heatmaps-vae-isovariance-path.png", "heatmaps-error-histograms.png"],
+        "filaments": ["filaments-planes.png", "filaments-local-dimension.png"],
+        "disentanglement": ["disentanglement-traversals.png"],
+    }
+    for name in ATLAS_STUDIES:
+        result = results[name]
+        lines += [f"**{result.study.title}** ({result.study.source}): {result.study.question}", ""]
+        lines += [f"- **{c.verdict}**: {c.statement} {c.evidence}" for c in result.claims]
+        lines.append("")
+        for file in figures[name]:
+            title = FIGURE_SOURCES[file][2]
+            lines += [f"![{result.study.title}: {title}](docs/gallery/{file})", ""]
+    return lines[:-1]
 
 
 def _sweep_markdown(results: Any) -> list[str]:
