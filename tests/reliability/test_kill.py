@@ -221,8 +221,11 @@ def _sweep_child(spec: str, folder: str, ready: Any) -> None:
 def _wait_for_a_finished_run(process: Any, root: Path) -> None:
     deadline = time.monotonic() + 90
     while process.is_alive() and time.monotonic() < deadline:
-        if root.is_dir() and any(p.name == "manifest.json" for p in root.rglob("manifest.json")):
-            return
+        try:
+            if any(root.glob("*/*/manifest.json")):  # runs/<model>/<key>/manifest.json
+                return
+        except OSError:  # the child renames and removes folders while we look
+            pass
         time.sleep(0.01)
 
 
