@@ -92,6 +92,42 @@ class AnalysisContext:
             self._datasets[key] = data.load(config.name, **config.options)
         return self._datasets[key]
 
+    def finished_runs(
+        self, cell: Cell, group: Callable[[RunConfig, str], str] | None = None
+    ) -> tuple[dict[str, list[Any]], dict[str, str]]:
+        """The cell's finished runs, grouped in plan order, and its failed runs with reasons.
+
+        Parameters
+        ----------
+        cell : Cell
+        group : callable, optional
+            ``group(run_config, relative_path) -> key``; by default the model's name.
+
+        Raises
+        ------
+        InputError
+            When a run's validation rows are not its configuration's split (a run trained on
+            another split must not be compared with the others).
+        """
+        from latentatlas.runs import split_indices
+
+        grouped: dict[str, list[Any]] = {}
+        failed: dict[str, str] = {}
+        for config, relative in cell.runs:
+            run = self.run(relative)
+            if run is None:
+                failed[relative] = self.failures.get(relative, "the run is missing")
+                continue
+            _, validation = split_indices(config, self.dataset(config.data))
+            if not np.array_equal(run.latents["validation_indices"], validation):
+                raise InputError(
+                    f"run {run.path} was trained on another train/validation split; "
+                    "rerun with --force"
+                )
+            key = group(config, relative) if group is not None else config.model.name
+            grouped.setdefault(key, []).append(run)
+        return grouped, failed
+
     def run(self, relative: str) -> Any:
         """The loaded :class:`~latentatlas.runs.Run` at ``relative``; None if it did not finish."""
         from latentatlas import runs

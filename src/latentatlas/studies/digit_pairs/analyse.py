@@ -27,7 +27,6 @@ from latentatlas.studies.digit_pairs.study import (
     LabelReconstruction,
     PairResult,
     SeedSpread,
-    check_split,
     data_config,
 )
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
@@ -53,15 +52,7 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
         "examples/original": x_val[examples],
         "pixel_silhouette": np.asarray(pixels.samples),
     }
-    by_model: dict[str, list[Any]] = {}
-    failed: dict[str, str] = {}
-    for run_config, relative in cell.runs:
-        run = context.run(relative)
-        if run is None:
-            failed[relative] = context.failures.get(relative, "the run is missing")
-            continue
-        check_split(run, val_idx)
-        by_model.setdefault(run_config.model.name, []).append(run)
+    by_model, failed = context.finished_runs(cell)
     outcomes = {
         model: _analyse_model(model, model_runs, classifier, x_val, y_val, examples, arrays)
         for model, model_runs in by_model.items()

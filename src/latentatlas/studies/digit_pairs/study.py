@@ -17,7 +17,6 @@ from numpy.typing import NDArray
 
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from latentatlas.errors import InputError
 from latentatlas.studies.claims import Claim, compare, seeds_note
 from latentatlas.studies.digit_pairs.config import ACTIVATED_MODELS, DigitPairsConfig
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, StudyResults
@@ -374,14 +373,6 @@ def _layout_varies_more_than_silhouette(result: PairResult) -> Claim:
 
 def _not_measured(key: str, statement: str, why: str) -> Claim:
     return Claim(key, statement, "inconclusive", f"Not measured: {why}.", "none")
-
-
-def check_split(run: Any, validation: NDArray[np.int64]) -> None:
-    """Refuse a run whose validation rows are not the study's split (compares indices)."""
-    if not np.array_equal(run.latents["validation_indices"], validation):
-        raise InputError(
-            f"run {run.path} was trained on another train/validation split; rerun with --force"
-        )
 
 
 STUDY = DigitPairsStudy()

@@ -10,7 +10,6 @@ from numpy.typing import NDArray
 from latentatlas import runs
 from latentatlas.analysis.disentanglement import dci, dci_single_factor, mig, sap
 from latentatlas.analysis.traversal import effect_agreement, traversal_effects, traverse
-from latentatlas.errors import InputError
 from latentatlas.studies.disentanglement.config import DisentanglementConfig
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
@@ -43,19 +42,11 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     x_inputs = np.asarray(dataset.x[inputs])
     kinds = tuple(dataset.factor_kinds) or None
     models: dict[str, ModelResult] = {}
-    failed: dict[str, str] = {}
+    by_model, failed = context.finished_runs(cell, group=lambda _, path: path.split("/")[-2])
     for model in cell.params["models"]:
-        finished = []
-        for _, relative in (r for r in cell.runs if r[1].split("/")[-2] == model):
-            run = context.run(relative)
-            if run is None:
-                failed[relative] = context.failures.get(relative, "the run is missing")
-                continue
-            _check_split(run, val_idx)
-            finished.append(run)
-        if finished:
+        if by_model.get(model):
             models[model] = _analyse_model(
-                config, model, finished, (x_inputs, grid), kinds, sizes, arrays
+                config, model, by_model[model], (x_inputs, grid), kinds, sizes, arrays
             )
     return CellOutput(
         DisentanglementResult(
@@ -101,14 +92,6 @@ def _dci_sizes(config: DisentanglementConfig, n_rows: int) -> tuple[int, int]:
         return config.dci_n_train, config.dci_n_test
     n_train = int(n_rows * config.dci_n_train / wanted)
     return n_train, n_rows - n_train
-
-
-def _check_split(run: Any, validation: NDArray[np.int64]) -> None:
-    """Refuse a run whose validation rows are not the study's split (compares indices)."""
-    if not np.array_equal(run.latents["validation_indices"], validation):
-        raise InputError(
-            f"run {run.path} was trained on another train/validation split; rerun with --force"
-        )
 
 
 def _all_rows(run: Any, kind: str) -> NDArray[Any]:

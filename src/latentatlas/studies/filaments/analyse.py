@@ -22,7 +22,6 @@ from latentatlas.analysis.density import (
     radius_density,
 )
 from latentatlas.analysis.projections import embed_2d, pca_spectrum, plane_views
-from latentatlas.errors import InputError
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.filaments.config import FilamentsConfig
 from latentatlas.studies.filaments.study import (
@@ -55,18 +54,7 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
     train_idx, _ = runs.split_indices(cell.runs[0][0], dataset)
     images = np.asarray(dataset.x[train_idx], dtype=np.float32)
     labels = None if dataset.labels is None else np.asarray(dataset.labels)[train_idx]
-    by_model: dict[str, list[Any]] = {}
-    failed: dict[str, str] = {}
-    for run_config, relative in cell.runs:
-        run = context.run(relative)
-        if run is None:
-            failed[relative] = context.failures.get(relative, "the run is missing")
-            continue
-        if not np.array_equal(run.latents["train_indices"], train_idx):
-            raise InputError(
-                f"run {run.path} was trained on another train/validation split; rerun with --force"
-            )
-        by_model.setdefault(run_config.model.name, []).append(run)
+    by_model, failed = context.finished_runs(cell)
     arrays: dict[str, NDArray[Any]] = {}
     if dataset.label_names is not None:
         arrays["label_names"] = np.asarray(dataset.label_names, dtype=str)

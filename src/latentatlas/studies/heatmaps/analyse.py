@@ -108,7 +108,7 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     data = _cell_data(config, dataset, train_idx, val_idx)
     view_rows = np.sort(np.random.default_rng(0).permutation(len(val_idx))[:VIEW_POINTS])
     arrays: dict[str, NDArray[Any]] = {"view/factors": data.factors_val[view_rows]}
-    by_model, failed = _finished_runs(cell, context, val_idx)
+    by_model, failed = context.finished_runs(cell)
     notes: dict[str, str] = {}
     models = {}
     for model, model_runs in by_model.items():
@@ -159,25 +159,6 @@ def _cell_data(
         reader=reader,
         training_images=images,
     )
-
-
-def _finished_runs(
-    cell: Cell, context: AnalysisContext, val_idx: NDArray[np.int64]
-) -> tuple[dict[str, list[Any]], dict[str, str]]:
-    """The cell's finished runs by model (seed order) and the failed ones with their reasons."""
-    by_model: dict[str, list[Any]] = {}
-    failed: dict[str, str] = {}
-    for run_config, relative in cell.runs:
-        run = context.run(relative)
-        if run is None:
-            failed[relative] = context.failures.get(relative, "the run is missing")
-            continue
-        if not np.array_equal(run.latents["validation_indices"], val_idx):
-            raise InputError(
-                f"run {run.path} was trained on another train/validation split; rerun with --force"
-            )
-        by_model.setdefault(run_config.model.name, []).append(run)
-    return by_model, failed
 
 
 def _attempt(notes: dict[str, str], where: str, compute: Callable[[], T]) -> T | None:
