@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
-from latentatlas.config import RunConfig
+from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
 
 Plan = Sequence[tuple[RunConfig, Path]]
@@ -77,12 +77,22 @@ class LocalExecutor:
         process's setting in-process and gives each worker ``cpu_count // jobs``.
     progress : bool
         Per-epoch progress bars of in-process trainings (off in workers).
+    datasets : mapping, optional
+        Data sets already loaded, keyed by :func:`data_key` (what :func:`check_plan` returns),
+        so that in-process trainings do not load them again.
     """
 
-    def __init__(self, jobs: int = 1, threads: int | None = 1, progress: bool = False):
+    def __init__(
+        self,
+        jobs: int = 1,
+        threads: int | None = 1,
+        progress: bool = False,
+        datasets: Mapping[str, Any] | None = None,
+    ):
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise InputError(f"jobs must be a positive integer, got {jobs!r}")
         self.jobs, self.threads, self.progress = jobs, threads, progress
+        self.datasets = dict(datasets or {})
 
     def run(
         self,
@@ -110,7 +120,7 @@ class LocalExecutor:
     ) -> list[RunOutcome]:
         from latentatlas import data
 
-        datasets: dict[str, Any] = {}
+        datasets = self.datasets
         outcomes = []
         for config, path in plan:
             key = data_key(config)
@@ -315,9 +325,10 @@ def make_executor(name: str, jobs: int | None = None, address: str | None = None
     return RayExecutor(address=address, num_cpus=jobs)
 
 
-def data_key(config: RunConfig) -> str:
-    """A text that is equal for runs that load the same data with the same options."""
-    return json.dumps(config.data.to_dict(), sort_keys=True, default=str)
+def data_key(config: RunConfig | DataConfig) -> str:
+    """A text that is equal for runs (or data configs) that load the same data the same way."""
+    data = config.data if isinstance(config, RunConfig) else config
+    return json.dumps(data.to_dict(), sort_keys=True, default=str)
 
 
 def train_one(
@@ -444,12 +455,12 @@ def train_many(
     ``overwrite`` complete runs are trained again. One torch thread per run by default, so
     the weights do not depend on ``jobs`` or on the machine's thread settings.
     """
-    check_plan(plan)
+    datasets = check_plan(plan)
 
     def done(outcome: RunOutcome) -> None:
         if on_done is not None:
             on_done(f"trained {outcome.path}")
 
-    executor = LocalExecutor(jobs, threads=threads, progress=progress)
+    executor = LocalExecutor(jobs, threads=threads, progress=progress, datasets=datasets)
     outcomes = executor.run(plan, overwrite=overwrite, stop_on_error=True, on_done=done)
     return [outcome.path for outcome in outcomes]

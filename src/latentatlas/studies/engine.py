@@ -78,14 +78,22 @@ class CellOutput:
 class AnalysisContext:
     """What an analysis may read: the cell's finished runs, the failed ones, and cached data."""
 
-    def __init__(self, folder: Path, failures: Mapping[str, str]):
+    def __init__(
+        self,
+        folder: Path,
+        failures: Mapping[str, str],
+        datasets: dict[str, Any] | None = None,
+    ):
         self.folder = folder
         self.failures = dict(failures)
-        self._datasets: dict[str, Any] = {}
+        # Shared by every cell of a study and seeded by the engine's up-front check.
+        self._datasets: dict[str, Any] = {} if datasets is None else datasets
 
     def dataset(self, config: DataConfig) -> Any:
         """The data set of ``config``, loaded once per study."""
-        key = json.dumps(config.to_dict(), sort_keys=True, default=str)
+        from latentatlas.executors import data_key
+
+        key = data_key(config)
         if key not in self._datasets:
             from latentatlas import data
 
@@ -260,14 +268,13 @@ def run(
             _check_folder_matches(folder, study, plan, datasets)
         _write_study_file(folder, study, config)
         todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
-        executor = executor or LocalExecutor(jobs, threads=1)
+        executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
         failures = _train(todo, executor, force, progress, on_step)
         retrained = {str(p) for _, p in todo}
         results = {}
         for cell in cells:
-            results[cell.key] = _analysed(
-                study, config, cell, folder, failures, retrained, force, on_step
-            )
+            context = AnalysisContext(folder, _relative(folder, failures), datasets)
+            results[cell.key] = _analysed(study, config, cell, context, retrained, force, on_step)
         claims = study.claims(config, results)
         _write_metrics(folder, study, config, cells, results, claims, failures)
         return write_report(folder)
@@ -434,17 +441,22 @@ def _train(
     return failures
 
 
+def _relative(folder: Path, failures: Mapping[str, str]) -> dict[str, str]:
+    """Failed runs keyed by their folder relative to the study, as cells name them."""
+    return {str(Path(path).relative_to(folder)): reason for path, reason in failures.items()}
+
+
 def _analysed(
     study: Study,
     config: Any,
     cell: Cell,
-    folder: Path,
-    failures: Mapping[str, str],
+    context: AnalysisContext,
     retrained: set[str],
     force: bool,
     on_step: Callable[[str], None] | None,
 ) -> Any:
     """The cell's result: read back when finished and still valid, else analysed and stored."""
+    folder = context.folder
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
@@ -453,15 +465,12 @@ def _analysed(
             return stored
     if on_step is not None:
         on_step(f"analysing {cell.key}")
-    relative_failures = {
-        str(Path(path).relative_to(folder)): reason for path, reason in failures.items()
-    }
     from latentatlas.executors import torch_threads
 
     # One torch thread, as the runs were trained: the numbers are then the same on every machine,
     # and the small batches of path decodes and traversals run faster than on busy threads.
     with torch_threads(1):
-        output = study.analyse(config, cell, AnalysisContext(folder, relative_failures))
+        output = study.analyse(config, cell, context)
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays))
