@@ -39,6 +39,26 @@ def check_codes(codes: ArrayLike, name: str) -> NDArray[Any]:
     return array
 
 
+def flatten_images(
+    images: ArrayLike, name: str, n_features: int | None = None, fitted: str = "model"
+) -> NDArray[Any]:
+    """Images (or any samples) as a finite 2-d array of one flattened row per sample.
+
+    With ``n_features`` the rows must have that many values: the number the ``fitted``
+    estimator (named in the message, e.g. ``"classifier"``) was fitted on.
+    """
+    array = np.asarray(images)
+    if array.ndim < 2:
+        raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
+    flat = check_codes(array.reshape(len(array), -1), name)
+    if n_features is not None and flat.shape[1] != n_features:
+        raise InputError(
+            f"{name} have {flat.shape[1]} values per sample but the {fitted} was fitted on "
+            f"{n_features}"
+        )
+    return flat
+
+
 def check_vector(values: ArrayLike, n: int, name: str, of: str) -> NDArray[Any]:
     """A 1-d finite array of ``n`` entries, one per row of the array named ``of``."""
     array = np.asarray(values)

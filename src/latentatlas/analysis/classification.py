@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 
-from latentatlas.analysis._checks import check_codes, check_vector
+from latentatlas.analysis._checks import check_codes, check_vector, flatten_images
 from latentatlas.analysis._result import ResultMixin, to_jsonable
 from latentatlas.analysis.clusters import _plain
 from latentatlas.errors import InputError
@@ -74,7 +74,9 @@ class LabelClassifier:
 
     def predict(self, images: ArrayLike) -> NDArray[Any]:
         """Label each image (any shape per sample; flattened first)."""
-        return self.estimator.predict(_flatten(images, "images", self.n_features))
+        return self.estimator.predict(
+            flatten_images(images, "images", self.n_features, fitted="classifier")
+        )
 
     @property
     def n_features(self) -> int:
@@ -219,7 +221,7 @@ def fit_label_classifier(
     -------
     LabelClassifier
     """
-    x = _flatten(images, "images")
+    x = flatten_images(images, "images")
     y = check_vector(labels, len(x), "labels", "images")
     if not 0.0 < test_fraction < 1.0:
         raise InputError(f"test_fraction must be between 0 and 1, got {test_fraction}")
@@ -267,7 +269,9 @@ def label_reconstruction(
     -------
     LabelReconstructionResult
     """
-    x = _flatten(reconstructions, "reconstructions", classifier.n_features)
+    x = flatten_images(
+        reconstructions, "reconstructions", classifier.n_features, fitted="classifier"
+    )
     y = check_vector(labels, len(x), "labels", "reconstructions")
     unknown = set(np.unique(y).tolist()) - set(classifier.classes)
     if unknown:
@@ -295,19 +299,6 @@ def _make_classifier(kind: str, random_state: int) -> ClassifierMixin:
     if kind == "mlp":
         return MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=random_state)
     raise InputError(f"kind must be 'logistic' or 'mlp', got {kind!r}")
-
-
-def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDArray[Any]:
-    array = np.asarray(images)
-    if array.ndim < 2:
-        raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
-    flat = check_codes(array.reshape(len(array), -1), name)
-    if n_features is not None and flat.shape[1] != n_features:
-        raise InputError(
-            f"{name} have {flat.shape[1]} values per sample but the classifier was fitted "
-            f"on {n_features}"
-        )
-    return flat
 
 
 def _codes_and_labels(

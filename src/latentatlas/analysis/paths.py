@@ -17,7 +17,12 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from latentatlas.analysis._checks import check_codes, check_positive_int, check_vector
+from latentatlas.analysis._checks import (
+    check_codes,
+    check_positive_int,
+    check_vector,
+    flatten_images,
+)
 from latentatlas.analysis._result import ResultMixin, to_jsonable
 from latentatlas.errors import InputError
 
@@ -396,7 +401,8 @@ class FactorReader:
 
     def predict(self, images: ArrayLike) -> NDArray[np.float64]:
         """Factors read off each image, shape (n, k); images of any shape per sample."""
-        flat = _flatten(images, "images", int(self.estimator.n_features_in_))
+        n_features = int(self.estimator.n_features_in_)
+        flat = flatten_images(images, "images", n_features, fitted="reader").astype(np.float64)
         raw = self.estimator.predict(flat).reshape(len(flat), -1)
         return self.scaler.inverse_transform(raw)
 
@@ -450,7 +456,7 @@ def fit_factor_reader(
     -------
     FactorReader
     """
-    x = _flatten(images, "images")
+    x = flatten_images(images, "images").astype(np.float64)
     y = check_codes(np.asarray(factors, dtype=np.float64), "factors")
     if len(y) != len(x):
         raise InputError(f"factors has {len(y)} rows but images has {len(x)}")
@@ -677,16 +683,3 @@ def _hull_vertices(x: NDArray[np.float64]) -> NDArray[np.intp]:
         return ConvexHull(x).vertices
     except QhullError as error:
         raise InputError(f"the codes span no full-dimensional hull: {error}") from None
-
-
-def _flatten(images: ArrayLike, name: str, n_features: int | None = None) -> NDArray[Any]:
-    array = np.asarray(images, dtype=np.float64)
-    if array.ndim < 2:
-        raise InputError(f"{name} must have one row per sample, got shape {array.shape}")
-    flat = check_codes(array.reshape(len(array), -1), name)
-    if n_features is not None and flat.shape[1] != n_features:
-        raise InputError(
-            f"{name} have {flat.shape[1]} values per sample but the reader was fitted on "
-            f"{n_features}"
-        )
-    return flat
