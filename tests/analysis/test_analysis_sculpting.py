@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections import deque
 
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.datasets import make_swiss_roll
 from sklearn.manifold import trustworthiness
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from latentatlas.analysis.sculpting import (
@@ -87,120 +85,100 @@ def test_flat_data_is_kept_isometric():
 # --- quality on the swiss roll -------------------------------------------------------------
 
 
-def test_unrolls_sklearn_swiss_roll():
-    x, t = make_swiss_roll(1000, random_state=0)
-    embedding = ManifoldSculpting(n_neighbors=12, random_state=0).fit_transform(x)
-    assert _unrolling(embedding, t) > 0.9
-    assert trustworthiness(x, embedding, n_neighbors=10) > 0.85
+def test_issue_target_on_the_2000_point_roll():
+    x, t = make_swiss_roll(2000, random_state=0)
+    embedding = ManifoldSculpting(random_state=0).fit_transform(x)
+    assert _unrolling(embedding, t) > 0.95
+    assert trustworthiness(x, embedding, n_neighbors=10) > 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_issue_target_on_the_2000_point_roll_other_seeds(seed):
+    x, t = make_swiss_roll(2000, random_state=seed)
+    embedding = ManifoldSculpting(random_state=seed).fit_transform(x)
+    assert _unrolling(embedding, t) > 0.95
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="the issue's target (0.95 at 2,000 points) is not met yet: the hill climbing stays "
-    "folded (diagnosis in docs/analyses/sculpting.md)",
+    reason="the issue's target (0.95 at 2,000 points) is not met on the swiss hole: 0.92, "
+    "0.93 and 0.60 for seeds 0-2 (docs/analyses/sculpting.md)",
 )
-@pytest.mark.parametrize("hole", [False, True])
-def test_issue_target_on_2000_points(hole):
-    x, t = make_swiss_roll(2000, random_state=0, hole=hole)
-    embedding = ManifoldSculpting(n_neighbors=12, random_state=0).fit_transform(x)
+def test_issue_target_on_the_2000_point_swiss_hole():
+    x, t = make_swiss_roll(2000, random_state=0, hole=True)
+    embedding = ManifoldSculpting(random_state=0).fit_transform(x)
     assert _unrolling(embedding, t) > 0.95
 
 
-# --- agreement with a straightforward sequential implementation ----------------------------
+# --- the compiled pass against the same pass in plain Python --------------------------------
 
 
-def _reference_sculpting(x, k, sigma, iterations, seed):
-    """The paper's algorithm one point at a time, in plain Python (slow; for small n).
+def _python_pass(coordinates, order, steps, g, squared_scale, weight, distance_scale):
+    """One breadth-first pass of the paper's hill climbing, written plainly (the reference)."""
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(len(order))
 
-    Same error, weights, PCA split, breadth-first order and step-size rule as the estimator
-    (Gashler et al. 2007; Waffles' step rule), with each point hill-climbing to completion
-    before the next one starts.
-    """
-    rng = np.random.default_rng(seed)
-    n = len(x)
-    distances, neighbors = NearestNeighbors(n_neighbors=k).fit(x).kneighbors()
-    colinear, angles0 = np.empty((n, k), dtype=int), np.empty((n, k))
-    for i in range(n):
-        for a, j in enumerate(neighbors[i]):
-            cosines = [_cosine(x[i] - x[j], x[m] - x[j]) if m != i else 2.0 for m in neighbors[j]]
-            best = int(np.argmin(cosines))
-            colinear[i, a], angles0[i, a] = neighbors[j, best], math.acos(cosines[best])
-    mean_distance = distances.mean()
-    # All axes of the neighbour differences, leading ones first (the estimator's alignment);
-    # the junk dimensions are kept explicitly here.
-    differences = (x[:, None] - x[neighbors]).reshape(-1, x.shape[1])
-    axes = np.linalg.svd(np.vstack([differences, -differences]), full_matrices=False)[2]
-    y = (x - x.mean(axis=0)) @ axes.T
-    rate, scale = mean_distance, 1.0
-    for _ in range(iterations):
-        if scale > 0.001:
-            scale *= sigma
-            y[:, 2:] *= sigma
-            while np.mean(np.linalg.norm(y[:, None] - y[neighbors], axis=2)) < mean_distance:
-                y[:, :2] /= sigma
-        done = np.zeros(n, dtype=bool)
-        queue, moves = deque([int(rng.integers(n))]), 0
-        while queue:
-            i = queue.popleft()
-            if done[i]:
-                continue
-            queue.extend(j for j in neighbors[i] if not done[j])
-            moves += _climb(y, i, neighbors, colinear, distances, angles0, done, rate, rng)
-            done[i] = True
-        rate = rate * 0.87 if moves < n else rate / 0.91
-    return y[:, :2]
+    def error(i, position):
+        total = 0.0
+        for a, (j, m) in enumerate(zip(g.neighbors[i], g.colinear[i], strict=True)):
+            u, v = position - coordinates[j], coordinates[m] - coordinates[j]
+            squared = u @ u + squared_scale * g.junk_sq[i, a]
+            dot = u @ v + squared_scale * g.junk_dot[i, a]
+            colinear_sq = v @ v + squared_scale * g.junk_sq_colinear[i, a]
+            cosine = np.clip(dot / max(math.sqrt(squared * colinear_sq), 1e-300), -1, 1)
+            distance = (math.sqrt(squared) - g.distances0[i, a]) * distance_scale
+            angle = (math.acos(cosine) - g.angles0[i, a]) / math.pi
+            total += (weight if rank[j] < rank[i] else 1.0) * (distance**2 + angle**2)
+        return total
+
+    total, moves = 0.0, 0
+    for i in order:
+        position = coordinates[i].copy()
+        base = error(i, position)
+        for _ in range(30):
+            improved = False
+            for axis in range(coordinates.shape[1]):
+                for sign in (1.0, -1.0):
+                    trial = position.copy()
+                    trial[axis] += sign * steps[i]
+                    trial_error = error(i, trial)
+                    if trial_error < base:
+                        base, position, improved = trial_error, trial, True
+                        break
+            if not improved:
+                break
+            moves += 1
+        coordinates[i] = position
+        total += base
+    return total, moves
 
 
-def _cosine(u, v):
-    norms = np.linalg.norm(u) * np.linalg.norm(v)
-    return float(np.clip(u @ v / norms, -1, 1)) if norms > 0 else 0.0
+@pytest.mark.parametrize(("d", "scale"), [(2, 0.7), (3, 0.3), (2, 0.0)])
+def test_compiled_pass_equals_the_plain_python_pass(d, scale):
+    from latentatlas.analysis._sculpting_kernel import sculpting_pass
+    from latentatlas.analysis.sculpting import _geometry
 
-
-def _point_error(y, i, neighbors, colinear, distances, angles0, done, delta_ave):
-    error = 0.0
-    for a, j in enumerate(neighbors[i]):
-        u, v = y[i] - y[j], y[colinear[i, a]] - y[j]
-        theta = math.acos(_cosine(u, v))
-        weight = 10.0 if done[j] else 1.0
-        error += weight * (
-            ((np.linalg.norm(u) - distances[i, a]) / (2 * delta_ave)) ** 2
-            + ((theta - angles0[i, a]) / math.pi) ** 2
-        )
-    return error
-
-
-def _climb(y, i, neighbors, colinear, distances, angles0, done, rate, rng):
-    delta_ave = distances.mean()
-    step = rate * rng.uniform(0.6, 1.0)
-    base = _point_error(y, i, neighbors, colinear, distances, angles0, done, delta_ave)
-    for rounds in range(30):
-        improved = False
-        for axis in range(2):
-            for move in (step, -step):
-                y[i, axis] += move
-                error = _point_error(y, i, neighbors, colinear, distances, angles0, done, delta_ave)
-                if error < base:
-                    base, improved = error, True
-                    break
-                y[i, axis] -= move
-        if not improved:
-            return rounds
-    return 30
-
-
-@pytest.mark.slow
-def test_same_quality_as_sequential_reference():
-    x, t = _paper_roll(250, seed=5)
-    iterations = 120  # sigma 0.96: the junk is below 1 % after 113 iterations
-    reference = _reference_sculpting(x, k=10, sigma=0.96, iterations=iterations, seed=0)
-    fast = ManifoldSculpting(
-        n_neighbors=10, sigma=0.96, max_iter=iterations, random_state=0
-    ).fit_transform(x)
-    ours = trustworthiness(x, fast, n_neighbors=10)
-    theirs = trustworthiness(x, reference, n_neighbors=10)
-    assert ours > theirs - 0.03
-    assert _unrolling(fast, t) > _unrolling(reference, t) - 0.05
+    x, _ = _paper_roll(150, seed=2)
+    x = np.c_[x, np.random.default_rng(0).normal(0, 0.3, (150, 2))]  # 5-d input
+    rng = np.random.RandomState(0)
+    g = _geometry(x, 8, d, rng)
+    coordinates = g.kept * 1.05 + rng.normal(0, 0.2, g.kept.shape)  # off its optimum
+    expected = coordinates.copy()
+    for _ in range(3):
+        order = rng.permutation(len(x))
+        steps = rng.uniform(0.05, 0.5, len(x))
+        arguments = (order, steps, g, scale**2, 10.0, 0.5 / g.mean_distance)
+        reference = _python_pass(expected, *arguments)
+        compiled = sculpting_pass(
+            coordinates, order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
+            g.junk_sq, g.junk_dot, g.junk_sq_colinear, scale**2, 10.0,
+            0.5 / g.mean_distance, 30,
+        )  # fmt: skip
+        assert compiled[1] == reference[1] > 0
+        assert compiled[0] == pytest.approx(reference[0], rel=1e-12)
+        np.testing.assert_allclose(coordinates, expected, rtol=0, atol=1e-12)
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -215,7 +193,6 @@ def test_same_quality_as_sequential_reference():
         ({"sigma": 0}, "sigma"),
         ({"max_iter": 0}, "max_iter"),
         ({"patience": -1}, "patience"),
-        ({"n_waves": 0}, "n_waves"),
         ({"random_state": "seed"}, "random_state"),
     ],
 )

@@ -68,7 +68,7 @@ class _Geometry:
     distances0: NDArray[np.float64]  # (n, k) delta_ij0
     angles0: NDArray[np.float64]  # (n, k) theta_ij0, radians
     mean_distance: float  # delta_ave
-    kept: NDArray[np.float64]  # (d, n) coordinates in the kept principal directions
+    kept: NDArray[np.float64]  # (n, d) coordinates in the kept principal directions
     junk_sq: NDArray[np.float64]  # (n, k) junk part of |x_i - x_j|^2
     junk_dot: NDArray[np.float64]  # (n, k) junk part of (x_i - x_j).(x_m - x_j)
     junk_sq_colinear: NDArray[np.float64]  # (n, k) junk part of |x_m - x_j|^2
@@ -87,9 +87,11 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     ``+ ((theta_ij - theta_ij0) / pi)^2]``
 
     with ``w_ij = 10`` for a neighbour already adjusted in this iteration and 1 otherwise
-    (Gashler et al. 2007, Eq. 1). Points are visited breadth-first from a random point. After
-    a burn-in (until the discarded dimensions are scaled below 1 %), it stops when the total
-    error has not improved for ``patience`` iterations, and drops the discarded dimensions.
+    (Gashler et al. 2007, Eq. 1). Points are visited one at a time, breadth-first from a random
+    point, each climbing against the positions its predecessors have just reached, as in the
+    paper (a compiled loop, ``_sculpting_kernel``). After a burn-in (until the discarded
+    dimensions are scaled below 1 %), it stops when the total error has not improved for
+    ``patience`` iterations, and drops the discarded dimensions.
 
     The method is transductive: like scikit-learn's ``TSNE`` it has ``fit`` and
     ``fit_transform`` but no ``transform`` for new points.
@@ -100,13 +102,8 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
       of the differences ``x_j - x_i`` between neighbours (the average tangent directions),
       not of the points: the paper's PCA squeezes the smallest *global* variance, which on
       scikit-learn's swiss roll is the roll's height, and the roll then does not unroll.
-    - **Waves instead of one point at a time.** The breadth-first order is cut into
-      ``n_waves`` consecutive waves; the points of one wave climb simultaneously (vectorised),
-      each against the current positions of the others, and a wave starts from the positions
-      the earlier waves reached. The weight ``w_ij = 10`` is given exactly as in the sequential
-      algorithm: to neighbours earlier in the breadth-first order. ``n_waves=n`` is the paper's
-      sequential algorithm. Points the directed neighbour graph does not reach from the start
-      are adjusted last (Waffles, the authors' library, leaves them unadjusted).
+    - Points the directed neighbour graph does not reach from the start are adjusted last
+      (Waffles, the authors' library, leaves them unadjusted).
     - **Details from Waffles** that the paper leaves open: only the ``n_components`` kept
       axes are stored explicitly (the others enter through stored squared lengths and dot
       products, exact because they only shrink by a common factor); the step starts at
@@ -121,17 +118,16 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     ----------
     n_components : int, default=2
         Dimension of the embedding (at most the number of features).
-    n_neighbors : int, default=12
-        Neighbours per point (fewer than the number of samples).
+    n_neighbors : int, default=20
+        Neighbours per point (fewer than the number of samples). 20 unrolls scikit-learn's
+        swiss roll of 2,000 points for every seed tried; 12 to 16 often leave it folded
+        (docs/analyses/sculpting.md).
     sigma : float in (0, 1), default=0.99
         Factor by which the discarded dimensions shrink per iteration (the paper's 0.99).
     max_iter : int, default=1000
         Most iterations in all, burn-in included.
     patience : int, default=50
         After the burn-in, stop when the error has not improved for this many iterations.
-    n_waves : int, default=1
-        Breadth-first waves per iteration (the vectorisation above); ``n_samples`` or more
-        runs the paper's one-point-at-a-time order.
     random_state : int, RandomState instance or None, default=0
         Seeds the breadth-first starting points, the step factors and the PCA; the same seed
         gives the same embedding.
@@ -160,7 +156,6 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         "sigma": [Interval(Real, 0, 1, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
-        "n_waves": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -168,11 +163,10 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self,
         n_components: int = 2,
         *,
-        n_neighbors: int = 12,
+        n_neighbors: int = 20,
         sigma: float = 0.99,
         max_iter: int = 1000,
         patience: int = 50,
-        n_waves: int = 1,
         random_state: int | np.random.RandomState | None = 0,
     ) -> None:
         self.n_components = n_components
@@ -180,7 +174,6 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.sigma = sigma
         self.max_iter = max_iter
         self.patience = patience
-        self.n_waves = n_waves
         self.random_state = random_state
 
     def fit(self, X: ArrayLike, y: Any = None) -> ManifoldSculpting:
@@ -201,9 +194,9 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         x = self._validated(X)
         rng = check_random_state(self.random_state)
         geometry = _geometry(x, self.n_neighbors, self.n_components, rng)
-        sculptor = _Sculptor(geometry, self.sigma, self.n_waves, rng)
+        sculptor = _Sculptor(geometry, self.sigma, rng)
         history = sculptor.run(self.max_iter, self.patience)
-        self.embedding_ = _principal_axes(sculptor.coordinates.T)
+        self.embedding_ = _principal_axes(sculptor.coordinates)
         self.n_iter_ = len(history)
         self.error_history_ = np.asarray(history, dtype=np.float64)
         self._n_features_out = self.n_components
@@ -282,7 +275,7 @@ class SculptingResult(ResultMixin):
 def manifold_sculpting(
     x: ArrayLike,
     n_components: int = 2,
-    n_neighbors: int = 12,
+    n_neighbors: int = 20,
     sigma: float = 0.99,
     max_iter: int = 1000,
     patience: int = 50,
@@ -330,8 +323,8 @@ def _geometry(x: NDArray[np.float64], k: int, d: int, rng: np.random.RandomState
     # memory beyond scikit-learn's own chunking.
     distances, neighbors = NearestNeighbors(n_neighbors=k).fit(centred).kneighbors()
     colinear, slot, dots, cosines = _most_colinear(centred, neighbors, distances)
-    kept = _tangent_axes(centred, neighbors, d, rng) @ centred.T  # (d, n)
-    kept_sq = _squared_distances(kept, np.arange(len(x))[:, None], neighbors)
+    kept = centred @ _tangent_axes(centred, neighbors, d, rng).T  # (n, d)
+    kept_sq = _squared_distances(kept, neighbors)
     kept_dot = _dot_products(kept, neighbors, colinear)
     # Distances and dot products are invariant under the PCA rotation, so the junk part is
     # the full value minus the kept part (clipped: rounding can make a zero slightly negative).
@@ -404,12 +397,12 @@ def _most_colinear(
 
 
 def _squared_distances(
-    coordinates: NDArray[np.float64], rows: NDArray[np.intp], columns: NDArray[np.intp]
+    coordinates: NDArray[np.float64], neighbors: NDArray[np.intp]
 ) -> NDArray[np.float64]:
-    """``|c_rows - c_columns|^2`` for coordinates stored as (d, n)."""
-    total = np.zeros(np.broadcast_shapes(rows.shape, columns.shape))
-    for axis in coordinates:
-        total += (axis[rows] - axis[columns]) ** 2
+    """``|c_i - c_j|^2`` for every point i and neighbour j, coordinates stored as (n, d)."""
+    total = np.zeros(neighbors.shape)
+    for axis in coordinates.T:
+        total += (axis[:, None] - axis[neighbors]) ** 2
     return total
 
 
@@ -417,11 +410,10 @@ def _dot_products(
     coordinates: NDArray[np.float64], neighbors: NDArray[np.intp], colinear: NDArray[np.intp]
 ) -> NDArray[np.float64]:
     """``(c_i - c_j).(c_m - c_j)`` for every point i, neighbour j and its collinear m."""
-    own = np.arange(coordinates.shape[1])[:, None]
     total = np.zeros(neighbors.shape)
-    for axis in coordinates:
+    for axis in coordinates.T:
         vertex = axis[neighbors]
-        total += (axis[own] - vertex) * (axis[colinear] - vertex)
+        total += (axis[:, None] - vertex) * (axis[colinear] - vertex)
     return total
 
 
@@ -436,16 +428,13 @@ def _principal_axes(embedding: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 class _Sculptor:
-    """The iterative part: squeeze, restore the scale, hill-climb, in waves of points."""
+    """The iterative part: squeeze, restore the scale, one compiled hill-climbing pass."""
 
-    def __init__(
-        self, geometry: _Geometry, sigma: float, n_waves: int, rng: np.random.RandomState
-    ) -> None:
+    def __init__(self, geometry: _Geometry, sigma: float, rng: np.random.RandomState) -> None:
         self.geometry = geometry
         self.sigma = sigma
-        self.n_waves = n_waves
         self.rng = rng
-        self.coordinates = geometry.kept.copy()  # (d, n), updated in place
+        self.coordinates = np.ascontiguousarray(geometry.kept)  # (n, d), updated in place
         self.scale = 1.0 if geometry.junk_sq.any() else 0.0
         self.learning_rate = geometry.mean_distance
         n, k = geometry.neighbors.shape
@@ -472,24 +461,23 @@ class _Sculptor:
         return history
 
     def iterate(self, iteration: int) -> float:
-        """One pass: squeeze the junk, restore the mean distance, adjust all points."""
+        """One pass: squeeze the junk, restore the mean distance, adjust every point once."""
+        from latentatlas.analysis._sculpting_kernel import sculpting_pass
+
         self._squeeze()
-        n = self.coordinates.shape[1]
+        n = len(self.coordinates)
         order = self._breadth_first_order(int(self.rng.randint(n)))
-        rank = np.empty(n, dtype=np.intp)
-        rank[order] = np.arange(n)
-        weights = np.where(rank[self.geometry.neighbors] < rank[:, None], ADJUSTED_WEIGHT, 1.0)
         steps = self.learning_rate * self.rng.uniform(0.6, 1.0, size=n)
-        terms = _ErrorTerms(self.geometry, self.scale, weights, self.distance_scale)
-        total_error, moves = 0.0, 0
-        for wave in np.array_split(order, min(self.n_waves, n)):
-            wave_error, wave_moves = _hill_climb(self.coordinates, wave, steps[wave], terms)
-            total_error += wave_error
-            moves += wave_moves
+        g = self.geometry
+        total_error, moves = sculpting_pass(
+            self.coordinates, order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
+            g.junk_sq, g.junk_dot, g.junk_sq_colinear, self.scale * self.scale,
+            ADJUSTED_WEIGHT, self.distance_scale, MAX_CLIMB_ROUNDS,
+        )  # fmt: skip
         self.learning_rate *= RATE_SHRINK if moves < n else RATE_GROW
         if iteration % RECENTRE_EVERY == 0:
-            self.coordinates -= self.coordinates.mean(axis=1, keepdims=True)
-        return total_error
+            self.coordinates -= self.coordinates.mean(axis=0)
+        return float(total_error)
 
     def _squeeze(self) -> None:
         """Shrink the junk dimensions by sigma, then grow the kept ones to restore delta_ave."""
@@ -504,102 +492,14 @@ class _Sculptor:
 
     def _mean_neighbor_distance(self) -> float:
         g = self.geometry
-        own = np.arange(self.coordinates.shape[1])[:, None]
-        kept_sq = _squared_distances(self.coordinates, own, g.neighbors)
+        kept_sq = _squared_distances(self.coordinates, g.neighbors)
         return float(np.sqrt(kept_sq + self.scale**2 * g.junk_sq).mean())
 
     def _breadth_first_order(self, start: int) -> NDArray[np.intp]:
         """Breadth-first order over the directed neighbour graph; unreached points last."""
+        n = len(self.coordinates)
         reached = breadth_first_order(self.graph, start, directed=True, return_predecessors=False)
-        if len(reached) == self.coordinates.shape[1]:
-            return reached
-        missed = np.setdiff1d(np.arange(self.coordinates.shape[1]), reached)
-        return np.concatenate([reached, self.rng.permutation(missed)])
-
-
-class _ErrorTerms:
-    """Everything the per-point error needs in one iteration, with the junk scale folded in."""
-
-    def __init__(
-        self,
-        geometry: _Geometry,
-        scale: float,
-        weights: NDArray[np.float64],
-        distance_scale: float,
-    ) -> None:
-        squared = scale * scale
-        self.neighbors = geometry.neighbors
-        self.colinear = geometry.colinear
-        self.distances0 = geometry.distances0
-        self.angles0 = geometry.angles0
-        self.junk_sq = squared * geometry.junk_sq
-        self.junk_dot = squared * geometry.junk_dot
-        self.junk_sq_colinear = squared * geometry.junk_sq_colinear
-        self.weights = weights
-        self.distance_scale = distance_scale
-
-    def errors(
-        self, coordinates: NDArray[np.float64], points: NDArray[np.intp], at: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        """``e_i`` of each of ``points`` placed at ``at`` (d, len(points)), others as they are.
-
-        Gashler et al. (2007), Eq. 1, with the angle at the neighbour j between i and the
-        neighbour's most collinear neighbour m.
-        """
-        neighbors, colinear = self.neighbors[points], self.colinear[points]
-        squared = self.junk_sq[points]  # fancy indexing copies: safe to update in place
-        dot = self.junk_dot[points]
-        colinear_sq = self.junk_sq_colinear[points]
-        for axis, position in zip(coordinates, at, strict=True):
-            vertex = axis[neighbors]
-            to_point = position[:, None] - vertex
-            to_colinear = axis[colinear] - vertex
-            squared += to_point * to_point
-            dot += to_point * to_colinear
-            colinear_sq += to_colinear * to_colinear
-        distance = np.sqrt(squared)
-        # dot is 0 wherever a norm is 0, so a tiny floor gives the cosine 0 there (as Waffles)
-        cosine = dot / np.maximum(np.sqrt(squared * colinear_sq), 1e-300)
-        distance_term = ((distance - self.distances0[points]) * self.distance_scale) ** 2
-        angle = np.arccos(np.clip(cosine, -1.0, 1.0, out=cosine))
-        angle_term = ((angle - self.angles0[points]) * (1.0 / np.pi)) ** 2
-        return np.einsum("ij,ij->i", self.weights[points], distance_term + angle_term)
-
-
-def _hill_climb(
-    coordinates: NDArray[np.float64],
-    points: NDArray[np.intp],
-    steps: NDArray[np.float64],
-    terms: _ErrorTerms,
-) -> tuple[float, int]:
-    """Move ``points`` by +-step along each kept axis while their error falls (all at once).
-
-    The points climb simultaneously, each against the current positions of the others, as
-    Waffles' ``adjustDataPoint`` does for one point: per round, try +step then -step along
-    each axis and keep a move that lowers the error; stop a point after a round without
-    improvement or after ``MAX_CLIMB_ROUNDS`` rounds. Returns the points' total error and the
-    number of rounds that improved some point, summed over points (Waffles' step count).
-    """
-    error = terms.errors(coordinates, points, coordinates[:, points])
-    active = np.arange(len(points))
-    moves = 0
-    for _ in range(MAX_CLIMB_ROUNDS):
-        improved = np.zeros(len(active), dtype=bool)
-        for axis in range(coordinates.shape[0]):
-            moved = np.zeros(len(active), dtype=bool)
-            for sign in (1.0, -1.0):  # -step only where +step did not help
-                trying = np.flatnonzero(~moved)
-                members = active[trying]
-                at = coordinates[:, points[members]]
-                at[axis] += sign * steps[members]
-                trial = terms.errors(coordinates, points[members], at)
-                better = trial < error[members]
-                coordinates[axis, points[members[better]]] = at[axis, better]
-                error[members[better]] = trial[better]
-                moved[trying[better]] = True
-            improved |= moved
-        moves += int(improved.sum())
-        active = active[improved]
-        if not len(active):
-            break
-    return float(error.sum()), moves
+        if len(reached) < n:
+            missed = np.setdiff1d(np.arange(n), reached)
+            reached = np.concatenate([reached, self.rng.permutation(missed)])
+        return reached.astype(np.intp)
