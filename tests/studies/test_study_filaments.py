@@ -304,3 +304,22 @@ def test_cli_refuses_a_bad_option_before_writing(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "dataset must be one of" in result.output
     assert not out.exists()
+
+
+def test_the_explorer_shows_each_models_stored_tsne_map(study: Path) -> None:
+    from latentatlas.explorer.data import Catalogue
+
+    catalogue = Catalogue(study)
+    with_maps = [name for name in catalogue.entries if "tsne" in catalogue.maps.get(name, {})]
+    models = {catalogue.entry(name).model for name in with_maps}
+    assert models == set(_metrics(study)["cells"]["sprites-rgb"]["models"])  # first seeds
+    assert len(with_maps) == len(models)
+    cell = np.load(study / "cells" / "sprites-rgb" / "arrays.npz")
+    for name in with_maps:
+        run = catalogue.run(name)
+        embedding, rows = run.stored_map("tsne")
+        model = run.entry.model
+        np.testing.assert_array_equal(embedding, cell[f"{model}/tsne/embedding"])
+        # the map's points are the run's own training rows, named by their data set index
+        assert np.isin(run.indices[rows], run.indices[run.split == 1]).all()
+        assert len(np.unique(run.indices[rows])) == len(rows)

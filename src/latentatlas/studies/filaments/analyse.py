@@ -71,7 +71,25 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         resources=measure_resources(config),
         failed_runs=failed,
     )
+    _store_explorer_maps(by_model, train_idx, context.folder, arrays)
     return CellOutput(result, arrays)
+
+
+def _store_explorer_maps(
+    by_model: dict[str, list[Any]],
+    train_idx: NDArray[np.int64],
+    folder: Path,
+    arrays: dict[str, NDArray[Any]],
+) -> None:
+    """Each model's t-SNE map under the explorer's keys, so ``latentatlas explore`` shows it.
+
+    ``map/tsne/<run>`` holds the map of the model's first seed and ``map-index/tsne/<run>`` the
+    data set rows of its points (docs/explorer.md), ``<run>`` relative to the study folder.
+    """
+    for model, model_runs in by_model.items():
+        run = Path(model_runs[0].path).resolve().relative_to(folder.resolve()).as_posix()
+        arrays[f"map/tsne/{run}"] = arrays[f"{model}/tsne/embedding"]
+        arrays[f"map-index/tsne/{run}"] = train_idx[arrays[f"{model}/tsne_rows"]]
 
 
 def _analyse_model(
@@ -205,6 +223,7 @@ def _store_map(
         random_state=0,
     )
     store_result(arrays, f"{model}/tsne", embedding)
+    arrays[f"{model}/tsne_rows"] = rows
     if labels is not None:
         arrays[f"{model}/tsne_labels"] = labels[rows]
     return embedding.preservation
