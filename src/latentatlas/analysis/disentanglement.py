@@ -434,18 +434,20 @@ def _residual_importance(model: Any, x: NDArray, y: NDArray) -> NDArray[np.float
     raw = np.broadcast_to(model._baseline_prediction, (len(x), model._baseline_prediction.shape[1]))
     importance = np.zeros(x.shape[1])
     for staged, trees in zip(model.staged_decision_function(x), model._predictors, strict=True):
+        residuals = _residuals(raw, encoded)  # one softmax per round, not one per tree
         for k, tree in enumerate(trees):
-            _add_split_decreases(tree.nodes, x, _residual(raw, encoded, k), importance)
+            _add_split_decreases(tree.nodes, x, residuals[:, k], importance)
         raw = np.asarray(staged).reshape(len(x), -1)
     return importance
 
 
-def _residual(raw: NDArray, encoded: NDArray, k: int) -> NDArray[np.float64]:
-    """Negative gradient of the log loss for tree ``k``: ``1[y = k] - p_k``."""
+def _residuals(raw: NDArray, encoded: NDArray) -> NDArray[np.float64]:
+    """Negative gradients of the log loss, one column per tree: ``1[y = k] - p_k``."""
     if raw.shape[1] == 1:  # binary: one tree per round on the positive class
-        return (encoded == 1) - 1.0 / (1.0 + np.exp(-raw[:, 0]))
+        return ((encoded == 1) - 1.0 / (1.0 + np.exp(-raw[:, 0])))[:, None]
     shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
-    return (encoded == k) - shifted[:, k] / shifted.sum(axis=1)
+    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    return (encoded[:, None] == np.arange(raw.shape[1])) - probabilities
 
 
 def _add_split_decreases(nodes: Any, x: NDArray, residual: NDArray, importance: NDArray) -> None:
