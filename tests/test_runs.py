@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -166,6 +170,95 @@ def test_a_killed_training_process_leaves_no_run_and_resumes_to_the_same_weights
     for key, value in whole.model.state_dict().items():
         assert torch.equal(value, resumed.model.state_dict()[key])
     assert not runs.partial_dir(out).exists()
+
+
+def test_a_writer_removes_the_temporary_folders_killed_writers_of_its_run_left(tmp_path):
+    stale = tmp_path / ".run.k1ll3d.tmp" / "run"  # a writer killed while writing the run
+    stale.mkdir(parents=True)
+    (stale / "config.json").write_text("{")
+    other = tmp_path / ".runs.x1.tmp"  # another target's: not this run's to remove
+    other.mkdir()
+    runs.train_run(_config(epochs=1), tmp_path / "run", _dataset(), progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".runs.x1.tmp", "run"]
+
+
+def _train_and_die_when_the_run_is_renamed(out: str) -> None:
+    from latentatlas import _io
+
+    fsync = _io._fsync_dir
+
+    def die_after_the_rename(path):  # what a SIGKILL right after the rename leaves
+        if path == Path(out).parent:
+            os._exit(9)
+        fsync(path)
+
+    _io._fsync_dir = die_after_the_rename
+    runs.train_run(_config(epochs=2), out, _dataset(), progress=False)
+
+
+def test_a_process_killed_as_its_run_is_renamed_leaves_no_checkpoints_beside_it(tmp_path):
+    # The checkpoints used to be removed after the rename: a kill in between (the first thing a
+    # kill test timed on a finished run hits) left the run both complete and "incomplete".
+    process = multiprocessing.get_context("fork").Process(
+        target=_train_and_die_when_the_run_is_renamed, args=(str(tmp_path / "run"),)
+    )
+    process.start()
+    process.join(60)
+    assert process.exitcode == 9
+    assert [s.status for s in runs.list_runs(tmp_path)] == ["complete"]
+    assert not runs.partial_dir(tmp_path / "run").exists()
+
+
+def _train_pausing_after_epoch_one(out: str, paused: Any, go: Any) -> None:
+    def pause(record: Any) -> None:
+        if record.epoch == 1:  # its checkpoint is on disk: what a second writer would resume
+            paused.set()
+            go.wait(60)
+
+    runs.train_run(_config(epochs=4), out, _dataset(), progress=False, resume=True, on_epoch=pause)
+
+
+def test_a_second_writer_of_a_run_waits_for_the_first_and_keeps_its_run(tmp_path):
+    # A Ray task that outlived its killed driver (a cluster, Ray client's 30 s grace) and the
+    # rerun's task of the same run. Without a lock the second resumed the first's checkpoint and
+    # trained alongside it, and the first's late rename then replaced the finished run, taking
+    # the metrics.json a sweep had stored in it.
+    context = multiprocessing.get_context("fork")
+    paused, go = context.Event(), context.Event()
+    out = tmp_path / "run"
+    first = context.Process(
+        target=_train_pausing_after_epoch_one, args=(str(out), paused, go), daemon=True
+    )
+    first.start()
+    assert paused.wait(60), "the first writer did not start"
+    second_epochs: list[Any] = []
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            runs.train_run(
+                _config(epochs=4),
+                out,
+                _dataset(),
+                progress=False,
+                resume=True,
+                on_epoch=second_epochs.append,
+            )
+            (out / "metrics.json").write_text("{}")  # what a sweep stores in a finished run
+        except BaseException as error:  # shown by the assertion below
+            errors.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(1.0)  # the second writer reaches the run while the first holds it
+    go.set()
+    first.join(60)
+    thread.join(60)
+    assert first.exitcode == 0 and not errors, errors
+    assert second_epochs == []  # it waited, then found the first writer's run complete
+    assert (out / "metrics.json").is_file()  # not replaced by a late rename
+    assert [s.status for s in runs.list_runs(tmp_path)] == ["complete"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, temp or checkpoint
 
 
 def test_an_existing_run_is_not_overwritten_by_accident(tmp_path):

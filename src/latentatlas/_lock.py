@@ -1,10 +1,12 @@
-"""A folder lock, so that two latentatlas processes never write into the same output folder.
+"""Locks, so that two latentatlas processes never write into the same output folder or run.
 
-The lock is ``<folder>/.latentatlas.lock``, held with ``fcntl.flock`` on an open descriptor and
-holding the owner's pid for the message. The kernel drops a flock when its process dies, so a
-lock left behind by a killed process (its pid dead) is simply taken over; nothing has to guess
-whether a pid was reused. The lock is re-entrant within one process (an atlas that runs studies,
-a study inside a sweep), and removed when the outermost holder leaves.
+A folder's lock is ``<folder>/.latentatlas.lock``, a run's is ``.<run>.lock`` beside the run
+folder; each is held with ``fcntl.flock`` on an open descriptor and holds the owner's pid for the
+message. The kernel drops a flock when its process dies, so a lock left behind by a killed
+process (its pid dead) is simply taken over; nothing has to guess whether a pid was reused. A
+folder lock is re-entrant within one process (an atlas that runs studies, a study inside a
+sweep), and removed when the outermost holder leaves; a run lock is waited for (see
+:func:`run_lock`).
 """
 
 from __future__ import annotations
@@ -76,12 +78,46 @@ def folder_lock(path: str | os.PathLike[str]) -> Iterator[Path]:
                         folder.rmdir()  # only succeeds when the folder stayed empty
 
 
-def _acquire(lock_file: Path, folder: Path) -> int:
-    """Open and flock ``lock_file``; retry when it was replaced between open and flock."""
+@contextlib.contextmanager
+def run_lock(run: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the write lock of the run folder ``run`` for the block, waiting while another has it.
+
+    The lock is ``.<name>.lock`` beside the run, not inside the run or its ``<name>.partial/``
+    checkpoint folder, which are replaced and removed while it is held. Two writers of one run,
+    such as a Ray task that outlived its killed driver on a cluster and the task of the same
+    run started by the rerun, then train one after the other: the second finds the run the
+    first finished, or resumes the checkpoint it left when it died, instead of training from
+    the same checkpoint alongside it and renaming a second run over the first.
+
+    Parameters
+    ----------
+    run : path-like
+        The run folder (it need not exist; its parent is created).
+
+    Yields
+    ------
+    Path
+        The lock file.
+    """
+    run = Path(run)
+    run.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = run.with_name(f".{run.name}.lock")
+    descriptor = _acquire(lock_file, run, wait=True)
+    try:
+        yield lock_file
+    finally:
+        _release(descriptor, lock_file)
+
+
+def _acquire(lock_file: Path, folder: Path, wait: bool = False) -> int:
+    """Open and flock ``lock_file``; retry when it was replaced between open and flock.
+
+    With ``wait`` block until the holder leaves; without, refuse with an :class:`InputError`.
+    """
     while True:
         descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except OSError as error:
             owner = _read_pid(descriptor)
             os.close(descriptor)

@@ -6,10 +6,12 @@ factors and per-sample reconstruction errors of the train and validation splits)
 ``metrics.json`` and ``figures/``. The folder is built under a temporary name beside ``out`` and
 renamed when complete. Per-epoch checkpoints live in ``<out>.partial/`` until the run is written,
 so an interrupted run can be resumed and a killed process never leaves a run that looks complete.
+One process at a time writes a run (``.<out>.lock`` beside it; a second writer waits).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import math
@@ -26,6 +28,7 @@ from numpy.typing import NDArray
 
 from latentatlas._env import package_version
 from latentatlas._io import atomic_path, write_json
+from latentatlas._lock import run_lock
 from latentatlas.config import RunConfig
 from latentatlas.data.base import Dataset
 from latentatlas.errors import InputError
@@ -126,6 +129,10 @@ def train_run(
 ) -> Path:
     """Train one model with one seed and write its run directory atomically.
 
+    Only one process writes a run at a time: while another holds it (a Ray task that outlived
+    its killed driver on a cluster, say) this waits, then keeps the run that one finished or,
+    with ``resume``, continues from the checkpoint it left.
+
     Parameters
     ----------
     config : RunConfig
@@ -150,13 +157,8 @@ def train_run(
         ``out``.
     """
     out = Path(out)
-    if is_complete(out) and not overwrite:
-        if resume:
-            return out
-        raise InputError(
-            f"a complete run already exists at {out}; pass --resume to keep it and train only "
-            "what is missing, or --force to train it again"
-        )
+    if _keep_existing(out, resume, overwrite):
+        return out
     if dataset is None:
         from latentatlas import data  # late: the data layer is only needed without a dataset
 
@@ -168,22 +170,39 @@ def train_run(
         )
     train_idx, validation_idx = split_indices(config, dataset)
     partial = partial_dir(out)
-    _prepare_partial(partial, config, resume)
-    try:
-        model, history = _fit_model(
-            config, dataset, train_idx, validation_idx, partial, resume, progress, on_epoch
-        )
-        latents = _latents(model, dataset, train_idx, validation_idx)
-        model.cpu().eval()
-        _write_run(out, config, model, history, latents, dataset)
-    except BaseException:
-        # A failed run leaves a resumable checkpoint or nothing: never a folder holding only
-        # run-config.json that looks like an interrupted run.
-        if not (partial / CHECKPOINT_NAME).is_file():
-            shutil.rmtree(partial, ignore_errors=True)
-        raise
-    shutil.rmtree(partial, ignore_errors=True)
+    # One writer per run, also across processes and machines: a writer that outlived its
+    # driver finishes (or dies) before another takes over its checkpoint or its run.
+    with run_lock(out):
+        if _keep_existing(out, resume, overwrite):  # finished by the writer we waited for
+            return out
+        _remove_stale_temporaries(out)
+        _prepare_partial(partial, config, resume)
+        try:
+            model, history = _fit_model(
+                config, dataset, train_idx, validation_idx, partial, resume, progress, on_epoch
+            )
+            latents = _latents(model, dataset, train_idx, validation_idx)
+            model.cpu().eval()
+            _write_run(out, partial, config, model, history, latents, dataset)
+        except BaseException:
+            # A failed run leaves a resumable checkpoint or nothing: never a folder holding only
+            # run-config.json that looks like an interrupted run.
+            if not (partial / CHECKPOINT_NAME).is_file():
+                shutil.rmtree(partial, ignore_errors=True)
+            raise
     return out
+
+
+def _keep_existing(out: Path, resume: bool, overwrite: bool) -> bool:
+    """True when ``out`` is a complete run to keep; refuse to replace one by accident."""
+    if not is_complete(out) or overwrite:
+        return False
+    if resume:
+        return True
+    raise InputError(
+        f"a complete run already exists at {out}; pass --resume to keep it and train only "
+        "what is missing, or --force to train it again"
+    )
 
 
 def split_indices(
@@ -249,6 +268,16 @@ def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
     write_json(saved, config.to_dict())
 
 
+def _remove_stale_temporaries(out: Path) -> None:
+    """Remove the temporary folders that writers of ``out`` killed while writing it left behind.
+
+    Called under the run's lock: no live process is writing ``out``, so every
+    ``.<name>.*.tmp`` beside it (see :func:`latentatlas._io.atomic_path`) is stale.
+    """
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def _without_epochs(config: dict[str, Any]) -> dict[str, Any]:
     """A config without ``train.epochs``: a resumed run may be given more (or fewer) epochs."""
     return {**config, "train": {k: v for k, v in config["train"].items() if k != "epochs"}}
@@ -304,6 +333,7 @@ def _latents(
 
 def _write_run(
     out: Path,
+    partial: Path,
     config: RunConfig,
     model: Autoencoder,
     history: History,
@@ -334,6 +364,14 @@ def _write_run(
         with open(tmp / "latents.npz", "wb") as handle:
             np.savez(handle, **latents)
         write_json(tmp / MANIFEST, _manifest(tmp))  # last: it vouches for the files above
+        # The checkpoints go before the run is renamed into place, not after: a process killed
+        # in between would leave a finished run beside an "incomplete" one that nothing removes
+        # (finished runs are skipped). Now such a kill costs a retraining, never a half state.
+        # A dot name matching the temporaries a later writer of the run removes, should the
+        # process die between these two lines.
+        discarded = tmp.with_name(f".{out.name}.checkpoints.tmp")
+        partial.rename(discarded)
+        shutil.rmtree(discarded)
 
 
 def _manifest(folder: Path) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""SIGKILL a training and a study at seeded random points: nothing half-written looks complete,
-and running again finishes with the same weights and results as an uninterrupted run."""
+"""SIGKILL a training, a study, a sweep and an atlas at seeded random points, and a study and a
+sweep on Ray: nothing half-written looks complete, and running again finishes with the same
+weights and results as an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ import json
 import multiprocessing
 import os
 import random
+import secrets
+import shutil
 import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from latentatlas import runs
@@ -164,24 +173,40 @@ def _metrics(folder: Path) -> dict[str, Any]:
     return {key: document[key] for key in ("cells", "failed_runs")}
 
 
-def test_a_study_killed_midway_completes_when_run_again(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The metrics of the tiny study, run once uninterrupted in this process."""
     register()
-    reference = tmp_path / "reference"
-    engine.run(TINY, TinyConfig(), reference, progress=False)
+    folder = tmp_path_factory.mktemp("reference")
+    engine.run(TINY, TinyConfig(), folder, progress=False)
+    return _metrics(folder)
+
+
+def _wait_for_a_finished_study_run(process: Any, root: Path) -> None:
+    deadline = time.monotonic() + 120
+    while _alive(process) and time.monotonic() < deadline:
+        if any(runs.is_complete(root / f"seed-{seed}") for seed in range(3)):
+            return
+        time.sleep(0.01)
+
+
+def _alive(process: Any) -> bool:
+    """Whether a forked child (multiprocessing) or a subprocess still runs."""
+    return process.poll() is None if isinstance(process, subprocess.Popen) else process.is_alive()
+
+
+def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path):
+    register()
     folder = tmp_path / "killed"
     process = _start(_study_child, str(folder))
-    deadline = time.monotonic() + 60
-    while process.is_alive() and time.monotonic() < deadline:  # until one run is finished
-        if runs.is_complete(folder / "runs" / "seed-0"):
-            break
-        time.sleep(0.01)
+    _wait_for_a_finished_study_run(process, folder / "runs")
     point = random.Random(KILL_SEED).uniform(0.0, 0.3)
     _kill_after(process, point)
     assert process.exitcode == -signal.SIGKILL, "the study finished before it could be killed"
     _check_nothing_half_written(folder / "runs", f"study killed {point:.2f} s after seed-0")
     assert not (folder / "report.html").exists()
     engine.run(TINY, TinyConfig(), folder, progress=False)
-    assert _metrics(folder) == _metrics(reference)
+    assert _metrics(folder) == tiny_reference
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))
 
@@ -220,7 +245,7 @@ def _sweep_child(spec: str, folder: str, ready: Any) -> None:
 
 def _wait_for_a_finished_run(process: Any, root: Path) -> None:
     deadline = time.monotonic() + 90
-    while process.is_alive() and time.monotonic() < deadline:
+    while _alive(process) and time.monotonic() < deadline:
         try:
             if any(root.glob("*/*/manifest.json")):  # runs/<model>/<key>/manifest.json
                 return
@@ -281,3 +306,216 @@ def test_an_atlas_killed_midway_completes_when_run_again(tmp_path):
     index = run_atlas(folder, names=[TINY.name], progress=False)
     assert index.is_file() and f'href="{TINY.name}/report.html"' in index.read_text()
     assert [s.status for s in runs.list_runs(folder / TINY.name / "runs")] == ["complete"] * 3
+
+
+# -- a study and a sweep on the Ray executor ------------------------------------------------------
+# The drivers are subprocesses, each in a session of its own, so that every process its Ray starts
+# can be found by the session id and killed by pid if it outlives the test. They are not forked:
+# Ray does not support forking a process that has used it, and this one may have (the Ray tests).
+RAY_AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")  # per-node helpers, not workers
+
+
+def _session_processes(session: int) -> dict[int, str]:
+    """pid -> title of the live processes of ``session``, from /proc (psutil is no dependency)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:  # exited while we looked
+            continue
+        state, _, _, sid = stat[stat.rindex(")") + 2 :].split()[:4]
+        if int(sid) == session and state not in ("Z", "X"):
+            found[int(entry.name)] = title.strip()
+    return found
+
+
+def _ray_workers(session: int, title: str | None = None) -> dict[int, str]:
+    """The Ray workers of ``session`` (``ray::IDLE``, ``ray::_train_in_worker``), or those titled
+    ``title``."""
+    return {
+        pid: name
+        for pid, name in _session_processes(session).items()
+        if name.startswith("ray::") and name not in RAY_AGENTS and title in (None, name)
+    }
+
+
+def _wait_until_gone(session: int, title: str | None, seconds: float) -> dict[int, str]:
+    """The workers (titled ``title``) of ``session`` still alive after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := _ray_workers(session, title)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def _reap(session: int, seconds: float = 10.0) -> None:
+    """SIGKILL, by pid, whatever is left of ``session``, and wait until it is gone."""
+    deadline = time.monotonic() + seconds
+    while (left := _session_processes(session)) and time.monotonic() < deadline:
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    assert not _session_processes(session), f"processes of session {session} outlived the test"
+
+
+@pytest.fixture(scope="module")
+def ray_env() -> dict[str, str]:
+    """The environment of the drivers and the cluster: a token of their own (no ~/.ray)."""
+    pytest.importorskip("ray", reason="ray is an optional extra (pip install 'latentatlas[ray]')")
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("finding a driver's Ray processes reads /proc")
+    return {
+        **os.environ,
+        "RAY_AUTH_MODE": "token",
+        "RAY_AUTH_TOKEN": secrets.token_hex(32),
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "PYTHONWARNINGS": "ignore",
+    }
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A running Ray cluster: its address, and the session its processes belong to."""
+
+    address: str
+    session: int
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(ray_env: dict[str, str]) -> Iterator[Cluster]:
+    """A one-node Ray cluster of 2 CPUs, as ``ray start --head`` makes one, for the module.
+
+    It boots while a test does other work: a driver's ``ray.init`` waits for it.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    temp = tempfile.mkdtemp(prefix="la-ray-")  # short: Ray's socket paths must stay short
+    ray = (sys.executable, "-m", "ray.scripts.scripts")  # the `ray` command of this Python
+    options = ("--num-cpus=2", "--node-ip-address=127.0.0.1", "--include-dashboard=false")
+    head = subprocess.Popen(
+        [*ray, "start", "--head", "--block", f"--port={port}", f"--temp-dir={temp}", *options],
+        env=ray_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield Cluster(f"127.0.0.1:{port}", head.pid)
+    finally:
+        head.terminate()  # ray start --block then stops every process it started
+        try:
+            head.wait(30)
+        finally:
+            _reap(head.pid)
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture
+def drivers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """The drivers a test starts; none of them, nor anything their Ray started, outlives it."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        _reap(process.pid)  # a killed local Ray's agents linger for up to a minute
+
+
+def _driver(drivers: list[Any], env: dict[str, str], log: Path, code: str, *args: str) -> Any:
+    """Start ``python -c code args`` as a driver in a session of its own, output to ``log``."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            env=env,
+            cwd=Path(__file__).parent,  # for `import test_kill`
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    drivers.append(process)
+    return process
+
+
+def _kill_driver(process: subprocess.Popen[bytes], seconds: float, log: Path) -> None:
+    """SIGKILL the driver alone after ``seconds``: whatever its Ray runs is left to Ray."""
+    time.sleep(seconds)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, (
+        f"the driver ended before it could be killed:\n{log.read_text(errors='replace')[-3000:]}"
+    )
+
+
+def _finish(process: subprocess.Popen[bytes], log: Path) -> None:
+    process.wait(180)
+    assert process.returncode == 0, f"the rerun failed:\n{log.read_text(errors='replace')[-3000:]}"
+
+
+def _study_driver(folder: Path, address: str | None) -> str:
+    """A driver running the tiny study on a Ray: a local one it starts, or the cluster's."""
+    return (
+        "from test_kill import TINY, TinyConfig, register\n"
+        "from latentatlas.executors import make_executor\n"
+        "from latentatlas.studies import engine\n"
+        "register()\n"
+        f"executor = make_executor('ray', 2, {address!r})\n"
+        "try:\n"
+        f"    engine.run(TINY, TinyConfig(), {str(folder)!r}, executor=executor, progress=False)\n"
+        "finally:\n"
+        "    executor.shutdown()\n"
+    )
+
+
+def test_a_study_on_a_local_ray_killed_midway_completes_when_run_again(
+    ray_env, ray_cluster, tiny_reference, drivers, tmp_path
+):
+    folder, log = tmp_path / "killed", tmp_path / "driver.log"
+    process = _driver(drivers, ray_env, log, _study_driver(folder, None))  # its own local Ray
+    _wait_for_a_finished_study_run(process, folder / "runs")
+    workers = _ray_workers(process.pid)
+    assert workers, "the driver's Ray has no workers to watch"
+    point = random.Random(KILL_SEED + 3).uniform(0.0, 0.3)
+    _kill_driver(process, point, log)
+    # Its raylet and workers die with it (its per-node agents linger up to a minute, until they
+    # notice; the drivers fixture kills those).
+    assert not _wait_until_gone(process.pid, None, 10), f"workers outlived the driver: {workers}"
+    _check_nothing_half_written(folder / "runs", f"study on Ray killed {point:.2f} s in")
+    assert not (folder / "report.html").exists()
+    again = _driver(drivers, ray_env, log, _study_driver(folder, ray_cluster.address))
+    _finish(again, log)
+    assert _metrics(folder) == tiny_reference  # as uninterrupted in one process
+    assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
+    assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))
+
+
+def test_a_sweep_on_a_ray_cluster_killed_midway_completes_when_run_again(
+    ray_env, ray_cluster, drivers, tmp_path
+):
+    from latentatlas.sweep import read_table
+
+    spec, folder, log = tmp_path / "spec.toml", tmp_path / "sweep", tmp_path / "driver.log"
+    spec.write_text(SWEEP_SPEC)
+    sweep = ("from latentatlas.cli import app; app()", "sweep", str(spec), "--out", str(folder))
+    ray = ("--executor", "ray", "--address", ray_cluster.address, "--quiet")
+    process = _driver(drivers, ray_env, log, *sweep, *ray)
+    _wait_for_a_finished_run(process, folder / "runs")
+    point = random.Random(KILL_SEED + 4).uniform(0.0, 0.5)
+    _kill_driver(process, point, log)
+    # The cluster lives on and stops the dead driver's tasks itself: at once on one node, where
+    # the driver's raylet sees it die; later on other nodes, and 30 s later through Ray client.
+    # A task still running then holds its run's lock, and the rerun's task of it waits.
+    running = _wait_until_gone(ray_cluster.session, "ray::_train_in_worker", 10)
+    assert not running, f"tasks of the killed driver still run: {running}"
+    _check_nothing_half_written(folder / "runs", f"sweep on Ray killed {point:.2f} s after a run")
+    assert not (folder / "results.csv").exists()
+    _finish(_driver(drivers, ray_env, log, *sweep, *ray), log)  # the same command again
+    assert [row["status"] for row in read_table(folder)] == ["finished"] * 3
+    assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
+    assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))

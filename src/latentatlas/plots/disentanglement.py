@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
 from latentatlas.analysis.disentanglement import DCIResult
 from latentatlas.analysis.traversal import TraversalEffectsResult, TraversalResult
 from latentatlas.plots.images import to_display
 from latentatlas.plots.style import CONTINUOUS_CMAP, style_context, text_color_on
+
+#: White pixels between neighbouring images of a traversal mosaic, so that dark images stay apart.
+_GUTTER = 1
 
 
 def traversal_grid(
@@ -42,38 +46,96 @@ def traversal_grids(
     cell_inches: float = 0.7,
 ) -> Figure:
     """Traversal grids of several inputs side by side (the source's "same dimension, other
-    digit" comparison): a block of dims x values images per input, same rows in every block."""
-    n_inputs = len(result.images)
-    for index in input_indices:
-        if not 0 <= index < n_inputs:
-            raise ValueError(f"input_index {index} is outside 0..{n_inputs - 1}")
+    digit" comparison): a block of dims x values images per input, same rows in every block.
+
+    The blocks are composed into one image (:func:`traversal_mosaic`) drawn by one ``imshow``
+    on one Axes, with the values above each block's columns, ``z[dim]`` left of the rows and
+    "input N" under each block (an Axes per image took seconds for big grids).
+    """
+    mosaic = traversal_mosaic(result, input_indices)
     n_dims, n_values = result.images.shape[1:3]
-    n_columns = len(input_indices) * (n_values + 1) - 1  # an empty column between blocks
+    n_columns = len(input_indices) * (n_values + 1) - 1  # a blank column between blocks
+    step_y = (mosaic.shape[0] + _GUTTER) // n_dims  # an image's height and its gutter
+    step_x = (mosaic.shape[1] + _GUTTER) // n_columns
+    starts = [block * (n_values + 1) * step_x for block in range(len(input_indices))]
     with style_context():
         fig = Figure(figsize=(cell_inches * n_columns + 0.8, cell_inches * n_dims + 0.9))
-        axes = fig.subplots(n_dims, n_columns, squeeze=False)
-        for ax in axes.flat:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-        for block, index in enumerate(input_indices):
-            first = block * (n_values + 1)
-            for k in range(n_dims):
-                shown = to_display(result.images[index, k])
-                for j in range(n_values):
-                    axes[k, first + j].imshow(shown[j], cmap="gray", vmin=0.0, vmax=1.0)
-            for j, value in enumerate(result.values):
-                axes[0, first + j].set_title(f"{value:.2g}", fontsize=7)
-            if len(input_indices) > 1:
-                axes[-1, first + n_values // 2].set_xlabel(f"input {index}", fontsize=8)
-        for k, dim in enumerate(result.dims):
-            axes[k, 0].set_ylabel(f"z[{dim}]", rotation=0, ha="right", va="center", fontsize=8)
+        ax = fig.subplots()
+        grey = {"cmap": "gray", "vmin": 0.0, "vmax": 1.0} if mosaic.ndim == 2 else {}
+        ax.imshow(mosaic, interpolation="nearest", **grey)
+        ax.xaxis.tick_top()
+        middle = (step_x - _GUTTER - 1) / 2  # pixel centres are at whole numbers
+        ax.set_xticks(
+            [start + j * step_x + middle for start in starts for j in range(n_values)],
+            [f"{value:.2g}" for _ in starts for value in result.values],
+            fontsize=7,
+        )
+        ax.set_yticks(
+            [k * step_y + (step_y - _GUTTER - 1) / 2 for k in range(n_dims)],
+            [f"z[{dim}]" for dim in result.dims],
+            fontsize=8,
+        )
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if len(input_indices) > 1:
+            below = ax.get_xaxis_transform()  # x in mosaic pixels, y in the Axes
+            block_middle = (n_values * step_x - _GUTTER - 1) / 2
+            for start, index in zip(starts, input_indices, strict=True):
+                ax.text(start + block_middle, -0.02, f"input {index}", transform=below,
+                        ha="center", va="top", fontsize=8)  # fmt: skip
         unit = {"absolute": "value", "relative": "offset", "std": "value in stds"}[result.mode]
         names = ", ".join(str(i) for i in input_indices)
         fig.suptitle(title or f"Latent traversal of input {names} (columns: {unit})")
         fig.tight_layout()
     return fig
+
+
+def traversal_mosaic(result: TraversalResult, input_indices: Sequence[int]) -> NDArray[np.float32]:
+    """The traversal grids of ``input_indices`` composed into one image (what
+    :func:`traversal_grids` draws).
+
+    One block per input, side by side in the given order: row ``k`` of a block holds dimension
+    ``result.dims[k]``, column ``j`` value ``result.values[j]``, the same rows in every block.
+    Neighbouring images are 1 pixel apart and blocks ``w + 2`` pixels (a blank column); the
+    space between is white (1.0).
+
+    Parameters
+    ----------
+    result : TraversalResult
+        From :func:`latentatlas.analysis.traversal.traverse`; images in [0, 1].
+    input_indices : sequence of int
+        The inputs to show, each in ``0 .. n_inputs - 1``; at least one.
+
+    Returns
+    -------
+    ndarray of float32
+        Shape (H, W) for one-channel images, (H, W, 3) for RGB (each image as
+        :func:`latentatlas.plots.images.to_display` gives it, h x w pixels), where
+        ``H = n_dims (h + 1) - 1`` and ``W = (m (n_values + 1) - 1) (w + 1) - 1`` for
+        ``m = len(input_indices)``.
+    """
+    n_inputs, n_dims, n_values = result.images.shape[:3]
+    if len(input_indices) == 0:
+        raise ValueError("input_indices is empty; give at least one input")
+    for index in input_indices:
+        if not 0 <= index < n_inputs:
+            raise ValueError(f"input_index {index} is outside 0..{n_inputs - 1}")
+    input_shape = result.images.shape[3:]
+    blocks = [
+        to_display(result.images[index].reshape(n_dims * n_values, *input_shape))
+        for index in input_indices
+    ]
+    h, w = blocks[0].shape[1:3]
+    channels = blocks[0].shape[3:]  # () for grey, (3,) for RGB
+    step_y, step_x = h + _GUTTER, w + _GUTTER
+    # Each image with its gutter below and right of it; a blank image after each block.
+    cells = np.ones((len(blocks), n_dims, n_values + 1, step_y, step_x, *channels), np.float32)
+    for block, shown in enumerate(blocks):
+        cells[block, :, :n_values, :h, :w] = shown.reshape(n_dims, n_values, h, w, *channels)
+    rows_first = (1, 3, 0, 2, 4, *range(5, 5 + len(channels)))  # dims, y, blocks, columns, x
+    mosaic = cells.transpose(rows_first).reshape(n_dims * step_y, -1, *channels)
+    return mosaic[: n_dims * step_y - _GUTTER, : mosaic.shape[1] - step_x - _GUTTER]
 
 
 def effect_heatmap(effects: TraversalEffectsResult, title: str | None = None) -> Figure:
