@@ -434,7 +434,7 @@ class _Sculptor:
         self.geometry = geometry
         self.sigma = sigma
         self.rng = rng
-        self.coordinates = np.ascontiguousarray(geometry.kept)  # (n, d), updated in place
+        self.coordinates = np.array(geometry.kept, order="C")  # (n, d), a copy updated in place
         self.scale = 1.0 if geometry.junk_sq.any() else 0.0
         self.learning_rate = geometry.mean_distance
         n, k = geometry.neighbors.shape
