@@ -120,8 +120,8 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         Dimension of the embedding (at most the number of features).
     n_neighbors : int, default=20
         Neighbours per point (fewer than the number of samples). 20 unrolls scikit-learn's
-        swiss roll of 2,000 points for every seed tried; 12 to 16 often leave it folded
-        (docs/analyses/sculpting.md).
+        swiss roll of 2,000 points for seeds 0-2, where 12 to 16 often leave it folded; it is
+        not a guarantee (docs/analyses/sculpting.md measures how often it fails).
     sigma : float in (0, 1), default=0.99
         Factor by which the discarded dimensions shrink per iteration (the paper's 0.99).
     max_iter : int, default=1000
