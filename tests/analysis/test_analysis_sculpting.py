@@ -100,6 +100,32 @@ def test_issue_target_on_the_2000_point_roll_other_seeds(seed):
     assert _unrolling(embedding, t) > 0.95
 
 
+def _roll_sample(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A swiss roll drawn like scikit-learn's, from ``numpy.random.default_rng(seed)``."""
+    u = np.random.default_rng(seed).uniform(size=(n, 2))
+    t = 1.5 * np.pi * (1 + 2 * u[:, 0])
+    return np.c_[t * np.cos(t), 21.0 * u[:, 1], t * np.sin(t)], t
+
+
+def test_more_runs_keep_the_one_with_the_lowest_final_error():
+    x, _ = _paper_roll(300, seed=1)
+    options = {"n_neighbors": 10, "sigma": 0.9, "max_iter": 60, "random_state": 0}
+    one = ManifoldSculpting(**options).fit(x)
+    three = ManifoldSculpting(n_init=3, **options).fit(x)
+    again = ManifoldSculpting(n_init=3, **options).fit(x)
+    assert three.error_history_[-1] <= one.error_history_[-1]
+    np.testing.assert_array_equal(three.embedding_, again.embedding_)
+    if three.error_history_[-1] == one.error_history_[-1]:  # the first run won
+        np.testing.assert_array_equal(three.embedding_, one.embedding_)
+
+
+@pytest.mark.slow
+def test_three_runs_unroll_a_roll_that_one_run_leaves_folded():
+    x, t = _roll_sample(2000, seed=0)
+    assert _unrolling(ManifoldSculpting(random_state=0).fit_transform(x), t) < 0.9
+    assert _unrolling(ManifoldSculpting(n_init=3, random_state=0).fit_transform(x), t) > 0.95
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
@@ -193,6 +219,7 @@ def test_compiled_pass_equals_the_plain_python_pass(d, scale):
         ({"sigma": 0}, "sigma"),
         ({"max_iter": 0}, "max_iter"),
         ({"patience": -1}, "patience"),
+        ({"n_init": 0}, "n_init"),
         ({"random_state": "seed"}, "random_state"),
     ],
 )
