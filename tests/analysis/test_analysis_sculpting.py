@@ -264,3 +264,16 @@ def test_result_round_trip():
     np.testing.assert_array_equal(again.embedding, result.embedding)
     np.testing.assert_array_equal(again.error_history, result.error_history)
     assert (again.n_iter, again.n_neighbors, again.sigma) == (10, 6, result.sigma)
+
+
+@pytest.mark.timeout(20)
+def test_a_collapsed_layout_does_not_make_the_rescaling_spin_forever():
+    from latentatlas.analysis.sculpting import _geometry, _Sculptor
+
+    x, _ = _paper_roll(60, seed=0)
+    sculptor = _Sculptor(
+        _geometry(x, 6, 2, np.random.RandomState(0)), 0.99, np.random.RandomState(0)
+    )
+    sculptor.coordinates[:] = 0.0  # every kept coordinate equal: no rescaling can restore delta_ave
+    sculptor._squeeze()
+    assert not sculptor.coordinates.any()

@@ -38,6 +38,9 @@ MAX_CLIMB_ROUNDS = 30
 #: Learning-rate update after each iteration (Waffles): shrink when the points needed fewer
 #: hill-climbing moves than there are points, grow otherwise.
 RATE_SHRINK, RATE_GROW = 0.87, 1 / 0.91
+#: At most this many 1/sigma rescalings of the kept dimensions per iteration (one or two are
+#: the norm; the bound only stops a degenerate, collapsed layout from looping forever).
+MAX_RESCALES = 1000
 #: Re-centre the kept dimensions every this many iterations (Waffles), since they are scaled
 #: about the origin.
 RECENTRE_EVERY = 20
@@ -501,8 +504,11 @@ class _Sculptor:
         self.scale *= self.sigma
         if self.scale <= ZERO_SCALE:
             self.scale = 0.0
-        # The paper's loop (as in Waffles): grow by 1/sigma until the mean is back.
-        while self._mean_neighbor_distance() < self.geometry.mean_distance:
+        # The paper's loop (as in Waffles): grow by 1/sigma until the mean is back; bounded,
+        # so that kept coordinates that have all become equal cannot make it spin forever.
+        for _ in range(MAX_RESCALES):
+            if self._mean_neighbor_distance() >= self.geometry.mean_distance:
+                break
             self.coordinates /= self.sigma
 
     def _mean_neighbor_distance(self) -> float:
