@@ -3,9 +3,10 @@
 Written by hand with numba because the paper's update is sequential by design: each point
 climbs against the positions its breadth-first predecessors have just reached (they get the
 weight 10), so the pass cannot be vectorised over points without changing the algorithm
-(an earlier vectorised version moved whole waves of points at once: 3-4x slower and less
-faithful; docs/analyses/sculpting.md compares them). No library provides this loop. numba
-installs from wheels and compiles the two functions once (cached on disk).
+(an earlier NumPy version moved whole waves of points at once: about as fast, but a departure
+from the paper that unrolled less well; docs/analyses/sculpting.md compares them). No library
+provides this loop. numba installs from wheels and compiles the two functions once (cached on
+disk).
 """
 
 from __future__ import annotations
