@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -234,16 +235,21 @@ def test_a_second_writer_of_a_run_waits_for_the_first_and_keeps_its_run(tmp_path
     second_epochs: list[Any] = []
     errors: list[BaseException] = []
 
+    said: list[str] = []
+
     def second() -> None:
         try:
-            runs.train_run(
-                _config(epochs=4),
-                out,
-                _dataset(),
-                progress=False,
-                resume=True,
-                on_epoch=second_epochs.append,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                runs.train_run(
+                    _config(epochs=4),
+                    out,
+                    _dataset(),
+                    progress=False,
+                    resume=True,
+                    on_epoch=second_epochs.append,
+                )
+            said.extend(str(warning.message) for warning in caught)
             (out / "metrics.json").write_text("{}")  # what a sweep stores in a finished run
         except BaseException as error:  # shown by the assertion below
             errors.append(error)
@@ -256,6 +262,9 @@ def test_a_second_writer_of_a_run_waits_for_the_first_and_keeps_its_run(tmp_path
     thread.join(60)
     assert first.exitcode == 0 and not errors, errors
     assert second_epochs == []  # it waited, then found the first writer's run complete
+    waiting = [m for m in said if "being written by another process" in m]
+    assert waiting == [f"{out} is being written by another process (pid {first.pid}); "
+                       "waiting for it to finish"]  # fmt: skip
     assert (out / "metrics.json").is_file()  # not replaced by a late rename
     assert [s.status for s in runs.list_runs(tmp_path)] == ["complete"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, temp or checkpoint

@@ -16,6 +16,7 @@ import errno
 import fcntl
 import os
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,22 +113,38 @@ def run_lock(run: str | os.PathLike[str]) -> Iterator[Path]:
 def _acquire(lock_file: Path, folder: Path, wait: bool = False) -> int:
     """Open and flock ``lock_file``; retry when it was replaced between open and flock.
 
-    With ``wait`` block until the holder leaves; without, refuse with an :class:`InputError`.
+    With ``wait`` block until the holder leaves, after a warning that names the holder's pid;
+    without, refuse with an :class:`InputError`.
     """
+    warned = False
     while True:
         descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             owner = _read_pid(descriptor)
-            os.close(descriptor)
             if error.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                os.close(descriptor)
                 raise
             who = f"pid {owner}" if owner else "pid unknown"
-            raise InputError(
-                f"another latentatlas process ({who}) is writing to {folder}; "
-                "wait for it or choose another --out"
-            ) from None
+            if not wait:
+                os.close(descriptor)
+                raise InputError(
+                    f"another latentatlas process ({who}) is writing to {folder}; "
+                    "wait for it or choose another --out"
+                ) from None
+            if not warned:  # say once why nothing happens, then wait for the holder
+                warnings.warn(
+                    f"{folder} is being written by another process ({who}); waiting for it "
+                    "to finish",
+                    stacklevel=4,
+                )
+                warned = True
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(descriptor)
+                raise
         # The previous holder may have removed the file after we opened it: then our lock is
         # on a deleted inode that a third process cannot see; start again on the new file.
         try:
