@@ -330,3 +330,13 @@ def test_manifold_sculpting_joins_as_a_row_with_its_seed_spread(tmp_path: Path) 
     assert len(metrics["seed_variability"]["sculpting"]["procrustes_pairs"]) == 1
     html = (out / "report.html").read_text()
     assert "Manifold Sculpting" in html and "fitted on the training and validation" in html
+
+
+def test_sculpting_on_fewer_images_than_its_default_neighbours_still_analyses(tmp_path):
+    # 8 images per digit: 16 in all, fewer than the 21 the default 20 neighbours need.
+    from latentatlas.studies import engine
+
+    config = DigitPairsConfig.quick(n_per_class=8, seeds=1, with_sculpting=True)
+    engine.run(engine.get("digit-pairs"), config, tmp_path, progress=False, jobs=1)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert len(metrics["silhouette"]["sculpting"]) == 1

@@ -178,14 +178,19 @@ def _analyse_sculpting(
     """
     import time
 
-    from latentatlas.analysis import manifold_sculpting
+    from latentatlas.analysis.sculpting import ManifoldSculpting, manifold_sculpting
 
     images = np.concatenate([x_train, x_val]).reshape(len(x_train) + len(x_val), -1)
+    # The estimator's default neighbours, or fewer when a tiny study has fewer images (as the
+    # filaments study lowers t-SNE's perplexity): it analyses what it trained, not an error.
+    neighbors = min(ManifoldSculpting().n_neighbors, len(images) - 1)
     seeds = list(range(config.seeds))
     train, codes, seconds = [], [], []
     for seed in seeds:
         started = time.perf_counter()
-        embedding = manifold_sculpting(images, n_components=latent_dim, random_state=seed).embedding
+        embedding = manifold_sculpting(
+            images, n_components=latent_dim, n_neighbors=neighbors, random_state=seed
+        ).embedding
         seconds.append(time.perf_counter() - started)
         train.append((embedding[: len(x_train)], y_train))
         codes.append(embedding[len(x_train) :])
