@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.datasets import make_swiss_roll
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.manifold import trustworthiness
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -19,6 +21,10 @@ from latentatlas.analysis.sculpting import (
     manifold_sculpting,
 )
 from latentatlas.errors import InputError
+
+# Most tests here run a few dozen iterations, which stop before the layout settles, by design;
+# the tests of settling and of its warning check the warning themselves.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _paper_roll(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +68,23 @@ def test_attributes_after_fit():
     assert estimator.n_features_in_ == 3
 
 
+def test_step_history_follows_the_step_rule_and_an_unsettled_layout_warns():
+    x, _ = _paper_roll(300, seed=1)
+    with pytest.warns(ConvergenceWarning, match="after 20 iterations .* 0.36 mean neighbour"):
+        estimator = ManifoldSculpting(n_neighbors=10, max_iter=20).fit(x)
+    steps = estimator.step_history_
+    assert steps.shape == (20,)
+    assert steps[0] == 1.0  # Waffles: the step starts at the mean neighbour distance
+    ratios = steps[1:] / steps[:-1]  # then x 0.87 or / 0.91 after each iteration
+    assert np.all(np.isclose(ratios, 0.87) | np.isclose(ratios, 1 / 0.91))
+    assert np.isclose(ratios, 1 / 0.91).any()  # it melted: the step grew again
+    assert not estimator.settled_  # 20 iterations are too few to settle (30 are enough)
+    with pytest.warns(ConvergenceWarning):  # the function warns as the estimator does
+        result = manifold_sculpting(x, n_neighbors=10, max_iter=20)
+    assert result.settled is False
+    np.testing.assert_array_equal(result.step_history, steps)
+
+
 def test_stops_after_patience_once_burn_in_is_over():
     x, _ = _paper_roll(200, seed=3)
     estimator = ManifoldSculpting(n_neighbors=6, sigma=0.5, patience=5, max_iter=500).fit(x)
@@ -72,14 +95,24 @@ def test_stops_after_patience_once_burn_in_is_over():
     assert len(tail) - 1 - best >= 5
 
 
-def test_flat_data_is_kept_isometric():
-    """Points already in a plane: nothing to squeeze, neighbour distances are preserved."""
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_flat_data_is_kept_isometric(seed):
+    """Points already in a plane: nothing to squeeze, the exact layout stays exact.
+
+    The rotation leaves rounding noise where the third axis was; counted as junk, it made
+    the squeeze stretch the kept axes by 1 % and the layout drift (error 60-3,000 after 100
+    iterations, trustworthiness down to 0.87 for random_state 2).
+    """
     rng = np.random.default_rng(0)
     plane = rng.uniform(0, 1, size=(300, 2)) * [20.0, 5.0]
     x = np.c_[plane, np.zeros(300)] @ np.linalg.qr(rng.normal(size=(3, 3)))[0]
-    embedding = ManifoldSculpting(n_neighbors=8, max_iter=100).fit_transform(x)
-    assert trustworthiness(x, embedding, n_neighbors=8) > 0.99
-    assert abs(spearmanr(embedding[:, 0], plane[:, 0])[0]) > 0.99  # long side first
+    estimator = ManifoldSculpting(n_neighbors=8, max_iter=100, random_state=seed).fit(x)
+    assert estimator.error_history_.max() < 1e-12
+    assert trustworthiness(x, estimator.embedding_, n_neighbors=8) > 0.999
+    assert abs(spearmanr(estimator.embedding_[:, 0], plane[:, 0])[0]) > 0.99  # long side first
+    distances = np.linalg.norm(plane[:, None] - plane[None], axis=-1)
+    embedded = np.linalg.norm(estimator.embedding_[:, None] - estimator.embedding_[None], axis=-1)
+    np.testing.assert_allclose(embedded, distances, atol=1e-9)
 
 
 # --- quality on the swiss roll -------------------------------------------------------------
@@ -87,9 +120,13 @@ def test_flat_data_is_kept_isometric():
 
 def test_issue_target_on_the_2000_point_roll():
     x, t = make_swiss_roll(2000, random_state=0)
-    embedding = ManifoldSculpting(random_state=0).fit_transform(x)
-    assert _unrolling(embedding, t) > 0.95
-    assert trustworthiness(x, embedding, n_neighbors=10) > 0.99
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a settled layout does not warn
+        estimator = ManifoldSculpting(random_state=0).fit(x)
+    assert _unrolling(estimator.embedding_, t) > 0.95
+    assert trustworthiness(x, estimator.embedding_, n_neighbors=10) > 0.99
+    assert estimator.settled_
+    assert estimator.step_history_[-1] < 0.1  # refrozen: the step fell to a few % of delta_ave
 
 
 @pytest.mark.slow
@@ -100,11 +137,16 @@ def test_issue_target_on_the_2000_point_roll_other_seeds(seed):
     assert _unrolling(embedding, t) > 0.95
 
 
-def _roll_sample(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A swiss roll drawn like scikit-learn's, from ``numpy.random.default_rng(seed)``."""
+def _roll_sample(n: int, seed: int, hole: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A swiss roll drawn like scikit-learn's, from ``numpy.random.default_rng(seed)``.
+
+    With ``hole``, the points with 9 < t < 12 and 9 < height < 14 are left out: a hole
+    enclosed by the sheet, not one of scikit-learn's corners.
+    """
     u = np.random.default_rng(seed).uniform(size=(n, 2))
-    t = 1.5 * np.pi * (1 + 2 * u[:, 0])
-    return np.c_[t * np.cos(t), 21.0 * u[:, 1], t * np.sin(t)], t
+    t, height = 1.5 * np.pi * (1 + 2 * u[:, 0]), 21.0 * u[:, 1]
+    keep = ~((t > 9) & (t < 12) & (height > 9) & (height < 14)) if hole else np.ones(n, bool)
+    return np.c_[t * np.cos(t), height, t * np.sin(t)][keep], t[keep]
 
 
 def test_more_runs_keep_the_one_with_the_lowest_final_error():
@@ -121,21 +163,39 @@ def test_more_runs_keep_the_one_with_the_lowest_final_error():
 
 @pytest.mark.slow
 def test_three_runs_unroll_a_roll_that_one_run_leaves_folded():
-    x, t = _roll_sample(2000, seed=0)
-    assert _unrolling(ManifoldSculpting(random_state=0).fit_transform(x), t) < 0.9
-    assert _unrolling(ManifoldSculpting(n_init=3, random_state=0).fit_transform(x), t) > 0.95
+    # At 1,000 points one run can freeze folded: it settles, with an error ten times higher.
+    x, t = make_swiss_roll(1000, random_state=0)
+    one = ManifoldSculpting(random_state=0).fit(x)
+    assert _unrolling(one.embedding_, t) < 0.5
+    three = ManifoldSculpting(n_init=3, random_state=0).fit(x)
+    assert _unrolling(three.embedding_, t) > 0.95
+    assert three.error_history_[-1] < one.error_history_[-1] / 5
+
+
+def test_issue_target_on_the_2000_point_swiss_hole():
+    # 0.918 when each iteration drew a new breadth-first start (the paper's and Waffles' way)
+    x, t = make_swiss_roll(2000, random_state=0, hole=True)
+    estimator = ManifoldSculpting(random_state=0).fit(x)
+    assert _unrolling(estimator.embedding_, t) > 0.95
+    assert trustworthiness(x, estimator.embedding_, n_neighbors=10) > 0.99
+    assert estimator.settled_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the issue's target (0.95 at 2,000 points) is not met on the swiss hole: 0.92, "
-    "0.93 and 0.60 for seeds 0-2 (docs/analyses/sculpting.md)",
-)
-def test_issue_target_on_the_2000_point_swiss_hole():
-    x, t = make_swiss_roll(2000, random_state=0, hole=True)
-    embedding = ManifoldSculpting(random_state=0).fit_transform(x)
-    assert _unrolling(embedding, t) > 0.95
+@pytest.mark.parametrize("seed", [1, 2])
+def test_issue_target_on_the_2000_point_swiss_hole_other_seeds(seed):
+    x, t = make_swiss_roll(2000, random_state=seed, hole=True)
+    assert _unrolling(ManifoldSculpting(random_state=seed).fit_transform(x), t) > 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hole", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_other_samples_of_the_roll_and_an_enclosed_hole(seed, hole):
+    # With a new breadth-first start each iteration: roll 0.814, 1.000, 1.000 and enclosed
+    # hole 0.981, 0.863, 0.239 (docs/analyses/sculpting.md).
+    x, t = _roll_sample(2400 if hole else 2000, seed, hole=hole)
+    assert _unrolling(ManifoldSculpting(random_state=seed).fit_transform(x), t) > 0.95
 
 
 # --- the compiled pass against the same pass in plain Python --------------------------------
@@ -258,12 +318,15 @@ def test_duplicate_points_do_not_break_it():
 
 def test_result_round_trip():
     x, _ = _paper_roll(120, seed=0)
-    result = manifold_sculpting(x, n_neighbors=6, max_iter=10)
+    with pytest.warns(ConvergenceWarning):  # 10 iterations do not settle
+        result = manifold_sculpting(x, n_neighbors=6, max_iter=10)
     assert isinstance(result, SculptingResult)
     again = SculptingResult.from_dict(json.loads(json.dumps(result.to_dict())))
     np.testing.assert_array_equal(again.embedding, result.embedding)
     np.testing.assert_array_equal(again.error_history, result.error_history)
+    np.testing.assert_array_equal(again.step_history, result.step_history)
     assert (again.n_iter, again.n_neighbors, again.sigma) == (10, 6, result.sigma)
+    assert again.settled is False
 
 
 @pytest.mark.timeout(20)

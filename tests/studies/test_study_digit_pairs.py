@@ -330,6 +330,13 @@ def test_manifold_sculpting_joins_as_a_row_with_its_seed_spread(tmp_path: Path) 
     assert len(metrics["seed_variability"]["sculpting"]["procrustes_pairs"]) == 1
     html = (out / "report.html").read_text()
     assert "Manifold Sculpting" in html and "fitted on the training and validation" in html
+    # Whether each seed's layout settled is kept per cell and reported as a count.
+    (cell_arrays,) = (out / "cells").rglob("arrays.npz")
+    with np.load(cell_arrays) as arrays:
+        settled, steps = arrays["settled/sculpting"], arrays["step/sculpting"]
+    assert settled.shape == steps.shape == (2,)
+    np.testing.assert_array_equal(settled, steps <= 0.2)
+    assert f"Its layout settled in {int(settled.sum())} of 2 seeds" in html
 
 
 def test_sculpting_on_fewer_images_than_its_default_neighbours_still_analyses(tmp_path):

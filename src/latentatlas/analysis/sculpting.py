@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -12,6 +13,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError
@@ -44,6 +46,15 @@ MAX_RESCALES = 1000
 #: Re-centre the kept dimensions every this many iterations (Waffles), since they are scaled
 #: about the origin.
 RECENTRE_EVERY = 20
+#: The layout counts as settled when the last iteration's hill-climbing step was at most this
+#: many mean neighbour distances. Waffles' step rule keeps about one move per point per
+#: iteration, so the step finds one of two levels: 0.01-0.13 once the sheet has refrozen,
+#: mostly 0.5-2 while it is still "melted" (docs/analyses/sculpting.md; 0.22 and 0.23 were
+#: seen once each). 0.2 lies between them.
+SETTLED_STEP = 0.2
+#: A junk part of a squared neighbour distance below this fraction of it counts as rounding
+#: noise (it would change the distance by less than 1 part in 10**9).
+JUNK_TOLERANCE = 1e-9
 #: Memory for one chunk of the neighbour-of-neighbour search, in float64 values (32 MiB).
 CHUNK_VALUES = 4 * 2**20
 
@@ -92,19 +103,29 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     with ``w_ij = 10`` for a neighbour already adjusted in this iteration and 1 otherwise
     (Gashler et al. 2007, Eq. 1). Points are visited one at a time, breadth-first from a random
     point, each climbing against the positions its predecessors have just reached, as in the
-    paper (a compiled loop, ``_sculpting_kernel``). After a burn-in (until the discarded
-    dimensions are scaled below 1 %), it stops when the total error has not improved for
-    ``patience`` iterations, and drops the discarded dimensions.
+    paper (a compiled loop, ``_sculpting_kernel``), but from the same point in every
+    iteration. After a burn-in (until the discarded dimensions are scaled below 1 %), it
+    stops when the total error has not improved for ``patience`` iterations, and drops the
+    discarded dimensions.
 
     The method is transductive: like scikit-learn's ``TSNE`` it has ``fit`` and
     ``fit_transform`` but no ``transform`` for new points.
 
     Departures from the paper (see docs/analyses/sculpting.md, which measures their effect):
 
+    - **One breadth-first start per run.** The starting point is drawn once, where the paper
+      and Waffles draw a new one every iteration. The update melts the sheet early and
+      unrolls it only if it refreezes; with a new start every iteration the swiss hole never
+      refroze (|Spearman| 0.92, 0.93, 0.60 for seeds 0-2), with one start it unrolls (1.000
+      for each), as every point keeps the same already-adjusted neighbours to lean on.
     - **Alignment on neighbour differences.** The kept axes are the leading principal axes
       of the differences ``x_j - x_i`` between neighbours (the average tangent directions),
       not of the points: the paper's PCA squeezes the smallest *global* variance, which on
-      scikit-learn's swiss roll is the roll's height, and the roll then does not unroll.
+      scikit-learn's swiss roll is the roll's height (measured, this did about as well on
+      rolls and worse on holes).
+    - Junk parts of squared neighbour distances below ``JUNK_TOLERANCE`` (1e-9) of them are
+      rounding noise and count as zero, so an exactly flat layout is not squeezed and stays
+      exact.
     - Points the directed neighbour graph does not reach from the start are adjusted last
       (Waffles, the authors' library, leaves them unadjusted).
     - **Details from Waffles** that the paper leaves open: only the ``n_components`` kept
@@ -122,9 +143,10 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     n_components : int, default=2
         Dimension of the embedding (at most the number of features).
     n_neighbors : int, default=20
-        Neighbours per point (fewer than the number of samples). 20 unrolls scikit-learn's
-        swiss roll of 2,000 points for seeds 0-2, where 12 to 16 often leave it folded; it is
-        not a guarantee (docs/analyses/sculpting.md measures how often it fails).
+        Neighbours per point (fewer than the number of samples). 16 to 28 unroll
+        scikit-learn's swiss roll and swiss hole of 2,000 points for seeds 0-2, where 12 can
+        leave them folded; at 1,000 points 20 fails for one seed in three
+        (docs/analyses/sculpting.md measures how often it fails).
     sigma : float in (0, 1), default=0.99
         Factor by which the discarded dimensions shrink per iteration (the paper's 0.99).
     max_iter : int, default=1000
@@ -134,12 +156,12 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     n_init : int, default=1
         Runs from the same neighbourhoods with different random breadth-first starts and
         steps; the embedding with the lowest final error is kept (as ``KMeans`` keeps the
-        lowest inertia). The sculpting unrolls a swiss roll only in some runs, and those end
-        with an error hundreds of times lower (docs/analyses/sculpting.md), so a few runs
-        make success much likelier at that many times the cost. The first run is the one
-        ``n_init=1`` makes.
+        lowest inertia). A run that freezes folded ends with a much higher error than one
+        that unrolls (80,000 against 8,000 on a 1,000-point roll;
+        docs/analyses/sculpting.md), so a few runs make success likelier at that many times
+        the cost. The first run is the one ``n_init=1`` makes.
     random_state : int, RandomState instance or None, default=0
-        Seeds the breadth-first starting points, the step factors and the PCA; the same seed
+        Seeds the breadth-first starting point, the step factors and the PCA; the same seed
         gives the same embedding.
 
     Attributes
@@ -150,6 +172,17 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         Iterations run.
     error_history_ : ndarray of shape (n_iter_,)
         Total error (the sum of ``e_i``) after each iteration.
+    step_history_ : ndarray of shape (n_iter_,)
+        The hill-climbing step of each iteration, in mean neighbour distances
+        (``delta_ave``), before each point's random factor in [0.6, 1).
+    settled_ : bool
+        Whether the last step was at most ``SETTLED_STEP`` (0.2) mean neighbour distances.
+        If not, the points were still moving that far every iteration when the sculpting
+        stopped: the embedding is a snapshot of a layout that has not converged, and a
+        ``ConvergenceWarning`` says so. Settled is not the same as right: a layout can
+        freeze folded, with a much higher final error (compare ``error_history_[-1]`` over
+        seeds, or use ``n_init``). On MNIST the layout does not settle
+        (docs/analyses/sculpting.md).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -215,7 +248,12 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.embedding_ = _principal_axes(sculptor.coordinates)
         self.n_iter_ = len(history)
         self.error_history_ = np.asarray(history, dtype=np.float64)
+        self.step_history_ = np.asarray(sculptor.steps, dtype=np.float64)
+        self.settled_ = bool(self.step_history_[-1] <= SETTLED_STEP)
         self._n_features_out = self.n_components
+        if not self.settled_:
+            warnings.warn(_unsettled_message(self.n_iter_, self.step_history_[-1]),
+                          ConvergenceWarning, stacklevel=2)  # fmt: skip
         return self
 
     def fit_transform(self, X: ArrayLike, y: Any = None) -> NDArray[np.float64]:
@@ -263,6 +301,16 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         return tags
 
 
+def _unsettled_message(n_iter: int, step: float) -> str:
+    """The warning for a sculpting that stopped before its layout settled."""
+    return (
+        f"Manifold Sculpting stopped after {n_iter} iterations with a hill-climbing step of "
+        f"{step:.2f} mean neighbour distances (settled is at most {SETTLED_STEP}): the points "
+        "were still moving that far each iteration, so the embedding is a snapshot of a "
+        "layout that has not converged; another random_state, or n_init > 1, may settle it"
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class SculptingResult(ResultMixin):
     """A Manifold Sculpting embedding with its convergence record.
@@ -275,6 +323,10 @@ class SculptingResult(ResultMixin):
         Iterations run.
     error_history : ndarray of shape (n_iter,)
         Total error after each iteration.
+    step_history : ndarray of shape (n_iter,)
+        Hill-climbing step of each iteration, in mean neighbour distances.
+    settled : bool
+        Whether the layout settled (``ManifoldSculpting.settled_``).
     n_neighbors : int
         Neighbours per point used.
     sigma : float
@@ -284,6 +336,8 @@ class SculptingResult(ResultMixin):
     embedding: NDArray[np.float64]
     n_iter: int
     error_history: NDArray[np.float64]
+    step_history: NDArray[np.float64]
+    settled: bool
     n_neighbors: int
     sigma: float
 
@@ -310,7 +364,8 @@ def manifold_sculpting(
     Returns
     -------
     SculptingResult
-        The embedding, the number of iterations and the error after each.
+        The embedding, the number of iterations, the error and step of each, and whether
+        the layout settled. An unsettled layout gives a ``ConvergenceWarning``.
 
     References
     ----------
@@ -329,6 +384,8 @@ def manifold_sculpting(
         embedding=estimator.embedding_,
         n_iter=estimator.n_iter_,
         error_history=estimator.error_history_,
+        step_history=estimator.step_history_,
+        settled=estimator.settled_,
         n_neighbors=n_neighbors,
         sigma=float(sigma),
     )
@@ -345,8 +402,12 @@ def _geometry(x: NDArray[np.float64], k: int, d: int, rng: np.random.RandomState
     kept_sq = _squared_distances(kept, neighbors)
     kept_dot = _dot_products(kept, neighbors, colinear)
     # Distances and dot products are invariant under the PCA rotation, so the junk part is
-    # the full value minus the kept part (clipped: rounding can make a zero slightly negative).
-    junk_sq = np.maximum(distances**2 - kept_sq, 0.0)
+    # the full value minus the kept part. Where the data have no junk (a plane, rotated), the
+    # subtraction leaves rounding noise of either sign; it counts as none, or the squeeze
+    # would rescale the kept axes by 1/sigma (1 %) at the noise's whim and break an exact
+    # layout.
+    junk_sq = distances**2 - kept_sq
+    junk_sq[junk_sq <= JUNK_TOLERANCE * distances**2] = 0.0
     return _Geometry(
         neighbors=neighbors,
         colinear=colinear,
@@ -461,6 +522,10 @@ class _Sculptor:
             shape=(n, n),
         )
         self.distance_scale = 1.0 / max(2.0 * geometry.mean_distance, 1e-300)
+        self.steps: list[float] = []  # each iteration's step, in mean neighbour distances
+        # One breadth-first start for the whole run (a departure: the paper and Waffles draw
+        # a new one each iteration; docs/analyses/sculpting.md measures why).
+        self.order = self._breadth_first_order(int(rng.randint(n)))
 
     def run(self, max_iter: int, patience: int) -> list[float]:
         """Iterate until ``patience`` iterations without improvement after the burn-in."""
@@ -484,11 +549,11 @@ class _Sculptor:
 
         self._squeeze()
         n = len(self.coordinates)
-        order = self._breadth_first_order(int(self.rng.randint(n)))
         steps = self.learning_rate * self.rng.uniform(0.6, 1.0, size=n)
         g = self.geometry
+        self.steps.append(self.learning_rate / max(g.mean_distance, 1e-300))
         total_error, moves = sculpting_pass(
-            self.coordinates, order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
+            self.coordinates, self.order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
             g.junk_sq, g.junk_dot, g.junk_sq_colinear, self.scale * self.scale,
             ADJUSTED_WEIGHT, self.distance_scale, MAX_CLIMB_ROUNDS,
         )  # fmt: skip

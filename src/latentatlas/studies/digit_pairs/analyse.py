@@ -174,9 +174,14 @@ def _analyse_sculpting(
     """Manifold Sculpting as a row: fitted on train + validation (it has no out-of-sample map).
 
     One fit per seed (``random_state`` = the seed); the validation rows of the embedding are its
-    "validation codes", the training rows train the k-NN. The seconds per fit go to ``arrays``.
+    "validation codes", the training rows train the k-NN. The seconds per fit, each fit's last
+    hill-climbing step and whether its layout settled go to ``arrays`` (the report says how
+    many settled, in place of the estimator's ``ConvergenceWarning``).
     """
     import time
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
 
     from latentatlas.analysis.sculpting import ManifoldSculpting, manifold_sculpting
 
@@ -185,16 +190,22 @@ def _analyse_sculpting(
     # filaments study lowers t-SNE's perplexity): it analyses what it trained, not an error.
     neighbors = min(ManifoldSculpting().n_neighbors, len(images) - 1)
     seeds = list(range(config.seeds))
-    train, codes, seconds = [], [], []
+    train, codes, seconds, steps, settled = [], [], [], [], []
     for seed in seeds:
         started = time.perf_counter()
-        embedding = manifold_sculpting(
-            images, n_components=latent_dim, n_neighbors=neighbors, random_state=seed
-        ).embedding
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = manifold_sculpting(
+                images, n_components=latent_dim, n_neighbors=neighbors, random_state=seed
+            )
         seconds.append(time.perf_counter() - started)
-        train.append((embedding[: len(x_train)], y_train))
-        codes.append(embedding[len(x_train) :])
+        steps.append(result.step_history[-1])
+        settled.append(result.settled)
+        train.append((result.embedding[: len(x_train)], y_train))
+        codes.append(result.embedding[len(x_train) :])
     arrays["timing/sculpting"] = np.asarray(seconds)
+    arrays["step/sculpting"] = np.asarray(steps)
+    arrays["settled/sculpting"] = np.asarray(settled)
     return _analyse_codes("sculpting", seeds, train, codes, y_val, arrays)
 
 

@@ -277,6 +277,26 @@ def _model_section(
             f"validation rows. Fitting took {mean_std(arrays['timing/sculpting'], digits=1)} "
             "seconds per seed. It has no decoder, so there is no label-reconstruction error."
         )
+        if "settled/sculpting" in arrays:
+            section.add_text(_settled_text(arrays["settled/sculpting"], arrays["step/sculpting"]))
+
+
+def _settled_text(settled: np.ndarray, steps: np.ndarray) -> str:
+    """How many sculpting layouts settled, and what an unsettled one means."""
+    from latentatlas.analysis.sculpting import SETTLED_STEP
+
+    text = (
+        f"Its layout settled in {int(np.sum(settled))} of {len(settled)} seeds: the last "
+        f"hill-climbing step was at most {SETTLED_STEP} mean neighbour distances (the last "
+        f"steps were {', '.join(f'{step:.2f}' for step in steps)})."
+    )
+    if not np.all(settled):
+        text += (
+            " An unsettled layout is a snapshot of points that were still moving that far "
+            "every iteration when the sculpting stopped: its local distances have not "
+            "converged, and its scores belong to the moment it stopped."
+        )
+    return text
 
 
 def _marked(arrays: Mapping[str, np.ndarray], model: str, seed: str) -> np.ndarray:
