@@ -117,7 +117,8 @@ class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
       and Waffles draw a new one every iteration. The update melts the sheet early and
       unrolls it only if it refreezes; with a new start every iteration the swiss hole never
       refroze (|Spearman| 0.92, 0.93, 0.60 for seeds 0-2), with one start it unrolls (1.000
-      for each), as every point keeps the same already-adjusted neighbours to lean on.
+      for each), presumably because every point then leans on the same already-adjusted
+      neighbours in every iteration.
     - **Alignment on neighbour differences.** The kept axes are the leading principal axes
       of the differences ``x_j - x_i`` between neighbours (the average tangent directions),
       not of the points: the paper's PCA squeezes the smallest *global* variance, which on
