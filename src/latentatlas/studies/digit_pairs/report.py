@@ -286,9 +286,9 @@ def _settled_text(settled: np.ndarray, steps: np.ndarray) -> str:
     from latentatlas.analysis.sculpting import SETTLED_STEP
 
     text = (
-        f"Its layout settled in {int(np.sum(settled))} of {len(settled)} seeds: the last "
-        f"hill-climbing step was at most {SETTLED_STEP} mean neighbour distances (the last "
-        f"steps were {', '.join(f'{step:.2f}' for step in steps)})."
+        f"Its layout settled in {int(np.sum(settled))} of {len(settled)} seeds (settled: the "
+        f"last hill-climbing step was at most {SETTLED_STEP} mean neighbour distances; the "
+        f"last steps were {', '.join(f'{step:.2f}' for step in steps)})."
     )
     if not np.all(settled):
         text += (
