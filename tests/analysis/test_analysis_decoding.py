@@ -37,6 +37,13 @@ def test_codes_on_a_ring_decode_badly_from_the_prior() -> None:
     assert result.fraction("prior") < 0.1 and prior.near_codes_fraction < 0.1
     assert prior.pixel_distance.shape == (200,) and prior.shown.shape == (16, 16)
     assert prior.shown.dtype == np.uint8
+    # The mean image sits in the ring's empty middle, about 5 pixel units (20 * 0.25) from
+    # every image on the ring (25 / 16 per value, less the noise toward the middle).
+    brute = ((x - x.mean(axis=0)) ** 2).mean(axis=1).min()
+    assert result.mean_image_distance == pytest.approx(brute, rel=1e-5)
+    assert 1.3 < result.mean_image_distance < 25.0 / 16
+    assert result.mean_image_distance > 10 * result.pixel_threshold
+    assert not result.mean_image_counts_as_meaningful
 
 
 def test_codes_filling_a_disk_decode_well_from_the_fitted_gaussian() -> None:
@@ -47,6 +54,10 @@ def test_codes_filling_a_disk_decode_well_from_the_fitted_gaussian() -> None:
     assert result.fraction("prior") > 0.9 and result.samples[0].near_codes_fraction > 0.9
     assert 0.6 < result.fraction("fitted") < result.fraction("prior")
     assert result.pixel_threshold == pytest.approx(2.0 * np.quantile(errors, 0.9))
+    # The mean image lies in the dense middle, near some training image: the criterion would
+    # call it meaningful, so here it cannot tell decodes from the mean image.
+    assert result.mean_image_distance < result.pixel_threshold
+    assert result.mean_image_counts_as_meaningful
     # the nearest training image really is the nearest
     decoded = result.samples[1]
     assert decoded.pixel_distance.min() >= 0.0
@@ -54,6 +65,11 @@ def test_codes_filling_a_disk_decode_well_from_the_fitted_gaussian() -> None:
     assert isinstance(again, RandomDecodesResult)
     np.testing.assert_array_equal(again.samples[0].meaningful, result.samples[0].meaningful)
     np.testing.assert_array_equal(again.samples[1].shown, result.samples[1].shown)
+    assert again.mean_image_distance == result.mean_image_distance
+    older = {k: v for k, v in result.to_dict().items() if k != "mean_image_distance"}
+    unmeasured = RandomDecodesResult.from_dict(older)  # written before the check existed
+    assert np.isnan(unmeasured.mean_image_distance)
+    assert not unmeasured.mean_image_counts_as_meaningful
     same = random_decodes(model, codes, x, errors, n=200, random_state=0)
     np.testing.assert_array_equal(same.samples[0].pixel_distance, result.samples[0].pixel_distance)
 

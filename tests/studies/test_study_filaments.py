@@ -175,7 +175,7 @@ def test_stored_figure_results_come_back_field_by_field() -> None:
 
 
 # -- claims on hand-made numbers ------------------------------------------------------------------
-def _model(dimension, gaussian, voids, voids_gaussian, meaningful, peak, expected):
+def _model(dimension, gaussian, voids, voids_gaussian, meaningful, peak, expected, lenient=()):
     two = (0.0, 0.0)
     return ModelFilaments(
         seeds=(0, 1, 2),
@@ -196,7 +196,15 @@ def _model(dimension, gaussian, voids, voids_gaussian, meaningful, peak, expecte
             void_excess=tuple(a - b for a, b in zip(voids, voids_gaussian, strict=True)),
             k=20,
         ),
-        random_decodes=DecodeSeeds(meaningful, meaningful, meaningful, meaningful, (1.0,) * 3),
+        random_decodes=DecodeSeeds(
+            meaningful,
+            meaningful,
+            meaningful,
+            meaningful,
+            (1.0,) * 3,
+            mean_image_distance=tuple(0.5 if flag else 2.0 for flag in lenient),
+            mean_image_meaningful=lenient,
+        ),
         reconstruction_error=(0.01, 0.01, 0.01),
         tsne_preservation=0.5,
     )
@@ -242,6 +250,34 @@ def test_claims_read_a_gaussian_like_autoencoder_as_contradicted() -> None:
         }
     )  # fmt: skip
     assert set(_verdicts(gaussian_like).values()) == {"contradicted"}
+
+
+def test_decode_claims_are_inconclusive_where_the_mean_image_would_count_as_meaningful() -> None:
+    def result(ae_lenient, vae_lenient, ae_meaningful):
+        ae = _model(
+            (1.2, 1.4, 1.1), (30.0, 31.0, 29.0), (0.8, 0.82, 0.79), (0.3, 0.31, 0.29),
+            ae_meaningful, (16.5, 16.4, 16.6), (16.0, 16.1, 15.9), lenient=ae_lenient,
+        )  # fmt: skip
+        vae = _model(
+            (9.0, 9.5, 9.2), (10.0, 10.1, 9.9), (0.3, 0.31, 0.29), (0.3, 0.3, 0.3),
+            (0.8, 0.85, 0.9), (16.0, 16.0, 16.0), (16.0, 16.0, 16.0), lenient=vae_lenient,
+        )  # fmt: skip
+        return _result(**{"conv-ae": ae, "conv-vae": vae})
+
+    strict, one_lenient = (False,) * 3, (False, True, False)
+    few = (0.0, 0.02, 0.01)
+    assert _verdicts(result(strict, strict, few))["vae_random_decodes"] == "supported"
+    claims = {
+        c.key: c
+        for c in STUDY.claims(FilamentsConfig(), {"sprites-rgb": result(strict, one_lenient, few)})
+    }
+    assert claims["vae_random_decodes"].verdict == "inconclusive"
+    assert "the VAE's in 1 of 3 seeds" in claims["vae_random_decodes"].evidence
+    # Few meaningful decodes stay "nonsense" under a lenient criterion: it only makes them rarer.
+    assert claims["ae_random_decodes"].verdict == "supported"
+    many = (0.9, 0.95, 0.92)
+    assert _verdicts(result(strict, strict, many))["ae_random_decodes"] == "contradicted"
+    assert _verdicts(result(one_lenient, strict, many))["ae_random_decodes"] == "inconclusive"
 
 
 def test_claims_without_the_models_they_need_are_inconclusive() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,11 @@ class RandomDecodesResult(ResultMixin):
         Median distance of a training code to its nearest other code.
     latent_tolerance : float
         Threshold on ``latent_distance`` of ``near_codes_fraction``.
+    mean_image_distance : float
+        Mean squared pixel difference of the training images' mean to its nearest training
+        image: the criterion's check. Within ``pixel_threshold`` the criterion would call
+        the mean image meaningful (:attr:`mean_image_counts_as_meaningful`). NaN where not
+        measured (results written before it was).
     """
 
     samples: tuple[DecodeSample, ...]
@@ -81,10 +87,21 @@ class RandomDecodesResult(ResultMixin):
     typical_reconstruction_error: float
     code_spacing: float
     latent_tolerance: float
+    mean_image_distance: float = math.nan
 
     def fraction(self, source: str) -> float:
         """Meaningful fraction of ``source`` (``"prior"`` or ``"fitted"``)."""
         return next(s.meaningful_fraction for s in self.samples if s.source == source)
+
+    @property
+    def mean_image_counts_as_meaningful(self) -> bool:
+        """Whether the criterion would call the mean training image meaningful.
+
+        If so, a decoder that put out the mean image (a blur, on digits, faces or sprites)
+        for every code would score 100 % meaningful, and a high meaningful fraction is no
+        evidence of decodes like the training images (False where not measured).
+        """
+        return bool(self.mean_image_distance <= self.pixel_threshold)
 
 
 def random_decodes(
@@ -107,7 +124,10 @@ def random_decodes(
     the ``quantile`` of the training reconstruction errors; the random code's distance to
     the nearest training code, in units of the codes' own spacing, says whether it fell
     among the codes or into a void. The source: an AE's random decodes are not faces, a
-    VAE's are.
+    VAE's are. As a check of the criterion, the mean training image is scored the same way
+    (``mean_image_distance``): on data such as small sprites on a black background that
+    blur lies close to some training image, and a lenient threshold (a model that still
+    reconstructs poorly) calls it meaningful.
 
     Parameters
     ----------
@@ -144,22 +164,33 @@ def random_decodes(
     _check_fractions(quantile, tolerance, latent_tolerance)
     threshold = float(tolerance * np.quantile(errors, quantile))
     spacing = float(np.median(_neighbours_of(latent, _query_rows(len(latent), 2000, 0), 1)[0]))
+    images_index = NearestNeighbors(n_neighbors=1).fit(flat)
     rng = np.random.default_rng(random_state)
     samples = []
     for source, drawn in zip(SOURCES, _draw(latent, n, rng), strict=True):
         decoded = decode_array(model, drawn.astype(np.float32))
-        samples.append(
-            _score(
-                source, drawn, decoded, latent, flat, threshold, spacing, latent_tolerance, n_show
-            )
-        )
+        scored = _score(
+            source, drawn, decoded, latent, images_index, threshold, spacing, latent_tolerance,
+            n_show,
+        )  # fmt: skip
+        samples.append(scored)
+    mean_image = flat.mean(axis=0, keepdims=True)
     return RandomDecodesResult(
         samples=tuple(samples),
         pixel_threshold=threshold,
         typical_reconstruction_error=float(np.median(errors)),
         code_spacing=spacing,
         latent_tolerance=float(latent_tolerance),
+        mean_image_distance=float(_pixel_distances(images_index, mean_image)[0][0]),
     )
+
+
+def _pixel_distances(
+    images_index: NearestNeighbors, decodes: NDArray[np.float32]
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Mean squared difference of each row to its nearest training image, and that image."""
+    distance, nearest = images_index.kneighbors(decodes)
+    return distance[:, 0] ** 2 / decodes.shape[1], nearest[:, 0]  # as the reconstruction errors
 
 
 def _flat_images(images: ArrayLike) -> NDArray[np.float32]:
@@ -196,19 +227,19 @@ def _score(
     drawn: NDArray[np.float64],
     decoded: NDArray[np.float32],
     latent: NDArray[np.float64],
-    flat: NDArray[np.float32],
+    images_index: NearestNeighbors,
     threshold: float,
     spacing: float,
     latent_tolerance: float,
     n_show: int,
 ) -> DecodeSample:
     decodes = decoded.reshape(len(decoded), -1)
-    if decodes.shape[1] != flat.shape[1]:
+    if decodes.shape[1] != images_index.n_features_in_:
         raise InputError(
-            f"decodes have {decodes.shape[1]} values but images have {flat.shape[1]} per image"
+            f"decodes have {decodes.shape[1]} values but images have "
+            f"{images_index.n_features_in_} per image"
         )
-    distance, nearest = NearestNeighbors(n_neighbors=1).fit(flat).kneighbors(decodes)
-    pixel = distance[:, 0] ** 2 / flat.shape[1]  # mean squared difference, as the errors
+    pixel, nearest = _pixel_distances(images_index, decodes)
     to_codes = NearestNeighbors(n_neighbors=1).fit(latent).kneighbors(drawn)[0][:, 0]
     relative = to_codes / spacing if spacing > 0 else np.full(len(drawn), np.inf)
     meaningful = pixel <= threshold
@@ -216,7 +247,7 @@ def _score(
     return DecodeSample(
         source=source,
         pixel_distance=pixel.astype(np.float64),
-        nearest_image=nearest[:, 0].astype(np.int64),
+        nearest_image=nearest.astype(np.int64),
         latent_distance=relative.astype(np.float64),
         meaningful=meaningful,
         meaningful_fraction=float(meaningful.mean()),

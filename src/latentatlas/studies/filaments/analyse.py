@@ -142,6 +142,8 @@ def _analyse_model(
             near_codes_fraction=tuple(d.samples[0].near_codes_fraction for d in decodes),
             near_codes_fraction_fitted=tuple(d.samples[1].near_codes_fraction for d in decodes),
             pixel_threshold=tuple(d.pixel_threshold for d in decodes),
+            mean_image_distance=tuple(d.mean_image_distance for d in decodes),
+            mean_image_meaningful=tuple(d.mean_image_counts_as_meaningful for d in decodes),
         ),
         reconstruction_error=tuple(
             float(np.median(run.latents["train_reconstruction_error"])) for run in model_runs

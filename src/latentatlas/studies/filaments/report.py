@@ -32,6 +32,7 @@ from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import FilamentsConfig
 from latentatlas.studies.filaments.study import (
     FILAMENT_MAX_DIMENSION,
+    DecodeSeeds,
     FilamentsResult,
     ModelFilaments,
     ResourceTable,
@@ -413,8 +414,10 @@ def _decodes_section(
         "as meaningful when its mean squared distance to the nearest training image is at most "
         "twice the 90th percentile of the reconstruction errors. The criterion is lenient "
         "where a flat image is already close to a training image (a sprite's shape covers a "
-        "few per cent of its pixels) or where reconstructions are still poor: read the "
-        "fraction with the grids.",
+        "few per cent of its pixels) or where reconstructions are still poor, so it is "
+        "checked on the mean training image: where that blur would count as meaningful, the "
+        "table says so and the claims on these shares are inconclusive. Read the fraction "
+        "with the grids.",
     )
     figures = []
     for model in models:
@@ -451,13 +454,22 @@ def _decodes_section(
                 "meaningful, fitted Gaussian": mean_std(d.meaningful_fraction_fitted),
                 "near the codes, N(0, I)": mean_std(d.near_codes_fraction),
                 "near the codes, fitted": mean_std(d.near_codes_fraction_fitted),
+                "mean image counts as meaningful": _mean_image_cell(d),
             }
             for m in models
             for d in [result.models[m].random_decodes]
         ],
         caption="Near the codes: share of random codes within two typical code spacings of a "
-        "training code (the rest fell into empty space). Mean ± std over seeds.",
+        "training code (the rest fell into empty space). Mean image: seeds whose criterion "
+        "would call the mean training image meaningful (there the shares say little). "
+        "Mean ± std over seeds.",
     )
+
+
+def _mean_image_cell(decodes: DecodeSeeds) -> str:
+    """'k of n seeds' whose criterion would call the mean image meaningful, or 'not measured'."""
+    flags = decodes.mean_image_meaningful
+    return f"{sum(flags)} of {len(flags)} seeds" if flags else "not measured"
 
 
 def _resources_section(report: Report, table: ResourceTable) -> None:
