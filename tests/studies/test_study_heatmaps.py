@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
 from latentatlas.analysis.paths import PathDecoding
@@ -284,6 +285,17 @@ def test_monotonicity_is_spearman_of_a_factor_the_path_changes() -> None:
     assert monotonicity_of(
         _decoding(flat, {"var_x": 1e-4, "corr": 1e-3, "dof": 1.0}), continuous
     ) == (0.0, "none")
+    # Readings clipped at a factor's floor tie; float noise must not break the ties.
+    falling = np.r_[np.linspace(3.0, 0.2, 11), np.full(5, 0.1)]
+    noise = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 53, 9, 9]) * 1e-17
+    tied = np.column_stack([falling, falling, np.linspace(0, 1, 16)])
+    noisy = tied + np.column_stack([noise, -noise, np.zeros(16)])
+    span16 = {"var_x": 1.0, "corr": 1.0, "dof": 1.0}
+    exact = monotonicity_of(_decoding(tied, span16), continuous)
+    assert exact[0] == pytest.approx(abs(spearmanr(np.arange(16), falling).statistic))
+    assert monotonicity_of(_decoding(noisy, span16), continuous) == exact
+    # (without the tie rule the noise would have decided: |rho| of the noisy readings differs)
+    assert abs(spearmanr(np.arange(16), noisy[:, 0]).statistic) != pytest.approx(exact[0])
     # Up then down symmetrically: no rank correlation with the position.
     hump = np.column_stack([np.abs(steps - 0.5), np.abs(steps - 0.5), steps])
     rho, name = monotonicity_of(_decoding(hump, span), continuous)
