@@ -347,3 +347,16 @@ def test_sculpting_on_fewer_images_than_its_default_neighbours_still_analyses(tm
     engine.run(engine.get("digit-pairs"), config, tmp_path, progress=False, jobs=1)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert len(metrics["silhouette"]["sculpting"]) == 1
+
+
+def test_a_row_without_a_decoder_gets_no_rings_in_its_scatter() -> None:
+    # Manifold Sculpting has no decoder: its scatter must not list "reconstructed as the
+    # other digit" in the legend, while a model with a decoder keeps its rings.
+    from latentatlas.studies.digit_pairs.report import _marked_seeds
+
+    wrong = np.array([True, False, False])
+    arrays = {"misreconstructed/ae/seed-0": wrong, "misreconstructed/ae/seed-1": ~wrong}
+    assert _marked_seeds(arrays, "sculpting", ["seed-0", "seed-1"]) is None
+    marks = _marked_seeds(arrays, "ae", ["seed-0", "seed-1"])
+    assert marks is not None
+    np.testing.assert_array_equal(marks[1], ~wrong)

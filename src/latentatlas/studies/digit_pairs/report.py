@@ -228,7 +228,7 @@ def _model_section(
             names,
             title=f"{title}: validation codes ({where})",
             seed_names=[seed.replace("-", " ") for seed in drawn],
-            marked=[_marked(arrays, model, seed) for seed in drawn],
+            marked=_marked_seeds(arrays, model, drawn),
             marked_label="reconstructed as the other digit",
         ),
         title="Latent codes by seed" if not identical else "Latent codes (the same for every seed)",
@@ -297,6 +297,16 @@ def _settled_text(settled: np.ndarray, steps: np.ndarray) -> str:
             "converged, and its scores belong to the moment it stopped."
         )
     return text
+
+
+def _marked_seeds(
+    arrays: Mapping[str, np.ndarray], model: str, seeds: Sequence[str]
+) -> list[np.ndarray] | None:
+    """The misreconstructed points of each seed, or None for a row without a decoder (no
+    ringed points, and no legend entry for them)."""
+    if not any(f"misreconstructed/{model}/{seed}" in arrays for seed in seeds):
+        return None
+    return [_marked(arrays, model, seed) for seed in seeds]
 
 
 def _marked(arrays: Mapping[str, np.ndarray], model: str, seed: str) -> np.ndarray:
