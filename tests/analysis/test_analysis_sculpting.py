@@ -258,10 +258,8 @@ def test_compiled_pass_equals_the_plain_python_pass(d, scale):
         arguments = (order, steps, g, scale**2, 10.0, 0.5 / g.mean_distance)
         reference = _python_pass(expected, *arguments)
         compiled = sculpting_pass(
-            coordinates, order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
-            g.junk_sq, g.junk_dot, g.junk_sq_colinear, scale**2, 10.0,
-            0.5 / g.mean_distance, 30,
-        )  # fmt: skip
+            coordinates, order, steps, g.kernel_pairs(), scale**2, 10.0, 0.5 / g.mean_distance, 30
+        )
         assert compiled[1] == reference[1] > 0
         assert compiled[0] == pytest.approx(reference[0], rel=1e-12)
         np.testing.assert_allclose(coordinates, expected, rtol=0, atol=1e-12)

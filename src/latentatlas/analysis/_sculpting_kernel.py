@@ -16,19 +16,19 @@ import math
 import numba
 import numpy as np
 
+#: The order of the per-pair arrays in the ``pairs`` tuple both functions take (one (n, k)
+#: array each; ``_Geometry.kernel_pairs`` builds it).
+PAIRS = (
+    "neighbors", "colinear", "distances0", "angles0", "junk_sq", "junk_dot", "junk_sq_colinear",
+)  # fmt: skip
+
 
 @numba.njit(cache=True, nogil=True)
 def point_error(
     i: int,
     position: np.ndarray,
     coordinates: np.ndarray,
-    neighbors: np.ndarray,
-    colinear: np.ndarray,
-    distances0: np.ndarray,
-    angles0: np.ndarray,
-    junk_sq: np.ndarray,
-    junk_dot: np.ndarray,
-    junk_sq_colinear: np.ndarray,
+    pairs: tuple[np.ndarray, ...],
     squared_scale: float,
     rank: np.ndarray,
     adjusted_weight: float,
@@ -41,8 +41,9 @@ def point_error(
     ``((theta_ij - theta_ij0) / pi)^2`` of the angle i-j-m, weighted by ``adjusted_weight``
     when ``j`` comes earlier in the breadth-first order (``rank``), else by 1. The discarded
     dimensions enter through their stored squared lengths and dot products times
-    ``squared_scale``.
+    ``squared_scale``. ``pairs`` holds the arrays named in :data:`PAIRS`.
     """
+    neighbors, colinear, distances0, angles0, junk_sq, junk_dot, junk_sq_colinear = pairs
     error = 0.0
     for a in range(neighbors.shape[1]):
         j = neighbors[i, a]
@@ -71,13 +72,7 @@ def sculpting_pass(
     coordinates: np.ndarray,
     order: np.ndarray,
     steps: np.ndarray,
-    neighbors: np.ndarray,
-    colinear: np.ndarray,
-    distances0: np.ndarray,
-    angles0: np.ndarray,
-    junk_sq: np.ndarray,
-    junk_dot: np.ndarray,
-    junk_sq_colinear: np.ndarray,
+    pairs: tuple[np.ndarray, ...],
     squared_scale: float,
     adjusted_weight: float,
     distance_scale: float,
@@ -89,7 +84,7 @@ def sculpting_pass(
     keeps the first move that lowers its error; it stops after a round without improvement or
     after ``max_rounds`` rounds (Waffles' ``adjustDataPoint``). Returns the summed error of
     the points after their climb and the number of rounds that improved a point, summed over
-    points (what Waffles' step-size rule counts).
+    points (what Waffles' step-size rule counts). ``pairs`` as for :func:`point_error`.
     """
     n, d = coordinates.shape
     rank = np.empty(n, dtype=np.int64)
@@ -102,9 +97,8 @@ def sculpting_pass(
         for axis in range(d):
             position[axis] = coordinates[i, axis]
         base = point_error(
-            i, position, coordinates, neighbors, colinear, distances0, angles0, junk_sq,
-            junk_dot, junk_sq_colinear, squared_scale, rank, adjusted_weight, distance_scale,
-        )  # fmt: skip
+            i, position, coordinates, pairs, squared_scale, rank, adjusted_weight, distance_scale
+        )
         step = steps[i]
         for _ in range(max_rounds):
             improved = False
@@ -113,9 +107,8 @@ def sculpting_pass(
                 for sign in (1.0, -1.0):
                     position[axis] = start + sign * step
                     error = point_error(
-                        i, position, coordinates, neighbors, colinear, distances0, angles0,
-                        junk_sq, junk_dot, junk_sq_colinear, squared_scale, rank,
-                        adjusted_weight, distance_scale,
+                        i, position, coordinates, pairs, squared_scale, rank, adjusted_weight,
+                        distance_scale,
                     )  # fmt: skip
                     if error < base:
                         base = error

@@ -87,6 +87,12 @@ class _Geometry:
     junk_dot: NDArray[np.float64]  # (n, k) junk part of (x_i - x_j).(x_m - x_j)
     junk_sq_colinear: NDArray[np.float64]  # (n, k) junk part of |x_m - x_j|^2
 
+    def kernel_pairs(self) -> tuple[NDArray[Any], ...]:
+        """The per-pair arrays in the order the compiled pass takes them (``PAIRS``)."""
+        from latentatlas.analysis._sculpting_kernel import PAIRS
+
+        return tuple(getattr(self, name) for name in PAIRS)
+
 
 class ManifoldSculpting(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Manifold Sculpting: non-linear dimensionality reduction by gradual squeezing.
@@ -527,6 +533,7 @@ class _Sculptor:
         # One breadth-first start for the whole run (a departure: the paper and Waffles draw
         # a new one each iteration; docs/analyses/sculpting.md measures why).
         self.order = self._breadth_first_order(int(rng.randint(n)))
+        self.pairs = geometry.kernel_pairs()
 
     def run(self, max_iter: int, patience: int) -> list[float]:
         """Iterate until ``patience`` iterations without improvement after the burn-in."""
@@ -551,11 +558,9 @@ class _Sculptor:
         self._squeeze()
         n = len(self.coordinates)
         steps = self.learning_rate * self.rng.uniform(0.6, 1.0, size=n)
-        g = self.geometry
-        self.steps.append(self.learning_rate / max(g.mean_distance, 1e-300))
+        self.steps.append(self.learning_rate / max(self.geometry.mean_distance, 1e-300))
         total_error, moves = sculpting_pass(
-            self.coordinates, self.order, steps, g.neighbors, g.colinear, g.distances0, g.angles0,
-            g.junk_sq, g.junk_dot, g.junk_sq_colinear, self.scale * self.scale,
+            self.coordinates, self.order, steps, self.pairs, self.scale * self.scale,
             ADJUSTED_WEIGHT, self.distance_scale, MAX_CLIMB_ROUNDS,
         )  # fmt: skip
         self.learning_rate *= RATE_SHRINK if moves < n else RATE_GROW
