@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _reference import reference_differences
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from typer.testing import CliRunner
@@ -205,35 +206,10 @@ def test_seed_verdict_reads_the_two_spreads() -> None:
     assert verdict(None, None) == ""
 
 
-def _close(expected: object, got: object, where: str = "") -> list[str]:
-    """Every place where ``got`` differs from ``expected`` (floats to 1e-9)."""
-    if isinstance(expected, dict):
-        assert isinstance(got, dict), where
-        return [d for k, v in expected.items() for d in _close(v, got.get(k), f"{where}/{k}")]
-    if isinstance(expected, list):
-        assert isinstance(got, list) and len(got) == len(expected), where
-        return [
-            d
-            for i, (e, g) in enumerate(zip(expected, got, strict=True))
-            for d in _close(e, g, f"{where}[{i}]")
-        ]
-    if isinstance(expected, float):
-        return (
-            []
-            if got == pytest.approx(expected, rel=0, abs=1e-9)
-            else [f"{where}: {got} != {expected}"]
-        )
-    return [] if got == expected else [f"{where}: {got!r} != {expected!r}"]
-
-
 def test_numbers_are_those_of_the_study_before_the_engine(study: Path) -> None:
     # Written by the pre-engine digit-pairs code (commit 17b64de) with the fixture's command and
     # one torch thread: the port onto the engine must not move a single metric.
-    expected = json.loads(
-        (Path(__file__).parent / "data" / "digit_pairs_tiny_reference.json").read_text()
-    )
-    metrics = json.loads((study / "metrics.json").read_text())
-    assert _close(expected["conditions"], metrics["conditions"]) == []
+    assert reference_differences("digit_pairs", "conditions", study) == []
 
 
 def test_report_opens_with_a_verdict_per_claim_of_the_source(study: Path) -> None:

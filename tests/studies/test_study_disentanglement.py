@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _reference import reference_differences
 
 from latentatlas.analysis import disentanglement as analysis
 from latentatlas.errors import InputError
@@ -354,3 +355,9 @@ def test_bad_options_get_one_sentence_and_exit_code_2(
     assert result.exit_code == 2
     assert message in result.output
     assert not out.exists()
+
+
+def test_numbers_are_those_of_the_study_before_the_engine_redesign(study: Path) -> None:
+    # data/disentanglement_tiny_reference.json was written at commit 59ed5a4 with this module's TINY
+    # settings: moving the study onto shared engine stages must not move a single metric.
+    assert reference_differences("disentanglement", "cells", study) == []

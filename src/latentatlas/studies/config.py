@@ -1,15 +1,20 @@
 """Study settings as validated, frozen data: JSON round trips, ``--quick`` and command-line options.
 
-A study's ``Config`` is a frozen dataclass that subclasses :class:`StudyConfig` and declares its
-fields with :func:`setting`, which carries the help text and, where needed, a parser for the
-command-line text. From that one declaration come the stored ``study.json`` (unknown keys are an
-error naming the key), ``--quick`` (the ``QUICK`` overrides) and every ``latentatlas study NAME``
-option with its help. This module imports no torch, so the CLI stays fast to start.
+A study's ``Config`` is a frozen dataclass that subclasses :class:`StudyConfig` (or
+:class:`TrainingSettings`, which holds the training block every study shares) and declares its
+fields with :func:`setting`, which carries the help text, the setting's bounds (``check``, as
+scikit-learn's ``_parameter_constraints`` declare them beside each hyper-parameter) and, where
+needed, a parser for the command-line text. From that one declaration come the stored
+``study.json`` (unknown keys are an error naming the key), ``--quick`` (the ``QUICK`` overrides),
+the one validator that checks every bound before anything is written, and every
+``latentatlas study NAME`` option with its help. This module imports no torch, so the CLI stays
+fast to start.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -17,11 +22,121 @@ from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
 
+#: The most training seeds a study plans per model: a larger count is almost always a typo
+#: (planning a billion seeds hung the CLI); raise it here for a real need.
+MAX_SEEDS = 1000
+#: The most epochs a study trains one run for.
+MAX_EPOCHS = 100_000
+#: Seeds of the train/validation split are 32-bit (NumPy's legacy seeding takes no more).
+MAX_SPLIT_SEED = 2**32 - 1
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+
+
+# -- declared bounds ------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Interval:
+    """A number of ``kind`` (int or float) between ``low`` and ``high``, finite.
+
+    ``closed`` says which ends belong to it, as in scikit-learn's ``Interval``: ``"both"``,
+    ``"left"``, ``"right"`` or ``"neither"``; None leaves that side open.
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise :class:`InputError` naming ``name`` when ``value`` is not in the interval."""
+        wanted = "an integer" if self.kind is int else "a number"
+        is_number = not isinstance(value, bool) and isinstance(value, int | float)
+        if not is_number or (self.kind is int and not isinstance(value, int)):
+            raise InputError(f"{name} must be {wanted}{self._range()}, got {value!r}")
+        if not math.isfinite(value):
+            raise InputError(f"{name} must be a finite number{self._range()}, got {value!r}")
+        low_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        high_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        if not (low_ok and high_ok):
+            raise InputError(f"{name} must be {wanted}{self._range()}, got {value!r}")
+
+    def _range(self) -> str:
+        def show(bound: float) -> str:
+            return f"{bound:,}" if isinstance(bound, int) else f"{bound:g}"
+
+        low_in = self.closed in ("both", "left")
+        high_in = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            if low_in and high_in:
+                return f" from {show(self.low)} to {show(self.high)}"
+            return (
+                f" {'from' if low_in else 'above'} {show(self.low)} and "
+                f"{'at most' if high_in else 'below'} {show(self.high)}"
+            )
+        if self.low is not None:
+            return f" of at least {show(self.low)}" if low_in else f" above {show(self.low)}"
+        if self.high is not None:
+            return f" of at most {show(self.high)}" if high_in else f" below {show(self.high)}"
+        return ""
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+    """One of a fixed set of words."""
+
+    options: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise :class:`InputError` naming ``name`` when ``value`` is not an option."""
+        if value not in self.options:
+            raise InputError(f"{name} must be one of {', '.join(self.options)}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Each:
+    """A tuple whose items each satisfy ``item``, with no item twice.
+
+    ``min_items`` and ``max_items`` bound its length; the first duplicate is named, unless
+    ``allow_repeats`` (layer widths such as 4,4,4,4 repeat by design).
+    """
+
+    item: Interval | OneOf
+    min_items: int = 1
+    max_items: int | None = None
+    allow_repeats: bool = False
+
+    def check(self, name: str, value: Any) -> None:
+        """Check the length, every item (named by position) and duplicates."""
+        if not isinstance(value, tuple | list):
+            raise InputError(f"{name} must be a list, got {value!r}")
+        if not value and self.min_items:
+            raise InputError(f"{name} is empty; give at least {self.min_items} value(s)")
+        if self.min_items == self.max_items and len(value) != self.min_items:
+            raise InputError(f"{name} takes exactly {self.min_items} values, got {len(value)}")
+        if len(value) < self.min_items:
+            raise InputError(f"{name} takes at least {self.min_items} values, got {len(value)}")
+        if self.max_items is not None and len(value) > self.max_items:
+            raise InputError(f"{name} takes at most {self.max_items} values, got {len(value)}")
+        for index, item in enumerate(value):
+            self.item.check(f"{name}[{index}]", item)
+        seen: set[Any] = set()
+        for item in () if self.allow_repeats else value:
+            if item in seen:
+                raise InputError(f"{name} names {item!r} twice; give each value once")
+            seen.add(item)
+
+
+Constraint = Interval | OneOf | Each
+
 
 def setting(
     default: Any,
     help: str,
     *,
+    check: Constraint | None = None,
     cli: str | None = None,
     parse: Callable[[str], Any] | None = None,
     metavar: str | None = None,
@@ -34,6 +149,9 @@ def setting(
         The default value (the source's setting where it has one).
     help : str
         One line for ``--help``.
+    check : Interval, OneOf or Each, optional
+        The setting's bounds, checked by :meth:`StudyConfig.__post_init__` before anything is
+        written; None (the value) always passes for an optional setting.
     cli : str, optional
         The option's name on the command line without ``--`` (default: the field name with
         dashes); an empty string hides the setting from the command line.
@@ -43,10 +161,17 @@ def setting(
     metavar : str, optional
         What ``--help`` shows as the value, e.g. ``"2,3,5"``.
     """
-    metadata = {"help": help, "cli": cli, "parse": parse, "metavar": metavar}
+    metadata = {"help": help, "check": check, "cli": cli, "parse": parse, "metavar": metavar}
     if isinstance(default, list | dict | set):
         raise TypeError("study settings must be immutable: use a tuple")
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def redefault(base: type, name: str, default: Any) -> Any:
+    """The setting ``name`` of ``base`` (help and bounds) with another default, for a study
+    whose source trains otherwise (e.g. 3 seeds instead of 5)."""
+    field = base.__dataclass_fields__[name]  # type: ignore[attr-defined]
+    return dataclasses.field(default=default, metadata=field.metadata)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +189,23 @@ class CliOption:
 class StudyConfig:
     """Base of every study's frozen settings dataclass.
 
-    Subclasses set ``QUICK`` (the overrides of ``--quick``) and validate in ``__post_init__``,
-    raising :class:`InputError` with one sentence.
+    Subclasses set ``QUICK`` (the overrides of ``--quick``), declare each setting's bounds with
+    ``setting(check=...)`` and put what relates two settings in :meth:`check_relations`. Every
+    failure is an :class:`InputError` of one sentence.
     """
 
     QUICK: ClassVar[Mapping[str, Any]] = {}
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            constraint = field.metadata.get("check")
+            value = getattr(self, field.name)
+            if constraint is not None and value is not None:
+                constraint.check(field.name, value)
+        self.check_relations()
+
+    def check_relations(self) -> None:
+        """Checks that relate several settings (none by default)."""
 
     @classmethod
     def quick(cls, **overrides: Any) -> Any:
@@ -141,6 +278,54 @@ class StudyConfig:
             elif text is not None:
                 values[option.field] = option.parse(str(text))
         return cls.quick(**values) if quick else cls(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingSettings(StudyConfig):
+    """The training block every study shares, declared once with its bounds.
+
+    A study subclasses this and changes a default with :func:`redefault` where its source
+    trains otherwise; :meth:`train_config` gives the runs' :class:`~latentatlas.config.TrainConfig`.
+    ``LR_SCHEDULE`` is the study's fixed schedule (the heatmaps source halves on plateaus).
+    """
+
+    LR_SCHEDULE: ClassVar[str] = "none"
+
+    seeds: int = setting(5, "Training seeds per model.", check=Interval(int, 1, MAX_SEEDS))
+    epochs: int = setting(100, "Maximum epochs.", check=Interval(int, 1, MAX_EPOCHS))
+    batch_size: int = setting(128, "Samples per gradient step.", check=Interval(int, 1, 1_000_000))
+    lr: float | None = setting(
+        None,
+        "Adam learning rate (none: the model's default).",
+        check=Interval(float, 0.0, 10.0, closed="right"),
+    )
+    weight_decay: float = setting(1e-6, "Adam weight decay.", check=Interval(float, 0.0, 1.0))
+    patience: int = setting(
+        10, "Early-stopping patience in epochs.", check=Interval(int, 1, MAX_EPOCHS)
+    )
+    validation_fraction: float = setting(
+        0.2, "Share held out for every metric.", check=Interval(float, 0.0, 1.0, "neither")
+    )
+    split_seed: int = setting(
+        0, "Seed of the train/validation split.", check=Interval(int, 0, MAX_SPLIT_SEED)
+    )
+    device: str = setting("auto", "auto, cpu or cuda.", check=OneOf(DEVICES))
+
+    def train_config(self) -> Any:
+        """The :class:`~latentatlas.config.TrainConfig` of every run of the study."""
+        from latentatlas.config import TrainConfig
+
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            patience=self.patience,
+            lr_schedule=self.LR_SCHEDULE,  # type: ignore[arg-type]
+            validation_fraction=self.validation_fraction,
+            split_seed=self.split_seed,
+            device=self.device,  # type: ignore[arg-type]
+        )
 
 
 def parse_ints(text: str, flag: str) -> tuple[int, ...]:

@@ -75,6 +75,33 @@ class CellOutput:
     arrays: Mapping[str, NDArray[Any]] = field(default_factory=dict)
 
 
+def seed_runs(
+    config: Any,
+    data: DataConfig,
+    models: Mapping[str, Any],
+    folder: str,
+) -> tuple[tuple[RunConfig, str], ...]:
+    """A cell's runs: every model for every training seed of ``config``, in model then seed order.
+
+    Parameters
+    ----------
+    config : TrainingSettings
+        The study's settings: its seed count and :meth:`train_config`.
+    data : DataConfig
+        The cell's data set (one split for every run: the seed changes only the training).
+    models : mapping of str to ModelConfig
+        The cell's models by the key its results use (e.g. ``"vae-beta4"``).
+    folder : str
+        Where the runs go, relative to the study: ``{folder}/{key}/seed-{seed}``.
+    """
+    train = config.train_config()
+    return tuple(
+        (RunConfig(data=data, model=model, train=train, seed=seed), f"{folder}/{key}/seed-{seed}")
+        for key, model in models.items()
+        for seed in range(config.seeds)
+    )
+
+
 class AnalysisContext:
     """What an analysis may read: the cell's finished runs, the failed ones, and cached data."""
 

@@ -8,13 +8,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import CliOption, StudyConfig, parse_ints, setting
+from latentatlas.studies.config import (
+    CliOption,
+    Each,
+    Interval,
+    OneOf,
+    TrainingSettings,
+    parse_ints,
+    redefault,
+    setting,
+)
 
 STUDY_MODELS: tuple[str, ...] = ("pca", "linear-ae", "ae", "dae")
 #: Models with a hidden activation (the others are linear and trained once per cell).
 ACTIVATED_MODELS = frozenset({"ae", "dae"})
 ALL_PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(10), 2))
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "elu", "gelu", "sigmoid", "leaky_relu")
+CLASSIFIERS: tuple[str, ...] = ("logistic", "mlp")
 
 
 def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[int, int], ...]:
@@ -37,7 +47,7 @@ def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[i
 
 
 @dataclass(frozen=True)
-class DigitPairsConfig(StudyConfig):
+class DigitPairsConfig(TrainingSettings):
     """Settings of the digit-pairs study; the defaults are the source's.
 
     Parameters
@@ -79,64 +89,51 @@ class DigitPairsConfig(StudyConfig):
         "n_per_class": 300,
     }
 
+    lr: float | None = redefault(TrainingSettings, "lr", 1e-2)
+
     pairs: tuple[tuple[int, int], ...] = setting(
         ((1, 2),),
-        "Digit pairs: 'all' for the 45 pairs, or a list such as 1-7,4-9.",
+        "Digit pairs: 'all' (any case) for the 45 pairs, or a list such as 1-7,4-9.",
         parse=lambda text: parse_pairs(text, None),
         metavar="A-B,...|all",
     )
-    latent_dims: tuple[int, ...] = setting((2,), "Latent dimensions, e.g. 2,3,5,10 for a sweep.")
-    activations: tuple[str, ...] = setting(
-        ("tanh",), "Activations of ae and dae, e.g. tanh,relu.", cli="activation"
+    latent_dims: tuple[int, ...] = setting(
+        (2,), "Latent dimensions, e.g. 2,3,5,10 for a sweep.", check=Each(Interval(int, 1, 4096))
     )
-    models: tuple[str, ...] = setting(STUDY_MODELS, "Models to train.")
-    seeds: int = setting(5, "Training seeds per model.")
-    epochs: int = setting(100, "Maximum epochs.")
-    batch_size: int = setting(128, "Samples per gradient step.")
-    lr: float = setting(1e-2, "Adam learning rate.")
-    weight_decay: float = setting(1e-6, "Adam weight decay.")
-    patience: int = setting(10, "Early-stopping patience in epochs.")
-    validation_fraction: float = setting(0.2, "Share of each pair held out for every metric.")
-    split_seed: int = setting(0, "Seed of the train/validation split.")
-    classifier: str = setting("logistic", "Label classifier on pixels: logistic or mlp.")
+    activations: tuple[str, ...] = setting(
+        ("tanh",),
+        "Activations of ae and dae, e.g. tanh,relu.",
+        check=Each(OneOf(ACTIVATIONS)),
+        cli="activation",
+    )
+    models: tuple[str, ...] = setting(
+        STUDY_MODELS, "Models to train.", check=Each(OneOf(STUDY_MODELS))
+    )
+    classifier: str = setting(
+        "logistic", "Label classifier on pixels: logistic or mlp.", check=OneOf(CLASSIFIERS)
+    )
     data_dir: str | None = setting(
         None, "Folder with the full MNIST (IDX or mnist.npz); default: the embedded subset."
     )
-    n_per_class: int | None = setting(None, "Keep at most N images per digit.")
-    device: str = setting("auto", "auto, cpu or cuda.")
+    n_per_class: int | None = setting(
+        None, "Keep at most N images per digit.", check=Interval(int, 2, None)
+    )
     with_sculpting: bool = setting(
         False, "Add Manifold Sculpting as a row (fitted on train + validation images)."
     )
 
-    def __post_init__(self) -> None:
+    def check_relations(self) -> None:
+        """Every pair is two different digits, and no pair is given twice."""
         if not self.pairs:
             raise InputError("pairs is empty: give at least one digit pair such as 1,2")
         for a, b in self.pairs:
             if not (0 <= a <= 9 and 0 <= b <= 9) or a == b:
                 raise InputError(f"digit pair ({a}, {b}) must be two different digits in 0-9")
-        if not self.latent_dims or min(self.latent_dims) < 1:
-            raise InputError(f"latent dimensions must be positive integers, got {self.latent_dims}")
-        _at_least(self.seeds, "seeds", 1)
-        _at_least(self.epochs, "epochs", 1)
-        _at_least(self.split_seed, "split_seed", 0)
-        if self.split_seed >= 2**32:
-            raise InputError(f"split_seed must be below 2**32, got {self.split_seed}")
-        unknown = sorted(set(self.models) - set(STUDY_MODELS))
-        if unknown or not self.models:
-            raise InputError(
-                f"unknown model(s) {', '.join(unknown) or '(none given)'} for digit-pairs; "
-                f"choose from {', '.join(STUDY_MODELS)}"
-            )
-        bad = sorted(set(self.activations) - set(ACTIVATIONS))
-        if bad or not self.activations:
-            raise InputError(
-                f"activation {', '.join(bad) or '(none given)'} is not known; "
-                f"choose from {', '.join(ACTIVATIONS)}"
-            )
-        if self.classifier not in ("logistic", "mlp"):
-            raise InputError(f"classifier must be 'logistic' or 'mlp', got {self.classifier!r}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
+        seen: set[frozenset[int]] = set()
+        for a, b in self.pairs:
+            if frozenset((a, b)) in seen:
+                raise InputError(f"pairs names the pair {a}-{b} twice; give each pair once")
+            seen.add(frozenset((a, b)))
 
     @classmethod
     def cli_options(cls) -> list[CliOption]:
@@ -164,8 +161,3 @@ def _two(digits: tuple[int, ...]) -> tuple[int, int]:
     if len(digits) != 2:
         raise InputError(f"--digits takes two digits such as 1,2, got {len(digits)}")
     return digits[0], digits[1]
-
-
-def _at_least(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")

@@ -16,10 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.studies.claims import Claim, compare, seeds_note
 from latentatlas.studies.digit_pairs.config import ACTIVATED_MODELS, DigitPairsConfig
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, StudyResults
+from latentatlas.studies.engine import (
+    AnalysisContext,
+    Cell,
+    CellOutput,
+    Study,
+    StudyResults,
+    seed_runs,
+)
 
 #: Example images per digit kept for the reconstruction figures.
 N_EXAMPLES = 5
@@ -128,14 +135,11 @@ class DigitPairsStudy(Study):
                 for activation in config.activations:
                     key = f"pair-{pair[0]}-{pair[1]}/dim-{dim}/{activation}"
                     params = {"pair": pair, "latent_dim": dim, "activation": activation}
-                    runs = tuple(
-                        (
-                            run_config(config, pair, dim, activation, model, seed),
-                            f"runs/{key}/{model}/seed-{seed}",
-                        )
+                    models = {
+                        model: model_config(dim, activation, model)
                         for model in models_for(config, activation)
-                        for seed in range(config.seeds)
-                    )
+                    }
+                    runs = seed_runs(config, data_config(config, pair), models, f"runs/{key}")
                     cells.append(Cell(key, runs, params))
         return cells
 
@@ -181,31 +185,10 @@ def data_config(config: DigitPairsConfig, pair: tuple[int, int]) -> DataConfig:
     return DataConfig(name="mnist", options=options)
 
 
-def run_config(
-    config: DigitPairsConfig,
-    pair: tuple[int, int],
-    latent_dim: int,
-    activation: str,
-    model: str,
-    seed: int,
-) -> RunConfig:
-    """The run configuration of one training."""
-    model_options = {"activation": activation} if model in ACTIVATED_MODELS else {}
-    return RunConfig(
-        data=data_config(config, pair),
-        model=ModelConfig(name=model, latent_dim=latent_dim, options=model_options),
-        train=TrainConfig(
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            weight_decay=config.weight_decay,
-            patience=config.patience,
-            validation_fraction=config.validation_fraction,
-            split_seed=config.split_seed,
-            device=config.device,  # type: ignore[arg-type]
-        ),
-        seed=seed,
-    )
+def model_config(latent_dim: int, activation: str, model: str) -> ModelConfig:
+    """The model of one run: the activation applies to the dense autoencoders only."""
+    options = {"activation": activation} if model in ACTIVATED_MODELS else {}
+    return ModelConfig(name=model, latent_dim=latent_dim, options=options)
 
 
 # -- claims ---------------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 #: Data sets with ground-truth factors, one cell each (MNIST is always the first cell).
 FACTOR_DATASETS: tuple[str, ...] = ("sprites", "heatmaps")
@@ -45,7 +44,7 @@ def beta_key(beta: float) -> str:
 
 
 @dataclass(frozen=True)
-class DisentanglementConfig(StudyConfig):
+class DisentanglementConfig(TrainingSettings):
     """Settings of the disentanglement study.
 
     Parameters
@@ -106,96 +105,72 @@ class DisentanglementConfig(StudyConfig):
         "traversal_inputs": 32,
     }
 
+    seeds: int = redefault(TrainingSettings, "seeds", 3)
+    epochs: int = redefault(TrainingSettings, "epochs", 40)
+    patience: int = redefault(TrainingSettings, "patience", 8)
+
     factor_datasets: tuple[str, ...] = setting(
-        FACTOR_DATASETS, "Data sets with ground-truth factors: sprites, heatmaps."
+        FACTOR_DATASETS,
+        "Data sets with ground-truth factors: sprites, heatmaps.",
+        check=Each(OneOf(FACTOR_DATASETS), min_items=0),
     )
     betas: tuple[float, ...] = setting(
         (1.0, 4.0),
         "KL weights of the VAEs, e.g. 1,4 (one vae per beta).",
+        check=Each(Interval(float, 0.0, 1e4)),
         parse=parse_floats,
         metavar="1,4,...",
     )
-    seeds: int = setting(3, "Training seeds per model.")
-    epochs: int = setting(40, "Maximum epochs.")
-    batch_size: int = setting(128, "Samples per gradient step.")
-    lr: float | None = setting(None, "Adam learning rate (none: each model's default).")
-    patience: int = setting(8, "Early-stopping patience in epochs.")
-    mnist_latent_dim: int = setting(16, "Code size of the MNIST ae-classifier (the source: 16).")
-    factor_latent_dim: int = setting(10, "Code size of ae and vae on the factor data sets.")
-    n: int = setting(10_000, "Images drawn from each factor data set (heatmaps: at most 11,875).")
-    n_per_class: int | None = setting(None, "MNIST images kept per digit.")
+    mnist_latent_dim: int = setting(
+        16, "Code size of the MNIST ae-classifier (the source: 16).", check=Interval(int, 1, 4096)
+    )
+    factor_latent_dim: int = setting(
+        10,
+        "Code size of ae and vae on the factor data sets.",
+        check=Interval(int, 2, 4096),  # MIG and SAP need 2 codes
+    )
+    n: int = setting(
+        10_000,
+        "Images drawn from each factor data set (heatmaps: at most 11,875).",
+        check=Interval(int, 100, 1_000_000),
+    )
+    n_per_class: int | None = setting(
+        None, "MNIST images kept per digit.", check=Interval(int, 10, None)
+    )
     data_dir: str | None = setting(
         None, "Folder with the full MNIST (IDX or mnist.npz); default: the embedded subset."
     )
-    vae_decoder: str = setting("bernoulli", "VAE likelihood: bernoulli or gaussian.")
+    vae_decoder: str = setting(
+        "bernoulli", "VAE likelihood: bernoulli or gaussian.", check=OneOf(VAE_DECODERS)
+    )
     estimator: str = setting(
         "hist-gradient-boosting",
         "DCI classifier: hist-gradient-boosting, gradient-boosting, random-forest or lasso.",
+        check=OneOf(ESTIMATORS),
     )
-    dci_n_train: int = setting(6000, "At most this many codes train each DCI classifier.")
-    dci_n_test: int = setting(2000, "At most this many codes test each DCI classifier.")
-    traversal_inputs: int = setting(100, "Validation images whose traversals are measured.")
-    grid_inputs: int = setting(2, "Images drawn side by side in the traversal grids (2 or 3).")
-    traversal_mode: str = setting("absolute", "Traversal steps: absolute, relative or std.")
-    validation_fraction: float = setting(0.2, "Share of each data set held out.")
-    split_seed: int = setting(0, "Seed of the train/validation split.")
-    device: str = setting("auto", "auto, cpu or cuda.")
+    dci_n_train: int = setting(
+        6000,
+        "At most this many codes train each DCI classifier.",
+        check=Interval(int, 10, 1_000_000),
+    )
+    dci_n_test: int = setting(
+        2000,
+        "At most this many codes test each DCI classifier.",
+        check=Interval(int, 10, 1_000_000),
+    )
+    traversal_inputs: int = setting(
+        100, "Validation images whose traversals are measured.", check=Interval(int, 2, 100_000)
+    )
+    grid_inputs: int = setting(
+        2, "Images drawn side by side in the traversal grids (2 or 3).", check=Interval(int, 2, 3)
+    )
+    traversal_mode: str = setting(
+        "absolute", "Traversal steps: absolute, relative or std.", check=OneOf(TRAVERSAL_MODES)
+    )
 
-    def __post_init__(self) -> None:
-        _choices(self.factor_datasets, FACTOR_DATASETS, "factor data set", allow_empty=True)
-        if not self.betas or any(not _is_number(b) or b < 0 for b in self.betas):
-            raise InputError(f"betas must be non-negative numbers such as 1,4, got {self.betas!r}")
+    def check_relations(self) -> None:
+        """Two betas must not name the same VAE; the grids draw from the traversed images."""
         if len({beta_key(b) for b in self.betas}) != len(self.betas):
             raise InputError(f"betas names a beta twice: {self.betas!r}")
-        for name in ("seeds", "epochs", "batch_size", "patience", "mnist_latent_dim"):
-            _at_least(getattr(self, name), name, 1)
-        _at_least(self.factor_latent_dim, "factor_latent_dim", 2)  # MIG and SAP need 2 codes
-        _at_least(self.n, "n", 100)
-        if self.n_per_class is not None:
-            _at_least(self.n_per_class, "n_per_class", 10)
-        _at_least(self.dci_n_train, "dci_n_train", 10)
-        _at_least(self.dci_n_test, "dci_n_test", 10)
-        _at_least(self.traversal_inputs, "traversal_inputs", 2)
-        _at_least(self.grid_inputs, "grid_inputs", 2)
-        if self.grid_inputs > 3:
-            raise InputError(f"grid_inputs must be 2 or 3, got {self.grid_inputs}")
         if self.grid_inputs > self.traversal_inputs:
             raise InputError("grid_inputs must not exceed traversal_inputs")
-        _at_least(self.split_seed, "split_seed", 0)
-        if self.split_seed >= 2**32:
-            raise InputError(f"split_seed must be below 2**32, got {self.split_seed}")
-        if self.lr is not None and not (_is_number(self.lr) and self.lr > 0):
-            raise InputError(f"lr must be a positive number or none, got {self.lr!r}")
-        fraction = self.validation_fraction
-        if not (_is_number(fraction) and 0.0 < fraction < 1.0):
-            raise InputError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
-        for name, value, known in (
-            ("vae_decoder", self.vae_decoder, VAE_DECODERS),
-            ("estimator", self.estimator, ESTIMATORS),
-            ("traversal_mode", self.traversal_mode, TRAVERSAL_MODES),
-            ("device", self.device, ("auto", "cpu", "cuda")),
-        ):
-            if value not in known:
-                raise InputError(f"{name} must be one of {', '.join(known)}, got {value!r}")
-
-
-def _choices(
-    values: tuple[str, ...], known: tuple[str, ...], what: str, allow_empty: bool = False
-) -> None:
-    unknown = sorted(set(values) - set(known))
-    if unknown or (not values and not allow_empty):
-        raise InputError(
-            f"unknown {what}(s) {', '.join(unknown) or '(none given)'} for disentanglement; "
-            f"choose from {', '.join(known)}"
-        )
-    if len(set(values)) != len(values):
-        raise InputError(f"{what}s name one twice: {', '.join(values)}")
-
-
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
-
-
-def _at_least(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")

@@ -14,14 +14,21 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.studies.claims import Claim, Comparison, compare, seeds_note
 from latentatlas.studies.disentanglement.config import (
     N_HEATMAPS,
     DisentanglementConfig,
     beta_key,
 )
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, StudyResults
+from latentatlas.studies.engine import (
+    AnalysisContext,
+    Cell,
+    CellOutput,
+    Study,
+    StudyResults,
+    seed_runs,
+)
 
 if TYPE_CHECKING:
     from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
@@ -55,24 +62,14 @@ class DisentanglementStudy(Study):
 
     def cells(self, config: DisentanglementConfig) -> list[Cell]:
         """MNIST first (the source's model), then one cell per factor data set."""
-        mnist = Cell(
-            MNIST_CELL,
-            tuple(
-                (run_config(config, MNIST_CELL, MNIST_MODEL, seed), _run_path(MNIST_CELL, m, seed))
-                for m in (MNIST_MODEL,)
-                for seed in range(config.seeds)
-            ),
-            {"dataset": "mnist", "models": (MNIST_MODEL,)},
-        )
-        cells = [mnist]
+        mnist_models = {MNIST_MODEL: model_config(config, MNIST_CELL, MNIST_MODEL)}
+        runs = seed_runs(config, data_config(config, MNIST_CELL), mnist_models, "runs/mnist")
+        cells = [Cell(MNIST_CELL, runs, {"dataset": "mnist", "models": (MNIST_MODEL,)})]
         for dataset in config.factor_datasets:
-            models = factor_models(config)
-            runs = tuple(
-                (run_config(config, dataset, model, seed), _run_path(dataset, model, seed))
-                for model in models
-                for seed in range(config.seeds)
-            )
-            cells.append(Cell(dataset, runs, {"dataset": dataset, "models": models}))
+            keys = factor_models(config)
+            models = {key: model_config(config, dataset, key) for key in keys}
+            runs = seed_runs(config, data_config(config, dataset), models, f"runs/{dataset}")
+            cells.append(Cell(dataset, runs, {"dataset": dataset, "models": keys}))
         return cells
 
     def analyse(
@@ -107,10 +104,6 @@ def factor_models(config: DisentanglementConfig) -> tuple[str, ...]:
     return ("ae", *(beta_key(beta) for beta in config.betas))
 
 
-def _run_path(dataset: str, model: str, seed: int) -> str:
-    return f"runs/{dataset}/{model}/seed-{seed}"
-
-
 def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
     """The loader options of one cell's data set: one home for the runs and the analyses."""
     options: dict[str, Any] = {}
@@ -137,24 +130,6 @@ def model_config(config: DisentanglementConfig, dataset: str, model: str) -> Mod
         name="vae",
         latent_dim=config.factor_latent_dim,
         options={"beta": float(beta), "decoder": config.vae_decoder},
-    )
-
-
-def run_config(config: DisentanglementConfig, dataset: str, model: str, seed: int) -> RunConfig:
-    """The run configuration of one training."""
-    return RunConfig(
-        data=data_config(config, dataset),
-        model=model_config(config, dataset, model),
-        train=TrainConfig(
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            patience=config.patience,
-            validation_fraction=config.validation_fraction,
-            split_seed=config.split_seed,
-            device=config.device,  # type: ignore[arg-type]
-        ),
-        seed=seed,
     )
 
 

@@ -7,16 +7,21 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 STUDY_MODELS: tuple[str, ...] = ("conv-ae", "conv-vae")
 DATASETS: tuple[str, ...] = ("sprites-rgb", "mnist", "images")
 #: The source's CelebA images were 96x96x3: its parameter table is for that input.
 SOURCE_IMAGE_SIDE = 96
+#: Bounds that keep a typo from allocating terabytes before any check could speak: a side of
+#: 1,024 px is already 12 MB per RGB image, a million images fill memory on any workstation.
+MAX_IMAGE_SIDE = 1024
+MAX_IMAGES = 1_000_000
+MAX_LATENT_DIM = 65_536
 
 
 @dataclass(frozen=True)
-class FilamentsConfig(StudyConfig):
+class FilamentsConfig(TrainingSettings):
     """Settings of the filaments study.
 
     Parameters
@@ -76,94 +81,104 @@ class FilamentsConfig(StudyConfig):
         "memory_latent_dims": (256,),
     }
 
-    dataset: str = setting("sprites-rgb", "Data set: sprites-rgb, mnist or images (with --path).")
+    seeds: int = redefault(TrainingSettings, "seeds", 3)
+    epochs: int = redefault(TrainingSettings, "epochs", 30)
+    patience: int = redefault(TrainingSettings, "patience", 5)
+    validation_fraction: float = redefault(TrainingSettings, "validation_fraction", 0.1)
+
+    dataset: str = setting(
+        "sprites-rgb",
+        "Data set: sprites-rgb, mnist or images (with --path).",
+        check=OneOf(DATASETS),
+    )
     path: str | None = setting(None, "Image folder of --dataset images (e.g. CelebA).")
-    image_size: int = setting(SOURCE_IMAGE_SIDE, "Side of the squares of --dataset images.")
+    image_size: int = setting(
+        SOURCE_IMAGE_SIDE,
+        "Side of the squares of --dataset images.",
+        check=Interval(int, 16, MAX_IMAGE_SIDE),
+    )
     data_dir: str | None = setting(None, "Folder with the full MNIST (IDX or mnist.npz).")
-    n: int = setting(20_000, "Images (sprites-rgb: drawn; mnist: n/10 per digit).")
-    latent_dim: int = setting(256, "Latent dimension.")
-    models: tuple[str, ...] = setting(STUDY_MODELS, "Models to train.")
-    seeds: int = setting(3, "Training seeds per model.")
-    epochs: int = setting(30, "Maximum epochs.")
-    batch_size: int = setting(128, "Samples per gradient step.")
-    lr: float | None = setting(None, "Adam learning rate (none: the model's default, 1e-3).")
-    patience: int = setting(5, "Early-stopping patience in epochs.")
+    n: int = setting(
+        20_000,
+        "Images (sprites-rgb: drawn; mnist: n/10 per digit).",
+        check=Interval(int, 20, MAX_IMAGES),
+    )
+    latent_dim: int = setting(256, "Latent dimension.", check=Interval(int, 2, MAX_LATENT_DIM))
+    models: tuple[str, ...] = setting(
+        STUDY_MODELS, "Models to train.", check=Each(OneOf(STUDY_MODELS))
+    )
     filters: tuple[int, ...] = setting(
-        (32, 64, 128, 256), "Filters of the four stride-2 convolutions."
+        (32, 64, 128, 256),
+        "Filters of the four stride-2 convolutions.",
+        check=Each(Interval(int, 1, 4096), min_items=4, max_items=4, allow_repeats=True),
     )
-    bottleneck: int | None = setting(None, "Extra Dense layer of this size before the code.")
-    validation_fraction: float = setting(0.1, "Share held out for early stopping.")
-    split_seed: int = setting(0, "Seed of the train/validation split.")
-    tsne_points: int = setting(5000, "Training codes mapped by t-SNE (a seeded subsample).")
-    perplexity: float = setting(10.0, "t-SNE perplexity (the source: 10).")
-    early_exaggeration: float = setting(16.0, "t-SNE early exaggeration (the source: 16).")
-    tsne_iterations: int = setting(400, "t-SNE iterations in all, a quarter exaggerated.")
-    id_neighbours: int = setting(20, "Neighbours of the local intrinsic-dimension estimate.")
-    id_queries: int = setting(5000, "Query points of the intrinsic dimension, per cloud.")
-    decodes: int = setting(256, "Random codes decoded per source (N(0, I), fitted Gaussian).")
+    bottleneck: int | None = setting(
+        None,
+        "Extra Dense layer of this size before the code.",
+        check=Interval(int, 1, MAX_LATENT_DIM),
+    )
+    tsne_points: int = setting(
+        5000,
+        "Training codes mapped by t-SNE (a seeded subsample).",
+        check=Interval(int, 10, MAX_IMAGES),
+    )
+    perplexity: float = setting(
+        10.0, "t-SNE perplexity (the source: 10).", check=Interval(float, 0.0, 1e4, "right")
+    )
+    early_exaggeration: float = setting(
+        16.0,
+        "t-SNE early exaggeration (the source: 16).",
+        check=Interval(float, 0.0, 1e3, "right"),
+    )
+    tsne_iterations: int = setting(
+        400, "t-SNE iterations in all, a quarter exaggerated.", check=Interval(int, 2, 100_000)
+    )
+    id_neighbours: int = setting(
+        20, "Neighbours of the local intrinsic-dimension estimate.", check=Interval(int, 3, 1000)
+    )
+    id_queries: int = setting(
+        5000,
+        "Query points of the intrinsic dimension, per cloud.",
+        check=Interval(int, 10, MAX_IMAGES),
+    )
+    decodes: int = setting(
+        256,
+        "Random codes decoded per source (N(0, I), fitted Gaussian).",
+        check=Interval(int, 1, 100_000),
+    )
     memory_batch_sizes: tuple[int, ...] = setting(
-        (64, 128, 256), "Batch sizes of the measured training memory and time."
+        (64, 128, 256),
+        "Batch sizes of the measured training memory and time.",
+        check=Each(Interval(int, 1, 4096), max_items=16),
     )
-    memory_steps: int = setting(3, "Timed training steps per batch size (after one warm-up).")
+    memory_steps: int = setting(
+        3, "Timed training steps per batch size (after one warm-up).", check=Interval(int, 1, 100)
+    )
     memory_latent_dims: tuple[int, ...] = setting(
-        (256, 512), "Latent dimensions whose memory and time are measured."
+        (256, 512),
+        "Latent dimensions whose memory and time are measured.",
+        check=Each(Interval(int, 2, MAX_LATENT_DIM), max_items=16),
     )
     memory_image_side: int = setting(
-        SOURCE_IMAGE_SIDE, "Side of the RGB squares of the resource table (the source: 96)."
+        SOURCE_IMAGE_SIDE,
+        "Side of the RGB squares of the resource table (the source: 96).",
+        check=Interval(int, 16, MAX_IMAGE_SIDE),
     )
-    device: str = setting("auto", "auto, cpu or cuda.")
 
-    def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
-            raise InputError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
+    def check_relations(self) -> None:
+        """``--path`` belongs to ``--dataset images``; the t-SNE and neighbour counts fit the
+        points they are computed on."""
         if self.dataset == "images" and not self.path:
             raise InputError("dataset images needs --path, the folder of images")
         if self.dataset != "images" and self.path is not None:
             raise InputError(f"--path is only for --dataset images, not {self.dataset}")
-        for name, minimum in (
-            ("n", 20),
-            ("latent_dim", 2),
-            ("seeds", 1),
-            ("epochs", 1),
-            ("batch_size", 1),
-            ("patience", 1),
-            ("image_size", 16),
-            ("tsne_points", 10),
-            ("id_neighbours", 3),
-            ("id_queries", 10),
-            ("decodes", 1),
-            ("memory_steps", 1),
-            ("memory_image_side", 16),
-            ("tsne_iterations", 2),
-            ("split_seed", 0),
-        ):
-            _at_least(getattr(self, name), name, minimum)
-        unknown = sorted(set(self.models) - set(STUDY_MODELS))
-        if unknown or not self.models:
+        if self.perplexity * 3 >= self.tsne_points:
             raise InputError(
-                f"unknown model(s) {', '.join(unknown) or '(none given)'} for filaments; "
-                f"choose from {', '.join(STUDY_MODELS)}"
+                f"perplexity must be below a third of tsne_points ({self.tsne_points}), "
+                f"got {self.perplexity:g}"
             )
-        if len(self.filters) != 4 or min(self.filters) < 1:
-            raise InputError(f"filters must be four positive integers, got {self.filters}")
-        if self.bottleneck is not None:
-            _at_least(self.bottleneck, "bottleneck", 1)
-        if not 0.0 < self.validation_fraction < 1.0:
+        if self.id_neighbours >= self.id_queries:
             raise InputError(
-                f"validation_fraction must be between 0 and 1, got {self.validation_fraction}"
+                f"id_neighbours must be below id_queries ({self.id_queries}), "
+                f"got {self.id_neighbours}"
             )
-        for name in ("lr", "perplexity", "early_exaggeration"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value > 0):
-                raise InputError(f"{name} must be a positive number, got {value!r}")
-        for name in ("memory_batch_sizes", "memory_latent_dims"):
-            values = getattr(self, name)
-            if not values or min(values) < 1:
-                raise InputError(f"{name} must be positive integers, got {values}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
-
-
-def _at_least(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")

@@ -20,9 +20,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.analysis._result import ResultMixin, from_jsonable
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.studies.claims import Claim, compare, seeds_note
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, StudyResults
+from latentatlas.studies.engine import (
+    AnalysisContext,
+    Cell,
+    CellOutput,
+    Study,
+    StudyResults,
+    seed_runs,
+)
 from latentatlas.studies.filaments.config import FilamentsConfig
 
 #: A cloud counts as "nearly one-dimensional filaments" when the median local intrinsic
@@ -184,11 +191,9 @@ class FilamentsStudy(Study):
 
     def cells(self, config: FilamentsConfig) -> list[Cell]:
         """One cell: the data set, with a run per model and seed."""
-        runs = tuple(
-            (run_config(config, model, seed), f"runs/{model}/seed-{seed}")
-            for model in config.models
-            for seed in range(config.seeds)
-        )
+        options: dict[str, Any] = {"filters": list(config.filters), "bottleneck": config.bottleneck}
+        models = {m: ModelConfig(m, config.latent_dim, options) for m in config.models}
+        runs = seed_runs(config, data_config(config), models, "runs")
         return [Cell(config.dataset, runs, {"dataset": config.dataset})]
 
     def analyse(self, config: FilamentsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
@@ -235,25 +240,6 @@ def data_config(config: FilamentsConfig) -> DataConfig:
             options["data_dir"] = config.data_dir
         return DataConfig("mnist", options)
     return DataConfig("images", {"path": config.path, "size": config.image_size})
-
-
-def run_config(config: FilamentsConfig, model: str, seed: int) -> RunConfig:
-    """The run configuration of one model and seed."""
-    options: dict[str, Any] = {"filters": list(config.filters), "bottleneck": config.bottleneck}
-    return RunConfig(
-        data=data_config(config),
-        model=ModelConfig(name=model, latent_dim=config.latent_dim, options=options),
-        train=TrainConfig(
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            patience=config.patience,
-            validation_fraction=config.validation_fraction,
-            split_seed=config.split_seed,
-            device=config.device,  # type: ignore[arg-type]
-        ),
-        seed=seed,
-    )
 
 
 # -- arrays of figure results ---------------------------------------------------------------------

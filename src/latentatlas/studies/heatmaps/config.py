@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 STUDY_MODELS: tuple[str, ...] = ("conv-vae", "conv-ae")
 #: ``heatmaps``: the source's three factors; ``heatmaps-t``: its four-factor extension (dof).
@@ -24,7 +22,7 @@ READERS: tuple[str, ...] = ("knn", "mlp")
 
 
 @dataclass(frozen=True)
-class HeatmapsConfig(StudyConfig):
+class HeatmapsConfig(TrainingSettings):
     """Settings of the heatmaps study; the defaults are the source's where it gives them.
 
     Parameters
@@ -61,69 +59,29 @@ class HeatmapsConfig(StudyConfig):
         "filters": (16, 32, 64, 128),
     }
 
+    LR_SCHEDULE: ClassVar[str] = "plateau"  # the source halves the rate on plateaus
+
+    seeds: int = redefault(TrainingSettings, "seeds", 3)
+    weight_decay: float = redefault(TrainingSettings, "weight_decay", 0.0)  # Keras' Adam has none
+
     datasets: tuple[str, ...] = setting(
-        DATASETS, "Data sets: heatmaps (3 factors), heatmaps-t (4: dof too)."
+        DATASETS,
+        "Data sets: heatmaps (3 factors), heatmaps-t (4: dof too).",
+        check=Each(OneOf(DATASETS)),
     )
-    models: tuple[str, ...] = setting(STUDY_MODELS, "Models to train (3-d latent space).")
-    seeds: int = setting(3, "Training seeds per model.")
-    epochs: int = setting(100, "Maximum epochs.")
-    batch_size: int = setting(128, "Samples per gradient step.")
-    lr: float | None = setting(None, "Adam learning rate (none: the model's default, 1e-3).")
-    patience: int = setting(10, "Early-stopping patience in epochs.")
+    models: tuple[str, ...] = setting(
+        STUDY_MODELS, "Models to train (3-d latent space).", check=Each(OneOf(STUDY_MODELS))
+    )
     filters: tuple[int, ...] = setting(
-        (32, 64, 128, 256), "Filters of the four stride-2 convolutions."
+        (32, 64, 128, 256),
+        "Filters of the four stride-2 convolutions.",
+        check=Each(Interval(int, 1, 4096), allow_repeats=True),
     )
-    subsample: int | None = setting(None, "Keep a random subset of N of the 11,875 images.")
-    validation_fraction: float = setting(0.2, "Share held out for every metric (80/20).")
-    split_seed: int = setting(0, "Seed of the train/validation split.")
-    reader: str = setting("knn", "Regressor reading factors off decoded images: knn or mlp.")
-    device: str = setting("auto", "auto, cpu or cuda.")
-
-    def __post_init__(self) -> None:
-        _choices(self.datasets, DATASETS, "data set", "datasets")
-        _choices(self.models, STUDY_MODELS, "model", "models")
-        for name in ("seeds", "epochs", "batch_size", "patience"):
-            _at_least(getattr(self, name), name, 1)
-        _at_least(self.split_seed, "split_seed", 0)
-        if self.split_seed >= 2**32:
-            raise InputError(f"split_seed must be below 2**32, got {self.split_seed}")
-        if self.lr is not None and not (_is_number(self.lr) and self.lr > 0):
-            raise InputError(f"lr must be a positive number or none, got {self.lr!r}")
-        if not self.filters or any(
-            isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in self.filters
-        ):
-            raise InputError(f"filters must be positive integers such as 32,64,128,256, got "
-                             f"{self.filters!r}")  # fmt: skip
-        if self.subsample is not None:
-            _at_least(self.subsample, "subsample", MIN_SUBSAMPLE)
-            if self.subsample > N_GRID_IMAGES:
-                raise InputError(
-                    f"subsample must be at most the {N_GRID_IMAGES} images, got {self.subsample}"
-                )
-        fraction = self.validation_fraction
-        if not (_is_number(fraction) and 0.0 < fraction < 1.0):
-            raise InputError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
-        if self.reader not in READERS:
-            raise InputError(f"reader must be 'knn' or 'mlp', got {self.reader!r}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
-
-
-def _choices(values: tuple[str, ...], known: tuple[str, ...], what: str, field: str) -> None:
-    unknown = sorted(set(values) - set(known))
-    if unknown or not values:
-        raise InputError(
-            f"unknown {what}(s) {', '.join(unknown) or '(none given)'} for heatmaps; "
-            f"choose from {', '.join(known)}"
-        )
-    if len(set(values)) != len(values):
-        raise InputError(f"{field} names a {what} twice: {', '.join(values)}")
-
-
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
-
-
-def _at_least(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name} must be an integer of at least {minimum}, got {value!r}")
+    subsample: int | None = setting(
+        None,
+        "Keep a random subset of N of the 11,875 images.",
+        check=Interval(int, MIN_SUBSAMPLE, N_GRID_IMAGES),
+    )
+    reader: str = setting(
+        "knn", "Regressor reading factors off decoded images: knn or mlp.", check=OneOf(READERS)
+    )

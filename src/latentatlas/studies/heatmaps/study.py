@@ -18,9 +18,16 @@ import numpy as np
 
 from latentatlas._stats import mean_and_std
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.studies.claims import Claim, Comparison, compare, seeds_note
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, StudyResults
+from latentatlas.studies.engine import (
+    AnalysisContext,
+    Cell,
+    CellOutput,
+    Study,
+    StudyResults,
+    seed_runs,
+)
 from latentatlas.studies.heatmaps.config import LATENT_DIM, HeatmapsConfig
 
 #: Paths whose decodes should change one factor monotonically (the source's "directions"):
@@ -198,17 +205,14 @@ class HeatmapsStudy(Study):
 
     def cells(self, config: HeatmapsConfig) -> list[Cell]:
         """One cell per data set, each training every model over every seed."""
+        models = {
+            model: ModelConfig(model, LATENT_DIM, {"filters": list(config.filters)})
+            for model in config.models
+        }
         return [
             Cell(
                 dataset,
-                tuple(
-                    (
-                        run_config(config, dataset, model, seed),
-                        f"runs/{dataset}/{model}/seed-{seed}",
-                    )
-                    for model in config.models
-                    for seed in range(config.seeds)
-                ),
+                seed_runs(config, data_config(config, dataset), models, f"runs/{dataset}"),
                 {"dataset": dataset},
             )
             for dataset in config.datasets
@@ -247,28 +251,6 @@ def data_config(config: HeatmapsConfig, dataset: str) -> DataConfig:
     if config.subsample is not None:
         options["subsample"] = config.subsample
     return DataConfig(name=dataset, options=options)
-
-
-def run_config(config: HeatmapsConfig, dataset: str, model: str, seed: int) -> RunConfig:
-    """The run configuration of one training (Adam without weight decay, as Keras' default)."""
-    return RunConfig(
-        data=data_config(config, dataset),
-        model=ModelConfig(
-            name=model, latent_dim=LATENT_DIM, options={"filters": list(config.filters)}
-        ),
-        train=TrainConfig(
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            weight_decay=0.0,
-            patience=config.patience,
-            lr_schedule="plateau",
-            validation_fraction=config.validation_fraction,
-            split_seed=config.split_seed,
-            device=config.device,  # type: ignore[arg-type]
-        ),
-        seed=seed,
-    )
 
 
 # -- claims ---------------------------------------------------------------------------------------
