@@ -1,0 +1,104 @@
+"""Declared bounds of study settings: one validator, one sentence, nothing written."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from latentatlas.cli import app
+from latentatlas.errors import InputError
+from latentatlas.studies import engine
+from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value", "message"),
+    [
+        (Interval(int, 1, 10), 0, "x must be an integer from 1 to 10, got 0"),
+        (Interval(int, 1, 10), 2.0, "x must be an integer from 1 to 10, got 2.0"),
+        (Interval(int, 1, 10), True, "x must be an integer from 1 to 10, got True"),
+        (Interval(float, 0.0, None, "neither"), 0.0, "x must be a number above 0, got 0.0"),
+        (Interval(float, 0.0, 1.0, "neither"), math.nan, "x must be a finite number"),
+        (Interval(float, 0.0, None), math.inf, "x must be a finite number of at least 0"),
+        (OneOf(("a", "b")), "c", "x must be one of a, b, got 'c'"),
+        (Each(OneOf(("a", "b"))), ("a", "a"), "x names 'a' twice"),
+        (Each(OneOf(("a", "b"))), (), "x is empty"),
+        (Each(Interval(int, 1, None)), (1, 0), r"x\[1\] must be an integer of at least 1"),
+        (Each(Interval(int, 1, None), 2, 2), (1,), "x takes exactly 2 values, got 1"),
+    ],
+)
+def test_each_constraint_names_the_setting_and_the_bound(
+    constraint: Interval | OneOf | Each, value: object, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        constraint.check("x", value)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value"),
+    [
+        (Interval(int, 1, 10), 1),
+        (Interval(int, 1, 10), 10),
+        (Interval(float, 0.0, 1.0, "neither"), 0.5),
+        (Interval(float, 0.0, 1.0), 1),  # an integer is a number
+        (Each(Interval(int, 1, None), allow_repeats=True), (4, 4)),
+        (Each(OneOf(("a",)), min_items=0), ()),
+    ],
+)
+def test_values_inside_the_bounds_pass(constraint: Interval | OneOf | Each, value: object) -> None:
+    constraint.check("x", value)
+
+
+def test_the_training_block_gives_the_runs_train_config() -> None:
+    settings = TrainingSettings(epochs=3, lr=0.5, patience=2, split_seed=7)
+    train = settings.train_config()
+    assert (train.epochs, train.lr, train.patience, train.split_seed) == (3, 0.5, 2, 7)
+    assert train.lr_schedule == "none" and train.weight_decay == 1e-6
+
+
+def test_every_study_shares_the_training_block_and_its_bounds() -> None:
+    for name in engine.names():
+        config_type = engine.get(name).config_type
+        assert issubclass(config_type, TrainingSettings), name
+        with pytest.raises(InputError, match="seeds must be an integer from 1 to 1,000"):
+            config_type(seeds=1_000_000_000)
+
+
+#: Options that hung, allocated terabytes or ran on nonsense before they had declared bounds.
+BAD_OPTIONS = [
+    ("digit-pairs", ["--seeds", "1000000000"], "seeds must be an integer from 1 to 1,000"),
+    ("digit-pairs", ["--lr", "1e308"], "lr must be a number above 0 and at most 10"),
+    ("digit-pairs", ["--latent-dims", "2,2"], "latent_dims names 2 twice"),
+    ("digit-pairs", ["--activation", "tanh,tanh"], "activations names 'tanh' twice"),
+    ("digit-pairs", ["--models", "pca,pca"], "models names 'pca' twice"),
+    ("digit-pairs", ["--pairs", "1-2,1-2"], "pairs names the pair 1-2 twice"),
+    ("filaments", ["--image-size", "100000"], "image_size must be an integer from 16 to 1,024"),
+    ("filaments", ["--perplexity", "inf"], "perplexity must be a finite number"),
+    ("filaments", ["--perplexity", "1e9"], "perplexity must be a number above 0"),
+    ("filaments", ["--early-exaggeration", "inf"], "early_exaggeration must be a finite"),
+    ("filaments", ["--id-neighbours", "1000000"], "id_neighbours must be an integer from 3"),
+    ("filaments", ["--memory-batch-sizes", "1000000000"], r"memory_batch_sizes\[0\] must be"),
+    ("filaments", ["--memory-latent-dims", "1000000000"], r"memory_latent_dims\[0\] must be"),
+    ("filaments", ["--memory-image-side", "100000"], "memory_image_side must be an integer"),
+    ("filaments", ["--tsne-points", "20"], "perplexity must be below a third of tsne_points"),
+    ("heatmaps", ["--validation-fraction", "1"], "validation_fraction must be a number above 0"),
+    ("disentanglement", ["--betas", "1,inf"], r"betas\[1\] must be a finite number"),
+]
+
+
+@pytest.mark.parametrize(("study", "args", "message"), BAD_OPTIONS)
+def test_bad_options_are_refused_before_anything_is_written(
+    tmp_path: Path, study: str, args: list[str], message: str
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["study", study, "--out", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert " ".join(result.output.split()).count("Traceback") == 0
+    assert re.search(message, " ".join(result.output.split())), result.output
+    assert not out.exists()
