@@ -7,8 +7,8 @@ import dataclasses
 import math
 import types
 import typing
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -59,6 +59,8 @@ def from_jsonable(kind: Any, value: Any) -> Any:
         return from_jsonable(options[0], value) if len(options) == 1 else value
     if kind is np.ndarray or origin is np.ndarray or _is_ndarray_alias(kind):
         return np.asarray(value)
+    if origin is PerSeed:
+        return PerSeed.from_dict(value, args[0])
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
         return kind.from_dict(value) if hasattr(kind, "from_dict") else kind(**value)
     if origin is tuple:
@@ -117,3 +119,71 @@ class ResultMixin:
             raise InputError(
                 f"{cls.__name__} cannot be built from the data given ({error})"
             ) from None
+
+
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PerSeed(ResultMixin, Generic[R]):
+    """One result of type ``R`` per training seed, stored column by column.
+
+    The loop over seeds is written once here (scikit-learn writes its chunked loop once and
+    hands it a reduce function): a study computes one seed's result with a small function and
+    :meth:`of` collects them. ``to_dict`` is columnar, ``{"seeds": [0, 1], "field": [v0, v1],
+    ...}``, the layout the per-seed tables of ``metrics.json`` have always had.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+        The training seeds, in the order of ``results``.
+    results : tuple of R
+        One frozen result dataclass per seed.
+    """
+
+    seeds: tuple[int, ...]
+    results: tuple[R, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.seeds) != len(self.results):
+            raise ValueError(f"{len(self.seeds)} seeds but {len(self.results)} results")
+
+    @classmethod
+    def of(cls, seeds: Sequence[int], compute: Callable[[int], R]) -> PerSeed[R]:
+        """``compute(seed)`` for every seed, in order."""
+        return cls(tuple(seeds), tuple(compute(seed) for seed in seeds))
+
+    def column(self, name: str) -> tuple[Any, ...]:
+        """The field ``name`` of every seed's result, in seed order."""
+        return tuple(getattr(result, name) for result in self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[tuple[int, R]]:
+        return iter(zip(self.seeds, self.results, strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Columnar: the seeds, then one list per field of ``R``."""
+        names = [f.name for f in dataclasses.fields(self.results[0])] if self.results else []  # type: ignore[arg-type]
+        return {
+            "seeds": list(self.seeds),
+            **{name: [to_jsonable(v) for v in self.column(name)] for name in names},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], result_type: Any = None) -> PerSeed[Any]:
+        """Inverse of :meth:`to_dict`; ``result_type`` is ``R`` (a result dataclass)."""
+        if not isinstance(data, Mapping) or "seeds" not in data:
+            raise InputError(f"a per-seed table must be a JSON object with seeds, got {data!r}")
+        if result_type is None:
+            raise TypeError("PerSeed.from_dict needs the result type of one seed")
+        seeds = tuple(int(seed) for seed in data["seeds"])
+        columns = {name: values for name, values in data.items() if name != "seeds"}
+        if any(not isinstance(v, list) or len(v) != len(seeds) for v in columns.values()):
+            raise InputError(f"every column of a per-seed table must hold {len(seeds)} values")
+        results = tuple(
+            result_type.from_dict({name: values[i] for name, values in columns.items()})
+            for i in range(len(seeds))
+        )
+        return cls(seeds, results)
