@@ -3,7 +3,8 @@
 A study is a small :class:`Study` object: a validated ``Config``, ``cells(config)`` (the grid,
 each cell naming the runs it needs), ``analyse(config, cell, context)`` (a typed result that is
 the metrics schema, plus the arrays its figures need), ``claims(config, results)`` (its source's
-claims with verdicts) and ``report(results)`` (which only draws). The engine owns the folder::
+claims with verdicts) and a report module (``report_module``) whose ``intro``, ``body`` and
+``methods`` draw from stored results only. The engine owns the folder::
 
     study.json            name, settings and environment, written once everything is validated
     runs/...              the run directories (each complete or absent)
@@ -11,8 +12,11 @@ claims with verdicts) and ``report(results)`` (which only draws). The engine own
     metrics.json          every cell's result, the verdicts and the failed runs
     report.html
 
-and resumes an interrupted study by skipping finished runs and finished cells. It imports no
-study: studies register themselves by name in :data:`STUDIES` and are imported when asked for.
+and resumes an interrupted study by skipping finished runs and finished cells. It also owns the
+report's frame (:func:`compose_report`): the title, the source cited by title, the verdicts,
+the failed runs, the settings and the environment, around the study's own sections. It imports
+no study: studies register themselves by name in :data:`STUDIES` and are imported when asked
+for.
 """
 
 from __future__ import annotations
@@ -177,11 +181,18 @@ class Study(ABC):
     name: ClassVar[str]
     title: ClassVar[str]
     question: ClassVar[str]
+    #: The source document's file in shared/seeds (for the docs; reports cite ``citation``).
     source: ClassVar[str]
+    #: The source as a reader can find it: its title, and its author where it names one.
+    citation: ClassVar[str]
     config_type: ClassVar[type]
     result_type: ClassVar[type]
     #: The key under which metrics.json holds every cell's result.
     cells_key: ClassVar[str] = "cells"
+    #: The module that draws the report's own sections: ``intro(results) -> str``,
+    #: ``body(report, results)``, ``methods(report, results)`` and optionally
+    #: ``title(results) -> str``; imported only when a report is drawn.
+    report_module: ClassVar[str]
 
     @abstractmethod
     def cells(self, config: Any) -> list[Cell]:
@@ -200,9 +211,9 @@ class Study(ABC):
         first = self.cells(config)[0].key
         return results[first].to_dict() if first in results else {}
 
-    @abstractmethod
     def report(self, results: StudyResults) -> Any:
-        """A :class:`~latentatlas.report.Report` drawn from stored results only."""
+        """The :class:`~latentatlas.report.Report`, drawn from stored results only."""
+        return compose_report(results)
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,6 +343,33 @@ def write_report(out: str | os.PathLike[str]) -> Path:
     results = load(out)
     report = results.study.report(results)
     return report.write(results.folder / "report.html")
+
+
+def compose_report(results: StudyResults) -> Any:
+    """A study's report in the frame every study shares.
+
+    The title and the source first, then the verdicts on the source's claims, the study's own
+    sections (its report module's ``body``), the failed runs, its ``methods``, the settings
+    that ran and the environment.
+    """
+    from latentatlas.report import Report
+    from latentatlas.studies import sections
+
+    study = results.study
+    module = importlib.import_module(study.report_module)
+    title = getattr(module, "title", None)
+    report = Report(
+        title=title(results) if title else f"{study.title}: {study.question}",
+        subtitle=f"latentatlas study {study.name}, after {study.citation}",
+        intro=module.intro(results),
+    )
+    sections.add_verdicts(report, results.claims, study.citation)
+    module.body(report, results)
+    sections.add_failures(report, results.failures)
+    module.methods(report, results)
+    sections.add_settings(report, results.config)
+    sections.add_environment(report, results.environment)
+    return report
 
 
 def check_output_folder(folder: Path) -> None:

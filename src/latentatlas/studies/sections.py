@@ -47,6 +47,21 @@ def add_failures(report: Report, failures: Mapping[str, str]) -> None:
     ).add_table([{"run": path, "reason": reason} for path, reason in failures.items()])
 
 
+def add_settings(report: Report, config: Any) -> None:
+    """A section with every setting the study ran with (its ``study.json``)."""
+    report.add_section("Settings").add_key_values(
+        {key: _shown(value) for key, value in config.to_dict().items()},
+        caption="Every setting of this run of the study, as stored in study.json; "
+        "`latentatlas study NAME --help` explains each.",
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) if value else "none"
+    return "none" if value is None else str(value)
+
+
 def add_environment(report: Report, environment: Mapping[str, Any]) -> None:
     """A section with the versions, threads, CPU and device the study ran with."""
     if environment:

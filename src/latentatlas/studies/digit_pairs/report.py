@@ -24,7 +24,6 @@ from latentatlas.plots import (
     silhouette_grid,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies import sections
 from latentatlas.studies.digit_pairs.config import DigitPairsConfig
 from latentatlas.studies.digit_pairs.study import PairResult, SeedSpread
 from latentatlas.studies.engine import Cell, StudyResults
@@ -46,18 +45,22 @@ def _title(model: str) -> str:
     return MODEL_TITLES.get(model, model)
 
 
-def build_report(results: StudyResults) -> Report:
-    """The digit-pairs report of a finished study."""
+def title(results: StudyResults) -> str:
+    """The report's title."""
+    pair = results.cells[0].params["pair"]
+    return f"Digit pairs: are digits {pair[0]} and {pair[1]} kept apart?"
+
+
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    return _intro(results.config, results.results[results.cells[0].key])
+
+
+def body(report: Report, results: StudyResults) -> None:
+    """The study's own sections, between the verdicts and the methods."""
     config: DigitPairsConfig = results.config
     headline_cell = results.cells[0]
     headline: PairResult = results.results[headline_cell.key]
-    pair = headline_cell.params["pair"]
-    report = Report(
-        title=f"Digit pairs: are digits {pair[0]} and {pair[1]} kept apart?",
-        subtitle=f"latentatlas study digit-pairs, after {results.study.source}",
-        intro=_intro(config, headline),
-    )
-    sections.add_verdicts(report, results.claims, results.study.source)
     _summary(report, headline)
     arrays = results.arrays(headline_cell.key)
     _side_by_side(report, headline_cell, headline, arrays)
@@ -81,10 +84,11 @@ def build_report(results: StudyResults) -> Report:
         if len(getattr(config, field)) > 1:
             _option_section(report, config, results, field, label)
     _training_section(report, headline, arrays)
-    sections.add_failures(report, results.failures)
-    _methods(report, config, headline)
-    sections.add_environment(report, results.environment)
-    return report
+
+
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    _methods(report, results.config, results.results[results.cells[0].key])
 
 
 def _intro(config: DigitPairsConfig, result: PairResult) -> str:

@@ -24,7 +24,6 @@ from latentatlas.studies.engine import (
     Cell,
     CellOutput,
     Study,
-    StudyResults,
     seed_runs,
 )
 
@@ -123,6 +122,8 @@ class DigitPairsStudy(Study):
     title = "Digit pairs"
     question = "Do autoencoders keep two MNIST digits apart in a low-dimensional latent space?"
     source = "000_2b4a74d5463f301c.txt"
+    citation = 'J. Lancione, "Investigation of latent space structure" (Università di Torino)'
+    report_module = "latentatlas.studies.digit_pairs.report"
     config_type = DigitPairsConfig
     result_type = PairResult
     cells_key = "conditions"
@@ -161,12 +162,6 @@ class DigitPairsStudy(Study):
             _relu_gathers_at_origin(config, cells, results),
             _layout_varies_more_than_silhouette(headline),
         ]
-
-    def report(self, results: StudyResults) -> Any:
-        """The report, drawn from stored results only."""
-        from latentatlas.studies.digit_pairs.report import build_report
-
-        return build_report(results)
 
 
 def models_for(config: DigitPairsConfig, activation: str) -> list[str]:

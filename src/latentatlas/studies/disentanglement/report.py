@@ -15,7 +15,6 @@ from latentatlas.analysis.traversal import TraversalEffectsResult, TraversalResu
 from latentatlas.plots.disentanglement import effect_heatmap, importance_matrix_plot
 from latentatlas.plots.disentanglement import traversal_grids as traversal_grids_plot
 from latentatlas.report import Report, mean_std
-from latentatlas.studies import sections
 from latentatlas.studies.disentanglement.config import DisentanglementConfig
 from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
 from latentatlas.studies.disentanglement.study import MNIST_CELL, MNIST_MODEL
@@ -32,16 +31,20 @@ def _title(model: str) -> str:
     return model.replace("vae-beta", "VAE, beta ")
 
 
-def build_report(results: StudyResults) -> Report:
-    """The disentanglement report of a finished study."""
+def title(results: StudyResults) -> str:
+    """The report's title."""
+    return "Disentanglement: does a latent dimension do one thing, for every input?"
+
+
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    return _intro(results.config)
+
+
+def body(report: Report, results: StudyResults) -> None:
+    """The study's own sections, between the verdicts and the methods."""
     config: DisentanglementConfig = results.config
     mnist: DisentanglementResult = results.results[MNIST_CELL]
-    report = Report(
-        title="Disentanglement: does a latent dimension do one thing, for every input?",
-        subtitle=f"latentatlas study disentanglement, after {results.study.source}",
-        intro=_intro(config),
-    )
-    sections.add_verdicts(report, results.claims, results.study.source)
     _summary(report, results)
     mnist_arrays = results.arrays(MNIST_CELL)
     model = mnist.models.get(MNIST_MODEL)
@@ -50,10 +53,11 @@ def build_report(results: StudyResults) -> Report:
         _effects_section(report, mnist, model, MNIST_MODEL, mnist_arrays)
     for key in config.factor_datasets:
         _factor_section(report, config, results.results[key], results.arrays(key))
-    sections.add_failures(report, results.failures)
-    _methods(report, config, results)
-    sections.add_environment(report, results.environment)
-    return report
+
+
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    _methods(report, results.config, results)
 
 
 def _intro(config: DisentanglementConfig) -> str:

@@ -26,7 +26,6 @@ from latentatlas.studies.engine import (
     Cell,
     CellOutput,
     Study,
-    StudyResults,
     seed_runs,
 )
 
@@ -51,6 +50,8 @@ class DisentanglementStudy(Study):
         "VAEs with a larger beta give more disentangled codes?"
     )
     source = "003_685b0f5ef59928c2.txt"
+    citation = '"Understanding AutoEncoder (Part 2): Navigating the Tesseract"'
+    report_module = "latentatlas.studies.disentanglement.report"
     config_type = DisentanglementConfig
 
     @property
@@ -91,12 +92,6 @@ class DisentanglementStudy(Study):
             mnist_not_disentangled(mnist, config.mnist_latent_dim),
             higher_beta_more_disentangled(config, factor_cells),
         ]
-
-    def report(self, results: StudyResults) -> Any:
-        """The report, drawn from stored results only."""
-        from latentatlas.studies.disentanglement.report import build_report
-
-        return build_report(results)
 
 
 def factor_models(config: DisentanglementConfig) -> tuple[str, ...]:

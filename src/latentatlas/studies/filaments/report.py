@@ -27,7 +27,6 @@ from latentatlas.plots.density import (
     radius_density_plot,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies import sections
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import FilamentsConfig
 from latentatlas.studies.filaments.study import (
@@ -51,18 +50,21 @@ def _title(model: str) -> str:
     return MODEL_TITLES.get(model, model)
 
 
-def build_report(results: StudyResults) -> Report:
-    """The filaments report of a finished study."""
-    config: FilamentsConfig = results.config
+def title(results: StudyResults) -> str:
+    """The report's title."""
+    return "Filaments: do autoencoder codes lie on thin filaments around voids?"
+
+
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    return _intro(results.config, results.results[results.cells[0].key])
+
+
+def body(report: Report, results: StudyResults) -> None:
+    """The study's own sections, between the verdicts and the methods."""
     cell = results.cells[0]
     result: FilamentsResult = results.results[cell.key]
     arrays = results.arrays(cell.key)
-    report = Report(
-        title="Filaments: do autoencoder codes lie on thin filaments around voids?",
-        subtitle=f"latentatlas study filaments, after {results.study.source}",
-        intro=_intro(config, result),
-    )
-    sections.add_verdicts(report, results.claims, results.study.source)
     _summary(report, result)
     models = list(result.models)
     if models:
@@ -74,10 +76,11 @@ def build_report(results: StudyResults) -> Report:
         _dimension_section(report, result, models, arrays)
         _decodes_section(report, result, models, arrays)
     _resources_section(report, result.resources)
-    sections.add_failures(report, results.failures)
-    _methods(report, config, result)
-    sections.add_environment(report, results.environment)
-    return report
+
+
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    _methods(report, results.config, results.results[results.cells[0].key])
 
 
 def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:

@@ -27,7 +27,6 @@ from latentatlas.studies.engine import (
     Cell,
     CellOutput,
     Study,
-    StudyResults,
     seed_runs,
 )
 from latentatlas.studies.filaments.config import FilamentsConfig
@@ -185,6 +184,11 @@ class FilamentsStudy(Study):
         "random codes decode to nonsense, unlike a VAE's?"
     )
     source = "001_635c37cec36b7c29.txt"
+    citation = (
+        '"Autoencoders, latent space and the curse of high dimensionality – II – a view on '
+        'fragments and filaments of the latent space for CelebA images"'
+    )
+    report_module = "latentatlas.studies.filaments.report"
     config_type = FilamentsConfig
     result_type = FilamentsResult
     cells_key = "cells"
@@ -222,12 +226,6 @@ class FilamentsStudy(Study):
             return {}
         document = result.to_dict()
         return {"models": document["models"], "resources": document["resources"]}
-
-    def report(self, results: StudyResults) -> Any:
-        """The report, drawn from stored results only."""
-        from latentatlas.studies.filaments.report import build_report
-
-        return build_report(results)
 
 
 def data_config(config: FilamentsConfig) -> DataConfig:

@@ -23,7 +23,6 @@ from latentatlas.plots.geometry import (
     worst_images_figure,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies import sections
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.heatmaps.config import HeatmapsConfig
 from latentatlas.studies.heatmaps.study import (
@@ -67,15 +66,18 @@ def _data_title(dataset: str) -> str:
     return DATASET_TITLES.get(dataset, dataset)
 
 
-def build_report(results: StudyResults) -> Report:
-    """The heatmaps report of a finished study."""
-    config: HeatmapsConfig = results.config
-    report = Report(
-        title="Heatmaps: what does a VAE's latent space hold that an autoencoder's does not?",
-        subtitle=f"latentatlas study heatmaps, after {results.study.source}",
-        intro=_intro(config),
-    )
-    sections.add_verdicts(report, results.claims, results.study.source)
+def title(results: StudyResults) -> str:
+    """The report's title."""
+    return "Heatmaps: what does a VAE's latent space hold that an autoencoder's does not?"
+
+
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    return _intro(results.config)
+
+
+def body(report: Report, results: StudyResults) -> None:
+    """The study's own sections, between the verdicts and the methods."""
     _summary(report, results)
     _seed_spread(report, results.results[results.cells[0].key])
     for number, cell in enumerate(results.cells):
@@ -88,10 +90,11 @@ def build_report(results: StudyResults) -> Report:
         if any(scores.knn is not None for scores in result.models.values()):
             _knn_section(report, result)
     _notes(report, results)
-    sections.add_failures(report, results.failures)
-    _methods(report, config, results)
-    sections.add_environment(report, results.environment)
-    return report
+
+
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    _methods(report, results.config, results)
 
 
 def _intro(config: HeatmapsConfig) -> str:

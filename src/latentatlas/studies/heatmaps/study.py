@@ -25,7 +25,6 @@ from latentatlas.studies.engine import (
     Cell,
     CellOutput,
     Study,
-    StudyResults,
     seed_runs,
 )
 from latentatlas.studies.heatmaps.config import LATENT_DIM, HeatmapsConfig
@@ -199,6 +198,8 @@ class HeatmapsStudy(Study):
         "more meaningful in its directions than an autoencoder's?"
     )
     source = "002_da2b51c41f09188e.txt"
+    citation = '"Exploring the latent space of variational autoencoders using Gaussian Heatmaps"'
+    report_module = "latentatlas.studies.heatmaps.report"
     config_type = HeatmapsConfig
     result_type = HeatmapsResult
     cells_key = "datasets"
@@ -237,12 +238,6 @@ class HeatmapsStudy(Study):
             dof_kept(four),
             knn_similar(four),
         ]
-
-    def report(self, results: StudyResults) -> Any:
-        """The report, drawn from stored results only."""
-        from latentatlas.studies.heatmaps.report import build_report
-
-        return build_report(results)
 
 
 def data_config(config: HeatmapsConfig, dataset: str) -> DataConfig:
