@@ -117,7 +117,7 @@ def test_readout_is_fast_and_seeded() -> None:
     factor_readout(codes[:100], factors[:100])  # warm up
     start = time.perf_counter()
     first = factor_readout(codes, factors, random_state=1)
-    assert time.perf_counter() - start < 2.0  # 0.05 s on an idle core; loose for shared CI
+    assert time.perf_counter() - start < 2.0  # 0.26-0.54 s measured under load
     again = factor_readout(codes, factors, random_state=1)
     assert [r.score for r in first] == [r.score for r in again]
 
@@ -228,3 +228,32 @@ def test_gate_of_model_measures_a_vae() -> None:
     assert gate.active_units is not None and gate.kl_per_dimension is not None
     assert len(gate.kl_per_dimension) == 3
     assert not gate.passed  # untrained: no better than the mean image
+
+
+def test_gate_of_run_on_a_pca_run(tmp_path) -> None:
+    from latentatlas import runs
+    from latentatlas.analysis import gate_of_run
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from latentatlas.data.base import Dataset
+
+    x, positions, _ = _blobs(500)
+    dataset = Dataset(
+        name="blobs",
+        x=x,
+        labels=(positions[:, 0] > 2).astype(np.int64),
+        factors=positions,
+        factor_names=("row", "col"),
+        factor_kinds=("continuous", "continuous"),
+    )
+    config = RunConfig(
+        data=DataConfig("blobs"),
+        model=ModelConfig("pca", 4, {}),
+        train=TrainConfig(epochs=1, batch_size=32, device="cpu"),
+        seed=0,
+    )
+    run = runs.load(runs.train_run(config, tmp_path / "run", dataset=dataset, progress=False))
+    gate = gate_of_run(run, dataset, max_samples=60)
+    assert gate.passed, gate.reason
+    assert gate.n_samples == 60 and gate.latent_dim == 4
+    assert [r.name for r in gate.factor_readouts] == ["row", "col"]
+    assert not np.isnan(gate.class_mean_mse)
