@@ -161,6 +161,8 @@ def test_round_trips_through_json() -> None:
         ({"kl_per_dimension": np.ones(7)}, "kl_per_dimension must be finite"),
         ({"factors": np.ones((5, 2))}, "factors has 5 rows"),
         ({"codes": np.full((400, 2), np.nan)}, "codes has a NaN"),
+        ({"labels": np.zeros(400)}, "needs labels, train_labels and train_x together"),
+        ({"labels": np.zeros(400), "train_labels": np.zeros(3)}, "train_labels has shape"),
     ],
 )
 def test_bad_inputs_are_one_sentence_errors(kwargs: dict, message: str) -> None:

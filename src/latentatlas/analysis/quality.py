@@ -213,6 +213,8 @@ def learned_model_gate(
     z = check_codes(codes, "codes").astype(np.float64)
     if len(z) != len(flat):
         raise InputError(f"codes has {len(z)} rows but x has {len(flat)}")
+    if (labels is None) != (train_labels is None) or (labels is not None and train_x is None):
+        raise InputError("the class-mean baseline needs labels, train_labels and train_x together")
     mean, class_means = _training_means(train_x, mean_image, train_labels, flat.shape[1])
     errors = _baselines(flat, flat_hat, mean, class_means, labels)
     shares = _variance_shares(z)
