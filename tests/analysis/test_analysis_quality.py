@@ -259,3 +259,12 @@ def test_gate_of_run_on_a_pca_run(tmp_path) -> None:
     assert gate.n_samples == 60 and gate.latent_dim == 4
     assert [r.name for r in gate.factor_readouts] == ["row", "col"]
     assert not np.isnan(gate.class_mean_mse)
+
+
+def test_vae_with_two_active_units_is_not_failed_for_lined_up_means() -> None:
+    x, _, _ = _blobs()
+    line = np.random.default_rng(2).normal(size=(len(x), 1)) * np.array([[1.0, 0.5]])
+    both = learned_model_gate(x, x, line, x, posterior_means=line, kl_per_dimension=[1.0, 0.7])
+    assert both.pc1_share > 0.99 and both.active_units == 2 and both.passed
+    one = learned_model_gate(x, x, line, x, kl_per_dimension=[1.0, 0.0])
+    assert one.reason.startswith("its codes collapsed onto one direction")
