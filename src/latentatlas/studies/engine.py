@@ -228,6 +228,8 @@ class StudyResults:
     claims: tuple[Claim, ...]
     failures: Mapping[str, str]
     environment: Mapping[str, Any]
+    #: The learned-model gate of each cell's runs (:class:`~latentatlas.studies.gates.CellGates`).
+    gates: Mapping[str, Any] = field(default_factory=dict)
 
     def arrays(self, key: str) -> dict[str, NDArray[Any]]:
         """The arrays stored with cell ``key`` (empty when it stored none)."""
@@ -309,12 +311,13 @@ def run(
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
         failures = _train(todo, executor, force, progress, on_step)
         retrained = {str(p) for _, p in todo}
-        results = {}
+        results, gates = {}, {}
         for cell in cells:
             context = AnalysisContext(folder, _relative(folder, failures), datasets)
-            results[cell.key] = _analysed(study, config, cell, context, retrained, force, on_step)
+            analysed = _analysed(study, config, cell, context, retrained, force, on_step)
+            results[cell.key], gates[cell.key] = analysed
         claims = study.claims(config, results)
-        _write_metrics(folder, study, config, cells, results, claims, failures)
+        _write_metrics(folder, study, config, cells, results, gates, claims, failures)
         return write_report(folder)
 
 
@@ -330,12 +333,13 @@ def load(out: str | os.PathLike[str]) -> StudyResults:
         }
         claims = tuple(Claim.from_dict(c) for c in metrics.get("verdicts", []))
         failures = dict(metrics.get("failed_runs", {}))
+        gates = {k: _cell_gates().from_dict(v) for k, v in metrics.get("gates", {}).items()}
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise InputError(
             f"{folder / 'metrics.json'} does not match study {study.name} ({error!r}); "
             "run the study again"
         ) from None
-    return StudyResults(study, folder, config, cells, results, claims, failures, environment)
+    return StudyResults(study, folder, config, cells, results, claims, failures, environment, gates)
 
 
 def write_report(out: str | os.PathLike[str]) -> Path:
@@ -364,6 +368,7 @@ def compose_report(results: StudyResults) -> Any:
         intro=module.intro(results),
     )
     sections.add_verdicts(report, results.claims, study.citation)
+    sections.add_gates(report, results)
     module.body(report, results)
     sections.add_failures(report, results.failures)
     module.methods(report, results)
@@ -519,8 +524,11 @@ def _analysed(
     retrained: set[str],
     force: bool,
     on_step: Callable[[str], None] | None,
-) -> Any:
-    """The cell's result: read back when finished and still valid, else analysed and stored."""
+) -> tuple[Any, Any]:
+    """The cell's result and its runs' gates: read back when finished and still valid, else
+    analysed and stored."""
+    from latentatlas.studies.gates import gate_cell
+
     folder = context.folder
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
@@ -536,27 +544,38 @@ def _analysed(
     # and the small batches of path decodes and traversals run faster than on busy threads.
     with torch_threads(1):
         output = study.analyse(config, cell, context)
+        gates, gate_arrays = gate_cell(cell, context)
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
-        np.savez_compressed(handle, **dict(output.arrays))
+        np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
     write_json(cell_folder / "settings.json", config.to_dict())
+    write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())  # last: marks it finished
-    return output.result
+    return output.result, gates
 
 
-def _stored_result(study: Study, cell_folder: Path, config: Any) -> Any:
-    """A finished cell's result, or None when absent, analysed with other settings (an
+def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, Any] | None:
+    """A finished cell's result and gates, or None when absent, analysed with other settings (an
     analysis option may have changed without any run changing) or written by another schema."""
     path = cell_folder / "result.json"
     settings = cell_folder / "settings.json"
-    if not (path.is_file() and settings.is_file() and (cell_folder / "arrays.npz").is_file()):
+    needed = (path, settings, cell_folder / "arrays.npz", cell_folder / "gates.json")
+    if not all(p.is_file() for p in needed):
         return None
     try:
         if json.loads(settings.read_text()) != json.loads(json.dumps(config.to_dict())):
             return None
-        return study.result_type.from_dict(json.loads(path.read_text()))
+        result = study.result_type.from_dict(json.loads(path.read_text()))
+        gates = _cell_gates().from_dict(json.loads((cell_folder / "gates.json").read_text()))
+        return result, gates
     except (InputError, ValueError, KeyError, TypeError):
         return None  # another version's schema: analyse again
+
+
+def _cell_gates() -> Any:
+    from latentatlas.studies.gates import CellGates
+
+    return CellGates
 
 
 def _write_metrics(
@@ -565,6 +584,7 @@ def _write_metrics(
     config: Any,
     cells: Sequence[Cell],
     results: Mapping[str, Any],
+    gates: Mapping[str, Any],
     claims: Sequence[Claim],
     failures: Mapping[str, str],
 ) -> None:
@@ -573,6 +593,7 @@ def _write_metrics(
         "config": config.to_dict(),
         "verdicts": [claim.to_dict() for claim in claims],
         "failed_runs": {str(Path(p).relative_to(folder)): r for p, r in failures.items()},
+        "gates": {key: gates[key].to_dict() for key in gates},
         **study.headline(config, results),
         study.cells_key: {cell.key: results[cell.key].to_dict() for cell in cells},
     }

@@ -36,6 +36,64 @@ def add_verdicts(report: Report, claims: Sequence[Claim], source: str) -> None:
     )
 
 
+#: Cells whose originals and reconstructions are drawn (all are in the gate table).
+MAX_GATE_FIGURES = 4
+
+
+def add_gates(report: Report, results: Any) -> None:
+    """Did every model learn? The learned-model gate of every run, and what each model makes of
+    the same validation inputs, so a reader sees what was learned before reading any verdict."""
+    if not results.gates:
+        return
+    section = report.add_section(
+        "Did every model learn?",
+        "Each run is checked before any claim rests on it: its validation reconstructions must "
+        "beat the mean training image (error ratio below 0.95), its codes must not collapse "
+        "onto one direction, and at least one code dimension (for a VAE, one unit) must be "
+        "active. A claim resting on a model with a seed below this gate is not judged "
+        "(docs/analyses/quality.md).",
+    )
+    rows = [
+        _gate_row(cell, model, per_seed)
+        for cell, gates in results.gates.items()
+        for model, per_seed in gates.models.items()
+    ]
+    section.add_table(rows, caption="One row per model and cell; numbers are seed means.")
+    from latentatlas.plots.images import reconstructions_by_model
+    from latentatlas.studies.gates import examples
+
+    for cell in list(results.gates)[:MAX_GATE_FIGURES]:
+        originals, models = examples(results.arrays(cell))
+        if originals is None or not models:
+            continue
+        labels = results.arrays(cell).get("gate/labels")
+        titles = None if labels is None else [str(label) for label in labels]
+        figure = reconstructions_by_model(originals, models, n=len(originals), column_titles=titles)
+        section.add_figure(
+            figure,
+            f"Originals and reconstructions ({cell})",
+            "Top row: validation inputs drawn across the classes or factor ranges; below, each "
+            "model's reconstruction of them (its first seed). A model that draws the same "
+            "blur for every input has learned nothing its verdicts could rest on.",
+        )
+
+
+def _gate_row(cell: str, model: str, per_seed: Any) -> dict[str, str]:
+    import numpy as np
+
+    passed = sum(gate.passed for _, gate in per_seed)
+    reasons = sorted({gate.reason for _, gate in per_seed if gate.reason})
+    return {
+        "cell": cell,
+        "model": model,
+        "seeds passing": f"{passed} of {len(per_seed)}",
+        "error / mean-image error": f"{np.nanmean(per_seed.column('mean_image_ratio')):.3f}",
+        "PC1 share of code variance": f"{np.nanmean(per_seed.column('pc1_share')):.3f}",
+        "active dimensions": f"{np.mean(per_seed.column('active_dimensions')):.1f}",
+        "why not": "; ".join(reasons) or "",
+    }
+
+
 def add_failures(report: Report, failures: Mapping[str, str]) -> None:
     """A section listing the runs that diverged or failed, when there are any."""
     if not failures:

@@ -1,0 +1,130 @@
+"""The learned-model gate of every run of a study: one engine stage that every study shares.
+
+A verdict on a model that did not learn is an artefact (a conv autoencoder that draws every
+sprite as a grey square makes every random decode "meaningful"). The engine therefore gates
+every finished run with :func:`latentatlas.analysis.gate_of_run` when it analyses a cell, stores
+the result beside the study's own (``cells/<key>/gates.json``, ``metrics.json["gates"]``) with
+originals and reconstructions for the report, and withholds every claim that rests on a model
+of which any seed failed (see :func:`failed_models`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from latentatlas.analysis._result import PerSeed, ResultMixin
+from latentatlas.analysis.quality import LearnedGate
+
+#: Validation inputs drawn (stratified over classes or factor bins) beside their reconstructions.
+N_SHOWN = 10
+#: The key prefix of the gate's arrays in a cell's ``arrays.npz``.
+PREFIX = "gate/"
+
+
+@dataclass(frozen=True, eq=False)
+class CellGates(ResultMixin):
+    """The gate of every finished run of one cell, by model key then seed.
+
+    Attributes
+    ----------
+    models : dict of str to PerSeed[LearnedGate]
+        The model keys are those of the cell's run folders (``runs/.../<model>/seed-<s>``).
+    """
+
+    models: dict[str, PerSeed[LearnedGate]]
+
+    def failures(self, models: Iterable[str] | None = None) -> list[str]:
+        """One sentence per seed of ``models`` (all by default) that did not pass the gate."""
+        chosen = list(self.models) if models is None else [m for m in models if m in self.models]
+        return [
+            f"{model} seed {seed}: {gate.reason}"
+            for model in chosen
+            for seed, gate in self.models[model]
+            if not gate.passed
+        ]
+
+
+def gate_cell(cell: Any, context: Any) -> tuple[CellGates, dict[str, NDArray[Any]]]:
+    """Gate every finished run of ``cell``; return the gates and the report's example arrays.
+
+    The arrays hold ``N_SHOWN`` validation inputs of the first run's split, drawn with
+    :func:`~latentatlas.analysis.stratified_sample` (``gate/originals``, ``gate/labels``), and
+    the first seed's reconstructions of them for each model (``gate/model/<key>``).
+    """
+    from latentatlas.analysis.quality import gate_of_run
+
+    runs: dict[str, list[tuple[int, Any, Any]]] = {}
+    for config, relative in cell.runs:
+        run = context.run(relative)
+        if run is not None:
+            runs.setdefault(Path(relative).parent.name, []).append((config.seed, config, run))
+    gates = {
+        model: PerSeed(
+            tuple(seed for seed, _, _ in seeds),
+            tuple(gate_of_run(run, context.dataset(c.data)) for _, c, run in seeds),
+        )
+        for model, seeds in runs.items()
+    }
+    first = {model: seeds[0] for model, seeds in runs.items()}
+    return CellGates(gates), _examples(first, context)
+
+
+def _examples(first: Mapping[str, tuple[int, Any, Any]], context: Any) -> dict[str, NDArray]:
+    """Stratified validation inputs of the first run and each model's reconstructions of them."""
+    if not first:
+        return {}
+    from latentatlas.analysis.sampling import stratified_sample
+    from latentatlas.models import reconstruct_array
+    from latentatlas.runs import split_indices
+
+    _, config, _ = next(iter(first.values()))
+    dataset = context.dataset(config.data)
+    _, validation = split_indices(config, dataset)
+    labels = None if dataset.labels is None else np.asarray(dataset.labels)[validation]
+    factors = None if dataset.factors is None else np.asarray(dataset.factors)[validation]
+    picked = validation[
+        stratified_sample(
+            N_SHOWN,
+            labels=labels,
+            factors=None if labels is not None else factors,
+            factor_kinds=tuple(dataset.factor_kinds) or None,
+            n_rows=len(validation),
+        )
+    ]
+    originals = np.asarray(dataset.x[picked], dtype=np.float32)
+    arrays: dict[str, NDArray] = {f"{PREFIX}originals": originals}
+    if dataset.labels is not None:
+        arrays[f"{PREFIX}labels"] = np.asarray(dataset.labels)[picked]
+    for model, (_, _, run) in first.items():
+        reconstructions = reconstruct_array(run.model, originals)
+        arrays[f"{PREFIX}model/{model}"] = np.asarray(reconstructions, dtype=np.float32)
+    return arrays
+
+
+def examples(arrays: Mapping[str, NDArray[Any]]) -> tuple[NDArray | None, dict[str, NDArray]]:
+    """The stored originals (None when none were stored) and each model's reconstructions."""
+    models = {
+        key[len(f"{PREFIX}model/") :]: value
+        for key, value in arrays.items()
+        if key.startswith(f"{PREFIX}model/")
+    }
+    return arrays.get(f"{PREFIX}originals"), models
+
+
+def failed_models(
+    gates: Mapping[str, CellGates], models: Iterable[str], cells: Iterable[str] | None = None
+) -> list[str]:
+    """Every failing seed of ``models`` in ``cells`` (all cells by default), one sentence each."""
+    chosen = list(gates) if cells is None else [c for c in cells if c in gates]
+    wanted = list(models)
+    return [
+        f"{failure} ({cell})" if len(gates) > 1 else failure
+        for cell in chosen
+        for failure in gates[cell].failures(wanted)
+    ]
