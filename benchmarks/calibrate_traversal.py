@@ -191,8 +191,7 @@ def _control_pair_cosines(cases: list[Case], mode: str) -> NDArray[np.float64]:
                 scale = codes[:, dim].std(ddof=1) if mode == "std" else 1.0
                 images = _decode_sweep(case.model, codes, dim, DEFAULT_VALUES, mode, scale, 1024)
                 steps = DEFAULT_VALUES * scale
-                unit = _sweep_effects(images, steps, 0.1, mode == "relative")[1].astype(np.float64)
-                gram = unit @ unit.T
+                gram = _sweep_effects(images, steps, 0.1, mode == "relative").gram
                 cosines.append(gram[~np.eye(len(gram), dtype=bool)])
     return np.concatenate(cosines)
 

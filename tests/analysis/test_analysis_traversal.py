@@ -246,3 +246,18 @@ def test_cross_dimension_null_raises_the_pair_threshold():
     assert result.cross_dimension_cosine == pytest.approx(0.6, abs=1e-5)
     assert result.pair_threshold == pytest.approx(0.6, abs=1e-5)
     assert result.classification == ("consistent", "inactive", "consistent", "inactive")
+
+
+@pytest.mark.parametrize("mode", ["relative", "std"])
+@pytest.mark.parametrize("kind", ["flip", "rotate", "class", *calibration.CONTROL_KINDS])
+def test_calibration_holds_in_the_other_modes(kind, mode):
+    """Relative steps compare total changes: a dimension's own tanh is no entanglement."""
+    case = calibration.make_case(kind, "unbalanced", seed=1)
+    assert traversal_effects(case.model, case.x, mode=mode).classification == case.truth
+
+
+def test_few_inputs_still_classify_the_calibration_cases():
+    """32 inputs, the study's quick setting."""
+    for kind in ("gate", "shared+switched", "saturating"):
+        case = calibration.make_case(kind, "unbalanced", seed=2, n=32)
+        assert traversal_effects(case.model, case.x).classification == case.truth, kind

@@ -10,7 +10,7 @@ two seeds' dimensions by those effects. Formulas in ``docs/analyses/disentanglem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -23,6 +23,7 @@ MODES: tuple[str, ...] = ("absolute", "relative", "std")
 # Calibrated by benchmarks/calibrate_traversal.py (see traversal_effects).
 AGREEMENT_COSINE = 0.8
 CONSISTENCY_THRESHOLD = 0.85
+NULL_INPUTS = 16  # inputs, evenly spaced, whose changes by every dimension give the null
 DEFAULT_VALUES: NDArray[np.float64] = np.linspace(-3.0, 3.0, 10)
 
 
@@ -99,9 +100,10 @@ class TraversalEffectsResult(ResultMixin):
         The smallest cosine at which two change images agree when the cross-dimension null is
         lower (the calibrated floor).
     cross_dimension_cosine : float
-        The null: 95th percentile, over inputs and pairs of different active dimensions, of the
-        absolute cosine between their change images of the same input; 0 with fewer than two
-        active dimensions. Two inputs' changes agree only above what different dimensions share.
+        The null: 95th percentile, over 16 evenly spaced inputs (all when fewer) and the pairs
+        of different active dimensions, of the absolute cosine between their change images of
+        the same input; 0 with fewer than two active dimensions. Two inputs' changes agree only
+        above what different dimensions share.
     """
 
     effect: NDArray[np.float64]
@@ -272,8 +274,9 @@ def traversal_effects(
     kinds, with balanced and 69/31 groups, and no control dimension (table in
     ``docs/analyses/disentanglement.md``).
 
-    One dimension is decoded at a time; the unit change vectors of all dimensions are kept in
-    float32 for the cross-dimension null (``n_dims x n_inputs x (n_values - 1) x pixels``).
+    One dimension is decoded at a time; kept are each dimension's ``n_inputs x n_inputs``
+    cosines and, for the null, the unit change vectors of 16 evenly spaced inputs in float32
+    (``n_dims x 16 x (n_values - 1) x pixels``).
 
     Parameters
     ----------
@@ -311,20 +314,24 @@ def traversal_effects(
     codes = encode_array(model, inputs, batch_size=batch_size).astype(np.float64)
     dims_used, steps = _check_dims(dims, model.latent_dim), _check_values(values, minimum=2)
     scale = _scale(mode, codes, dims_used, code_std)
-    effect = np.zeros((len(codes), len(dims_used)))
-    mean_change = np.zeros((len(dims_used), *model.input_shape))
-    units, silent = [], np.zeros(len(dims_used))
-    for k, (dim, s) in enumerate(zip(dims_used, scale, strict=True)):
-        images = _decode_sweep(model, codes, dim, steps, mode, s, batch_size)
-        effect[:, k], unit, mean_change[k] = _sweep_effects(
-            images, steps * s, inactive_fraction, by_endpoint=mode == "relative"
+    sweeps = [
+        _sweep_effects(
+            _decode_sweep(model, codes, dim, steps, mode, s, batch_size),
+            steps * s,
+            inactive_fraction,
+            by_endpoint=mode == "relative",
         )
-        units.append(unit)
-        silent[k] = float(np.mean(~unit.any(axis=1)))
+        for dim, s in zip(dims_used, scale, strict=True)
+    ]
+    effect = np.stack([sweep.effect for sweep in sweeps], axis=1)
+    mean_change = np.stack([sweep.mean_change for sweep in sweeps])
+    silent = np.array([sweep.silent_share for sweep in sweeps])
     mean_effect = effect.mean(axis=0)
     active = _active(mean_effect, inactive_fraction, min_effect)
-    null = _cross_dimension_cosine(units, active)
-    consistency, mean_cosine = _agreement(units, max(agreement_cosine, null))
+    null = _cross_dimension_cosine([sweep.null_units for sweep in sweeps], active)
+    consistency, mean_cosine = _agreement(
+        [sweep.gram for sweep in sweeps], max(agreement_cosine, null)
+    )
     classes = tuple(
         "inactive" if not on else "consistent" if c >= consistency_threshold else "entangled"
         for on, c in zip(active, consistency, strict=True)
@@ -349,13 +356,23 @@ def traversal_effects(
     )
 
 
+class _Sweep(NamedTuple):
+    """What one dimension's sweep leaves once its images are gone."""
+
+    effect: NDArray[np.float64]  # (n_inputs,) mean absolute change per unit step
+    gram: NDArray[np.float64]  # (n_inputs, n_inputs) cosines of the change images
+    null_units: NDArray[np.float32]  # (<= NULL_INPUTS, length) unit changes of evenly spaced inputs
+    silent_share: float
+    mean_change: NDArray[np.float64]  # (*input_shape) mean signed change per unit step
+
+
 def _sweep_effects(
     images: NDArray[np.float32],
     steps: NDArray[np.float64],
     inactive_fraction: float,
     by_endpoint: bool = False,
-) -> tuple[NDArray[np.float64], NDArray[np.float32], NDArray[np.float64]]:
-    """Per-input effect, unit change vectors and mean change image of one dimension's sweep.
+) -> _Sweep:
+    """Per-input effect, change-image cosines and mean change image of one dimension's sweep.
 
     ``images`` has shape (n_inputs, n_values, *input_shape); ``steps`` are the latent values
     actually stepped through (in ``"relative"`` mode the offsets, which have the same spacing).
@@ -370,15 +387,32 @@ def _sweep_effects(
     step_sizes = np.abs(np.diff(steps))
     moving = step_sizes > 0  # repeated values make no step
     per_step = np.abs(differences[:, moving]).mean(axis=2) / step_sizes[moving]
-    effect = per_step.mean(axis=1)
+    unit = _unit_changes(flat, differences, inactive_fraction, by_endpoint)
+    rows = np.linspace(0, len(flat) - 1, min(len(flat), NULL_INPUTS)).round().astype(np.int64)
+    span = steps[-1] - steps[0]
+    endpoint = (flat[:, -1] - flat[:, 0]) / span if span != 0 else np.zeros_like(flat[:, 0])
+    return _Sweep(
+        effect=per_step.mean(axis=1),
+        gram=(unit @ unit.T).astype(np.float64),
+        null_units=unit[np.unique(rows)],
+        silent_share=float(np.mean(~unit.any(axis=1))),
+        mean_change=endpoint.mean(axis=0).reshape(images.shape[2:]),
+    )
+
+
+def _unit_changes(
+    flat: NDArray[np.float64],
+    differences: NDArray[np.float64],
+    inactive_fraction: float,
+    by_endpoint: bool,
+) -> NDArray[np.float32]:
+    """Unit change vectors (n_inputs, length) in float32; zero for silent inputs."""
     change = flat[:, -1] - flat[:, 0] if by_endpoint else differences.reshape(len(flat), -1)
     norms = np.linalg.norm(change, axis=1)
     loud = (norms > 0) & (norms >= inactive_fraction * np.percentile(norms, 90))
     unit = np.zeros(change.shape, dtype=np.float32)
     unit[loud] = change[loud] / norms[loud, None]
-    span = steps[-1] - steps[0]
-    endpoint = (flat[:, -1] - flat[:, 0]) / span if span != 0 else np.zeros_like(flat[:, 0])
-    return effect, unit, endpoint.mean(axis=0).reshape(images.shape[2:])
+    return unit
 
 
 def _active(
@@ -389,7 +423,11 @@ def _active(
 
 
 def _cross_dimension_cosine(units: list[NDArray[np.float32]], active: NDArray[np.bool_]) -> float:
-    """95th percentile of |cosine| between different active dimensions' changes of one input."""
+    """95th percentile of |cosine| between different active dimensions' changes of one input.
+
+    ``units[k]`` holds dimension ``k``'s unit change vectors of the same (up to
+    ``NULL_INPUTS``) inputs.
+    """
     chosen = [u for u, on in zip(units, active, strict=True) if on]
     if len(chosen) < 2:
         return 0.0
@@ -403,14 +441,15 @@ def _cross_dimension_cosine(units: list[NDArray[np.float32]], active: NDArray[np
 
 
 def _agreement(
-    units: list[NDArray[np.float32]], threshold: float
+    grams: list[NDArray[np.float64]], threshold: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per dimension: share of input pairs with cosine >= ``threshold``, and the mean cosine."""
-    shares, means = np.zeros(len(units)), np.zeros(len(units))
-    for k, unit in enumerate(units):
-        n = len(unit)
-        gram = (unit @ unit.T).astype(np.float64)
-        off = ~np.eye(n, dtype=bool)
+    """Per dimension: share of input pairs with cosine >= ``threshold``, and the mean cosine.
+
+    ``grams[k]`` holds the cosines of dimension ``k``'s change images of every pair of inputs.
+    """
+    shares, means = np.zeros(len(grams)), np.zeros(len(grams))
+    for k, gram in enumerate(grams):
+        off = ~np.eye(len(gram), dtype=bool)
         shares[k] = np.mean(gram[off] >= threshold - 1e-6)  # float32 noise at cosine 1
         means[k] = gram[off].mean()
     return shares, means
