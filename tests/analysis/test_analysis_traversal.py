@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from latentatlas.analysis.traversal import (
+    AGREEMENT_COSINE,
+    CONSISTENCY_THRESHOLD,
     EffectAgreementResult,
     TraversalEffectsResult,
     TraversalResult,
@@ -83,7 +88,12 @@ def test_effects_classify_consistent_inactive_and_entangled(effects):
     assert effects.effect.shape == (40, 3)
     np.testing.assert_allclose(effects.mean_effect, [1 / 9, 0.0, 1 / 9], atol=1e-6)
     assert effects.consistency[0] == pytest.approx(1.0)
-    assert abs(effects.consistency[2]) < 0.1  # opposite directions for half the inputs
+    # opposite directions for half the inputs: only pairs within a half agree (2 * 20 * 19 pairs)
+    assert effects.consistency[2] == pytest.approx(2 * 20 * 19 / (40 * 39))
+    assert abs(effects.mean_cosine[2]) < 0.1  # the old measure: mean pairwise cosine
+    np.testing.assert_allclose(effects.silent_share, [0.0, 1.0, 0.0])
+    assert effects.cross_dimension_cosine == pytest.approx(0.0)  # pixel 4 against pixel 0
+    assert effects.pair_threshold == AGREEMENT_COSINE
     assert effects.classification == ("consistent", "inactive", "entangled")
     assert effects.consistent_dims == 1
     expected_change = np.zeros((1, 3, 3))
@@ -121,6 +131,9 @@ def test_effect_agreement_matches_permuted_dimensions(effects):
         (lambda m, x: traversal_effects(m, x[:1]), "at least 2"),
         (lambda m, x: traversal_effects(m, x, values=[1.0, 1.0]), "2 different"),
         (lambda m, x: traversal_effects(m, x, inactive_fraction=2.0), "inactive_fraction"),
+        (lambda m, x: traversal_effects(m, x, consistency_threshold=-0.5), "consistency_thr"),
+        (lambda m, x: traversal_effects(m, x, agreement_cosine=1.5), "agreement_cosine"),
+        (lambda m, x: traversal_effects(m, x, agreement_cosine=np.nan), "agreement_cosine"),
     ],
 )
 def test_bad_inputs_raise_input_error(call, message):
@@ -150,3 +163,101 @@ def test_results_round_trip_through_json(effects):
                 np.testing.assert_allclose(getattr(back, name), value)
             else:
                 assert getattr(back, name) == value
+
+
+def test_result_without_the_new_fields_still_builds_and_reads(effects):
+    """The disentanglement report rebuilds a result from the study's stored fields only."""
+    old = {k: v for k, v in effects.to_dict().items() if k not in _NEW_FIELDS}
+    back = TraversalEffectsResult.from_dict(json.loads(json.dumps(old)))
+    assert back.classification == effects.classification
+    assert back.mean_cosine is None and np.isnan(back.agreement_cosine)
+
+
+_NEW_FIELDS = ("mean_cosine", "silent_share", "agreement_cosine", "cross_dimension_cosine")
+
+
+# -- calibration on synthetic decoders with a known answer (benchmarks/calibrate_traversal.py) -----
+def _calibration_module():
+    path = Path(__file__).parents[2] / "benchmarks" / "calibrate_traversal.py"
+    spec = importlib.util.spec_from_file_location("calibrate_traversal", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["calibrate_traversal"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+calibration = _calibration_module()
+
+
+@pytest.mark.parametrize("split", list(calibration.SPLITS))
+@pytest.mark.parametrize("kind", calibration.ENTANGLED_KINDS)
+def test_every_entangled_kind_is_flagged(kind, split):
+    case = calibration.make_case(kind, split, seed=0)
+    result = traversal_effects(case.model, case.x)
+    assert result.classification == case.truth, (kind, split, result.consistency)
+
+
+@pytest.mark.parametrize("split", list(calibration.SPLITS))
+@pytest.mark.parametrize("kind", calibration.CONTROL_KINDS)
+def test_disentangled_controls_are_consistent(kind, split):
+    case = calibration.make_case(kind, split, seed=0)
+    result = traversal_effects(case.model, case.x)
+    assert result.classification == ("consistent",) * calibration.LATENT_DIM
+    assert result.consistency.min() >= CONSISTENCY_THRESHOLD
+
+
+@pytest.mark.parametrize("kind", ["rotate", "shared+switched", "class"])
+def test_the_old_mean_cosine_missed_what_the_share_of_pairs_flags(kind):
+    """The issue's finding, kept as a known answer: a mean over pairs hides the disagreement."""
+    case = calibration.make_case(kind, "unbalanced", seed=0)
+    result = traversal_effects(case.model, case.x)
+    assert result.mean_cosine[0] >= 0.5  # the old rule called it consistent
+    assert result.classification[0] == "entangled"
+
+
+def test_a_gated_effect_leaves_inputs_silent():
+    case = calibration.make_case("gate", "unbalanced", seed=0)
+    result = traversal_effects(case.model, case.x, dims=[0, 2])
+    assert 0.1 < result.silent_share[0] < 0.5  # switched off for part of the 31% group
+    assert result.silent_share[1] == 0.0
+
+
+def test_cases_and_measure_are_deterministic_per_seed():
+    first, again = (calibration.make_case("rotate", "unbalanced", seed=3) for _ in range(2))
+    np.testing.assert_array_equal(first.x, again.x)
+    a, b = (traversal_effects(c.model, c.x) for c in (first, again))
+    np.testing.assert_array_equal(a.consistency, b.consistency)
+    other = calibration.make_case("rotate", "unbalanced", seed=4)
+    assert not np.array_equal(other.x, first.x)
+
+
+class TwoAlikeDimensions(KnownDecoder):
+    """Dims 0 and 2 move the same two pixels with patterns whose cosine is 0.6."""
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        image = torch.zeros((len(z), 9))
+        image[:, 0] = z[:, 0] + 0.6 * z[:, 2]
+        image[:, 1] = 0.8 * z[:, 2]
+        return image.view(-1, 1, 3, 3)
+
+
+def test_cross_dimension_null_raises_the_pair_threshold():
+    result = traversal_effects(TwoAlikeDimensions(), _inputs(), agreement_cosine=0.2)
+    assert result.cross_dimension_cosine == pytest.approx(0.6, abs=1e-5)
+    assert result.pair_threshold == pytest.approx(0.6, abs=1e-5)
+    assert result.classification == ("consistent", "inactive", "consistent", "inactive")
+
+
+@pytest.mark.parametrize("mode", ["relative", "std"])
+@pytest.mark.parametrize("kind", ["flip", "rotate", "class", *calibration.CONTROL_KINDS])
+def test_calibration_holds_in_the_other_modes(kind, mode):
+    """Relative steps compare total changes: a dimension's own tanh is no entanglement."""
+    case = calibration.make_case(kind, "unbalanced", seed=1)
+    assert traversal_effects(case.model, case.x, mode=mode).classification == case.truth
+
+
+def test_few_inputs_still_classify_the_calibration_cases():
+    """32 inputs, the study's quick setting."""
+    for kind in ("gate", "shared+switched", "saturating"):
+        case = calibration.make_case(kind, "unbalanced", seed=2, n=32)
+        assert traversal_effects(case.model, case.x).classification == case.truth, kind

@@ -10,7 +10,7 @@ two seeds' dimensions by those effects. Formulas in ``docs/analyses/disentanglem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -20,6 +20,10 @@ from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
 
 MODES: tuple[str, ...] = ("absolute", "relative", "std")
+# Calibrated by benchmarks/calibrate_traversal.py (see traversal_effects).
+AGREEMENT_COSINE = 0.8
+CONSISTENCY_THRESHOLD = 0.85
+NULL_INPUTS = 16  # inputs, evenly spaced, whose changes by every dimension give the null
 DEFAULT_VALUES: NDArray[np.float64] = np.linspace(-3.0, 3.0, 10)
 
 
@@ -66,10 +70,12 @@ class TraversalEffectsResult(ResultMixin):
     mean_effect : ndarray of shape (n_dims,)
         ``effect`` averaged over inputs.
     consistency : ndarray of shape (n_dims,)
-        Mean pairwise cosine similarity, over pairs of inputs, of the per-input change images
-        (the step differences ``x_{k+1} - x_k`` concatenated); 1 when every input changes the
-        same way, near 0 when the changes are unrelated. An input whose image does not change
-        counts as a zero vector (similarity 0 with every other).
+        Share of the pairs of inputs whose change images (the step differences
+        ``x_{k+1} - x_k`` concatenated; ``x_last - x_first`` in mode ``"relative"``) agree:
+        cosine similarity at least ``pair_threshold``.
+        1 when every input changes the same way; a 31% minority changing the other way gives
+        ``1 - 2 * 0.31 * 0.69 = 0.57``. An input the dimension barely changes (change below
+        ``inactive_fraction`` of the dimension's 90th-percentile change) agrees with no other.
     mean_change : ndarray of shape (n_dims, *input_shape)
         Mean over inputs of ``(x_last - x_first) / (v_last - v_first)``: what a unit step does on
         average (signed), for pictures and for :func:`effect_agreement`.
@@ -83,7 +89,21 @@ class TraversalEffectsResult(ResultMixin):
     values : ndarray of shape (n_values,)
     mode : str
     inactive_fraction, consistency_threshold, min_effect : float
-        The thresholds used.
+        The thresholds used (``consistency_threshold``: the smallest share of agreeing pairs
+        of a consistent dimension).
+    mean_cosine : ndarray of shape (n_dims,) or None
+        Mean pairwise cosine similarity of the change images (the measure before 2026-12; a mean
+        hides a minority, kept for comparison). None in results built without it.
+    silent_share : ndarray of shape (n_dims,) or None
+        Share of inputs that the dimension barely changes (see ``consistency``).
+    agreement_cosine : float
+        The smallest cosine at which two change images agree when the cross-dimension null is
+        lower (the calibrated floor).
+    cross_dimension_cosine : float
+        The null: 95th percentile, over 16 evenly spaced inputs (all when fewer) and the pairs
+        of different active dimensions, of the absolute cosine between their change images of
+        the same input; 0 with fewer than two active dimensions. Two inputs' changes agree only
+        above what different dimensions share.
     """
 
     effect: NDArray[np.float64]
@@ -98,6 +118,15 @@ class TraversalEffectsResult(ResultMixin):
     inactive_fraction: float
     consistency_threshold: float
     min_effect: float
+    mean_cosine: NDArray[np.float64] | None = None
+    silent_share: NDArray[np.float64] | None = None
+    agreement_cosine: float = float("nan")
+    cross_dimension_cosine: float = float("nan")
+
+    @property
+    def pair_threshold(self) -> float:
+        """Cosine at which two inputs' change images agree: the floor or the null, the larger."""
+        return max(self.agreement_cosine, self.cross_dimension_cosine)
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,51 +245,96 @@ def traversal_effects(
     mode: str = "absolute",
     code_std: ArrayLike | None = None,
     inactive_fraction: float = 0.1,
-    consistency_threshold: float = 0.5,
+    consistency_threshold: float = CONSISTENCY_THRESHOLD,
     min_effect: float = 1e-6,
     batch_size: int = 1024,
+    agreement_cosine: float = AGREEMENT_COSINE,
 ) -> TraversalEffectsResult:
     """Per dimension: how much it changes the decoded image and how consistently across inputs.
 
     The source's reading of traversal grids, as numbers: a dimension with a large and
     consistent effect is disentangled in the source's sense ("consistent"), a large effect that
     differs between inputs is "entangled", a small one has "no major impact" ("inactive").
-    One dimension is decoded at a time, so memory holds ``n_inputs x n_values`` images.
+
+    Consistency is the share of input pairs whose change images agree, not a mean similarity:
+    a mean over pairs hides a minority of inputs for which the dimension does something else
+    (a 31% minority that moves the other way still leaves a mean cosine of 0.14 plus whatever
+    the shared part adds). Two change images agree when their cosine reaches
+    ``max(agreement_cosine, cross_dimension_cosine)``, the second being how alike *different*
+    dimensions' changes of the same input are (95th percentile of their absolute cosines): a
+    dimension is consistent only when its inputs agree more than unrelated dimensions do. An
+    input the dimension barely changes (below ``inactive_fraction`` of the dimension's
+    90th-percentile change) agrees with none, so an effect switched off for some inputs counts.
+
+    The defaults come from ``benchmarks/calibrate_traversal.py`` (synthetic decoders with a
+    known answer, 100 inputs, absolute values -3 to 3): ``agreement_cosine`` is the 5th
+    percentile of the pair cosines of the disentangled control dimensions, rounded down to
+    0.05; ``consistency_threshold`` is the lowest consistency of a control dimension over all
+    seeds, less 0.05, rounded down to 0.05. Over 5 seeds they flag every one of six entangled
+    kinds, with balanced and 69/31 groups, and no control dimension (table in
+    ``docs/analyses/disentanglement.md``).
+
+    One dimension is decoded at a time; kept are each dimension's ``n_inputs x n_inputs``
+    cosines and, for the null, the unit change vectors of 16 evenly spaced inputs in float32
+    (``n_dims x 16 x (n_values - 1) x pixels``).
 
     Parameters
     ----------
     model : latentatlas.models.Autoencoder
     xs : array-like of shape (n_inputs, *input_shape)
-        At least 2 inputs (consistency compares pairs).
+        At least 2 inputs (consistency compares pairs); inputs from every class or cluster, or
+        a dimension that acts differently on an absent class cannot be seen.
     values, dims, mode, code_std, batch_size
         As in :func:`traverse`; ``values`` needs at least 2 distinct steps.
     inactive_fraction : float
-        A dimension is inactive when its mean effect is below this fraction of the largest.
+        A dimension is inactive when its mean effect is below this fraction of the largest; an
+        input is silent for a dimension when its change is below this fraction of the
+        dimension's 90th-percentile change.
     consistency_threshold : float
-        Minimum mean pairwise cosine similarity of an active dimension to count as consistent.
+        Smallest share of agreeing input pairs of a consistent dimension.
     min_effect : float
         Mean effects below this (pixel units per unit step) are inactive whatever the others.
+    agreement_cosine : float
+        Smallest cosine similarity at which two change images agree (raised to the
+        cross-dimension null when that is higher).
 
     Returns
     -------
     TraversalEffectsResult
+
+    References
+    ----------
+    Higgins, I. et al. (2017). beta-VAE: Learning basic visual concepts with a constrained
+    variational framework. ICLR (latent traversals, one dimension swept with the rest fixed).
     """
     from latentatlas.models import encode_array
 
     inputs = _check_inputs(model, xs, minimum=2)
-    _check_thresholds(inactive_fraction, consistency_threshold, min_effect)
+    _check_thresholds(inactive_fraction, consistency_threshold, min_effect, agreement_cosine)
     codes = encode_array(model, inputs, batch_size=batch_size).astype(np.float64)
     dims_used, steps = _check_dims(dims, model.latent_dim), _check_values(values, minimum=2)
     scale = _scale(mode, codes, dims_used, code_std)
-    effect = np.zeros((len(codes), len(dims_used)))
-    consistency = np.zeros(len(dims_used))
-    mean_change = np.zeros((len(dims_used), *model.input_shape))
-    for k, (dim, s) in enumerate(zip(dims_used, scale, strict=True)):
-        images = _decode_sweep(model, codes, dim, steps, mode, s, batch_size)
-        effect[:, k], consistency[k], mean_change[k] = _sweep_effects(images, steps * s)
+    sweeps = [
+        _sweep_effects(
+            _decode_sweep(model, codes, dim, steps, mode, s, batch_size),
+            steps * s,
+            inactive_fraction,
+            by_endpoint=mode == "relative",
+        )
+        for dim, s in zip(dims_used, scale, strict=True)
+    ]
+    effect = np.stack([sweep.effect for sweep in sweeps], axis=1)
+    mean_change = np.stack([sweep.mean_change for sweep in sweeps])
+    silent = np.array([sweep.silent_share for sweep in sweeps])
     mean_effect = effect.mean(axis=0)
-    classes = _classify(
-        mean_effect, consistency, inactive_fraction, consistency_threshold, min_effect
+    active = _active(mean_effect, inactive_fraction, min_effect)
+    null = _cross_dimension_cosine([sweep.null_units for sweep in sweeps], active)
+    consistency, mean_cosine = _agreement(
+        [sweep.gram for sweep in sweeps], max(agreement_cosine, null)
+    )
+    classes = tuple(
+        "inactive" if not on else "consistent" if c >= consistency_threshold else "entangled"
+        for on, c in zip(active, consistency, strict=True)
     )
     return TraversalEffectsResult(
         effect=effect,
@@ -275,49 +349,110 @@ def traversal_effects(
         inactive_fraction=float(inactive_fraction),
         consistency_threshold=float(consistency_threshold),
         min_effect=float(min_effect),
+        mean_cosine=mean_cosine,
+        silent_share=silent,
+        agreement_cosine=float(agreement_cosine),
+        cross_dimension_cosine=null,
     )
 
 
+class _Sweep(NamedTuple):
+    """What one dimension's sweep leaves once its images are gone."""
+
+    effect: NDArray[np.float64]  # (n_inputs,) mean absolute change per unit step
+    gram: NDArray[np.float64]  # (n_inputs, n_inputs) cosines of the change images
+    null_units: NDArray[np.float32]  # (<= NULL_INPUTS, length) unit changes of evenly spaced inputs
+    silent_share: float
+    mean_change: NDArray[np.float64]  # (*input_shape) mean signed change per unit step
+
+
 def _sweep_effects(
-    images: NDArray[np.float32], steps: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
-    """Per-input effect, consistency and mean change image of one dimension's sweep.
+    images: NDArray[np.float32],
+    steps: NDArray[np.float64],
+    inactive_fraction: float,
+    by_endpoint: bool = False,
+) -> _Sweep:
+    """Per-input effect, change-image cosines and mean change image of one dimension's sweep.
 
     ``images`` has shape (n_inputs, n_values, *input_shape); ``steps`` are the latent values
     actually stepped through (in ``"relative"`` mode the offsets, which have the same spacing).
+    Inputs whose change is below ``inactive_fraction`` of the 90th-percentile change get a zero
+    unit vector (silent: they agree with no other input). The change is the step differences
+    concatenated, or with ``by_endpoint`` (relative steps) ``x_last - x_first``: relative steps
+    start from each input's own value, so a dimension's own nonlinearity would shift the
+    differences along the sweep from input to input.
     """
     flat = images.reshape(len(images), len(steps), -1).astype(np.float64)
     differences = np.diff(flat, axis=1)  # (n, n_values - 1, pixels)
     step_sizes = np.abs(np.diff(steps))
     moving = step_sizes > 0  # repeated values make no step
     per_step = np.abs(differences[:, moving]).mean(axis=2) / step_sizes[moving]
-    effect = per_step.mean(axis=1)
-    change = differences.reshape(len(flat), -1)
-    norms = np.linalg.norm(change, axis=1)
-    unit = np.divide(change, norms[:, None], out=np.zeros_like(change), where=norms[:, None] > 0)
-    # Mean over the n (n - 1) ordered pairs i != j of u_i . u_j, from one sum instead of n^2 dots.
-    n = len(unit)
-    consistency = (np.sum(unit.sum(axis=0) ** 2) - np.sum(unit**2)) / (n * (n - 1))
+    unit = _unit_changes(flat, differences, inactive_fraction, by_endpoint)
+    rows = np.linspace(0, len(flat) - 1, min(len(flat), NULL_INPUTS)).round().astype(np.int64)
     span = steps[-1] - steps[0]
     endpoint = (flat[:, -1] - flat[:, 0]) / span if span != 0 else np.zeros_like(flat[:, 0])
-    return effect, float(consistency), endpoint.mean(axis=0).reshape(images.shape[2:])
+    return _Sweep(
+        effect=per_step.mean(axis=1),
+        gram=(unit @ unit.T).astype(np.float64),
+        null_units=unit[np.unique(rows)],
+        silent_share=float(np.mean(~unit.any(axis=1))),
+        mean_change=endpoint.mean(axis=0).reshape(images.shape[2:]),
+    )
 
 
-def _classify(
-    mean_effect: NDArray[np.float64],
-    consistency: NDArray[np.float64],
+def _unit_changes(
+    flat: NDArray[np.float64],
+    differences: NDArray[np.float64],
     inactive_fraction: float,
-    consistency_threshold: float,
-    min_effect: float,
-) -> tuple[str, ...]:
+    by_endpoint: bool,
+) -> NDArray[np.float32]:
+    """Unit change vectors (n_inputs, length) in float32; zero for silent inputs."""
+    change = flat[:, -1] - flat[:, 0] if by_endpoint else differences.reshape(len(flat), -1)
+    norms = np.linalg.norm(change, axis=1)
+    loud = (norms > 0) & (norms >= inactive_fraction * np.percentile(norms, 90))
+    unit = np.zeros(change.shape, dtype=np.float32)
+    unit[loud] = change[loud] / norms[loud, None]
+    return unit
+
+
+def _active(
+    mean_effect: NDArray[np.float64], inactive_fraction: float, min_effect: float
+) -> NDArray[np.bool_]:
     strongest = float(mean_effect.max()) if mean_effect.size else 0.0
-    classes = []
-    for effect, similar in zip(mean_effect, consistency, strict=True):
-        if effect < min_effect or effect < inactive_fraction * strongest:
-            classes.append("inactive")
-        else:
-            classes.append("consistent" if similar >= consistency_threshold else "entangled")
-    return tuple(classes)
+    return (mean_effect >= min_effect) & (mean_effect >= inactive_fraction * strongest)
+
+
+def _cross_dimension_cosine(units: list[NDArray[np.float32]], active: NDArray[np.bool_]) -> float:
+    """95th percentile of |cosine| between different active dimensions' changes of one input.
+
+    ``units[k]`` holds dimension ``k``'s unit change vectors of the same (up to
+    ``NULL_INPUTS``) inputs.
+    """
+    chosen = [u for u, on in zip(units, active, strict=True) if on]
+    if len(chosen) < 2:
+        return 0.0
+    stacked = np.stack(chosen, axis=1)  # (n_inputs, n_active, length)
+    gram = np.abs(np.matmul(stacked, stacked.transpose(0, 2, 1)))  # batched BLAS, not einsum
+    upper = np.triu_indices(len(chosen), k=1)
+    loud = stacked.any(axis=2)
+    both = loud[:, upper[0]] & loud[:, upper[1]]  # a silent input says nothing about the null
+    pairs = gram[:, upper[0], upper[1]][both]
+    return float(np.percentile(pairs, 95)) if pairs.size else 0.0
+
+
+def _agreement(
+    grams: list[NDArray[np.float64]], threshold: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per dimension: share of input pairs with cosine >= ``threshold``, and the mean cosine.
+
+    ``grams[k]`` holds the cosines of dimension ``k``'s change images of every pair of inputs.
+    """
+    shares, means = np.zeros(len(grams)), np.zeros(len(grams))
+    for k, gram in enumerate(grams):
+        off = ~np.eye(len(gram), dtype=bool)
+        shares[k] = np.mean(gram[off] >= threshold - 1e-6)  # float32 noise at cosine 1
+        means[k] = gram[off].mean()
+    return shares, means
 
 
 def effect_agreement(
@@ -449,12 +584,13 @@ def _scale(
 
 
 def _check_thresholds(
-    inactive_fraction: float, consistency_threshold: float, min_effect: float
+    inactive_fraction: float, consistency_threshold: float, min_effect: float, agreement: float
 ) -> None:
     for name, value, low, high in (
         ("inactive_fraction", inactive_fraction, 0.0, 1.0),
-        ("consistency_threshold", consistency_threshold, -1.0, 1.0),
+        ("consistency_threshold", consistency_threshold, 0.0, 1.0),
         ("min_effect", min_effect, 0.0, np.inf),
+        ("agreement_cosine", agreement, -1.0, 1.0),
     ):
         number = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
         if not number or not low <= value <= high:
