@@ -96,3 +96,30 @@ def test_the_bootstrap_is_seeded_and_degenerate_groups_give_a_point() -> None:
     assert sig.bootstrap_ci([1.0, 1.0], [1.0, 1.0]) == (0.0, 0.0)
     low, high = sig.mean_ci([1.0, 2.0, 3.0, 4.0])
     assert 1.0 <= low < 2.5 < high <= 4.0
+
+
+def test_tost_is_the_larger_of_two_shifted_one_sided_tests() -> None:
+    a, b = [0.50, 0.51, 0.49, 0.50, 0.52], [0.50, 0.49, 0.51, 0.50, 0.48]
+    assert sig.tost_p(a, b, margin=0.1) == pytest.approx(1 / 252)
+    assert sig.tost_p(a, b, margin=0.001) > 0.05
+    assert sig.tost_p(a[:2], b[:2], margin=10.0) == pytest.approx(1 / 6)  # never below 1/6
+    expected = max(sig.permutation_p(a, b, "greater", -0.01), sig.permutation_p(a, b, "less", 0.01))
+    assert sig.tost_p(a, b, margin=0.01) == expected
+
+
+def test_beyond_margin_is_two_sided_and_bonferroni_corrected() -> None:
+    low, high = [0.0, 0.1, 0.2, 0.3, 0.4], [1.0, 1.1, 1.2, 1.3, 1.4]
+    assert sig.beyond_margin_p(low, high, 0.5) == pytest.approx(2 / 252)
+    assert sig.beyond_margin_p(high, low, 0.5) == pytest.approx(2 / 252)
+    assert sig.beyond_margin_p(high, low, 2.0) == 1.0
+
+
+def test_non_superiority_reads_the_direction_of_the_advantage() -> None:
+    low, high = [0.0, 0.1, 0.2, 0.3, 0.4], [1.0, 1.1, 1.2, 1.3, 1.4]
+    assert sig.non_superiority_p(low, high, 0.1) == pytest.approx(1 / 252)
+    assert sig.non_superiority_p(high, low, 0.1) == pytest.approx(1.0)
+    assert sig.non_superiority_p(high, low, 0.1, superior=True) == pytest.approx(1 / 252)
+    assert sig.non_superiority_p(high, low, 0.1, better="less") == pytest.approx(1 / 252)
+    assert sig.non_superiority_p(low, high, 0.1, better="less", superior=True) == pytest.approx(
+        1 / 252
+    )

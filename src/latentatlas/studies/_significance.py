@@ -106,6 +106,62 @@ def permutation_p(
     return float(min(1.0, max(result.pvalue, min_p(first.size, second.size))))
 
 
+def tost_p(
+    a: Sequence[float] | NDArray[np.floating],
+    b: Sequence[float] | NDArray[np.floating],
+    margin: float,
+) -> float:
+    """Two one-sided tests (TOST) p-value that ``|mean(a) - mean(b)| < margin``.
+
+    ``p = max(p(T > -margin), p(T < margin))`` with ``T = mean(a) - mean(b)``: equivalence is
+    shown at level alpha when both shifted one-sided tests reject at alpha [2]_.
+    """
+    return max(
+        permutation_p(a, b, "greater", -margin),
+        permutation_p(a, b, "less", margin),
+    )
+
+
+def beyond_margin_p(
+    a: Sequence[float] | NDArray[np.floating],
+    b: Sequence[float] | NDArray[np.floating],
+    margin: float,
+) -> float:
+    """p-value that ``mean(a) - mean(b)`` lies beyond ``±margin`` (on either side).
+
+    The smaller of the one-sided shifted tests ``T > margin`` and ``T < -margin``, doubled
+    (Bonferroni over the two sides) and capped at 1.
+    """
+    smaller = min(
+        permutation_p(a, b, "greater", margin),
+        permutation_p(a, b, "less", -margin),
+    )
+    return min(1.0, 2 * smaller)
+
+
+def non_superiority_p(
+    a: Sequence[float] | NDArray[np.floating],
+    b: Sequence[float] | NDArray[np.floating],
+    margin: float,
+    better: Alternative = "greater",
+    superior: bool = False,
+) -> float:
+    """p-value that ``a``'s advantage over ``b`` is below ``margin`` (or above it: ``superior``).
+
+    The advantage is ``mean(a) - mean(b)`` when ``better="greater"`` and ``mean(b) - mean(a)``
+    when ``better="less"``. Non-superiority tests ``H0: advantage >= margin`` against
+    ``advantage < margin``; ``superior=True`` tests ``advantage > margin`` instead.
+    """
+    shift = margin if better == "greater" else -margin
+    towards_a = better if superior else opposite(better)
+    return permutation_p(a, b, towards_a, shift)
+
+
+def opposite(direction: Alternative) -> Alternative:
+    """``"less"`` for ``"greater"`` and the other way round."""
+    return "less" if direction == "greater" else "greater"
+
+
 def sign_test_p(
     values: Sequence[float] | NDArray[np.floating],
     threshold: float,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +41,7 @@ from latentatlas._stats import mean_and_std
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
 from latentatlas.studies import _significance as sig
-from latentatlas.studies._significance import ALPHA
+from latentatlas.studies._significance import ALPHA, Alternative
 
 Verdict = Literal["supported", "contradicted", "indicative", "inconclusive", "not judged"]
 VERDICTS: tuple[str, ...] = (
@@ -209,7 +209,7 @@ class Separated:
 
     a: Values
     b: Values
-    expect: str = "greater"
+    expect: Alternative = "greater"
     names: tuple[str, str] = ("a", "b")
     measure: str = ""
     digits: int = 3
@@ -222,9 +222,8 @@ class Separated:
         groups = _Groups.of(self.a, self.b, self.names, self.measure, self.digits)
         if isinstance(groups, NotJudged):
             return groups.judge()
-        opposite = _opposite(self.expect)
-        p_expected = sig.permutation_p(groups.a, groups.b, self.expect)  # type: ignore[arg-type]
-        p_opposite = sig.permutation_p(groups.a, groups.b, opposite)
+        p_expected = sig.permutation_p(groups.a, groups.b, self.expect)
+        p_opposite = sig.permutation_p(groups.a, groups.b, sig.opposite(self.expect))
         if groups.tested:
             verdict, leaning = _tested(p_expected, p_opposite)
         else:
@@ -279,18 +278,8 @@ class Equivalent:
         if isinstance(groups, NotJudged):
             return groups.judge()
         m = self.margin
-        p_tost = max(
-            sig.permutation_p(groups.a, groups.b, "greater", -m),
-            sig.permutation_p(groups.a, groups.b, "less", m),
-        )
-        p_beyond = min(
-            1.0,
-            2
-            * min(
-                sig.permutation_p(groups.a, groups.b, "greater", m),
-                sig.permutation_p(groups.a, groups.b, "less", -m),
-            ),
-        )
+        p_tost = sig.tost_p(groups.a, groups.b, m)
+        p_beyond = sig.beyond_margin_p(groups.a, groups.b, m)
         low, high = groups.ci
         if groups.tested:
             verdict, leaning = _tested(p_tost, p_beyond)
@@ -334,7 +323,7 @@ class NoAdvantage:
     a: Values
     b: Values
     margin: float
-    better: str = "greater"
+    better: Alternative = "greater"
     names: tuple[str, str] = ("a", "b")
     measure: str = ""
     digits: int = 3
@@ -349,10 +338,10 @@ class NoAdvantage:
         if isinstance(groups, NotJudged):
             return groups.judge()
         sign = 1.0 if self.better == "greater" else -1.0
-        shift = sign * self.margin
-        worse: Any = _opposite(self.better)
-        p_supported = sig.permutation_p(groups.a, groups.b, worse, shift)
-        p_contradicted = sig.permutation_p(groups.a, groups.b, self.better, shift)  # type: ignore[arg-type]
+        p_supported = sig.non_superiority_p(groups.a, groups.b, self.margin, self.better)
+        p_contradicted = sig.non_superiority_p(
+            groups.a, groups.b, self.margin, self.better, superior=True
+        )
         low, high = (sign * end for end in groups.ci)
         if groups.tested:
             verdict, leaning = _tested(p_supported, p_contradicted)
@@ -413,42 +402,43 @@ class AllSeeds:
         values = sig.finite(self.values)
         if values.size < MIN_SEEDS_TO_JUDGE:
             return NotJudged(_too_few_reason(self.name, values.size)).judge()
-        expect: Any = "greater" if self.above is not None else "less"
-        threshold = float(self.above if self.above is not None else self.below)  # type: ignore[arg-type]
+        expect, threshold = self._threshold()
         p_expected = sig.sign_test_p(values, threshold, expect)
-        p_opposite = sig.sign_test_p(values, threshold, _opposite(expect))  # type: ignore[arg-type]
-        beyond = int(np.sum(values > threshold if expect == "greater" else values < threshold))
-        short = int(np.sum(values < threshold if expect == "greater" else values > threshold))
+        p_opposite = sig.sign_test_p(values, threshold, sig.opposite(expect))
+        signs = np.sign(values - threshold) * (1 if expect == "greater" else -1)
         if values.size >= MIN_SEEDS_FOR_TEST:
             verdict, leaning = _tested(p_expected, p_opposite)
         else:
-            verdict, leaning = _indicative(beyond == values.size, short == values.size)
+            verdict, leaning = _indicative(bool(np.all(signs > 0)), bool(np.all(signs < 0)))
         p_value = p_opposite if "contradicted" in (verdict, leaning) else p_expected
-        mean = float(values.mean())
         low, high = sig.mean_ci(values)
-        d = self.digits
         word = _WORDS[expect]
-        evidence = (
-            f"{_prefixed(self.measure, self.name)} per seed "
-            f"{', '.join(_number(v, d) for v in values)} (n={values.size}) against the "
-            f"{self.threshold_name} {_number(threshold, d)}: {beyond} of {values.size} {word}; "
-            f"mean {_number(mean, d)} (95% CI {_number(low, d)} to {_number(high, d)}); exact "
-            f"one-sided sign test p = {p_value:.3g}."
-        )
         test = (
             f"exact one-sided sign test that the seeds lie {word} the {self.threshold_name}, "
             f"alpha {ALPHA}, {values.size} seeds (supported or contradicted need at least "
             f"{MIN_SEEDS_FOR_TEST}); with fewer, indicative when every seed lies on one side"
         )
-        return Judgement(
-            verdict,
-            evidence,
-            test,
-            leaning,
-            int(values.size),
-            p_value,
-            mean - threshold,
-            (low - threshold, high - threshold),
+        evidence = self._evidence(values, int(np.sum(signs > 0)), (low, high), p_value)
+        effect = float(values.mean()) - threshold
+        ci = (low - threshold, high - threshold)
+        return Judgement(verdict, evidence, test, leaning, int(values.size), p_value, effect, ci)
+
+    def _threshold(self) -> tuple[Alternative, float]:
+        if self.above is not None:
+            return "greater", float(self.above)
+        return "less", float(cast(float, self.below))
+
+    def _evidence(
+        self, values: NDArray[np.float64], beyond: int, ci: tuple[float, float], p: float
+    ) -> str:
+        d = self.digits
+        expect, threshold = self._threshold()
+        return (
+            f"{_prefixed(self.measure, self.name)} per seed "
+            f"{', '.join(_number(v, d) for v in values)} (n={values.size}) against the "
+            f"{self.threshold_name} {_number(threshold, d)}: {beyond} of {values.size} "
+            f"{_WORDS[expect]}; mean {_number(float(values.mean()), d)} (95% CI "
+            f"{_number(ci[0], d)} to {_number(ci[1], d)}); exact one-sided sign test p = {p:.3g}."
         )
 
 
@@ -692,10 +682,6 @@ def _check_margin(margin: float, positive: bool) -> None:
         raise InputError(f"margin must be a {bound} finite number, got {margin!r}")
 
 
-def _opposite(direction: str) -> Literal["greater", "less"]:
-    return "less" if direction == "greater" else "greater"
-
-
 def _number(value: float, digits: int) -> str:
     text = f"{value:.{digits}f}"
     return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
@@ -780,7 +766,7 @@ def compare(a: Values, b: Values) -> Comparison:
         direction = "less"
     p_value = None
     if n_a >= 2 and n_b >= 2 and not (np.ptp(np.r_[first, second]) == 0):
-        alternative: Any = "greater" if mean_a >= mean_b else "less"
+        alternative: Alternative = "greater" if mean_a >= mean_b else "less"
         p_value = sig.permutation_p(first, second, alternative)
     return Comparison(
         mean_a, std_a, n_a, mean_b, std_b, n_b, direction != "overlap", direction, p_value
