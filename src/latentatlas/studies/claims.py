@@ -511,7 +511,7 @@ class ClaimSpec:
             if reason:
                 return NotJudged(reason).judge().claim(self.key, self.statement)
         try:
-            judgement = self.rule(results).judge()
+            rule = self.rule(results)  # a lookup of a model the results lack raises here
         except LookupError as error:
             warnings.warn(
                 f"claim {self.key!r} looked up {error!r}, which is missing; declare it in needs",
@@ -520,6 +520,7 @@ class ClaimSpec:
             )
             reason = f"the number it needs ({error}) is missing"
             return NotJudged(reason).judge().claim(self.key, self.statement)
+        judgement = rule.judge()
         if judgement.verdict == "not judged":
             return judgement.claim(self.key, self.statement)
         context = self.evidence(results) if callable(self.evidence) else self.evidence
