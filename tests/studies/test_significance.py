@@ -123,3 +123,16 @@ def test_non_superiority_reads_the_direction_of_the_advantage() -> None:
     assert sig.non_superiority_p(low, high, 0.1, better="less", superior=True) == pytest.approx(
         1 / 252
     )
+
+
+def test_calibration_false_positives_stay_at_alpha() -> None:
+    """Under the null the tests reject in at most about 5% of draws (the truth is known)."""
+    rng = np.random.default_rng(7)
+    draws = 300
+    plain = tost = 0
+    for _ in range(draws):
+        a, b = rng.normal(0.0, 1.0, 5), rng.normal(0.0, 1.0, 5)
+        plain += sig.permutation_p(a, b) < sig.ALPHA
+        tost += sig.tost_p(a + 1.0, b, margin=1.0) < sig.ALPHA  # true difference on the margin
+    # binomial(300, 0.05) exceeds 25 with probability < 1%
+    assert plain <= 25 and tost <= 25
