@@ -20,6 +20,13 @@ def test_answer_reads_the_verdicts() -> None:
     assert atlas.answer(["contradicted"]) == "not confirmed"
     assert atlas.answer(["supported", "contradicted"]) == "mixed"
     assert atlas.answer(["inconclusive"]) == "not judged"
+    assert atlas.answer(["supported", "indicative"], [None, "contradicted"]) == "confirmed"
+    leanings = ["supported", None, "supported"]
+    assert atlas.answer(["indicative", "not judged", "indicative"], leanings) == "leans confirmed"
+    assert atlas.answer(["indicative", "indicative"], ["supported", "contradicted"]) == (
+        "leans mixed"
+    )
+    assert atlas.answer(["not judged", "inconclusive"], [None, None]) == "not judged"
 
 
 def test_the_atlas_runs_its_studies_and_links_their_reports(
@@ -38,6 +45,9 @@ def test_the_atlas_runs_its_studies_and_links_their_reports(
     assert 'href="digit-pairs/report.html"' in index
     assert (out / "digit-pairs" / "report.html").is_file()
     assert "Answer:" in index and engine.get("digit-pairs").question in index
+    assert "This atlas ran with quick settings (--quick)" in index
+    assert "Run with quick settings (--quick)" in index  # the study's own line
+    assert "indicative" in index and "not judged" in index  # counted even when none
     weights = sorted(out.rglob("model.safetensors"))
     before = [p.stat().st_mtime_ns for p in weights]
     again = runner.invoke(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from latentatlas.errors import InputError
-from latentatlas.studies import engine
+from latentatlas.studies import engine, sections
+from latentatlas.studies.claims import VERDICTS
 
 
 @dataclass(frozen=True)
@@ -80,21 +81,31 @@ def run_atlas(
                 on_step=on_step,
             )
             entries.append(AtlasEntry(name, folder / name, time.perf_counter() - started))
-        return write_index(folder, [entry.name for entry in entries])
+        return write_index(folder, [entry.name for entry in entries], quick=quick)
 
 
-def write_index(folder: Path, names: Sequence[str]) -> Path:
-    """Write ``folder/index.html`` over the finished studies ``names`` (read from their folders)."""
+def write_index(folder: Path, names: Sequence[str], quick: bool | None = None) -> Path:
+    """Write ``folder/index.html`` over the finished studies ``names`` (read from their folders).
+
+    ``quick`` says which settings the atlas ran (its ``--quick``); each study's line also says
+    which settings it was run with, read from its stored settings.
+    """
     from latentatlas.report import Report
 
+    intro = (
+        "Each row is one source document's investigation, rerun over several seeds. The "
+        "answer reads the study's supported and contradicted verdicts on its source's claims: "
+        "**confirmed** when every one is supported, **not confirmed** when every one is "
+        "contradicted, **mixed** otherwise; with none, it reads how the indicative ones lean. "
+        f"{sections.VERDICTS_EXPLAINED} Open a study's report for its figures and the numbers "
+        "behind each verdict."
+    )
+    if quick is not None:
+        intro = f"This atlas ran with {sections.settings_label(quick)}. {intro}"
     report = Report(
         "latentatlas: the atlas",
         subtitle="Four investigations of autoencoder latent spaces, each a study with verdicts",
-        intro="Each row is one source document's investigation, rerun over several seeds. The "
-        "answer reads the study's verdicts on its source's claims: **confirmed** when every "
-        "claim it could judge is supported, **not confirmed** when every one is contradicted, "
-        "**mixed** otherwise. Open a study's report for its figures and the numbers behind "
-        "each verdict.",
+        intro=intro,
     )
     for name in names:
         results = engine.load(folder / name)
@@ -102,14 +113,28 @@ def write_index(folder: Path, names: Sequence[str]) -> Path:
     return report.write(folder / "index.html")
 
 
-def answer(verdicts: Sequence[str]) -> str:
-    """``confirmed``, ``not confirmed`` or ``mixed`` from verdicts (inconclusive ones aside)."""
-    judged = [v for v in verdicts if v != "inconclusive"]
-    if not judged:
-        return "not judged"
-    if all(v == "supported" for v in judged):
+def answer(verdicts: Sequence[str], leanings: Sequence[str | None] | None = None) -> str:
+    """``confirmed``, ``not confirmed`` or ``mixed`` from the supported and contradicted verdicts.
+
+    Indicative, inconclusive and not judged verdicts are set aside; when no verdict is supported
+    or contradicted, the indicative ones' ``leanings`` give ``"leans confirmed"`` (and so on),
+    and with none of those either the answer is ``"not judged"``.
+    """
+    judged = [v for v in verdicts if v in ("supported", "contradicted")]
+    if judged:
+        return _reading(judged)
+    leaning = [
+        lean
+        for v, lean in zip(verdicts, leanings or [None] * len(verdicts), strict=True)
+        if v == "indicative" and lean in ("supported", "contradicted")
+    ]
+    return f"leans {_reading(leaning)}" if leaning else "not judged"
+
+
+def _reading(verdicts: Sequence[str]) -> str:
+    if all(v == "supported" for v in verdicts):
         return "confirmed"
-    if all(v == "contradicted" for v in judged):
+    if all(v == "contradicted" for v in verdicts):
         return "not confirmed"
     return "mixed"
 
@@ -117,17 +142,22 @@ def answer(verdicts: Sequence[str]) -> str:
 def _add_study(report: object, results: engine.StudyResults, link: str) -> None:
     study = results.study
     verdicts = [claim.verdict for claim in results.claims]
-    counts = ", ".join(
-        f"{verdicts.count(v)} {v}" for v in ("supported", "contradicted", "inconclusive")
-    )
+    leanings = [claim.leaning for claim in results.claims]
+    counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS)
+    settings = sections.settings_label(sections.is_quick(results.config))
     section = report.add_section(f"{study.title} ({study.name})")  # type: ignore[attr-defined]
     section.add_html(
         f"<p><strong>{html.escape(study.question)}</strong> After {html.escape(study.source)}."
-        f" Answer: <strong>{answer(verdicts)}</strong> ({counts}). "
+        f" Answer: <strong>{answer(verdicts, leanings)}</strong> ({counts}). "
+        f"Run with {html.escape(settings)}. "
         f'<a href="{html.escape(link)}">Open the report</a>.</p>'
     )
     rows = [
-        {"claim of the source": c.statement, "verdict": c.verdict, "the numbers": c.evidence}
+        {
+            "claim of the source": c.statement,
+            "verdict": sections.verdict_label(c),
+            "the numbers": c.evidence,
+        }
         for c in results.claims
     ]
     if rows:
