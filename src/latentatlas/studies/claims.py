@@ -527,6 +527,32 @@ class ClaimSpec:
         return judgement.claim(self.key, self.statement, context)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What a study's claims are judged on: its settings, its cells' results and its gates.
+
+    Attributes
+    ----------
+    config : the study's Config
+    cells : sequence of Cell
+        The grid, the headline cell first.
+    results : mapping of str to the study's result
+        Each cell's typed result by cell key.
+    gates : mapping of str to CellGates
+        The learned-model gate of each cell's runs (see :mod:`latentatlas.studies.gates`).
+    """
+
+    config: Any
+    cells: Sequence[Any]
+    results: Mapping[str, Any]
+    gates: Mapping[str, Any]
+
+    @property
+    def headline(self) -> Any:
+        """The first cell's result (None when it has none)."""
+        return self.results.get(self.cells[0].key) if self.cells else None
+
+
 def judge(specs: Sequence[ClaimSpec], results: Any) -> list[Claim]:
     """Judge every claim of ``specs`` from ``results`` (whatever the study's rules read)."""
     return [spec.judge(results) for spec in specs]

@@ -39,7 +39,7 @@ from latentatlas._io import atomic_path, write_json
 from latentatlas._lock import folder_lock
 from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
-from latentatlas.studies.claims import Claim
+from latentatlas.studies.claims import Claim, ClaimSpec, Evidence, judge
 
 FORMAT_VERSION = 1
 
@@ -202,8 +202,12 @@ class Study(ABC):
     def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
         """Every analysis of one cell, from its runs (and data), as a typed result."""
 
+    def claim_specs(self, config: Any) -> list[ClaimSpec]:
+        """The source's claims as data (none by default); the engine judges them."""
+        return []
+
     def claims(self, config: Any, results: Mapping[str, Any]) -> list[Claim]:
-        """The source's claims with their verdicts (none by default)."""
+        """The verdicts of a study whose claims are not yet data (none by default)."""
         return []
 
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
@@ -316,9 +320,26 @@ def run(
             context = AnalysisContext(folder, _relative(folder, failures), datasets)
             analysed = _analysed(study, config, cell, context, retrained, force, on_step)
             results[cell.key], gates[cell.key] = analysed
-        claims = study.claims(config, results)
+        claims = verdicts(study, config, results, gates)
         _write_metrics(folder, study, config, cells, results, gates, claims, failures)
         return write_report(folder)
+
+
+def verdicts(
+    study: Study,
+    config: Any,
+    results: Mapping[str, Any],
+    gates: Mapping[str, Any] | None = None,
+) -> list[Claim]:
+    """The study's verdicts: its claim specs judged on ``results`` and the runs' ``gates``.
+
+    A claim that declares the models it rests on (``needs=(gates.learned(...),)``) is not
+    judged when any of their seeds failed the learned-model gate.
+    """
+    specs = study.claim_specs(config)
+    if not specs:
+        return study.claims(config, results)
+    return judge(specs, Evidence(config, study.cells(config), results, dict(gates or {})))
 
 
 def load(out: str | os.PathLike[str]) -> StudyResults:
@@ -367,7 +388,7 @@ def compose_report(results: StudyResults) -> Any:
         subtitle=f"latentatlas study {study.name}, after {study.citation}",
         intro=module.intro(results),
     )
-    sections.add_verdicts(report, results.claims, study.citation)
+    sections.add_verdicts(report, results.claims, study.citation, config=results.config)
     sections.add_gates(report, results)
     module.body(report, results)
     sections.add_failures(report, results.failures)

@@ -10,7 +10,7 @@ of which any seed failed (see :func:`failed_models`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,3 +128,27 @@ def failed_models(
         for cell in chosen
         for failure in gates[cell].failures(wanted)
     ]
+
+
+#: Failing seeds named in a "not judged" sentence before the rest are counted.
+MAX_NAMED = 3
+
+
+def learned(*models: str, cells: Iterable[str] | None = None) -> Callable[[Any], str | None]:
+    """A claim's ``needs`` entry: the claim rests on ``models`` (in ``cells``, all by default)
+    and is not judged when any of their seeds failed the learned-model gate.
+
+    >>> need = learned("ae", "dae")   # ClaimSpec(..., needs=(need,))
+    """
+    wanted = tuple(models)
+    chosen = None if cells is None else tuple(cells)
+
+    def need(evidence: Any) -> str | None:
+        failing = failed_models(evidence.gates, wanted, chosen)
+        if not failing:
+            return None
+        more = len(failing) - MAX_NAMED
+        named = "; ".join(failing[:MAX_NAMED]) + (f"; and {more} more" if more > 0 else "")
+        return f"a model it rests on did not learn ({named})"
+
+    return need
