@@ -156,7 +156,7 @@ def test_grid_of_pairs_dimensions_and_activations(tmp_path: Path) -> None:
         (["--digits", "1,1"], "two different digits"),
         (["--digits", "1,12"], "0-9"),
         (["--pairs", "1-x"], "--pairs"),
-        (["--models", "pca,gan"], "unknown model"),
+        (["--models", "pca,gan"], "models[1] must be one of pca, linear-ae, ae, dae, got 'gan'"),
         (["--latent-dims", "two"], "--latent-dims"),
         (["--classifier", "svm"], "classifier"),
     ],
