@@ -383,3 +383,10 @@ def test_an_absurd_input_shape_is_refused_before_allocating(written_run, shape):
     (written_run / "config.json").write_text(json.dumps(info))
     with pytest.raises(InputError, match="input_shape"):
         runs.load(written_run)
+
+
+def test_an_existing_run_names_the_python_keywords_not_the_cli_flags(tmp_path):
+    out = runs.train_run(_config(epochs=1), tmp_path / "run", dataset=_dataset(), progress=False)
+    with pytest.raises(InputError, match="pass resume=True to keep it, or overwrite=True") as info:
+        runs.train_run(_config(epochs=1), out, dataset=_dataset(), progress=False)
+    assert "--" not in str(info.value)  # was "pass --resume ... or --force"

@@ -163,11 +163,30 @@ def _train_runs(
             f"{existing[0]} already holds a complete run; pass --resume to keep finished runs "
             "and train only the missing ones, or --force to train them all again"
         )
+    created = [path for path in (out, *out.parents) if not path.exists()]
     try:
         train_many(plan, jobs=jobs, progress=not quiet, overwrite=force, on_done=console.print)
     except TrainingDiverged as error:
+        _remove_empty(created)
         raise fail(str(error), code=1) from None
+    except BaseException:
+        _remove_empty(created)
+        raise
     _print_runs(out, f"Runs in {out}")
+
+
+def _remove_empty(created: list[Path]) -> None:
+    """Remove the folders this command created (deepest first) where they stayed empty.
+
+    Complete runs and a kept checkpoint stay: the error names them and --resume uses them.
+    """
+    for folder in created:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return  # not empty: it and its parents stay
 
 
 # -- runs -----------------------------------------------------------------------------------------
