@@ -114,9 +114,15 @@ def train(
 ) -> None:
     """Train a model on a data set for several seeds; each seed becomes a run directory."""
     from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from latentatlas.studies.config import MAX_SEEDS
 
     if seeds < 1 or jobs < 1:
         raise InputError(f"--seeds and --jobs must be at least 1, got {seeds} and {jobs}")
+    if seeds > MAX_SEEDS:
+        raise InputError(
+            f"--seeds must be at most {MAX_SEEDS:,} in one command, got {seeds:,}; to train "
+            f"more, run train again into the same --out with --first-seed {first_seed + MAX_SEEDS}"
+        )
     data_options = parse_key_values(data_option, "--data-option")
     for key, value in (("digits", digits), ("data_dir", data_dir), ("path", path)):
         if value is not None:

@@ -17,6 +17,11 @@ from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
 
+#: Most training seeds a study takes: planning and training grow with every seed, and a mistyped
+#: count (``--seeds 1000000000``) would otherwise hang while the runs are planned. Raise it from
+#: Python where a study truly needs more.
+MAX_SEEDS = 1_000
+
 
 def setting(
     default: Any,
@@ -143,6 +148,16 @@ class StudyConfig:
         return cls.quick(**values) if quick else cls(**values)
 
 
+def check_seeds(seeds: Any) -> None:
+    """Refuse more than :data:`MAX_SEEDS` training seeds, before anything is planned or written."""
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds > MAX_SEEDS:
+        raise InputError(
+            f"seeds must be at most {MAX_SEEDS:,}, got {seeds:,}; each seed trains every model "
+            "again, so if you truly need more, raise latentatlas.studies.config.MAX_SEEDS "
+            "from Python"
+        )
+
+
 def parse_ints(text: str, flag: str) -> tuple[int, ...]:
     """``"2,3,5"`` -> ``(2, 3, 5)``; anything else is an error naming ``flag``."""
     try:
@@ -153,7 +168,7 @@ def parse_ints(text: str, flag: str) -> tuple[int, ...]:
         ) from None
     if not values:
         raise InputError(f"{flag} is empty; give at least one integer")
-    return values
+    return no_duplicates(values, flag)
 
 
 def parse_words(text: str, flag: str) -> tuple[str, ...]:
@@ -161,7 +176,29 @@ def parse_words(text: str, flag: str) -> tuple[str, ...]:
     values = tuple(item.strip() for item in text.split(",") if item.strip())
     if not values:
         raise InputError(f"{flag} is empty; give at least one value")
+    return no_duplicates(values, flag)
+
+
+def no_duplicates(
+    values: tuple[Any, ...], flag: str, key: Callable[[Any], Any] = lambda value: value
+) -> tuple[Any, ...]:
+    """Return ``values`` unchanged, or refuse the first one listed twice (by ``key``).
+
+    A repeated value would train and analyse the same cell twice and count it twice in every
+    summary, so it is an error rather than silently dropped.
+    """
+    seen: dict[Any, Any] = {}
+    for value in values:
+        if key(value) in seen:
+            first = seen[key(value)]
+            again = "" if first == value else f" (as {_shown(first)} and {_shown(value)})"
+            raise InputError(f"{flag} lists {_shown(first)} twice{again}; give each value once")
+        seen[key(value)] = value
     return values
+
+
+def _shown(value: Any) -> str:
+    return "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def _parser_for(kind: Any, flag: str) -> Callable[[str], Any]:

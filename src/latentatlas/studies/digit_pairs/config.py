@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import CliOption, StudyConfig, parse_ints, setting
+from latentatlas.studies.config import (
+    CliOption,
+    StudyConfig,
+    check_seeds,
+    no_duplicates,
+    parse_ints,
+    setting,
+)
 
 STUDY_MODELS: tuple[str, ...] = ("pca", "linear-ae", "ae", "dae")
 #: Models with a hidden activation (the others are linear and trained once per cell).
@@ -18,7 +25,11 @@ ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "elu", "gelu", "sigmoid", "leaky
 
 
 def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[int, int], ...]:
-    """Turn ``--pairs all`` / ``--pairs 1-2,4-9`` / ``--digits 1,2`` into digit pairs."""
+    """Turn ``--pairs all`` / ``--pairs 1-2,4-9`` / ``--digits 1,2`` into digit pairs.
+
+    ``all`` is read in any case (``ALL``, ``All``); a pair listed twice, in either order, is an
+    error.
+    """
     if text is None or text == "":
         if digits is None:
             return ((1, 2),)
@@ -33,7 +44,14 @@ def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[i
         if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
             raise InputError(f"--pairs item {item!r} is not of the form A-B (e.g. 4-9) or 'all'")
         pairs.append((int(parts[0]), int(parts[1])))
-    return tuple(pairs)
+    return no_duplicates(tuple(pairs), "--pairs", key=lambda pair: frozenset(pair))
+
+
+def _pairs_option(text: str) -> tuple[tuple[int, int], ...]:
+    """``--pairs`` on the command line: an empty value is an error, not the default pair."""
+    if not text.strip():
+        raise InputError("--pairs is empty; give 'all' or pairs such as 1-2,4-9")
+    return parse_pairs(text, None)
 
 
 @dataclass(frozen=True)
@@ -81,8 +99,8 @@ class DigitPairsConfig(StudyConfig):
 
     pairs: tuple[tuple[int, int], ...] = setting(
         ((1, 2),),
-        "Digit pairs: 'all' for the 45 pairs, or a list such as 1-7,4-9.",
-        parse=lambda text: parse_pairs(text, None),
+        "Digit pairs: 'all' (any case) for the 45 pairs, or a list such as 1-7,4-9.",
+        parse=_pairs_option,
         metavar="A-B,...|all",
     )
     latent_dims: tuple[int, ...] = setting((2,), "Latent dimensions, e.g. 2,3,5,10 for a sweep.")
@@ -117,6 +135,7 @@ class DigitPairsConfig(StudyConfig):
         if not self.latent_dims or min(self.latent_dims) < 1:
             raise InputError(f"latent dimensions must be positive integers, got {self.latent_dims}")
         _at_least(self.seeds, "seeds", 1)
+        check_seeds(self.seeds)
         _at_least(self.epochs, "epochs", 1)
         _at_least(self.split_seed, "split_seed", 0)
         if self.split_seed >= 2**32:

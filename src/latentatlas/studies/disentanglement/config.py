@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import StudyConfig, check_seeds, no_duplicates, setting
 
 #: Data sets with ground-truth factors, one cell each (MNIST is always the first cell).
 FACTOR_DATASETS: tuple[str, ...] = ("sprites", "heatmaps")
@@ -36,7 +36,7 @@ def parse_floats(text: str, flag: str = "--betas") -> tuple[float, ...]:
         ) from None
     if not values:
         raise InputError(f"{flag} is empty; give at least one number")
-    return values
+    return no_duplicates(values, flag)
 
 
 def beta_key(beta: float) -> str:
@@ -149,6 +149,7 @@ class DisentanglementConfig(StudyConfig):
             raise InputError(f"betas names a beta twice: {self.betas!r}")
         for name in ("seeds", "epochs", "batch_size", "patience", "mnist_latent_dim"):
             _at_least(getattr(self, name), name, 1)
+        check_seeds(self.seeds)
         _at_least(self.factor_latent_dim, "factor_latent_dim", 2)  # MIG and SAP need 2 codes
         _at_least(self.n, "n", 100)
         if self.n_per_class is not None:

@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import StudyConfig, check_seeds, setting
 
 STUDY_MODELS: tuple[str, ...] = ("conv-ae", "conv-vae")
 DATASETS: tuple[str, ...] = ("sprites-rgb", "mnist", "images")
 #: The source's CelebA images were 96x96x3: its parameter table is for that input.
 SOURCE_IMAGE_SIDE = 96
+#: Largest image side and measured batch size taken: far above the source's (96; 64 to 256),
+#: well below what would exhaust memory in the decode cache or the measured training step.
+MAX_IMAGE_SIDE = 1024
+MAX_MEMORY_BATCH = 4096
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class FilamentsConfig(StudyConfig):
             ("split_seed", 0),
         ):
             _at_least(getattr(self, name), name, minimum)
+        check_seeds(self.seeds)
         unknown = sorted(set(self.models) - set(STUDY_MODELS))
         if unknown or not self.models:
             raise InputError(
@@ -154,12 +159,30 @@ class FilamentsConfig(StudyConfig):
             )
         for name in ("lr", "perplexity", "early_exaggeration"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value > 0):
-                raise InputError(f"{name} must be a positive number, got {value!r}")
+            if value is not None and not (
+                isinstance(value, int | float) and 0 < value < float("inf")
+            ):
+                raise InputError(f"{name} must be a positive number and finite, got {value!r}")
+        if self.perplexity >= self.tsne_points / 3:
+            raise InputError(
+                f"perplexity must be below a third of tsne_points ({self.tsne_points / 3:,.4g} "
+                f"for {self.tsne_points:,} points), got {self.perplexity:g}"
+            )
+        for name in ("image_size", "memory_image_side"):
+            if getattr(self, name) > MAX_IMAGE_SIDE:
+                raise InputError(
+                    f"{name} must be at most {MAX_IMAGE_SIDE} pixels (the source: "
+                    f"{SOURCE_IMAGE_SIDE}), got {getattr(self, name):,}"
+                )
         for name in ("memory_batch_sizes", "memory_latent_dims"):
             values = getattr(self, name)
             if not values or min(values) < 1:
                 raise InputError(f"{name} must be positive integers, got {values}")
+        if max(self.memory_batch_sizes) > MAX_MEMORY_BATCH:
+            raise InputError(
+                f"memory_batch_sizes must be at most {MAX_MEMORY_BATCH:,} (the source measures "
+                f"64 to 256), got {max(self.memory_batch_sizes):,}"
+            )
         if self.device not in ("auto", "cpu", "cuda"):
             raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
 

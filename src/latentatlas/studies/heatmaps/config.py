@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import StudyConfig, setting
+from latentatlas.studies.config import StudyConfig, check_seeds, setting
 
 STUDY_MODELS: tuple[str, ...] = ("conv-vae", "conv-ae")
 #: ``heatmaps``: the source's three factors; ``heatmaps-t``: its four-factor extension (dof).
@@ -84,6 +84,7 @@ class HeatmapsConfig(StudyConfig):
         _choices(self.models, STUDY_MODELS, "model", "models")
         for name in ("seeds", "epochs", "batch_size", "patience"):
             _at_least(getattr(self, name), name, 1)
+        check_seeds(self.seeds)
         _at_least(self.split_seed, "split_seed", 0)
         if self.split_seed >= 2**32:
             raise InputError(f"split_seed must be below 2**32, got {self.split_seed}")

@@ -1,0 +1,77 @@
+"""Bad option values of `study` and `train`: one sentence, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from latentatlas.cli import app
+from latentatlas.studies.digit_pairs import parse_pairs
+
+runner = CliRunner()
+
+
+def _refused(tmp_path, args: list[str], expected: str) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--pairs", "1-2,1-2"], "--pairs lists 1-2 twice; give each value once"),
+        (["--pairs", "1-2,4-9,2-1"], "--pairs lists 1-2 twice (as 1-2 and 2-1)"),
+        (["--latent-dims", "2,3,2"], "--latent-dims lists 2 twice"),
+        (["--activation", "tanh,tanh"], "--activation lists tanh twice"),
+        (["--models", "pca,pca"], "--models lists pca twice"),
+        (["--digits", "1,1"], "--digits lists 1 twice"),
+        (["--pairs", ""], "--pairs is empty; give 'all' or pairs such as 1-2,4-9"),
+        (["--pairs", " "], "--pairs is empty"),
+        (["--seeds", "1000000000"], "seeds must be at most 1,000, got 1,000,000,000"),
+    ],
+)
+def test_digit_pairs_list_options(tmp_path, args, expected):
+    _refused(tmp_path, ["study", "digit-pairs", *args], expected)  # duplicates were accepted
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--perplexity", "inf"], "perplexity must be a positive number and finite, got inf"),
+        (["--perplexity", "nan"], "perplexity must be a positive number and finite"),
+        (["--perplexity", "1e9"], "perplexity must be below a third of tsne_points (1,667"),
+        (["--perplexity", "400", "--quick"], "(333.3 for 1,000 points), got 400"),
+        (["--seeds", "1000000000"], "seeds must be at most 1,000"),
+        (["--image-size", "100000"], "image_size must be at most 1024 pixels"),
+        (["--memory-image-side", "100000"], "memory_image_side must be at most 1024"),
+        (["--memory-batch-sizes", "64,1000000000"], "memory_batch_sizes must be at most 4,096"),
+        (["--memory-batch-sizes", "64,64"], "--memory-batch-sizes lists 64 twice"),
+    ],
+)
+def test_filaments_bounds(tmp_path, args, expected):
+    _refused(tmp_path, ["study", "filaments", *args], expected)  # ran, hung or crashed before
+
+
+def test_other_studies_bound_seeds_and_refuse_duplicates(tmp_path):
+    _refused(tmp_path, ["study", "heatmaps", "--seeds", "1001"], "seeds must be at most 1,000")
+    args = ["study", "disentanglement"]
+    _refused(tmp_path, [*args, "--seeds", "10**9".replace("**", "0")], "seeds must be at most")
+    _refused(tmp_path, [*args, "--betas", "1,4,1"], "--betas lists 1.0 twice")
+
+
+def test_train_bounds_seeds_and_says_how_to_go_beyond(tmp_path):
+    _refused(
+        tmp_path,
+        ["train", "--seeds", "1000000000", "--first-seed", "5"],
+        "run train again into the same --out with --first-seed 1005",
+    )
+
+
+def test_pairs_all_is_read_in_any_case_and_documented():
+    assert parse_pairs("ALL", None) == parse_pairs("all", None) == parse_pairs(" All ", None)
+    assert len(parse_pairs("ALL", None)) == 45
+    help_text = runner.invoke(app, ["study", "digit-pairs", "--help"], env={"COLUMNS": "200"})
+    assert "'all' (any case)" in " ".join(help_text.output.split())
