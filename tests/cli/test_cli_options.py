@@ -75,3 +75,26 @@ def test_pairs_all_is_read_in_any_case_and_documented():
     assert len(parse_pairs("ALL", None)) == 45
     help_text = runner.invoke(app, ["study", "digit-pairs", "--help"], env={"COLUMNS": "200"})
     assert "'all' (any case)" in " ".join(help_text.output.split())
+
+
+def test_version_prints_the_package_version():
+    from latentatlas._env import package_version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output  # was "No such option: --version"
+    assert result.output.strip() == f"latentatlas {package_version()}"
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+@pytest.mark.parametrize(
+    "command", [["train"], ["study", "filaments"], ["runs", "list"], ["datasets", "preview"]]
+)
+def test_help_shows_no_python_type_names_and_every_help_text_whole(command, columns):
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    for noise in ("<bool>", "<int>", "<str>", "<float>", "<path>", "<list[str]>"):
+        assert noise not in result.output  # every option showed its Python type
+    if command == ["train"]:
+        flat = " ".join(result.output.replace("│", " ").split())
+        assert "Learning rate (default: the model's)." in flat  # "[default: ...]" was eaten
+        assert "Keep finished runs, continue interrupted ones, train the rest." in flat

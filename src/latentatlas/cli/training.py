@@ -97,7 +97,7 @@ def train(
     first_seed: int = typer.Option(0, help="The first seed; seeds are consecutive."),
     epochs: int = typer.Option(50, help="Maximum epochs."),
     batch_size: int = typer.Option(128, help="Samples per step."),
-    lr: float | None = typer.Option(None, help="Learning rate [default: the model's]."),
+    lr: float | None = typer.Option(None, help="Learning rate (default: the model's)."),
     weight_decay: float = typer.Option(1e-6, help="Adam weight decay."),
     patience: int = typer.Option(10, help="Early-stopping patience in epochs; 0 never stops."),
     lr_schedule: str = typer.Option("none", help="none or plateau (ReduceLROnPlateau)."),
