@@ -199,9 +199,10 @@ def _keep_existing(out: Path, resume: bool, overwrite: bool) -> bool:
         return False
     if resume:
         return True
+    # Python wording: the CLI checks first and names its own flags (--resume, --force).
     raise InputError(
-        f"a complete run already exists at {out}; pass --resume to keep it and train only "
-        "what is missing, or --force to train it again"
+        f"a complete run already exists at {out}; pass resume=True to keep it, "
+        "or overwrite=True to train it again"
     )
 
 
@@ -257,7 +258,7 @@ def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
     """Create the checkpoint folder; refuse to resume a run that had another configuration."""
     saved = partial / "run-config.json"
     if resume and saved.is_file():
-        previous = json.loads(saved.read_text())
+        previous = _saved_config(saved, partial)
         if _without_epochs(previous) != _without_epochs(config.to_dict()):
             raise InputError(
                 f"cannot resume {partial}: it was started with a different configuration"
@@ -266,6 +267,18 @@ def _prepare_partial(partial: Path, config: RunConfig, resume: bool) -> None:
         shutil.rmtree(partial)
     partial.mkdir(parents=True, exist_ok=True)
     write_json(saved, config.to_dict())
+
+
+def _saved_config(saved: Path, partial: Path) -> dict[str, Any]:
+    """The configuration an interrupted run was started with, or one sentence naming the file."""
+    remedy = f"remove {partial} to train this run from the start"
+    try:
+        previous = json.loads(saved.read_text())
+    except (OSError, ValueError) as error:
+        raise InputError(f"cannot resume: {saved} is not valid JSON ({error}); {remedy}") from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("train"), dict):
+        raise InputError(f"cannot resume: {saved} does not hold a run configuration; {remedy}")
+    return previous
 
 
 def _remove_stale_temporaries(out: Path) -> None:

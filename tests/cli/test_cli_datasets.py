@@ -17,8 +17,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _no_data_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_data_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("LATENTATLAS_DATA", raising=False)
+    monkeypatch.setenv("LATENTATLAS_CACHE", str(tmp_path / "cache"))  # never the user's cache
 
 
 def run(*args: str):

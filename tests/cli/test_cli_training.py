@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import torch
 from typer.testing import CliRunner
@@ -96,7 +99,50 @@ def test_a_diverged_training_is_one_sentence_and_leaves_nothing_half_written(tmp
     assert result.exit_code == 1
     assert "training diverged" in result.output and "Traceback" not in result.output
     assert not result.exception or isinstance(result.exception, SystemExit)
-    assert not out.exists() or list(out.iterdir()) == []  # no seed-0.partial holding a config only
+    assert not out.exists()  # was left behind empty; no seed-0.partial holding a config only
+
+
+def test_a_failed_train_removes_only_the_folders_it_created(tmp_path):
+    out = tmp_path / "new" / "deeper" / "runs"
+    result = runner.invoke(app, [*_toy_args(tmp_path, out), "--model", "vae", "--lr", "1e6"])
+    assert result.exit_code == 1 and not (tmp_path / "new").exists()
+    (tmp_path / "mine").mkdir()
+    out = tmp_path / "mine" / "runs"
+    result = runner.invoke(app, [*_toy_args(tmp_path, out), "--model", "vae", "--lr", "1e6"])
+    assert result.exit_code == 1 and (tmp_path / "mine").is_dir() and not out.exists()
+
+
+def test_resume_with_a_garbage_run_config_names_the_file(tmp_path):
+    out = tmp_path / "runs"
+    partial = runs.partial_dir(out / "seed-0")
+    partial.mkdir(parents=True)
+    (partial / "run-config.json").write_text("{garbage")
+    result = runner.invoke(app, [*_toy_args(tmp_path, out), "--resume"])
+    assert result.exit_code == 2, result.output  # was a JSONDecodeError traceback
+    assert "run-config.json is not valid JSON" in result.output
+    assert "Traceback" not in result.output
+    (partial / "run-config.json").write_text("[1, 2]")
+    result = runner.invoke(app, [*_toy_args(tmp_path, out), "--resume"])
+    assert result.exit_code == 2 and "does not hold a run configuration" in result.output
+
+
+def test_an_out_that_is_a_broken_link_or_cannot_be_created_is_one_sentence(tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "missing")
+    for out in (link, link / "below"):
+        result = runner.invoke(app, _toy_args(tmp_path, out))
+        assert result.exit_code == 2, result.output  # was a FileExistsError traceback
+        assert "a broken link to the missing" in " ".join(result.output.split())
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    targets = [locked / "runs"] * (os.geteuid() != 0) + [Path("/proc/latentatlas-runs")] * (
+        Path("/proc/self").is_dir()
+    )
+    for out in targets:
+        result = runner.invoke(app, _toy_args(tmp_path, out))
+        assert result.exit_code == 2, result.output  # /proc was a FileNotFoundError traceback
+        assert "cannot be created" in result.output and not out.exists()
+    assert [p.name for p in locked.iterdir()] == []
 
 
 def test_runs_list_shows_an_interrupted_run_as_incomplete(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -22,6 +21,17 @@ def striped(width: int, height: int) -> Image.Image:
     left, top = (width - side) // 2, (height - side) // 2
     pixels[top : top + side, left : left + side] = (0, 255, 0)
     return Image.fromarray(pixels)
+
+
+@pytest.fixture(autouse=True)
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every cache of these tests in the test's own folder, never in the user's cache."""
+    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache-root"))
+    return tmp_path / "cache-root"
+
+
+def caches(cache_root: Path) -> list[Path]:
+    return sorted((cache_root / "images").glob("*"))
 
 
 @pytest.fixture
@@ -59,9 +69,11 @@ def test_decodes_rgb_centre_crops_and_skips_corrupt(folder: Path) -> None:
     assert data.labels is None and data.factors is None
 
 
-def test_cache_is_built_once_and_reused(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_is_built_once_and_reused(
+    folder: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = quiet_load(path=folder, size=12)
-    cache = folder / images.CACHE_NAME
+    (cache,) = caches(cache_root)
     manifest = cache / "images-12.json"
     stamp = (manifest.stat().st_mtime_ns, (cache / "images-12.npy").stat().st_mtime_ns)
 
@@ -74,18 +86,67 @@ def test_cache_is_built_once_and_reused(folder: Path, monkeypatch: pytest.Monkey
     assert (manifest.stat().st_mtime_ns, (cache / "images-12.npy").stat().st_mtime_ns) == stamp
 
 
-def test_changed_folder_rebuilds(folder: Path) -> None:
+def test_changed_folder_rebuilds(folder: Path, cache_root: Path) -> None:
     assert len(quiet_load(path=folder, size=8)) == 3
+    (first,) = caches(cache_root)
     striped(10, 10).save(folder / "f_new.png")
     assert len(quiet_load(path=folder, size=8)) == 4
+    (second,) = caches(cache_root)  # keyed by content: a new cache, the old one removed
+    assert second != first and second.name.split("-")[0] == first.name.split("-")[0]
     assert len(quiet_load(path=folder, size=8, recursive=True)) == 5
+    assert len(caches(cache_root)) == 2  # recursive or not: two caches that both stay valid
+
+
+def test_nothing_is_written_into_the_users_folder(folder: Path, cache_root: Path) -> None:
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    data = quiet_load(path=folder, size=8)
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    (cache,) = caches(cache_root)
+    assert str(cache) in data.source and not (folder / ".latentatlas-cache").exists()
+
+
+def test_a_rejected_folder_leaves_no_cache(tmp_path: Path, cache_root: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.png").write_bytes(b"not an image")
+    with pytest.raises(InputError, match="none of the 1 image files"):
+        load("images", path=bad)
+    assert not cache_root.exists() and [p.name for p in bad.iterdir()] == ["x.png"]  # was kept
+
+
+def test_cache_root_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(images.CACHE_ENV, "~/somewhere")
+    assert images.cache_root() == Path.home() / "somewhere"
+    monkeypatch.delenv(images.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setitem(__import__("sys").modules, "platformdirs", None)  # not installed
+    assert images.cache_root() == tmp_path / "xdg" / "latentatlas"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert images.cache_root() == Path.home() / ".cache" / "latentatlas"
+
+
+def test_sizes_beyond_the_limit_or_the_free_disk_are_refused(
+    folder: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(InputError, match="size=100000 of data set 'images' must be at most 4096"):
+        load("images", path=folder, size=100_000)  # was a MemoryError from the cache's memmap
+
+    class Full:
+        free = 1000
+
+    monkeypatch.setattr(images.shutil, "disk_usage", lambda path: Full())
+    with pytest.raises(InputError, match=r"cache of 4 images of size 64 needs .* GiB free"):
+        load("images", path=folder, size=64)
+    assert not cache_root.exists()
 
 
 def test_strict_names_the_file_and_leaves_no_cache(folder: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with pytest.raises(InputError, match=r"cannot read image .*d_corrupt.png"):
         load("images", path=folder, size=8, strict=True, cache_dir=cache)
-    assert sorted(p.name for p in cache.iterdir()) == []
+    assert not cache.exists()  # the folder this load created is removed too
 
 
 def test_interrupted_build_leaves_no_cache(
@@ -104,22 +165,18 @@ def test_interrupted_build_leaves_no_cache(
     monkeypatch.setattr(images, "decode", dies_on_second)
     with pytest.raises(KeyboardInterrupt):
         load("images", path=folder, size=8, cache_dir=cache)
-    assert list(cache.iterdir()) == []
+    assert not cache.exists()
     monkeypatch.setattr(images, "decode", real_decode)
     assert len(quiet_load(path=folder, size=8, cache_dir=cache)) == 3
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
-def test_read_only_folder_caches_in_home(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+def test_a_read_only_folder_loads(folder: Path, cache_root: Path) -> None:
     folder.chmod(0o555)
     try:
         data = quiet_load(path=folder, size=8)
     finally:
         folder.chmod(0o755)
-    assert len(data) == 3 and str(tmp_path / "xdg") in data.source
+    assert len(data) == 3 and str(cache_root) in data.source
 
 
 def test_subset_and_split_work_on_lazy_images(folder: Path) -> None:

@@ -153,3 +153,44 @@ def test_bad_split_and_test_split_of_subset() -> None:
         load("mnist", split="validation")
     with pytest.raises(InputError, match="no test part"):
         load("mnist", split="test")
+
+
+def write_float_idx(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` as big-endian float64 IDX (type code 0x0E)."""
+    header = struct.pack(">BBBB", 0, 0, 0x0E, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
+    path.write_bytes(header + np.ascontiguousarray(array, dtype=">f8").tobytes())
+
+
+def test_zero_images_or_none_of_the_digits_is_named(tmp_path: Path) -> None:
+    images, labels = fake_mnist(12, 3)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images[:0])
+    write_idx(tmp_path / "train-labels-idx1-ubyte", labels[:0])
+    with pytest.raises(InputError, match="holds no images; give files"):  # was a raw ValueError
+        load("mnist", data_dir=tmp_path)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images[labels < 3])
+    write_idx(tmp_path / "train-labels-idx1-ubyte", labels[labels < 3])
+    with pytest.raises(InputError, match=r"no images of the digits 7,9 \(it has the digits 0,1,2"):
+        load("mnist", data_dir=tmp_path, digits="7,9")
+
+
+def test_float_images_with_nan_rows_are_refused(tmp_path: Path) -> None:
+    images, labels = fake_mnist(6, 4)
+    floats = images.astype(np.float64)
+    floats[4, 0, 0] = np.nan
+    floats[5, 1, 1] = np.inf
+    write_float_idx(tmp_path / "train-images-idx3-ubyte", floats)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
+    with pytest.raises(InputError, match=r"idx3-ubyte: image row 4 holds NaN or infinite"):
+        load("mnist", data_dir=tmp_path)
+
+
+def test_float_labels_that_are_not_whole_are_refused(tmp_path: Path) -> None:
+    images, labels = fake_mnist(6, 5)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    write_float_idx(tmp_path / "train-labels-idx1-ubyte", labels.astype(np.float64) + 0.5)
+    with pytest.raises(InputError, match=r"idx1-ubyte: labels must be whole .* 0.5 at row 0"):
+        load("mnist", data_dir=tmp_path)
+    write_float_idx(tmp_path / "train-labels-idx1-ubyte", labels.astype(np.float64))
+    np.testing.assert_array_equal(load("mnist", data_dir=tmp_path).labels, labels)

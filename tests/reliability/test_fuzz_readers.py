@@ -5,9 +5,11 @@ Never a hang, a crash with another exception, a pickle load or a file written ou
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
+import re
 import struct
 import tempfile
 import warnings
@@ -35,6 +37,25 @@ IDX_TYPES = sorted(mnist._IDX_DTYPES)
 
 def _scratch() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="latentatlas-fuzz-")
+
+
+@contextlib.contextmanager
+def _cache_in(root: Path):
+    """Point the image cache at ``root`` (os.environ: hypothesis tests take no monkeypatch)."""
+    previous = os.environ.get(images.CACHE_ENV)
+    os.environ[images.CACHE_ENV] = str(root)
+    try:
+        yield root
+    finally:
+        if previous is None:
+            os.environ.pop(images.CACHE_ENV, None)
+        else:
+            os.environ[images.CACHE_ENV] = previous
+
+
+def _cache_file(root: Path, name: str) -> Path:
+    (found,) = (root / "images").glob(f"*/{name}")
+    return found
 
 
 def _contents(folder: Path) -> dict[str, int]:
@@ -339,9 +360,13 @@ def test_damaged_images_with_hostile_names(files, names):
                 _damaged(kind, cut, flips)
             )
         before = _contents(Path(root))
-        result = _load_images(folder)
+        with _cache_in(Path(root) / "cache"):
+            result = _load_images(folder)
         written = set(_contents(Path(root))) - set(before)
-        assert all(path.startswith(f"photos/{images.CACHE_NAME}/images-8.") for path in written)
+        assert all(re.fullmatch(r"cache/images/[0-9a-f-]+/images-8\.(npy|json)", path)
+                   for path in written)  # fmt: skip
+        assert written if not isinstance(result, InputError) else not written
+        assert not isinstance(result, InputError) or not (Path(root) / "cache").exists()
         assert {
             path: size for path, size in _contents(Path(root)).items() if path in before
         } == before
@@ -365,23 +390,25 @@ def test_a_tampered_cache_manifest_is_rebuilt_or_refused(field, value):
         folder.mkdir()
         for k in range(3):
             (folder / f"{k}.png").write_bytes(VALID["PNG"])
-        first = _load_images(folder)
-        manifest = folder / images.CACHE_NAME / "images-8.json"
-        document = json.loads(manifest.read_text())
-        document[field] = value
-        manifest.write_text(json.dumps(document))
-        result = _load_images(folder)
+        with _cache_in(Path(root) / "cache") as cache:
+            first = _load_images(folder)
+            manifest = _cache_file(cache, "images-8.json")
+            document = json.loads(manifest.read_text())
+            document[field] = value
+            manifest.write_text(json.dumps(document))
+            result = _load_images(folder)
         if not isinstance(result, InputError):
             np.testing.assert_array_equal(result.x[:], first.x[:])
 
 
 @pytest.mark.parametrize("content", ["random", "object", "wrong-shape"])
-def test_a_tampered_cache_array_is_refused_without_unpickling(tmp_path, content):
+def test_a_tampered_cache_array_is_refused_without_unpickling(tmp_path, content, monkeypatch):
+    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "a.png").write_bytes(VALID["PNG"])
     _load_images(folder)
-    cache = folder / images.CACHE_NAME / "images-8.npy"
+    cache = _cache_file(tmp_path / "cache", "images-8.npy")
     marker = tmp_path / "unpickled"
     if content == "random":
         cache.write_bytes(os.urandom(200))
@@ -460,11 +487,12 @@ def test_a_header_declaring_terabytes_is_an_input_error(tmp_path):
         arrays.load(file)
 
 
-def test_a_manifest_without_a_count_is_rebuilt(tmp_path):
+def test_a_manifest_without_a_count_is_rebuilt(tmp_path, monkeypatch):
     import json
 
+    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
     (tmp_path / "a.png").write_bytes(VALID["PNG"])
     first = images.load(tmp_path, size=8, workers=1).x[:]
-    manifest = tmp_path / images.CACHE_NAME / "images-8.json"
+    manifest = _cache_file(tmp_path / "cache", "images-8.json")
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "count": None}))
     np.testing.assert_array_equal(images.load(tmp_path, size=8, workers=1).x[:], first)

@@ -70,22 +70,13 @@ def test_every_study_shares_the_training_block_and_its_bounds() -> None:
             config_type(seeds=1_000_000_000)
 
 
-#: Options that hung, allocated terabytes or ran on nonsense before they had declared bounds.
+#: Options that hung, allocated terabytes or ran on nonsense before they had declared bounds
+#: (the list options and the rest of issue 32's cases are in tests/cli/test_cli_options.py).
 BAD_OPTIONS = [
-    ("digit-pairs", ["--seeds", "1000000000"], "seeds must be an integer from 1 to 1,000"),
     ("digit-pairs", ["--lr", "1e308"], "lr must be a number above 0 and at most 10"),
-    ("digit-pairs", ["--latent-dims", "2,2"], "latent_dims names 2 twice"),
-    ("digit-pairs", ["--activation", "tanh,tanh"], "activations names 'tanh' twice"),
-    ("digit-pairs", ["--models", "pca,pca"], "models names 'pca' twice"),
-    ("digit-pairs", ["--pairs", "1-2,1-2"], "pairs names the pair 1-2 twice"),
-    ("filaments", ["--image-size", "100000"], "image_size must be an integer from 16 to 1,024"),
-    ("filaments", ["--perplexity", "inf"], "perplexity must be a finite number"),
-    ("filaments", ["--perplexity", "1e9"], "perplexity must be a number above 0"),
     ("filaments", ["--early-exaggeration", "inf"], "early_exaggeration must be a finite"),
     ("filaments", ["--id-neighbours", "1000000"], "id_neighbours must be an integer from 3"),
-    ("filaments", ["--memory-batch-sizes", "1000000000"], r"memory_batch_sizes\[0\] must be"),
     ("filaments", ["--memory-latent-dims", "1000000000"], r"memory_latent_dims\[0\] must be"),
-    ("filaments", ["--memory-image-side", "100000"], "memory_image_side must be an integer"),
     ("filaments", ["--tsne-points", "20"], "perplexity must be below a third of tsne_points"),
     ("heatmaps", ["--validation-fraction", "1"], "validation_fraction must be a number above 0"),
     ("disentanglement", ["--betas", "1,inf"], r"betas\[1\] must be a finite number"),

@@ -153,7 +153,7 @@ def test_grid_of_pairs_dimensions_and_activations(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--digits", "1,1"], "two different digits"),
+        (["--digits", "1,1"], "--digits lists 1 twice"),
         (["--digits", "1,12"], "0-9"),
         (["--pairs", "1-x"], "--pairs"),
         (["--models", "pca,gan"], "models[1] must be one of pca, linear-ae, ae, dae, got 'gan'"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
 
 from latentatlas.errors import InputError
@@ -24,7 +25,42 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _declared_metavar(self: Any, ctx: Any) -> str | None:
+    """The value column of ``--help``: an option's own metavar (``A,B,...``) or nothing.
+
+    Typer's default names Python types (``<bool>`` for a flag, ``<int>``, ``<list[str]>``):
+    noise that takes a quarter of an 80-column help box; each help text says what it takes.
+    """
+    return None if isinstance(self, typer.core.TyperArgument) else self.metavar
+
+
+for _kind in ("_TyperParameter", "TyperOption"):  # Typer >= 0.20 shows the types; older ones don't
+    if hasattr(getattr(typer.core, _kind, None), "display_type_rich"):
+        getattr(typer.core, _kind).display_type_rich = _declared_metavar
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from latentatlas._env import package_version
+
+        console.print(f"latentatlas {package_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Train autoencoders and map the structure of their latent spaces."""
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:

@@ -97,7 +97,7 @@ def train(
     first_seed: int = typer.Option(0, help="The first seed; seeds are consecutive."),
     epochs: int = typer.Option(50, help="Maximum epochs."),
     batch_size: int = typer.Option(128, help="Samples per step."),
-    lr: float | None = typer.Option(None, help="Learning rate [default: the model's]."),
+    lr: float | None = typer.Option(None, help="Learning rate (default: the model's)."),
     weight_decay: float = typer.Option(1e-6, help="Adam weight decay."),
     patience: int = typer.Option(10, help="Early-stopping patience in epochs; 0 never stops."),
     lr_schedule: str = typer.Option("none", help="none or plateau (ReduceLROnPlateau)."),
@@ -114,9 +114,15 @@ def train(
 ) -> None:
     """Train a model on a data set for several seeds; each seed becomes a run directory."""
     from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from latentatlas.studies.config import MAX_SEEDS
 
     if seeds < 1 or jobs < 1:
         raise InputError(f"--seeds and --jobs must be at least 1, got {seeds} and {jobs}")
+    if seeds > MAX_SEEDS:
+        raise InputError(
+            f"--seeds must be at most {MAX_SEEDS:,} in one command, got {seeds:,}; to train "
+            f"more, run train again into the same --out with --first-seed {first_seed + MAX_SEEDS}"
+        )
     data_options = parse_key_values(data_option, "--data-option")
     for key, value in (("digits", digits), ("data_dir", data_dir), ("path", path)):
         if value is not None:
@@ -163,11 +169,30 @@ def _train_runs(
             f"{existing[0]} already holds a complete run; pass --resume to keep finished runs "
             "and train only the missing ones, or --force to train them all again"
         )
+    created = [path for path in (out, *out.parents) if not path.exists()]
     try:
         train_many(plan, jobs=jobs, progress=not quiet, overwrite=force, on_done=console.print)
     except TrainingDiverged as error:
+        _remove_empty(created)
         raise fail(str(error), code=1) from None
+    except BaseException:
+        _remove_empty(created)
+        raise
     _print_runs(out, f"Runs in {out}")
+
+
+def _remove_empty(created: list[Path]) -> None:
+    """Remove the folders this command created (deepest first) where they stayed empty.
+
+    Complete runs and a kept checkpoint stay: the error names them and --resume uses them.
+    """
+    for folder in created:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return  # not empty: it and its parents stay
 
 
 # -- runs -----------------------------------------------------------------------------------------

@@ -8,8 +8,14 @@ from pathlib import Path
 from latentatlas.errors import InputError
 
 
-def as_int(value: object, option: str, dataset: str, minimum: int | None = None) -> int:
-    """Return ``value`` as an int (text such as ``"100"`` is accepted), at least ``minimum``."""
+def as_int(
+    value: object,
+    option: str,
+    dataset: str,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
+    """Return ``value`` as an int (text such as ``"100"`` is accepted) in [minimum, maximum]."""
     try:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError
@@ -21,6 +27,10 @@ def as_int(value: object, option: str, dataset: str, minimum: int | None = None)
     if minimum is not None and number < minimum:
         raise InputError(
             f"option {option}={number} of data set '{dataset}' must be at least {minimum}"
+        )
+    if maximum is not None and number > maximum:
+        raise InputError(
+            f"option {option}={number} of data set '{dataset}' must be at most {maximum}"
         )
     return number
 

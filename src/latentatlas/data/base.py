@@ -107,6 +107,8 @@ class Dataset:
             raise InputError(
                 f"validation_fraction must be between 0 and 1, got {validation_fraction}"
             )
+        if len(self) == 0:
+            raise InputError(f"data set {self.name} has no rows to split ({self.source})")
         rng = np.random.default_rng(seed)
         groups = [np.arange(len(self))] if self.labels is None else _groups(self.labels)
         validation: list[NDArray[np.int64]] = []

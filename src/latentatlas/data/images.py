@@ -5,8 +5,14 @@ The first load decodes every image (RGB, centre-cropped to a square, resized) in
 byte size and modification time. Later loads compare the folder with the manifest and, when
 nothing changed, open the ``.npy`` as a read-only memory map without decoding anything. The
 ``.npy`` is written under a temporary name and renamed, and the manifest is written last, so a
-build that is killed leaves no cache that looks complete. The cache lives in
-``<folder>/.latentatlas-cache/`` when that is writable, else in ``~/.cache/latentatlas/images``.
+build that is killed leaves no cache that looks complete.
+
+Nothing is written into the user's folder: the cache lives in the user cache directory
+(``$LATENTATLAS_CACHE``, else ``platformdirs.user_cache_dir("latentatlas")`` where platformdirs
+is installed, else ``$XDG_CACHE_HOME/latentatlas`` or ``~/.cache/latentatlas``), under
+``images/<folder key>-<content key>/``: the folder's path, then its files' names, sizes and
+modification times. A changed folder gets a new cache and its old one is removed; a folder that
+is refused (no readable image, or an unreadable one with ``strict``) leaves nothing behind.
 
 ``Dataset.x`` is then a :class:`LazyImages`: rows become float32 in [0, 1] only when indexed, so a
 200,000-image folder never has to fit in RAM.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +41,10 @@ from latentatlas.data.lazy import LazyArray
 from latentatlas.errors import InputError
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
-CACHE_NAME = ".latentatlas-cache"
+#: Environment variable naming the cache directory (default: the user cache directory).
+CACHE_ENV = "LATENTATLAS_CACHE"
+#: Largest side of the decoded squares: a 4096-pixel RGB image is already 48 MiB in the cache.
+MAX_SIZE = 4096
 MANIFEST_VERSION = 1
 _CHUNK = 512
 # Pillow raises these for files it cannot decode (truncated, not an image, unsupported mode).
@@ -98,19 +108,24 @@ def load(
         no labels or factors.
     """
     folder = as_path(path, "path", "images")
-    size = as_int(size, "size", "images", 8)
+    size = as_int(size, "size", "images", 8, maximum=MAX_SIZE)
     recursive = as_bool(recursive, "recursive", "images")
     strict = as_bool(strict, "strict", "images")
     workers = as_int(workers or os.cpu_count() or 1, "workers", "images", 1)
     files = list_images(folder, recursive)
-    cache = _cache_folder(
-        folder, None if cache_dir is None else as_path(cache_dir, "cache_dir", "images")
-    )
     stem = f"images-{size}{'-recursive' if recursive else ''}"
     entries = [_entry(folder, file) for file in files]
+    if cache_dir is None:
+        cache = _cache_folder(folder, recursive, entries)
+    else:
+        cache = as_path(cache_dir, "cache_dir", "images")
     manifest = _read_manifest(cache / f"{stem}.json")
     if not _manifest_matches(manifest, entries, size):
-        manifest = _build(folder, files, entries, size, strict, cache, stem, workers)
+        manifest = _build_or_leave_nothing(
+            folder, files, entries, size, strict, cache, stem, workers
+        )
+        if cache_dir is None:
+            _remove_older_caches(cache)
     pixels = _open_pixels(cache / f"{stem}.npy", manifest, size)
     skipped = list(manifest["skipped"])
     if skipped:
@@ -189,21 +204,71 @@ def _entry(folder: Path, file: Path) -> list[object]:
     return [file.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns]
 
 
-def _cache_folder(folder: Path, cache_dir: Path | None) -> Path:
-    if cache_dir is not None:
-        candidates = [cache_dir]
-    else:
-        key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
-        home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        candidates = [folder / CACHE_NAME, home / "latentatlas" / "images" / key]
-    for candidate in candidates:
-        try:
-            candidate.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(candidate, os.W_OK):
-            return candidate
-    raise InputError(f"no writable cache folder for images in {folder} (tried {candidates[0]})")
+def cache_root() -> Path:
+    """The directory latentatlas keeps its caches in (see the module docstring for the order)."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    try:
+        import platformdirs
+    except ImportError:
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "latentatlas"
+    return Path(platformdirs.user_cache_dir("latentatlas", appauthor=False))
+
+
+def _cache_folder(folder: Path, recursive: bool, entries: list[list[object]]) -> Path:
+    """``<cache root>/images/<folder key>-<content key>``: one cache per folder and content."""
+    where = json.dumps([str(folder.resolve()), recursive])
+    place = hashlib.sha256(where.encode()).hexdigest()[:16]
+    content = hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+    return cache_root() / "images" / f"{place}-{content}"
+
+
+def _remove_older_caches(cache: Path) -> None:
+    """Remove the caches of earlier contents of the same folder (they can never match again)."""
+    place = cache.name.split("-")[0]
+    for older in cache.parent.glob(f"{place}-*"):
+        if older != cache and older.is_dir():
+            shutil.rmtree(older, ignore_errors=True)
+
+
+def _build_or_leave_nothing(
+    folder: Path,
+    files: list[Path],
+    entries: list[list[object]],
+    size: int,
+    strict: bool,
+    cache: Path,
+    stem: str,
+    workers: int,
+) -> dict[str, object]:
+    """:func:`_build`, removing the folders it created when the build fails or is refused."""
+    created = [path for path in (cache, *cache.parents) if not path.exists()]
+    needed = len(files) * 3 * size * size
+    free = shutil.disk_usage(next(p for p in cache.parents if p.exists())).free
+    if needed > free:
+        raise InputError(
+            f"the cache of {len(files):,} images of size {size} needs {needed / 2**30:,.1f} GiB, "
+            f"more than the {free / 2**30:,.1f} GiB free for {cache.parent}; choose a smaller "
+            f"size or set {CACHE_ENV} to a larger disk"
+        )
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"cannot create the image cache {cache} ({error.strerror or error}); set "
+            f"{CACHE_ENV} to a writable folder"
+        ) from None
+    try:
+        return _build(folder, files, entries, size, strict, cache, stem, workers)
+    except BaseException:
+        for path in created:  # deepest first; stop at the first that holds something else
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def _read_manifest(path: Path) -> dict[str, object] | None:
@@ -297,7 +362,7 @@ def describe(
     workers: int | None = None,
 ) -> dict[str, object]:
     """Shape and source of :func:`load`; size is the number of image files when a path is given."""
-    size = as_int(size, "size", "images", 8)
+    size = as_int(size, "size", "images", 8, maximum=MAX_SIZE)
     count = None
     if path is not None:
         count = len(

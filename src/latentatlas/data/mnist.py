@@ -127,6 +127,8 @@ def load(
     keep = np.isin(labels, wanted)
     if n_per_class is not None:
         keep &= _first_per_class(labels, as_int(n_per_class, "n_per_class", "mnist", 1))
+    if not keep.any():
+        raise InputError(_nothing_kept(labels, wanted, source))
     x = (images[keep].astype(np.float32) / np.float32(255.0))[:, None]
     return Dataset(
         name="mnist",
@@ -141,6 +143,14 @@ def load(
             "n_per_class": n_per_class,
         },
     )
+
+
+def _nothing_kept(labels: NDArray[np.int64], wanted: NDArray[np.int64], source: str) -> str:
+    if len(labels) == 0:
+        return f"{source} holds no images; give files with at least one image"
+    asked = ",".join(str(d) for d in wanted)
+    found = ",".join(str(d) for d in np.unique(labels))
+    return f"{source} holds no images of the digits {asked} (it has the digits {found})"
 
 
 def parse_digits(digits: Iterable[int] | int | str | None) -> NDArray[np.int64]:
@@ -228,7 +238,7 @@ def _read_idx_pair(images_path: Path, labels_path: Path) -> tuple[NDArray[np.uin
         raise InputError(f"IDX file {images_path} holds shape {images.shape}, expected (n, 28, 28)")
     if labels.ndim != 1:
         raise InputError(f"IDX file {labels_path} holds shape {labels.shape}, expected (n,)")
-    return _checked(images, labels, f"{images_path} and {labels_path}")
+    return _checked(images, labels, str(images_path), str(labels_path))
 
 
 def _read_npz_part(path: Path, part: str) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -251,22 +261,46 @@ def _read_npz_part(path: Path, part: str) -> tuple[NDArray[np.uint8], NDArray[np
             f"{path}: {keys[0]} has shape {images.shape} and {keys[1]} has shape "
             f"{labels.shape}, expected (n, 28, 28) and (n,)"
         )
-    return _checked(images, labels, str(path))
+    return _checked(images, labels, f"{path} ({keys[0]})", f"{path} ({keys[1]})")
 
 
-def _checked(images: NDArray, labels: NDArray, where: str) -> tuple[NDArray[np.uint8], NDArray]:
+def _checked(
+    images: NDArray, labels: NDArray, images_from: str, labels_from: str
+) -> tuple[NDArray[np.uint8], NDArray]:
+    where = f"{images_from} and {labels_from}"
     if len(images) != len(labels):
         raise InputError(f"{where}: labels has {len(labels)} entries but images has {len(images)}")
     if images.dtype != np.uint8:
+        _check_finite_rows(images, images_from)
         if images.size and (images.min() < 0 or images.max() > 255):
-            raise InputError(f"{where}: pixel values must lie in 0..255")
+            raise InputError(f"{images_from}: pixel values must lie in 0..255")
         images = images.astype(np.uint8)
+    if labels.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(labels) | (labels != np.round(labels)))
+        if len(bad):
+            raise InputError(
+                f"{labels_from}: labels must be whole digits 0..9, found {labels[bad[0]]:g} "
+                f"at row {bad[0]}"
+            )
     labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise InputError(
-            f"{where}: labels must be digits 0..9, found {labels.min()}..{labels.max()}"
+            f"{labels_from}: labels must be digits 0..9, found {labels.min()}..{labels.max()}"
         )
     return images, labels
+
+
+def _check_finite_rows(images: NDArray, where: str) -> None:
+    """Refuse NaN or infinite pixels (a cast to uint8 would silently turn them into numbers)."""
+    if images.dtype.kind != "f":
+        return
+    finite = np.isfinite(images.reshape(len(images), -1)).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise InputError(
+            f"{where}: image row {bad[0]} holds NaN or infinite pixels "
+            f"({len(bad)} such rows in all)"
+        )
 
 
 def _fallback(split: str) -> tuple[NDArray[np.uint8], NDArray[np.int64], str]:

@@ -338,7 +338,7 @@ def parse_ints(text: str, flag: str) -> tuple[int, ...]:
         ) from None
     if not values:
         raise InputError(f"{flag} is empty; give at least one integer")
-    return values
+    return no_duplicates(values, flag)
 
 
 def parse_words(text: str, flag: str) -> tuple[str, ...]:
@@ -346,7 +346,29 @@ def parse_words(text: str, flag: str) -> tuple[str, ...]:
     values = tuple(item.strip() for item in text.split(",") if item.strip())
     if not values:
         raise InputError(f"{flag} is empty; give at least one value")
+    return no_duplicates(values, flag)
+
+
+def no_duplicates(
+    values: tuple[Any, ...], flag: str, key: Callable[[Any], Any] = lambda value: value
+) -> tuple[Any, ...]:
+    """Return ``values`` unchanged, or refuse the first one listed twice (by ``key``).
+
+    A repeated value would train and analyse the same cell twice and count it twice in every
+    summary, so it is an error rather than silently dropped.
+    """
+    seen: dict[Any, Any] = {}
+    for value in values:
+        if key(value) in seen:
+            first = seen[key(value)]
+            again = "" if first == value else f" (as {_shown(first)} and {_shown(value)})"
+            raise InputError(f"{flag} lists {_shown(first)} twice{again}; give each value once")
+        seen[key(value)] = value
     return values
+
+
+def _shown(value: Any) -> str:
+    return "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def _parser_for(kind: Any, flag: str) -> Callable[[str], Any]:

@@ -399,11 +399,33 @@ def compose_report(results: StudyResults) -> Any:
 
 
 def check_output_folder(folder: Path) -> None:
-    """Refuse an output that is a file or lies below one, before anything is written."""
+    """Refuse an output that is a file, a broken link or cannot be created, before any write.
+
+    Where the folder does not exist yet, a probe folder is made and removed in its nearest
+    existing parent: the one reliable test that a folder can be created there (read-only
+    file systems, /proc, permissions), and it leaves nothing behind.
+    """
+    import tempfile
+
     for path in (folder, *folder.parents):
+        where = "is" if path == folder else f"lies below {path}, which is"
+        if path.is_symlink() and not path.exists():
+            raise InputError(
+                f"output folder {folder} {where} a broken link to the missing "
+                f"{os.readlink(path)}; remove the link or choose another folder"
+            )
         if path.exists() and not path.is_dir():
-            where = "is" if path == folder else f"lies below {path}, which is"
             raise InputError(f"output folder {folder} {where} a file; choose a folder")
+    if folder.is_dir():
+        return
+    parent = next(path for path in folder.parents if path.is_dir())
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".latentatlas-probe-", dir=parent))
+    except OSError as error:
+        raise InputError(
+            f"output folder {folder} cannot be created: {parent} does not accept new folders "
+            f"({error.strerror or error}); choose another folder"
+        ) from None
 
 
 # -- internals ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from latentatlas.studies.config import (
     Interval,
     OneOf,
     TrainingSettings,
+    no_duplicates,
     parse_ints,
     redefault,
     setting,
@@ -28,7 +29,11 @@ CLASSIFIERS: tuple[str, ...] = ("logistic", "mlp")
 
 
 def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[int, int], ...]:
-    """Turn ``--pairs all`` / ``--pairs 1-2,4-9`` / ``--digits 1,2`` into digit pairs."""
+    """Turn ``--pairs all`` / ``--pairs 1-2,4-9`` / ``--digits 1,2`` into digit pairs.
+
+    ``all`` is read in any case (``ALL``, ``All``); a pair listed twice, in either order, is an
+    error.
+    """
     if text is None or text == "":
         if digits is None:
             return ((1, 2),)
@@ -43,7 +48,14 @@ def parse_pairs(text: str | None, digits: Sequence[int] | None) -> tuple[tuple[i
         if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
             raise InputError(f"--pairs item {item!r} is not of the form A-B (e.g. 4-9) or 'all'")
         pairs.append((int(parts[0]), int(parts[1])))
-    return tuple(pairs)
+    return no_duplicates(tuple(pairs), "--pairs", key=lambda pair: frozenset(pair))
+
+
+def _pairs_option(text: str) -> tuple[tuple[int, int], ...]:
+    """``--pairs`` on the command line: an empty value is an error, not the default pair."""
+    if not text.strip():
+        raise InputError("--pairs is empty; give 'all' or pairs such as 1-2,4-9")
+    return parse_pairs(text, None)
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class DigitPairsConfig(TrainingSettings):
     pairs: tuple[tuple[int, int], ...] = setting(
         ((1, 2),),
         "Digit pairs: 'all' (any case) for the 45 pairs, or a list such as 1-7,4-9.",
-        parse=lambda text: parse_pairs(text, None),
+        parse=_pairs_option,
         metavar="A-B,...|all",
     )
     latent_dims: tuple[int, ...] = setting(

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
+from latentatlas.studies.config import (
+    Each,
+    Interval,
+    OneOf,
+    TrainingSettings,
+    no_duplicates,
+    redefault,
+    setting,
+)
 
 #: Data sets with ground-truth factors, one cell each (MNIST is always the first cell).
 FACTOR_DATASETS: tuple[str, ...] = ("sprites", "heatmaps")
@@ -35,7 +43,7 @@ def parse_floats(text: str, flag: str = "--betas") -> tuple[float, ...]:
         ) from None
     if not values:
         raise InputError(f"{flag} is empty; give at least one number")
-    return values
+    return no_duplicates(values, flag)
 
 
 def beta_key(beta: float) -> str:

@@ -123,7 +123,7 @@ class FilamentsConfig(TrainingSettings):
         check=Interval(int, 10, MAX_IMAGES),
     )
     perplexity: float = setting(
-        10.0, "t-SNE perplexity (the source: 10).", check=Interval(float, 0.0, 1e4, "right")
+        10.0, "t-SNE perplexity (the source: 10).", check=Interval(float, 0.0, None, "neither")
     )
     early_exaggeration: float = setting(
         16.0,
@@ -172,10 +172,10 @@ class FilamentsConfig(TrainingSettings):
             raise InputError("dataset images needs --path, the folder of images")
         if self.dataset != "images" and self.path is not None:
             raise InputError(f"--path is only for --dataset images, not {self.dataset}")
-        if self.perplexity * 3 >= self.tsne_points:
+        if self.perplexity >= self.tsne_points / 3:
             raise InputError(
-                f"perplexity must be below a third of tsne_points ({self.tsne_points}), "
-                f"got {self.perplexity:g}"
+                f"perplexity must be below a third of tsne_points ({self.tsne_points / 3:,.4g} "
+                f"for {self.tsne_points:,} points), got {self.perplexity:g}"
             )
         if self.id_neighbours >= self.id_queries:
             raise InputError(
