@@ -1,33 +1,25 @@
-"""Models: PCA, dense and convolutional autoencoders and VAEs behind one interface and registry."""
+"""Models: PCA, dense and convolutional autoencoders and VAEs behind one interface and registry.
 
-from latentatlas.models.arrays import (
-    decode_array,
-    encode_array,
-    reconstruct_array,
-    reconstruction_error,
-)
-from latentatlas.models.base import Autoencoder
-from latentatlas.models.registry import (
-    ModelInfo,
-    ParameterCount,
-    build,
-    check_buildable,
-    count_parameters,
-    describe,
-    names,
-)
+Every name is imported on first use (PEP 562): checking a model's name imports no torch.
+"""
 
-__all__ = [
-    "Autoencoder",
-    "ModelInfo",
-    "ParameterCount",
-    "build",
-    "check_buildable",
-    "count_parameters",
-    "decode_array",
-    "describe",
-    "encode_array",
-    "names",
-    "reconstruct_array",
-    "reconstruction_error",
-]
+from latentatlas._lazy import lazy_attributes
+
+_EXPORTS = {
+    "decode_array": "latentatlas.models.arrays",
+    "encode_array": "latentatlas.models.arrays",
+    "reconstruct_array": "latentatlas.models.arrays",
+    "reconstruction_error": "latentatlas.models.arrays",
+    "Autoencoder": "latentatlas.models.base",
+    "ModelInfo": "latentatlas.models.registry",
+    "ParameterCount": "latentatlas.models.registry",
+    "build": "latentatlas.models.registry",
+    "check_buildable": "latentatlas.models.registry",
+    "count_parameters": "latentatlas.models.registry",
+    "describe": "latentatlas.models.registry",
+    "model_class": "latentatlas.models.registry",
+    "names": "latentatlas.models.registry",
+}
+
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

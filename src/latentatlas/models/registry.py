@@ -2,40 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from latentatlas.errors import InputError
-from latentatlas.models.base import Autoencoder
-from latentatlas.models.conv import ConvAutoencoder, ConvVAE
-from latentatlas.models.dense import (
-    ClassifierAutoencoder,
-    DenoisingAutoencoder,
-    DenseAutoencoder,
-    DenseVAE,
-    LinearAutoencoder,
-)
-from latentatlas.models.pca import PCA
 
 if TYPE_CHECKING:
     from latentatlas.config import ModelConfig
+    from latentatlas.models.base import Autoencoder
 
-_MODELS: dict[str, type[Autoencoder]] = {
-    cls.name: cls
-    for cls in (
-        PCA,
-        LinearAutoencoder,
-        DenseAutoencoder,
-        DenoisingAutoencoder,
-        DenseVAE,
-        ConvAutoencoder,
-        ConvVAE,
-        ClassifierAutoencoder,
-    )
+#: Every model by name, as ``module:class``: imported on first use, so that checking a model's
+#: name (``ModelConfig("ae", 2)``, ``latentatlas --help``) does not import torch.
+_MODELS: dict[str, str] = {
+    "pca": "latentatlas.models.pca:PCA",
+    "linear-ae": "latentatlas.models.dense:LinearAutoencoder",
+    "ae": "latentatlas.models.dense:DenseAutoencoder",
+    "dae": "latentatlas.models.dense:DenoisingAutoencoder",
+    "vae": "latentatlas.models.dense:DenseVAE",
+    "conv-ae": "latentatlas.models.conv:ConvAutoencoder",
+    "conv-vae": "latentatlas.models.conv:ConvVAE",
+    "ae-classifier": "latentatlas.models.dense:ClassifierAutoencoder",
 }
+
+
+def model_class(name: str) -> type[Autoencoder]:
+    """The class of the model ``name`` (imports it, and torch, on first use)."""
+    if name not in _MODELS:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(_MODELS)}")
+    module, attribute = _MODELS[name].split(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def describe() -> list[ModelInfo]:
             closed_form=cls.closed_form,
             variational=cls.variational,
         )
-        for cls in _MODELS.values()
+        for cls in map(model_class, _MODELS)
     ]
 
 
@@ -123,9 +120,7 @@ def build(name: str, input_shape: tuple[int, ...], latent_dim: int, **options: A
     Autoencoder
         A freshly initialised model (initialised from the global torch generator).
     """
-    if name not in _MODELS:
-        raise InputError(f"unknown model {name!r}; choose one of {', '.join(_MODELS)}")
-    cls = _MODELS[name]
+    cls = model_class(name)
     unknown = sorted(set(options) - set(cls.option_defaults))
     if unknown:
         known = ", ".join(cls.option_defaults) or "none"
@@ -147,6 +142,8 @@ def check_buildable(config: ModelConfig, input_shape: tuple[int, ...]) -> None:
     Checks the name, the options and that the model's training memory fits, on torch's
     ``meta`` device (shapes only, no memory), so a study can validate every model up front.
     """
+    import torch
+
     with torch.device("meta"):
         build(config.name, tuple(input_shape), config.latent_dim, **config.options)
 
@@ -159,6 +156,8 @@ def _check_fits_in_memory(
     The model is first built on the ``meta`` device, which records shapes without allocating;
     training holds about four copies of the weights (weights, gradients, Adam's two moments).
     """
+    import torch
+
     try:
         with torch.device("meta"):
             n_parameters = sum(p.numel() for p in cls(shape, latent_dim, options).parameters())
