@@ -161,3 +161,26 @@ def test_add_plotly_without_plotly_says_what_to_install(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "plotly.offline", None)
     with pytest.raises(ImportError, match="pip install plotly"):
         Report("r").add_section("s").add_plotly(object(), "t", "c")
+
+
+def test_write_puts_every_figure_beside_the_report_with_its_caption(tmp_path: Path):
+    report = _report()
+    report.add_section("More").add_figure(_tiny_figure(), "Second: a/b", "Look at the line.")
+    target = report.write(tmp_path / "report.html")
+    figures = target.parent / "figures"
+    names = sorted(p.name for p in figures.iterdir())
+    assert names == ["figure-01-codes.png", "figure-02-second-a-b.png", "index.md"]
+    assert (figures / names[0]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    index = (figures / "index.md").read_text()
+    assert "[figure-01-codes.png](figure-01-codes.png): Codes. Look for overlap" in index
+    _report().write(target)  # a redraw with fewer figures leaves no stale file
+    assert sorted(p.name for p in figures.iterdir()) == ["figure-01-codes.png", "index.md"]
+
+
+def test_figures_that_is_a_file_is_one_sentence(tmp_path: Path):
+    from latentatlas.errors import InputError
+
+    (tmp_path / "figures").write_text("not a folder")
+    with pytest.raises(InputError, match="figures is not a folder"):
+        _report().write(tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()

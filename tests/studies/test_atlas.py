@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def test_the_atlas_runs_its_studies_and_links_their_reports(
     assert "This atlas ran with quick settings (--quick)" in index
     assert "Run with quick settings (--quick)" in index  # the study's own line
     assert "indicative" in index and "not judged" in index  # counted even when none
+    thumbnail = re.search(r'<img src="(digit-pairs/figures/figure-01-[a-z0-9-]+\.png)"', index)
+    assert thumbnail and (out / thumbnail.group(1)).is_file()  # the headline figure, linked
     weights = sorted(out.rglob("model.safetensors"))
     before = [p.stat().st_mtime_ns for p in weights]
     again = runner.invoke(

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from latentatlas._env import package_version
 from latentatlas._io import write_bytes
+from latentatlas.errors import InputError
 from latentatlas.report.format import format_value, is_numeric
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -89,6 +90,7 @@ class Section:
                 "caption": caption,
                 "alt": alt if alt else f"{title}. {caption}",
                 "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                "png": png,
             }
         )
         return self
@@ -248,11 +250,61 @@ class Report:
             plotly_js=Markup(_plotly_js()) if needs_plotly else "",
         )
 
+    def figures(self) -> list[tuple[str, str, bytes]]:
+        """Every PNG figure in report order: ``(file name, "title. caption", PNG bytes)``.
+
+        The names are ``figure-NN-<title>.png`` with NN the figure's number in the report.
+        """
+        ordered = ([self._summary] if self._summary is not None else []) + self.sections
+        figures, number = [], 0
+        for block in (b for section in ordered for b in section.blocks):
+            if block["kind"] not in ("figure", "plotly"):
+                continue
+            number += 1
+            if block["kind"] == "figure":
+                slug = re.sub(r"[^a-z0-9]+", "-", block["title"].lower()).strip("-")[:60]
+                name = f"figure-{number:02d}-{slug or 'figure'}.png"
+                figures.append((name, f"{block['title']}. {block['caption']}", block["png"]))
+        return figures
+
     def write(self, path: str | os.PathLike[str]) -> Path:
-        """Render and write the report atomically to ``path``; return the path."""
+        """Render and write the report atomically to ``path``, and every PNG figure into
+        ``figures/`` beside it with an index of captions (``figures/index.md``), so that a
+        figure can go into a paper as it is; return the report's path."""
         target = Path(path)
+        write_figures(self.figures(), target.parent / FIGURES_FOLDER, self.title)
         write_bytes(target, self.render().encode("utf-8"))
         return target
+
+
+#: The folder beside a report that holds its figures as PNG files.
+FIGURES_FOLDER = "figures"
+
+
+def write_figures(figures: Sequence[tuple[str, str, bytes]], folder: Path, title: str) -> None:
+    """Replace ``folder`` with the figures and an ``index.md`` of their captions, atomically
+    (a temporary folder renamed into place, so a reader never sees half of them)."""
+    import shutil
+    import tempfile
+
+    if not figures:
+        return
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise InputError(f"{folder} is not a folder; remove it so the figures can be written")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        lines = [f"# Figures of: {title}", ""]
+        for name, caption, png in figures:
+            (staging / name).write_bytes(png)
+            lines += [f"- [{name}]({name}): {caption}"]
+        (staging / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _png_bytes(figure: Any) -> bytes:

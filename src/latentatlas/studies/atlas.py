@@ -145,9 +145,11 @@ def _add_study(report: object, results: engine.StudyResults, link: str) -> None:
     leanings = [claim.leaning for claim in results.claims]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS)
     settings = sections.settings_label(sections.is_quick(results.config))
-    section = report.add_section(f"{study.title} ({study.name})")  # type: ignore[attr-defined]
+    section = report.add_section(f"{study.title} ({study.name}): {settings}")  # type: ignore[attr-defined]
     section.add_html(
-        f"<p><strong>{html.escape(study.question)}</strong> After {html.escape(study.source)}."
+        _thumbnail(results.folder, link)
+        + f"<p><strong>{html.escape(study.question)}</strong> After "
+        f"{html.escape(getattr(study, 'citation', study.source))}."
         f" Answer: <strong>{answer(verdicts, leanings)}</strong> ({counts}). "
         f"Run with {html.escape(settings)}. "
         f'<a href="{html.escape(link)}">Open the report</a>.</p>'
@@ -164,3 +166,17 @@ def _add_study(report: object, results: engine.StudyResults, link: str) -> None:
         section.add_table(rows)
     if results.failures:
         section.add_text(f"{len(results.failures)} run(s) failed; the report lists them.")
+
+
+def _thumbnail(folder: Path, link: str) -> str:
+    """The study report's first figure, small, linking to the report (nothing when it has none)."""
+    from latentatlas.report.builder import FIGURES_FOLDER
+
+    figures = sorted((folder / FIGURES_FOLDER).glob("figure-*.png"))
+    if not figures:
+        return ""
+    source = f"{folder.name}/{FIGURES_FOLDER}/{figures[0].name}"
+    return (
+        f'<a href="{html.escape(link)}"><img src="{html.escape(source)}" width="360" '
+        f'style="float:right;margin:0 0 0.5rem 1rem" alt="The first figure of the report"></a>'
+    )
