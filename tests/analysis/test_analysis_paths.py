@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 
 from latentatlas.analysis.paths import (
     FactorReader,
@@ -16,11 +17,15 @@ from latentatlas.analysis.paths import (
     bounding_plane_paths,
     decode_path,
     describe_path,
+    direction_path,
     empty_space_path,
     fit_factor_reader,
     isovariance_path,
     line_path,
+    monotonicity_of,
     off_manifold_distance,
+    path_arrays,
+    path_from_arrays,
     path_length,
 )
 from latentatlas.data import load
@@ -64,6 +69,74 @@ def test_axis_path_moves_only_along_its_axis_between_quantiles():
     np.testing.assert_allclose(path[[0, -1], 1], np.quantile(codes[:, 1], [0.1, 0.9]))
     default = axis_path(codes, axis=0)
     np.testing.assert_allclose(default[0, 1:], np.median(codes, axis=0)[1:])
+
+
+def test_direction_path_is_the_axis_path_on_an_axis_and_spans_any_direction():
+    codes = np.random.default_rng(0).normal(size=(500, 3)) * [1.0, 2.0, 0.5]
+    np.testing.assert_allclose(direction_path(codes, [0.0, 3.0, 0.0], 7), axis_path(codes, 1, 7))
+    direction = np.array([1.0, 1.0, -1.0]) / np.sqrt(3.0)
+    path = direction_path(codes, 5 * direction, 9, quantiles=(0.05, 0.95))
+    steps = np.diff(path, axis=0)
+    np.testing.assert_allclose(steps / np.linalg.norm(steps, axis=1)[:, None], [direction] * 8)
+    np.testing.assert_allclose(
+        path[[0, -1]] @ direction, np.quantile(codes @ direction, [0.05, 0.95])
+    )
+    centre = np.median(codes, axis=0)  # the line passes through the median code
+    offset = centre - path[0]
+    np.testing.assert_allclose(offset - (offset @ direction) * direction, 0.0, atol=1e-12)
+    with pytest.raises(InputError, match="non-zero"):
+        direction_path(codes, [0.0, 0.0, 0.0])
+
+
+def _decoding(readings: np.ndarray, span: dict[str, float]) -> PathDecoding:
+    points = np.column_stack([np.linspace(0.0, 1.0, len(readings)), np.zeros((len(readings), 2))])
+    return PathDecoding(
+        points=points,
+        images=np.zeros((len(readings), 1, 4, 4), np.float32),
+        offmanifold=np.zeros(len(readings)),
+        max_offmanifold=0.0,
+        mean_offmanifold=0.0,
+        length=1.0,
+        factor_names=("var_x", "corr", "dof"),
+        factors=readings,
+        factor_span=span,
+    )
+
+
+def test_monotonicity_is_spearman_of_a_factor_the_path_changes() -> None:
+    steps = np.linspace(0.0, 1.0, 9)
+    wobble = np.array([0.0, 0.3, -0.2, 0.1, 0.4, -0.1, 0.2, 0.0, 0.3]) * 1e-3
+    readings = np.column_stack([np.sin(np.pi * steps), steps**3, steps])
+    continuous = frozenset({"var_x", "corr"})
+    span = {"var_x": 1.0, "corr": 1.0, "dof": 1.0}
+    assert monotonicity_of(_decoding(readings, span), continuous) == (1.0, "corr")
+    # A factor read as a tiny wobble is not "changed", however monotone its ranks.
+    flat = np.column_stack([1.0 + steps * 1e-4, wobble, steps])
+    assert monotonicity_of(
+        _decoding(flat, {"var_x": 1e-4, "corr": 1e-3, "dof": 1.0}), continuous
+    ) == (0.0, "none")
+    # Readings clipped at a factor's floor tie; float noise must not break the ties.
+    falling = np.r_[np.linspace(3.0, 0.2, 11), np.full(5, 0.1)]
+    noise = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 53, 9, 9]) * 1e-17
+    tied = np.column_stack([falling, falling, np.linspace(0, 1, 16)])
+    noisy = tied + np.column_stack([noise, -noise, np.zeros(16)])
+    span16 = {"var_x": 1.0, "corr": 1.0, "dof": 1.0}
+    exact = monotonicity_of(_decoding(tied, span16), continuous)
+    assert exact[0] == pytest.approx(abs(spearmanr(np.arange(16), falling).statistic))
+    assert monotonicity_of(_decoding(noisy, span16), continuous) == exact
+    # (without the tie rule the noise would have decided: |rho| of the noisy readings differs)
+    assert abs(spearmanr(np.arange(16), noisy[:, 0]).statistic) != pytest.approx(exact[0])
+    # Up then down symmetrically: no rank correlation with the position.
+    hump = np.column_stack([np.abs(steps - 0.5), np.abs(steps - 0.5), steps])
+    rho, name = monotonicity_of(_decoding(hump, span), continuous)
+    assert rho == pytest.approx(0.0, abs=1e-12) and name == "none"
+
+
+def test_stored_paths_round_trip() -> None:
+    decoding = _decoding(np.ones((5, 3)), {"var_x": 0.0, "corr": 0.5, "dof": 0.25})
+    arrays = path_arrays("m/paths/p", decoding)
+    back = path_from_arrays(arrays, "m/paths/p")
+    assert back.to_dict() == decoding.to_dict()
 
 
 def test_arc_path_stays_on_its_circle_and_has_the_arc_length():

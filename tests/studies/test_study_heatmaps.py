@@ -14,23 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _reference import reference_differences
-from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
-from latentatlas.analysis.paths import PathDecoding
 from latentatlas.cli import app
 from latentatlas.errors import InputError
 from latentatlas.studies import engine
 from latentatlas.studies.heatmaps import STUDY, HeatmapsConfig, HeatmapsResult, ModelScores
-from latentatlas.studies.heatmaps.study import (
+from latentatlas.studies.heatmaps.results import (
     PATH_NAMES,
     DecodeScores,
     HullScores,
     KnnScores,
     PathScores,
     ReconstructionScores,
-    path_arrays,
-    path_from_arrays,
 )
 
 runner = CliRunner()
@@ -38,7 +34,7 @@ runner = CliRunner()
 TINY = {"seeds": 2, "epochs": 1, "subsample": 300, "filters": (4, 4, 4, 4), "device": "cpu"}
 TINY_ARGS = ["--quick", "--seeds", "2", "--epochs", "1", "--subsample", "300"]
 TINY_ARGS += ["--filters", "4,4,4,4", "--device", "cpu", "--jobs", "1", "--quiet"]
-VERDICTS = {"supported", "contradicted", "inconclusive"}
+VERDICTS = {"supported", "contradicted", "indicative", "inconclusive", "not judged"}
 CLAIM_KEYS = [
     "ae_better_on_average",
     "ae_heavier_tail",
@@ -106,6 +102,8 @@ def test_metrics_have_every_documented_key_with_one_value_per_seed(study: Path) 
             assert len(scores["hull"]["occupied_fraction"]) == 2
             assert set(scores["paths"]) == set(PATH_NAMES)
             assert all(len(p["max_offmanifold"]) == 2 for p in scores["paths"].values())
+            assert len(scores["random_monotonicity"]) == 2
+            assert all(0.0 <= v <= 1.0 for v in scores["random_monotonicity"])
             if dataset == "heatmaps":
                 assert scores["knn"] is None  # no labels on the three-factor data
             else:
@@ -156,8 +154,17 @@ def test_claims_come_with_valid_verdicts_and_their_numbers(study: Path) -> None:
     verdicts = _metrics(study)["verdicts"]
     assert [c["key"] for c in verdicts] == CLAIM_KEYS
     assert all(c["verdict"] in VERDICTS for c in verdicts)
-    assert all("n=2" in c["evidence"] for c in verdicts if c["key"].startswith("ae_"))
-    assert all("2 seed(s) per group: indicative only" in c["test"] for c in verdicts[:4])
+    # Two seeds never give supported or contradicted; each claim names its seeds and its test.
+    assert not {c["verdict"] for c in verdicts} & {"supported", "contradicted"}
+    judged = [c for c in verdicts if c["verdict"] != "not judged"]
+    assert all(c["seeds"] == 2 and "n=2" in c["evidence"] for c in judged)
+    assert all("need at least 5" in c["test"] for c in judged)
+    # A tiny model that failed the gate withholds exactly the claims resting on it.
+    gates = _metrics(study)["gates"]
+    for claim in verdicts:
+        cell = "heatmaps-t" if claim["key"] in ("dof_kept", "knn_similar") else "heatmaps"
+        failed = any(not g for m in gates[cell]["models"].values() for g in m["passed"])
+        assert (claim["verdict"] == "not judged") == failed, claim
 
 
 def test_typed_results_load_back_from_the_folder(study: Path) -> None:
@@ -173,26 +180,36 @@ def test_typed_results_load_back_from_the_folder(study: Path) -> None:
 
 # -- claims on hand-made results ------------------------------------------------------------------
 def _scores(
-    median: tuple[float, ...] = (1.0, 1.1, 1.2),
-    tail: tuple[float, ...] = (2.0, 2.1, 2.2),
-    occupied: tuple[float, ...] = (0.8, 0.82, 0.84),
-    off_data: tuple[float, ...] = (1.5, 1.6, 1.7),
-    monotone: tuple[float, ...] = (0.95, 0.97, 0.99),
-    accuracy: tuple[float, ...] | None = None,
+    n: int = 5,
+    median: float = 1.0,
+    tail: float = 2.0,
+    occupied: float = 0.8,
+    off_data: float = 1.5,
+    monotone: float = 0.95,
+    random: float = 0.5,
+    accuracy: float = 0.9,
 ) -> ModelScores:
-    nan3 = (np.nan,) * 3
-    path = PathScores(nan3, nan3, (2.0, 2.0, 2.0), nan3, ("", "", ""))
+    """One model's scores over ``n`` seeds, each number spread by 0.001 per seed."""
+
+    def spread(value: float) -> tuple[float, ...]:
+        return tuple(value + 0.001 * k for k in range(n))
+
+    nan = (np.nan,) * n
+    path = PathScores(nan, nan, (2.0,) * n, nan, ("",) * n)
     return ModelScores(
-        seeds=(0, 1, 2),
-        factor_r2={"corr": (0.9, 0.9, 0.9)},
-        factor_linear_r2={"corr": (0.8, 0.8, 0.8)},
-        reconstruction=ReconstructionScores(median, median, median, tail, nan3),
-        hull=HullScores(occupied, nan3, nan3, nan3, nan3),
-        decodes=DecodeScores(nan3, off_data, nan3),
+        seeds=tuple(range(n)),
+        factor_r2={"corr": (0.9,) * n},
+        factor_linear_r2={"corr": (0.8,) * n},
+        reconstruction=ReconstructionScores(
+            spread(median), spread(median), spread(median), spread(tail), nan
+        ),
+        hull=HullScores(spread(occupied), nan, nan, nan, nan),
+        decodes=DecodeScores(nan, spread(off_data), nan),
         paths={name: path for name in PATH_NAMES},
-        directions_monotonicity=monotone,
-        knn=None if accuracy is None else KnnScores(accuracy, accuracy, (1, 1, 1)),
-        validation_loss=(1.0, 1.0, 1.0),
+        directions_monotonicity=spread(monotone),
+        knn=KnnScores(spread(accuracy), spread(accuracy), (1,) * n),
+        validation_loss=(1.0,) * n,
+        random_monotonicity=spread(random),
     )
 
 
@@ -211,103 +228,113 @@ def _result(ae: ModelScores, vae: ModelScores, dataset: str = "heatmaps") -> Hea
     )
 
 
-def _verdicts(ae: ModelScores, vae: ModelScores) -> dict[str, str]:
-    config = HeatmapsConfig(seeds=3)
+def _gates(failing: str | None = None) -> dict:
+    """Gates of both models over 5 seeds; every seed of ``failing`` reconstructs the mean."""
+    from latentatlas.analysis._result import PerSeed
+    from latentatlas.analysis.quality import learned_model_gate
+    from latentatlas.studies.gates import CellGates
+
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 1, 4, 4)).astype(np.float32)
+    codes = rng.standard_normal((60, 3))
+    good = learned_model_gate(x, x, codes, x)
+    bad = learned_model_gate(x, np.broadcast_to(x.mean(0), x.shape), codes, x)
+    assert good.passed and not bad.passed
+    models = {
+        m: PerSeed(tuple(range(5)), (bad if m == failing else good,) * 5)
+        for m in ("conv-ae", "conv-vae")
+    }
+    return {"heatmaps": CellGates(models), "heatmaps-t": CellGates(models)}
+
+
+def _claims(ae: ModelScores, vae: ModelScores, gates: dict | None = None) -> dict:
+    config = HeatmapsConfig(seeds=ae.seeds[-1] + 1)
     results = {"heatmaps": _result(ae, vae), "heatmaps-t": _result(ae, vae, "heatmaps-t")}
-    return {claim.key: claim.verdict for claim in STUDY.claims(config, results)}
+    claims = engine.verdicts(STUDY, config, results, _gates() if gates is None else gates)
+    return {claim.key: claim for claim in claims}
 
 
-def test_the_sources_comparison_is_supported_when_the_numbers_say_so() -> None:
-    vae = _scores(accuracy=(0.90, 0.91, 0.92))
-    ae = _scores(
-        median=(0.5, 0.6, 0.7),
-        tail=(3.0, 3.1, 3.2),
-        occupied=(0.3, 0.35, 0.4),
-        off_data=(2.5, 2.6, 2.7),
-        monotone=(0.5, 0.6, 0.7),
-        accuracy=(0.905, 0.91, 0.915),
-    )
-    assert set(_verdicts(ae, vae).values()) == {"supported"}
+def _verdicts(ae: ModelScores, vae: ModelScores, gates: dict | None = None) -> dict[str, str]:
+    return {key: claim.verdict for key, claim in _claims(ae, vae, gates).items()}
+
+
+#: The source's findings: the AE better on average but heavy tailed, sparser, worse in empty
+#: regions, its directions less monotone; both keep dof, with alike k-NN scores.
+SOURCE_AE = {"median": 0.5, "tail": 3.0, "occupied": 0.3, "off_data": 2.5, "monotone": 0.6}
+SOURCE_AE |= {"accuracy": 0.9005}
+
+
+def test_the_sources_findings_over_five_separated_seeds_are_supported() -> None:
+    claims = _claims(_scores(**SOURCE_AE), _scores())
+    assert {key: c.verdict for key, c in claims.items()} == dict.fromkeys(CLAIM_KEYS, "supported")
+    assert all(c.seeds == 5 and c.p_value is not None and c.p_value < 0.05 for c in claims.values())
+    assert claims["knn_similar"].evidence.count("margin ±0.020") == 2  # accuracy and F1
+    assert "random directions" in claims["vae_directions_monotone"].evidence
+
+
+def test_two_seeds_only_indicate_the_way_they_lean() -> None:
+    claims = _claims(_scores(n=2, **SOURCE_AE), _scores(n=2))
+    assert {c.verdict for c in claims.values()} == {"indicative"}
+    assert {c.leaning for c in claims.values()} == {"supported"}
+    assert all("n=2" in c.evidence for c in claims.values())
 
 
 def test_the_sources_comparison_is_contradicted_when_the_models_swap() -> None:
-    vae = _scores(monotone=(0.4, 0.5, 0.6), accuracy=(0.4, 0.45, 0.49))
-    ae = _scores(
-        median=(2.0, 2.1, 2.2),
-        tail=(1.0, 1.1, 1.2),
-        occupied=(0.9, 0.92, 0.94),
-        off_data=(0.5, 0.6, 0.7),
-        accuracy=(0.2, 0.25, 0.3),
-    )
+    vae = _scores(monotone=0.4, random=0.9, accuracy=0.45)
+    ae = _scores(median=2.0, tail=1.0, occupied=0.9, off_data=0.5, monotone=0.95, accuracy=0.2)
     assert set(_verdicts(ae, vae).values()) == {"contradicted"}
 
 
-def test_overlapping_seeds_are_inconclusive_and_missing_models_not_measured() -> None:
-    same = _scores(monotone=(0.8, 0.9, 0.95), accuracy=(0.5, 0.6, 0.7))
-    verdicts = _verdicts(same, same)
-    assert verdicts["ae_better_on_average"] == "inconclusive"
-    assert verdicts["vae_directions_monotone"] == "inconclusive"
-    assert verdicts["dof_kept"] == "inconclusive"
-    only_vae = _result(same, same)
+def test_directions_must_beat_random_directions_as_well_as_the_ae() -> None:
+    # The reviewer's case: the AE's directions are as monotone as the VAE's (0.967).
+    same = _verdicts(_scores(monotone=0.967), _scores(monotone=0.967))
+    assert same["vae_directions_monotone"] == "inconclusive"
+    # Beating the AE is not enough when random lines through the codes are as monotone.
+    random_too = _verdicts(_scores(monotone=0.6), _scores(monotone=0.95, random=0.95))
+    assert random_too["vae_directions_monotone"] == "inconclusive"
+
+
+def test_alike_knn_scores_need_the_difference_inside_the_margin() -> None:
+    from latentatlas.studies.heatmaps.study import KNN_MARGIN
+
+    # Means 0.005 apart, the seeds not even overlapping: alike, since 0.005 is inside the margin.
+    inside = _verdicts(_scores(accuracy=0.9), _scores(accuracy=0.9 + KNN_MARGIN * 0.25))
+    assert inside["knn_similar"] == "supported"
+    # Means 0.05 apart: not alike, whatever the overlap rule would have said.
+    outside = _verdicts(_scores(accuracy=0.85), _scores(accuracy=0.85 + 0.05))
+    assert outside["knn_similar"] == "contradicted"
+
+
+def test_a_model_below_the_gate_or_missing_leaves_its_claims_not_judged() -> None:
+    claims = _claims(_scores(**SOURCE_AE), _scores(), gates=_gates(failing="conv-ae"))
+    assert {c.verdict for c in claims.values()} == {"not judged"}
+    assert all("conv-ae seed 0" in c.evidence for c in claims.values())
+    only_vae = _result(_scores(), _scores())
     only_vae.models.pop("conv-ae")
-    claims = STUDY.claims(HeatmapsConfig(datasets=("heatmaps",)), {"heatmaps": only_vae})
-    measured = {c.key: c for c in claims}
-    assert measured["ae_sparser"].evidence.startswith("Not measured")
-    assert "heatmaps-t" in measured["knn_similar"].evidence
+    config = HeatmapsConfig(datasets=("heatmaps",), seeds=5)
+    judged = {c.key: c for c in engine.verdicts(STUDY, config, {"heatmaps": only_vae}, {})}
+    assert {c.verdict for c in judged.values()} == {"not judged"}
+    assert "conv-ae model" in judged["ae_sparser"].evidence
+    assert "heatmaps-t data set" in judged["knn_similar"].evidence
 
 
 # -- pieces -------------------------------------------------------------------------------------
-def _decoding(readings: np.ndarray, span: dict[str, float]) -> PathDecoding:
-    points = np.column_stack([np.linspace(0.0, 1.0, len(readings)), np.zeros((len(readings), 2))])
-    return PathDecoding(
-        points=points,
-        images=np.zeros((len(readings), 1, 4, 4), np.float32),
-        offmanifold=np.zeros(len(readings)),
-        max_offmanifold=0.0,
-        mean_offmanifold=0.0,
-        length=1.0,
-        factor_names=("var_x", "corr", "dof"),
-        factors=readings,
-        factor_span=span,
-    )
+def test_baseline_heatmaps_cover_every_factor_bin_not_the_first_rows() -> None:
+    from latentatlas.data import load
+    from latentatlas.studies.heatmaps.analyse import BASELINE_IMAGES, baseline_rows
 
-
-def test_monotonicity_is_spearman_of_a_factor_the_path_changes() -> None:
-    from latentatlas.studies.heatmaps.analyse import monotonicity_of
-
-    steps = np.linspace(0.0, 1.0, 9)
-    wobble = np.array([0.0, 0.3, -0.2, 0.1, 0.4, -0.1, 0.2, 0.0, 0.3]) * 1e-3
-    readings = np.column_stack([np.sin(np.pi * steps), steps**3, steps])
-    continuous = frozenset({"var_x", "corr"})
-    span = {"var_x": 1.0, "corr": 1.0, "dof": 1.0}
-    assert monotonicity_of(_decoding(readings, span), continuous) == (1.0, "corr")
-    # A factor read as a tiny wobble is not "changed", however monotone its ranks.
-    flat = np.column_stack([1.0 + steps * 1e-4, wobble, steps])
-    assert monotonicity_of(
-        _decoding(flat, {"var_x": 1e-4, "corr": 1e-3, "dof": 1.0}), continuous
-    ) == (0.0, "none")
-    # Readings clipped at a factor's floor tie; float noise must not break the ties.
-    falling = np.r_[np.linspace(3.0, 0.2, 11), np.full(5, 0.1)]
-    noise = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 53, 9, 9]) * 1e-17
-    tied = np.column_stack([falling, falling, np.linspace(0, 1, 16)])
-    noisy = tied + np.column_stack([noise, -noise, np.zeros(16)])
-    span16 = {"var_x": 1.0, "corr": 1.0, "dof": 1.0}
-    exact = monotonicity_of(_decoding(tied, span16), continuous)
-    assert exact[0] == pytest.approx(abs(spearmanr(np.arange(16), falling).statistic))
-    assert monotonicity_of(_decoding(noisy, span16), continuous) == exact
-    # (without the tie rule the noise would have decided: |rho| of the noisy readings differs)
-    assert abs(spearmanr(np.arange(16), noisy[:, 0]).statistic) != pytest.approx(exact[0])
-    # Up then down symmetrically: no rank correlation with the position.
-    hump = np.column_stack([np.abs(steps - 0.5), np.abs(steps - 0.5), steps])
-    rho, name = monotonicity_of(_decoding(hump, span), continuous)
-    assert rho == pytest.approx(0.0, abs=1e-12) and name == "none"
-
-
-def test_stored_paths_round_trip() -> None:
-    decoding = _decoding(np.ones((5, 3)), {"var_x": 0.0, "corr": 0.5, "dof": 0.25})
-    arrays = path_arrays("m/paths/p", decoding)
-    back = path_from_arrays(arrays, "m/paths/p")
-    assert back.to_dict() == decoding.to_dict()
+    dataset = load("heatmaps")
+    _, validation = dataset.split(0, 0.2)
+    factors = np.asarray(dataset.factors[validation])
+    rows = baseline_rows(factors)
+    assert len(rows) == BASELINE_IMAGES < len(validation)
+    for column in range(factors.shape[1]):  # every quartile of every factor, in like shares
+        edges = np.quantile(factors[:, column], [0.25, 0.5, 0.75])
+        shares = np.bincount(np.digitize(factors[rows, column], edges), minlength=4) / len(rows)
+        assert shares.min() > 0.15, (column, shares)
+    first = factors[:BASELINE_IMAGES, 0]  # what the first rows would have been: small var_x
+    assert first.max() < np.quantile(factors[:, 0], 0.5) < factors[rows, 0].max()
+    assert len(baseline_rows(factors[:60])) == 60
 
 
 @pytest.mark.parametrize(

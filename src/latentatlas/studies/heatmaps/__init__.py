@@ -6,8 +6,8 @@ _EXPORTS = {
     "HeatmapsConfig": "latentatlas.studies.heatmaps.config",
     "STUDY": "latentatlas.studies.heatmaps.study",
     "HeatmapsStudy": "latentatlas.studies.heatmaps.study",
-    "HeatmapsResult": "latentatlas.studies.heatmaps.study",
-    "ModelScores": "latentatlas.studies.heatmaps.study",
+    "HeatmapsResult": "latentatlas.studies.heatmaps.results",
+    "ModelScores": "latentatlas.studies.heatmaps.results",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -8,18 +8,20 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import spearmanr
 from sklearn.neighbors import NearestNeighbors
 
 from latentatlas import runs
 from latentatlas.analysis import (
     decode_path,
+    direction_path,
     factor_views,
     fit_factor_reader,
     hull,
     hull_perturbations,
     knn_accuracy,
+    monotonicity_of,
     reconstruction_errors,
+    stratified_sample,
     uniform_in_hull,
 )
 from latentatlas.analysis.paths import (
@@ -31,13 +33,14 @@ from latentatlas.analysis.paths import (
     empty_space_path,
     isovariance_path,
     off_manifold_distance,
+    path_arrays,
 )
 from latentatlas.errors import InputError
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
-from latentatlas.studies.heatmaps.config import HeatmapsConfig
-from latentatlas.studies.heatmaps.study import (
+from latentatlas.studies.heatmaps.config import HeatmapsConfig, data_config
+from latentatlas.studies.heatmaps.results import (
     DIRECTION_PATHS,
-    MIN_SPAN,
+    N_RANDOM_DIRECTIONS,
     PATH_NAMES,
     DecodeScores,
     HeatmapsResult,
@@ -46,8 +49,6 @@ from latentatlas.studies.heatmaps.study import (
     ModelScores,
     PathScores,
     ReconstructionScores,
-    data_config,
-    path_arrays,
 )
 
 #: Validation codes kept for the 3-d views and latent projections (the file stays small).
@@ -93,6 +94,7 @@ class _SeedOutcome:
     path_scores: dict[str, tuple[float, float, float, float, str]]
     knn: Any
     validation_loss: float
+    random_monotonicity: float
 
 
 def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
@@ -117,7 +119,7 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
         ]
         models[model] = _model_scores(outcomes)
         arrays.update(_model_arrays(model, model_runs[0], outcomes[0], view_rows))
-    baseline = _nearest_image_distance(data, data.x_val[:BASELINE_IMAGES])
+    baseline = _nearest_image_distance(data, data.x_val[baseline_rows(data.factors_val)])
     labels = data.labels_val
     result = HeatmapsResult(
         dataset=dataset.name,
@@ -132,6 +134,13 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
         failed_runs=failed,
     )
     return CellOutput(result, arrays)
+
+
+def baseline_rows(factors: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The validation rows scored for the baseline distance: :data:`BASELINE_IMAGES` of them
+    over every factor bin (the rows keep the factor grid's order, so the first ones would be
+    the smallest var_x only), sorted; every row when there are fewer."""
+    return np.sort(stratified_sample(BASELINE_IMAGES, factors=factors, random_state=0))
 
 
 def _cell_data(
@@ -211,6 +220,28 @@ def _analyse_seed(run: Any, data: _CellData, where: str, notes: dict[str, str]) 
         path_scores={n: _path_scores(d, data, scale) for n, d in paths.items()},
         knn=knn,
         validation_loss=float(run.history.best.validation["total"]),
+        random_monotonicity=_random_monotonicity(run.model, codes, data),
+    )
+
+
+def _random_monotonicity(model: Any, codes: NDArray[np.float64], data: _CellData) -> float:
+    """Mean monotonicity of lines through the median code in seeded random directions.
+
+    The null of the direction paths: :data:`N_RANDOM_DIRECTIONS` directions drawn uniformly on
+    the sphere, each line made by the axis paths' rule (1st to 99th percentile of the codes'
+    projections, :func:`direction_path`), decoded and scored as they are.
+    """
+    directions = np.random.default_rng(0).standard_normal((N_RANDOM_DIRECTIONS, codes.shape[1]))
+    return float(
+        np.mean(
+            [
+                monotonicity_of(
+                    decode_path(model, direction_path(codes, d, PATH_POINTS), codes, data.reader),
+                    data.continuous,
+                )[0]
+                for d in directions
+            ]
+        )
     )
 
 
@@ -305,61 +336,6 @@ def _path_scores(
     )
 
 
-#: Readings closer than this fraction of their range are ties for the rank correlation. Decodes
-#: that the reader reads at the clip of a factor's range (a path run off the data) differ only
-#: by float noise, whose sign changes with the BLAS and thread setup; left as they are, that
-#: noise decided ranks (|rho| 0.978 in one run and 0.997 in another for the same decodes).
-TIE_TOLERANCE = 1e-9
-
-
-def monotonicity_of(decoding: PathDecoding, factors: frozenset[str]) -> tuple[float, str]:
-    """The largest |Spearman rho| between position along a path and a factor it changes.
-
-    Only factors that the path sweeps over at least :data:`MIN_SPAN` of their range count
-    (``decoding.factor_span``): a reader's reading of nearly identical decodes wobbles, and a
-    rank correlation would call that wobble monotone. Spearman's rho (Spearman 1904) is 1 in
-    absolute value exactly when the reading rises or falls steadily along the path, whatever
-    its shape. A path that changes no factor is monotone in none: ``(0.0, "none")``. Readings
-    within :data:`TIE_TOLERANCE` of their range of each other count as ties, so float noise
-    cannot change the result.
-
-    Parameters
-    ----------
-    decoding : PathDecoding
-        Decoded with a factor reader.
-    factors : frozenset of str
-        The factors considered (the continuous ones; dof takes two values only).
-
-    Returns
-    -------
-    (float, str)
-        The largest |rho| and its factor.
-
-    References
-    ----------
-    Spearman, C. (1904). The proof and measurement of association between two things.
-    American Journal of Psychology 15(1), 72-101.
-    """
-    if decoding.factors is None:
-        raise InputError("the path was decoded without a factor reader")
-    position = np.arange(len(decoding.factors))
-    best, best_name = 0.0, "none"
-    for column, name in enumerate(decoding.factor_names):
-        if name not in factors or decoding.factor_span.get(name, 0.0) < MIN_SPAN:
-            continue
-        readings = _ties_kept(decoding.factors[:, column])
-        rho = abs(float(spearmanr(position, readings).statistic))
-        if rho > best:
-            best, best_name = rho, name
-    return best, best_name
-
-
-def _ties_kept(readings: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``readings`` in units of :data:`TIE_TOLERANCE` times their range, rounded: ties stay ties."""
-    quantum = TIE_TOLERANCE * float(np.ptp(readings))
-    return readings if quantum == 0 else np.round(readings / quantum)
-
-
 def _model_scores(outcomes: list[_SeedOutcome]) -> ModelScores:
     """One model's per-seed numbers gathered into its :class:`ModelScores`."""
     names = next((o.views.factor_names for o in outcomes if o.views is not None), ())
@@ -402,6 +378,7 @@ def _model_scores(outcomes: list[_SeedOutcome]) -> ModelScores:
         ),
         knn=_knn_scores(outcomes),
         validation_loss=tuple(o.validation_loss for o in outcomes),
+        random_monotonicity=tuple(o.random_monotonicity for o in outcomes),
     )
 
 

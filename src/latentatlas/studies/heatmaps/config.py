@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from latentatlas.config import DataConfig
 from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 STUDY_MODELS: tuple[str, ...] = ("conv-vae", "conv-ae")
@@ -85,3 +86,11 @@ class HeatmapsConfig(TrainingSettings):
     reader: str = setting(
         "knn", "Regressor reading factors off decoded images: knn or mlp.", check=OneOf(READERS)
     )
+
+
+def data_config(config: HeatmapsConfig, dataset: str) -> DataConfig:
+    """The loader options of one data set: one home for the runs and the analyses."""
+    options: dict[str, Any] = {}
+    if config.subsample is not None:
+        options["subsample"] = config.subsample
+    return DataConfig(name=dataset, options=options)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from latentatlas.analysis.geometry import factor_columns
+from latentatlas.analysis.paths import path_from_arrays
 from latentatlas.plots import class_colors, image_grid, metric_strip
 from latentatlas.plots.geometry import (
     error_histograms,
@@ -25,13 +26,12 @@ from latentatlas.plots.geometry import (
 from latentatlas.report import Report, mean_std
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.heatmaps.config import HeatmapsConfig
-from latentatlas.studies.heatmaps.study import (
+from latentatlas.studies.heatmaps.results import (
     DIRECTION_PATHS,
     MODEL_TITLES,
     PATH_NAMES,
     HeatmapsResult,
     ModelScores,
-    path_from_arrays,
 )
 
 #: One colour per model in every figure of the report.
@@ -120,7 +120,8 @@ def _summary(report: Report, results: StudyResults) -> None:
         "from the codes (k-NN regressor). Errors: Frobenius norm per image. Hull occupied: share "
         "of the convex hull near a code. Off-data decode: distance of decodes of the hull's "
         "empty points to the nearest training heatmap. Monotonicity: 1 when the factors read "
-        "off the decodes change monotonically along the direction paths.",
+        "off the decodes change monotonically along the direction paths; random directions: "
+        "the same along lines through the median code in random directions (the null).",
     )
 
 
@@ -136,6 +137,7 @@ def _summary_row(result: HeatmapsResult, model: str, scores: ModelScores) -> dic
         "hull occupied": mean_std(scores.hull.occupied_fraction),
         "off-data decode": mean_std(scores.decodes.off_data_distance),
         "monotonicity": mean_std(scores.directions_monotonicity),
+        "random directions": mean_std(scores.random_monotonicity),
     }
     if scores.knn is not None:
         row["k-NN accuracy"] = mean_std(scores.knn.accuracy)
@@ -149,8 +151,9 @@ def _seed_spread(report: Report, result: HeatmapsResult) -> None:
     section = report.add_section(
         "The claims seed by seed",
         f"Each number a verdict is read from, on {_data_title(result.dataset)}: one dot per "
-        "training seed, the diamond the mean ± std. A verdict is supported only when the two "
-        "models' seeds do not overlap.",
+        "training seed, the diamond the mean ± std. A verdict weighs the gap between the "
+        "models against the spread of their seeds (a permutation test; with fewer than 5 "
+        "seeds a model, only an indicative leaning).",
     )
     metrics = (
         ("median Frobenius error", lambda s: s.reconstruction.median, None),
@@ -162,11 +165,15 @@ def _seed_spread(report: Report, result: HeatmapsResult) -> None:
             ("real validation heatmap", result.baseline_image_distance),
         ),
         ("monotonicity of the direction paths", lambda s: s.directions_monotonicity, None),
+        ("monotonicity of random directions", lambda s: s.random_monotonicity, None),
     )
     for label, values, reference in metrics:
+        by_model = {_title(m): values(s) for m, s in result.models.items() if len(values(s))}
+        if not by_model:
+            continue  # results stored before this number was measured lack it
         section.add_figure(
             metric_strip(
-                {_title(m): values(s) for m, s in result.models.items()},
+                by_model,
                 metric_label=label,
                 title=f"{label} ({result.dataset})",
                 reference=None if reference is None else reference[1],
