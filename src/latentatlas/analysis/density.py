@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,26 @@ from latentatlas.errors import InputError
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 #: Consistency factor: 1.4826 * MAD estimates a Gaussian's standard deviation.
 MAD_TO_SIGMA = 1.482602218505602
+#: Calibrated thresholds of :class:`FilamentScoreResult`'s verdicts; derived by
+#: ``PYTHONPATH=src python benchmarks/calibrate_density.py`` (docs/analyses/density.md has the
+#: table): curves, unions of filaments, 2-d and 4-d tori, a Gaussian and a blob mixture in 16-d
+#: and 256-d, 3,000 points, relative noise 0 to 0.3, against 20 seeds of the Gaussian null.
+#:
+#: ``void_excess`` above this is "voids": the null's largest excess was CALIB_VOID (16-d, one plane;
+#: 256-d: CALIB_VOID256); noisy curves, filaments, 2-d tori and blobs read 0.11 to 0.47.
+VOID_EXCESS_MIN = 0.04
+#: ``low_dimension_ratio`` below this is "lower-dimensional than the matched Gaussian": the
+#: null's smallest ratio was CALIB_RATIO; 1-d, 2-d and 4-d structure read CALIB_LOWRANGE.
+LOW_DIMENSION_RATIO_MAX = 0.85
+#: ``smallest_dimension`` at most this is "nearly 1-d": 1-d clouds up to relative noise 0.03
+#: read 1.0-1.3, a clean 2-d torus 2.0, so 1.5 splits them; at noise 0.1 a curve reads 2.2-2.3.
+NEARLY_1D_MAX_DIMENSION = 1.5
+#: The dimension is "resolved" when its last step over ``ks`` fell by at most this share:
+#: noisy 1-d clouds above 1.5 were still falling by 11 % or more, 2-d and 4-d tori by 7 % or less.
+RESOLVED_MAX_FALL = 0.05
+#: A median local MLE below this at some k is no manifold's (a clean curve reads 1.0-1.2):
+#: ten blobs of 60 points read 0.8 at k = 80, where neighbourhoods span two blobs.
+MANIFOLD_MIN_DIMENSION = 0.9
 #: Columns histogrammed at a time (bounds the int64 bin-index copy to 32 x n values).
 _AXES_PER_BLOCK = 32
 
@@ -248,6 +269,89 @@ def radius_density(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class RadiusPeakNull(ResultMixin):
+    """How far the radius peak of Gaussian clouds like the codes falls from the expected one.
+
+    Attributes
+    ----------
+    peaks : ndarray of shape (draws,)
+        Radius peak (centre of the fullest bin) of each matched Gaussian draw.
+    relative_distances : ndarray of shape (draws,)
+        ``|peak - expected_peak| / expected_peak`` of each matched Gaussian draw, with the
+        peak and expected radius computed as :func:`radius_density` does.
+    tolerance : float
+        The largest of ``relative_distances``: a peak of the codes within it is as near the
+        expected radius as the peaks of clouds without any structure (with 19 draws, a
+        5 % one-sided test).
+    bin_width : float
+        Histogram bin width of the peaks.
+    """
+
+    peaks: NDArray[np.float64]
+    relative_distances: NDArray[np.float64]
+    tolerance: float
+    bin_width: float
+
+
+def radius_peak_null(
+    codes: ArrayLike, bin_width: float = 0.5, draws: int = 19, random_state: int = 0
+) -> RadiusPeakNull:
+    """The spread of the radius peak over Gaussian clouds with the codes' mean and covariance.
+
+    The histogram peak of the radii of a finite cloud moves with the sample and with the bin
+    grid, and for an anisotropic covariance the mode of ``||z||`` lies below ``sqrt(sum_i
+    E[z_i^2])`` (a chi distribution with few effective degrees of freedom), so a fixed
+    relative tolerance calls the same cloud "near" or "far" by chance. This draws ``draws``
+    matched Gaussians (:func:`matched_gaussian`'s distribution, as many points) and takes
+    the largest relative distance of their peaks as the tolerance. The radii are drawn
+    without the clouds: along the principal axes ``||mean + V^T (sqrt(lambda) e)||^2 =
+    ||mean||^2 + 2 (V mean) . (sqrt(lambda) e) + sum_i lambda_i e_i^2`` for orthonormal
+    ``V``.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    bin_width : float
+        Bin width of the peak (the filaments study's radius claim: 0.5).
+    draws : int
+        Gaussian clouds drawn (19: the largest of 19 is exceeded by a 20th with chance 5 %).
+    random_state : int
+
+    Returns
+    -------
+    RadiusPeakNull
+
+    References
+    ----------
+    Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application.
+    Cambridge University Press, section 4.2 (parametric bootstrap; Monte Carlo tests).
+    """
+    array = check_codes(codes, "codes")
+    draws = check_positive_int(draws, "draws")
+    if not (np.isfinite(bin_width) and bin_width > 0):
+        raise InputError(f"bin_width must be a positive number, got {bin_width}")
+    pca = principal_axes(array)
+    scales = np.sqrt(np.clip(pca.variances, 0.0, None))
+    along = pca.components @ pca.mean
+    rng = np.random.default_rng(random_state)
+    peaks, distances = np.empty(draws), np.empty(draws)
+    for draw in range(draws):
+        e = rng.standard_normal((len(array), len(scales))) * scales
+        radii = np.sqrt(np.maximum(pca.mean @ pca.mean + 2 * e @ along + (e * e).sum(1), 0.0))
+        edges = np.arange(0.0, radii.max() + 2 * bin_width, bin_width)
+        counts = np.histogram(radii, edges)[0]
+        peaks[draw] = edges[counts.argmax()] + bin_width / 2
+        expected = np.sqrt(np.mean(radii**2))
+        distances[draw] = abs(peaks[draw] - expected) / expected
+    return RadiusPeakNull(
+        peaks=peaks,
+        relative_distances=distances,
+        tolerance=float(distances.max()),
+        bin_width=float(bin_width),
+    )
+
+
 #: Planes of principal axes (0-based) the source looked at: the first two, the 1st and 18th,
 #: the 8th and 35th.
 SOURCE_PLANES: tuple[tuple[int, int], ...] = ((0, 1), (0, 17), (7, 34))
@@ -327,6 +431,55 @@ class FilamentScoreResult(ResultMixin):
     void_fraction: NDArray[np.float64]
     void_fraction_gaussian: NDArray[np.float64]
     void_excess: float
+    ks: tuple[int, ...] = ()
+    dimension_by_k: tuple[float, ...] = ()
+    dimension_by_k_gaussian: tuple[float, ...] = ()
+
+    @property
+    def smallest_dimension(self) -> float:
+        """Smallest median local MLE over ``ks``: the noise-robust reading (small k sees the
+        noise, large k the structure; NaN for results stored before ``ks`` existed)."""
+        return min(self.dimension_by_k, default=math.nan)
+
+    @property
+    def low_dimension_ratio(self) -> float:
+        """Smallest ``dimension_by_k / dimension_by_k_gaussian`` over ``ks``: about 1 for a
+        Gaussian at every k, well below 1 for structure of lower dimension than the cloud."""
+        pairs = zip(self.dimension_by_k, self.dimension_by_k_gaussian, strict=True)
+        return min((d / g for d, g in pairs), default=math.nan)
+
+    @property
+    def dimension_resolved(self) -> bool:
+        """Whether the dimension has stopped falling by the largest k (its last step fell by
+        at most :data:`RESOLVED_MAX_FALL`); if not, larger neighbourhoods might read lower."""
+        if len(self.dimension_by_k) < 2:
+            return False
+        return self.dimension_by_k[-1] >= (1 - RESOLVED_MAX_FALL) * self.dimension_by_k[-2]
+
+    @property
+    def has_voids(self) -> bool:
+        """``void_excess`` above :data:`VOID_EXCESS_MIN`, the Gaussian null's threshold."""
+        return bool(self.void_excess > VOID_EXCESS_MIN)
+
+    @property
+    def is_low_dimensional(self) -> bool:
+        """``low_dimension_ratio`` below :data:`LOW_DIMENSION_RATIO_MAX`."""
+        return bool(self.low_dimension_ratio < LOW_DIMENSION_RATIO_MAX)
+
+    @property
+    def one_dimensional(self) -> bool | None:
+        """True: low-dimensional and ``smallest_dimension <= NEARLY_1D_MAX_DIMENSION``. False:
+        not low-dimensional, or above that with a resolved dimension. None: above it while
+        still falling at the largest k (a noisy filament reads so; the data cannot tell), or
+        a reading below :data:`MANIFOLD_MIN_DIMENSION` at some k (clusters of fewer than k
+        points: the neighbourhoods jump between clusters, which no manifold does)."""
+        if not self.is_low_dimensional:
+            return False
+        if min(self.dimension_by_k) < MANIFOLD_MIN_DIMENSION:
+            return None  # neighbourhoods reach across the gaps between clusters
+        if self.smallest_dimension <= NEARLY_1D_MAX_DIMENSION:
+            return True
+        return False if self.dimension_resolved else None
 
 
 def matched_gaussian(codes: ArrayLike, random_state: int = 0) -> NDArray[np.float32]:
@@ -355,6 +508,7 @@ def filament_score(
     scales: tuple[float, ...] = (2.0, 1.0, 0.5, 0.25),
     grid: int = 32,
     random_state: int = 0,
+    ks: tuple[int, ...] = (5, 10, 20, 40, 80, 160),
 ) -> FilamentScoreResult:
     """Local intrinsic dimension, voids and neighbour distances, each against a matched Gaussian.
 
@@ -403,9 +557,11 @@ def filament_score(
     grid = check_positive_int(grid, "grid")
     planes = _planes(planes, array.shape[1])
     gaussian = matched_gaussian(array, random_state)
+    # A neighbourhood of over a tenth of the cloud spans its clusters, not a manifold.
+    ks = tuple(sorted({check_positive_int(s, "ks", 3) for s in ks if 10 * s < len(array)}))
     queries = _query_rows(len(array), n_queries, random_state)
-    data_id, duplicates = _intrinsic_dimension(array, queries, k)
-    gaussian_id, _ = _intrinsic_dimension(gaussian, queries, k)
+    data_id, by_k, duplicates = _intrinsic_dimension(array, queries, k, ks)
+    gaussian_id, by_k_gaussian, _ = _intrinsic_dimension(gaussian, queries, k, ks)
     void, void_gaussian = _void_fractions(array, gaussian, planes, scales, grid)
     return FilamentScoreResult(
         data=data_id,
@@ -423,6 +579,9 @@ def filament_score(
         void_fraction=void,
         void_fraction_gaussian=void_gaussian,
         void_excess=float(np.mean(void - void_gaussian)),
+        ks=ks,
+        dimension_by_k=by_k,
+        dimension_by_k_gaussian=by_k_gaussian,
     )
 
 
@@ -438,9 +597,10 @@ def _planes(planes: tuple[tuple[int, int], ...] | None, dim: int) -> tuple[tuple
 
 
 def _intrinsic_dimension(
-    points: NDArray[Any], queries: NDArray[np.int64], k: int
-) -> tuple[IntrinsicDimension, int]:
-    """scikit-dimension's MLE and TwoNN fed with our exact neighbours of the query points.
+    points: NDArray[Any], queries: NDArray[np.int64], k: int, ks: tuple[int, ...]
+) -> tuple[IntrinsicDimension, tuple[float, ...], int]:
+    """scikit-dimension's MLE and TwoNN fed with our exact neighbours of the query points,
+    and the median local MLE at every neighbourhood size of ``ks`` (one search for all).
 
     scikit-dimension searches the neighbours of every point itself (exact, all n x n
     distances); given precomputed ones it runs its estimators unchanged, which the tests
@@ -448,15 +608,20 @@ def _intrinsic_dimension(
     """
     from skdim.id import MLE, TwoNN  # imported here: scikit-dimension takes ~3 s to import
 
-    distances, indices = _neighbours_of(points, queries, k)
+    distances, indices = _neighbours_of(points, queries, max((k, *ks)))
     kept = distances[:, 0] > 0.0  # duplicates give log(0): undefined ratios
     distances, indices = distances[kept], indices[kept]
     if len(distances) < 3:
         raise InputError(
             "fewer than 3 query points without an exact duplicate: too few to estimate"
         )
-    # The points only pass scikit-dimension's input checks; the neighbours given are used.
-    mle = MLE().fit(points, precomputed_knn_arrays=(distances, indices), n_neighbors=k)
+
+    def local_mle(size: int) -> Any:
+        # The points only pass scikit-dimension's input checks; the neighbours given are used.
+        knn = (distances[:, :size], indices[:, :size])
+        return MLE().fit(points, precomputed_knn_arrays=knn, n_neighbors=size)
+
+    mle = local_mle(k)
     twonn = TwoNN(dist=True).fit(distances[:, :2])
     local = np.asarray(mle.dimension_pw_, dtype=np.float64)
     estimate = IntrinsicDimension(
@@ -466,7 +631,8 @@ def _intrinsic_dimension(
         twonn=float(twonn.dimension_),
         nn_distances=distances[:, 0].copy(),
     )
-    return estimate, int(np.count_nonzero(~kept))
+    by_k = tuple(float(np.median(local_mle(size).dimension_pw_)) for size in ks)
+    return estimate, by_k, int(np.count_nonzero(~kept))
 
 
 def _void_fractions(
