@@ -245,6 +245,7 @@ def test_results_stored_before_the_scales_existed_still_load() -> None:
         del stored[key]
     old = FilamentScoreResult.from_dict(stored)
     assert old.ks == () and np.isnan(old.smallest_dimension) and not old.dimension_resolved
+    assert old.one_dimensional is None and not old.is_low_dimensional
     assert old.void_excess == result.void_excess
 
 

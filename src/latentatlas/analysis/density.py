@@ -439,20 +439,20 @@ class FilamentScoreResult(ResultMixin):
     def smallest_dimension(self) -> float:
         """Smallest median local MLE over ``ks``: the noise-robust reading (small k sees the
         noise, large k the structure; NaN for results stored before ``ks`` existed)."""
-        return min(self.dimension_by_k, default=math.nan)
+        return min(self.dimension_by_k or (), default=math.nan)
 
     @property
     def low_dimension_ratio(self) -> float:
         """Smallest ``dimension_by_k / dimension_by_k_gaussian`` over ``ks``: about 1 for a
         Gaussian at every k, well below 1 for structure of lower dimension than the cloud."""
-        pairs = zip(self.dimension_by_k, self.dimension_by_k_gaussian, strict=True)
+        pairs = zip(self.dimension_by_k or (), self.dimension_by_k_gaussian or (), strict=True)
         return min((d / g for d, g in pairs), default=math.nan)
 
     @property
     def dimension_resolved(self) -> bool:
         """Whether the dimension has stopped falling by the largest k (its last step fell by
         at most :data:`RESOLVED_MAX_FALL`); if not, larger neighbourhoods might read lower."""
-        if len(self.dimension_by_k) < 2:
+        if len(self.dimension_by_k or ()) < 2:
             return False
         return self.dimension_by_k[-1] >= (1 - RESOLVED_MAX_FALL) * self.dimension_by_k[-2]
 
@@ -472,10 +472,13 @@ class FilamentScoreResult(ResultMixin):
         not low-dimensional, or above that with a resolved dimension. None: above it while
         still falling at the largest k (a noisy filament reads so; the data cannot tell), or
         a reading below :data:`MANIFOLD_MIN_DIMENSION` at some k (clusters of fewer than k
-        points: the neighbourhoods jump between clusters, which no manifold does)."""
+        points: the neighbourhoods jump between clusters, which no manifold does), or no
+        ``ks`` (a result stored before they existed)."""
+        if not self.dimension_by_k:
+            return None
         if not self.is_low_dimensional:
             return False
-        if min(self.dimension_by_k) < MANIFOLD_MIN_DIMENSION:
+        if self.smallest_dimension < MANIFOLD_MIN_DIMENSION:
             return None  # neighbourhoods reach across the gaps between clusters
         if self.smallest_dimension <= NEARLY_1D_MAX_DIMENSION:
             return True
