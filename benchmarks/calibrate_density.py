@@ -149,8 +149,8 @@ def _calibrate(dim: int, args: argparse.Namespace) -> None:
     print(
         f"void excess of the null: mean {voids.mean():+.4f}, sd {voids.std():.4f}, max "
         f"{voids.max():+.4f}; 99th pct of seeds 0-{half - 1} {void_t:+.4f}, held-out FPR "
-        f"{np.mean(voids[half:] > void_t):.2f}; FPR at VOID_EXCESS_MIN {VOID_EXCESS_MIN}: "
-        f"{np.mean(voids > VOID_EXCESS_MIN):.2f}"
+        f"{np.mean(voids[half:] > void_t):.2f}; FPR of has_voids (VOID_EXCESS_MIN "
+        f"{VOID_EXCESS_MIN} / sqrt(planes)): {np.mean([m['has_voids'] for m in null]):.2f}"
     )
     print(
         f"low_dimension_ratio of the null: mean {ratios.mean():.3f}, min {ratios.min():.3f}; "

@@ -187,7 +187,7 @@ def test_a_noisy_curve_is_flagged_by_the_void_test_and_its_smallest_dimension() 
     # relative noise 0.03: the median MLE at k = 5 reads about 9, at k = 160 about 1.3
     result = filament_score(_noisy(_curve(n=3000, dim=16), 0.03), n_queries=300)
     assert result.dimension_by_k[0] > 5 and result.data.median_local_mle > 3
-    assert result.void_excess > 2 * VOID_EXCESS_MIN and result.has_voids
+    assert result.void_excess > 2 * result.void_threshold and result.has_voids
     assert result.smallest_dimension <= NEARLY_1D_MAX_DIMENSION
     assert result.one_dimensional is True
 
@@ -195,6 +195,7 @@ def test_a_noisy_curve_is_flagged_by_the_void_test_and_its_smallest_dimension() 
 def test_a_gaussian_shows_no_voids_and_no_low_dimension() -> None:
     cloud = np.random.default_rng(10).normal(size=(2000, 16)) / np.sqrt(np.arange(1, 17))
     result = filament_score(cloud, n_queries=300, random_state=3)
+    assert result.void_threshold == VOID_EXCESS_MIN  # one plane in 16-d
     assert result.void_excess < VOID_EXCESS_MIN and not result.has_voids
     assert result.low_dimension_ratio == pytest.approx(1.0, abs=0.08)
     assert not result.is_low_dimensional and result.one_dimensional is False
@@ -205,7 +206,7 @@ def test_blobs_are_voids_but_not_filaments() -> None:
     result = filament_score(_blobs(n=3000), n_queries=300, random_state=0)
     assert result.has_voids
     assert result.smallest_dimension > 5 and not result.is_low_dimensional
-    assert result.one_dimensional is False
+    assert result.one_dimensional is None  # voids without low dimension: not called 1-d
 
 
 def test_a_four_dimensional_manifold_is_low_dimensional_but_not_one_dimensional() -> None:

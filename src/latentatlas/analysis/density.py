@@ -457,9 +457,15 @@ class FilamentScoreResult(ResultMixin):
         return self.dimension_by_k[-1] >= (1 - RESOLVED_MAX_FALL) * self.dimension_by_k[-2]
 
     @property
+    def void_threshold(self) -> float:
+        """:data:`VOID_EXCESS_MIN` over ``sqrt(len(planes))``: ``void_excess`` averages the
+        planes, and the null's spread shrinks like one over the root of their number."""
+        return VOID_EXCESS_MIN / math.sqrt(max(len(self.planes), 1))
+
+    @property
     def has_voids(self) -> bool:
-        """``void_excess`` above :data:`VOID_EXCESS_MIN`, the Gaussian null's threshold."""
-        return bool(self.void_excess > VOID_EXCESS_MIN)
+        """``void_excess`` above :attr:`void_threshold`, the Gaussian null's threshold."""
+        return bool(self.void_excess > self.void_threshold)
 
     @property
     def is_low_dimensional(self) -> bool:
@@ -468,18 +474,21 @@ class FilamentScoreResult(ResultMixin):
 
     @property
     def one_dimensional(self) -> bool | None:
-        """True: low-dimensional and ``smallest_dimension <= NEARLY_1D_MAX_DIMENSION``. False:
-        not low-dimensional, or above that with a resolved dimension. None: above it while
-        still falling at the largest k (a noisy filament reads so; the data cannot tell), or
-        a reading below :data:`MANIFOLD_MIN_DIMENSION` at some k (clusters of fewer than k
-        points: the neighbourhoods jump between clusters, which no manifold does), or no
-        ``ks`` (a result stored before they existed)."""
-        if not self.dimension_by_k:
+        """Whether the cloud is nearly 1-d, where the calibration says the data can tell.
+
+        True: low-dimensional with ``smallest_dimension <= NEARLY_1D_MAX_DIMENSION``. False:
+        low-dimensional but above that with a resolved dimension (a 2-d or 4-d manifold), or
+        neither low-dimensional nor with voids (a Gaussian-like cloud). None (undecided):
+        above it while still falling at the largest k (a noisy filament reads so); not
+        low-dimensional but with voids (blobs, or a filament drowned in noise); a reading below
+        :data:`MANIFOLD_MIN_DIMENSION` at some k (clusters of fewer than k points: the
+        neighbourhoods jump between clusters, which no manifold does); no ``ks`` (a result
+        stored before they existed).
+        """
+        if not self.dimension_by_k or self.smallest_dimension < MANIFOLD_MIN_DIMENSION:
             return None
         if not self.is_low_dimensional:
-            return False
-        if self.smallest_dimension < MANIFOLD_MIN_DIMENSION:
-            return None  # neighbourhoods reach across the gaps between clusters
+            return None if self.has_voids else False
         if self.smallest_dimension <= NEARLY_1D_MAX_DIMENSION:
             return True
         return False if self.dimension_resolved else None
