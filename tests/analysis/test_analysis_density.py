@@ -135,6 +135,8 @@ def test_a_filament_scores_against_its_matched_gaussian() -> None:
     assert result.nn_distance_ratio < 0.1  # points on a curve are far closer together
     assert result.planes == ((0, 1), (0, 17), (7, 34))
     assert result.void_fraction.shape == (3, 4) and result.void_excess > 0.1
+    assert result.void_threshold == pytest.approx(VOID_EXCESS_MIN / np.sqrt(3))
+    assert result.has_voids and result.one_dimensional is True
     again = _round_trip(result)
     assert isinstance(again, FilamentScoreResult) and again.planes == result.planes
     np.testing.assert_array_equal(again.void_fraction, result.void_fraction)

@@ -23,19 +23,23 @@ from latentatlas.errors import InputError
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 #: Consistency factor: 1.4826 * MAD estimates a Gaussian's standard deviation.
 MAD_TO_SIGMA = 1.482602218505602
-#: Calibrated thresholds of :class:`FilamentScoreResult`'s verdicts; derived by
-#: ``PYTHONPATH=src python benchmarks/calibrate_density.py`` (docs/analyses/density.md has the
-#: table): curves, unions of filaments, 2-d and 4-d tori, a Gaussian and a blob mixture in 16-d
-#: and 256-d, 3,000 points, relative noise 0 to 0.3, against 20 seeds of the Gaussian null.
+#: Calibrated thresholds of :class:`FilamentScoreResult`'s verdicts, derived with
+#: ``PYTHONPATH=src python benchmarks/calibrate_density.py --dims 256 --seeds 3 --null-seeds 20``
+#: (and ``--dims 16``; docs/analyses/density.md has the table): a smooth curve, five filaments,
+#: 2-d and 4-d tori, a Gaussian (the null, 20 seeds) and ten blobs, 3,000 points, isotropic
+#: noise 0 to 0.3 of the cloud's RMS per-coordinate deviation.
 #:
-#: ``void_excess`` above this is "voids": the null's largest excess was CALIB_VOID (16-d, one plane;
-#: 256-d: CALIB_VOID256); noisy curves, filaments, 2-d tori and blobs read 0.11 to 0.47.
+#: ``void_excess`` above this over ``sqrt(len(planes))`` is "voids": the null's largest excess
+#: was 0.024 with one plane (16-d) and 0.008 with three (256-d), no false positive in 40 seeds;
+#: curves, filaments, 2-d tori and blobs read 0.037-0.47 at every noise level (power 1).
 VOID_EXCESS_MIN = 0.04
 #: ``low_dimension_ratio`` below this is "lower-dimensional than the matched Gaussian": the
-#: null's smallest ratio was CALIB_RATIO; 1-d, 2-d and 4-d structure read CALIB_LOWRANGE.
+#: null read 0.96-1.00; 1-d, 2-d and 4-d clouds 0.06-0.78 (a curve drowned in noise 0.3 in
+#: 256-d reads 0.97), blobs 0.87-0.99.
 LOW_DIMENSION_RATIO_MAX = 0.85
-#: ``smallest_dimension`` at most this is "nearly 1-d": 1-d clouds up to relative noise 0.03
-#: read 1.0-1.3, a clean 2-d torus 2.0, so 1.5 splits them; at noise 0.1 a curve reads 2.2-2.3.
+#: ``smallest_dimension`` at most this is "nearly 1-d": 1-d clouds up to noise 0.03 read
+#: 1.0-1.3 (every seed), a clean 2-d torus 2.0, a 4-d one 4.4-4.5; at noise 0.1 a curve reads
+#: 2.2-2.3, still falling at k = 160 (undecided, not "not 1-d").
 NEARLY_1D_MAX_DIMENSION = 1.5
 #: The dimension is "resolved" when its last step over ``ks`` fell by at most this share:
 #: noisy 1-d clouds above 1.5 were still falling by 11 % or more, 2-d and 4-d tori by 7 % or less.
@@ -416,6 +420,10 @@ class FilamentScoreResult(ResultMixin):
     void_excess : float
         Mean of ``void_fraction - void_fraction_gaussian``: positive when the codes leave
         more of the plane empty than a cloud of the same covariance.
+    ks : tuple of int
+        Neighbourhood sizes of the next two (empty in results stored before them).
+    dimension_by_k, dimension_by_k_gaussian : tuple of float
+        Median local MLE at each k of ``ks``, for the codes and for the matched Gaussian.
     """
 
     data: IntrinsicDimension
@@ -533,6 +541,11 @@ def filament_score(
     of each cloud are searched against the whole cloud (exactly); both estimators need only
     the query points' own neighbours.
 
+    Under noise the MLE at small k reads the noise's dimension, so the median is also taken at
+    every k of ``ks`` (one search at the largest) for both clouds; the result's properties read
+    them with the calibrated thresholds (``smallest_dimension``, ``low_dimension_ratio``,
+    ``has_voids``, ``one_dimensional``; docs/analyses/density.md has the calibration).
+
     Parameters
     ----------
     codes : array-like of shape (n, d)
@@ -549,6 +562,9 @@ def filament_score(
         Cells per side of each window.
     random_state : int
         Seed of the Gaussian cloud and of the query points.
+    ks : tuple of int
+        Neighbourhood sizes of ``dimension_by_k`` (each at least 3); those of a tenth of the
+        points or more are left out (such neighbourhoods span clusters, not a manifold).
 
     Returns
     -------
