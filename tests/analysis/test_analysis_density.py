@@ -177,7 +177,7 @@ def test_bad_inputs() -> None:
 
 
 def test_the_noise_free_curve_reads_one_at_every_scale() -> None:
-    result = filament_score(_curve(n=2000), n_queries=300, random_state=0)
+    result = filament_score(_curve(n=2000, dim=32), n_queries=300, random_state=0)
     assert result.ks == (5, 10, 20, 40, 80, 160)
     assert all(0.9 < d < 1.25 for d in result.dimension_by_k)
     assert result.smallest_dimension == pytest.approx(1.0, abs=0.1)

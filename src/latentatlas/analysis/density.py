@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from latentatlas.analysis._checks import check_codes, check_positive_int
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.projections import (
+    PrincipalAxes,
     _neighbours_of,
     _query_rows,
     plane_counts,
@@ -509,13 +510,17 @@ def matched_gaussian(codes: ArrayLike, random_state: int = 0) -> NDArray[np.floa
     the principal axes, which works for a singular covariance too. Float32, like codes.
     """
     array = check_codes(codes, "codes")
-    pca = principal_axes(array)
+    return _gaussian_like(principal_axes(array), len(array), random_state)
+
+
+def _gaussian_like(pca: PrincipalAxes, n: int, random_state: int) -> NDArray[np.float32]:
+    """``n`` points of N(mean, covariance) of the principal axes ``pca``, in float32."""
     rng = np.random.default_rng(random_state)
     scaled = (np.sqrt(pca.variances)[:, None] * pca.components).astype(np.float32)
-    cloud = np.empty(array.shape, dtype=np.float32)
-    for start in range(0, len(array), 16_384):
-        rows = min(16_384, len(array) - start)
-        noise = rng.standard_normal((rows, array.shape[1]), dtype=np.float32)
+    cloud = np.empty((n, len(pca.mean)), dtype=np.float32)
+    for start in range(0, n, 16_384):
+        rows = min(16_384, n - start)
+        noise = rng.standard_normal((rows, len(pca.mean)), dtype=np.float32)
         cloud[start : start + rows] = noise @ scaled + pca.mean.astype(np.float32)
     return cloud
 
@@ -584,13 +589,14 @@ def filament_score(
         raise InputError(f"k={k} needs more than {k} points, got {len(array)}")
     grid = check_positive_int(grid, "grid")
     planes = _planes(planes, array.shape[1])
-    gaussian = matched_gaussian(array, random_state)
+    pca = principal_axes(array)  # once: the Gaussian and the void planes share it
+    gaussian = _gaussian_like(pca, len(array), random_state)
     # A neighbourhood of over a tenth of the cloud spans its clusters, not a manifold.
     ks = tuple(sorted({check_positive_int(s, "ks", 3) for s in ks if 10 * s < len(array)}))
     queries = _query_rows(len(array), n_queries, random_state)
     data_id, by_k, duplicates = _intrinsic_dimension(array, queries, k, ks)
     gaussian_id, by_k_gaussian, _ = _intrinsic_dimension(gaussian, queries, k, ks)
-    void, void_gaussian = _void_fractions(array, gaussian, planes, scales, grid)
+    void, void_gaussian = _void_fractions(array, gaussian, pca, planes, scales, grid)
     return FilamentScoreResult(
         data=data_id,
         gaussian=gaussian_id,
@@ -666,6 +672,7 @@ def _intrinsic_dimension(
 def _void_fractions(
     codes: NDArray[Any],
     gaussian: NDArray[np.float32],
+    pca: PrincipalAxes,
     planes: tuple[tuple[int, int], ...],
     scales: tuple[float, ...],
     grid: int,
@@ -675,7 +682,6 @@ def _void_fractions(
     for scale in scales:
         if not (np.isfinite(scale) and scale > 0):
             raise InputError(f"scales must be positive numbers, got {scale}")
-    pca = principal_axes(codes)
     used = sorted({axis for plane in planes for axis in plane})
     position = {axis: i for i, axis in enumerate(used)}
     voids = np.empty((2, len(planes), len(scales)))
