@@ -10,9 +10,11 @@ excess; thresholds are taken from the Gaussian null's calibration seeds and thei
 positive rate checked on held-out null seeds. Also: the spread of the radius peak of
 Gaussian clouds, for the radius claim's tolerance.
 
-Run (about 10 minutes on 2 busy cores)::
+Run (on 2 busy cores: about 16 minutes for 256-d, 6 for 16-d)::
 
-    PYTHONPATH=src python benchmarks/calibrate_density.py
+    PYTHONPATH=src python benchmarks/calibrate_density.py --dims 256 --seeds 3 --null-seeds 20
+    PYTHONPATH=src python benchmarks/calibrate_density.py --dims 16 --seeds 3 --null-seeds 20 \\
+        --noise 0 0.03 0.1 0.3
 
 The figures are written into docs/analyses/density.md and the constants of
 ``latentatlas.analysis.density``.
