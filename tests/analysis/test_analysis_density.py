@@ -10,6 +10,8 @@ import skdim
 
 from latentatlas.analysis.density import (
     FWHM_PER_SIGMA,
+    NEARLY_1D_MAX_DIMENSION,
+    VOID_EXCESS_MIN,
     AxisDensityResult,
     FilamentScoreResult,
     RadiusDensityResult,
@@ -17,6 +19,7 @@ from latentatlas.analysis.density import (
     filament_score,
     matched_gaussian,
     radius_density,
+    radius_peak_null,
 )
 from latentatlas.errors import InputError
 
@@ -32,6 +35,21 @@ def _curve(n: int = 1500, dim: int = 256, seed: int = 0):
     harmonics = rng.integers(1, 4, dim)
     phases = rng.uniform(0, 2 * np.pi, dim)
     return np.sin(harmonics * t[:, None] + phases)
+
+
+def _noisy(cloud, noise: float, seed: int = 0):
+    """``cloud`` plus isotropic noise of ``noise`` times its RMS per-coordinate deviation (the
+    calibration's relative noise, benchmarks/calibrate_density.py)."""
+    rng = np.random.default_rng(seed)
+    scale = np.sqrt(cloud.var(axis=0).mean())
+    return (cloud + noise * scale * rng.normal(size=cloud.shape)).astype(np.float32)
+
+
+def _blobs(n: int = 2000, dim: int = 16, seed: int = 0):
+    """Ten tight Gaussian blobs: voids, but full-dimensional inside each blob."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(10, dim))
+    return centres[rng.integers(0, 10, n)] + 0.15 * rng.normal(size=(n, dim))
 
 
 def test_axis_density_finds_the_shifted_and_wide_axes() -> None:
@@ -117,6 +135,8 @@ def test_a_filament_scores_against_its_matched_gaussian() -> None:
     assert result.nn_distance_ratio < 0.1  # points on a curve are far closer together
     assert result.planes == ((0, 1), (0, 17), (7, 34))
     assert result.void_fraction.shape == (3, 4) and result.void_excess > 0.1
+    assert result.void_threshold == pytest.approx(VOID_EXCESS_MIN / np.sqrt(3))
+    assert result.has_voids and result.one_dimensional is True
     again = _round_trip(result)
     assert isinstance(again, FilamentScoreResult) and again.planes == result.planes
     np.testing.assert_array_equal(again.void_fraction, result.void_fraction)
@@ -154,3 +174,105 @@ def test_bad_inputs() -> None:
         filament_score(cloud, scales=(0.0,))
     with pytest.raises(InputError, match="2-d"):
         axis_density(np.zeros(5))
+
+
+def test_the_noise_free_curve_reads_one_at_every_scale() -> None:
+    result = filament_score(_curve(n=2000, dim=32), n_queries=300, random_state=0)
+    assert result.ks == (5, 10, 20, 40, 80, 160)
+    assert all(0.9 < d < 1.25 for d in result.dimension_by_k)
+    assert result.smallest_dimension == pytest.approx(1.0, abs=0.1)
+    assert result.low_dimension_ratio < 0.3 and result.is_low_dimensional
+    assert result.has_voids and result.one_dimensional is True
+
+
+def test_a_noisy_curve_is_flagged_by_the_void_test_and_its_smallest_dimension() -> None:
+    # relative noise 0.03: the median MLE at k = 5 reads about 9, at k = 160 about 1.3
+    result = filament_score(_noisy(_curve(n=3000, dim=16), 0.03), n_queries=300)
+    assert result.dimension_by_k[0] > 5 and result.data.median_local_mle > 3
+    assert result.void_excess > 2 * result.void_threshold and result.has_voids
+    assert result.smallest_dimension <= NEARLY_1D_MAX_DIMENSION
+    assert result.one_dimensional is True
+
+
+def test_a_gaussian_shows_no_voids_and_no_low_dimension() -> None:
+    cloud = np.random.default_rng(10).normal(size=(2000, 16)) / np.sqrt(np.arange(1, 17))
+    result = filament_score(cloud, n_queries=300, random_state=3)
+    assert result.void_threshold == VOID_EXCESS_MIN  # one plane in 16-d
+    assert result.void_excess < VOID_EXCESS_MIN and not result.has_voids
+    assert result.low_dimension_ratio == pytest.approx(1.0, abs=0.08)
+    assert not result.is_low_dimensional and result.one_dimensional is False
+
+
+def test_blobs_are_voids_but_not_filaments() -> None:
+    # 300 points a blob, as calibrated: k = 160 stays inside a blob (see the next tests)
+    result = filament_score(_blobs(n=3000), n_queries=300, random_state=0)
+    assert result.has_voids
+    assert result.smallest_dimension > 5 and not result.is_low_dimensional
+    assert result.one_dimensional is None  # voids without low dimension: not called 1-d
+
+
+def test_a_four_dimensional_manifold_is_low_dimensional_but_not_one_dimensional() -> None:
+    rng = np.random.default_rng(11)
+    angles = rng.uniform(0, 2 * np.pi, (2000, 4))
+    features = np.hstack([np.cos(angles), np.sin(angles)])
+    cloud = features @ rng.normal(size=(8, 16))
+    result = filament_score(cloud, n_queries=300, random_state=0)
+    assert 3.0 < result.smallest_dimension < 5.0 and result.is_low_dimensional
+    assert result.dimension_resolved and result.one_dimensional is False
+
+
+def test_clusters_smaller_than_k_leave_one_dimension_undecided() -> None:
+    # forty tight clusters of 25 points: at k = 40 and 80 neighbourhoods span several
+    rng = np.random.default_rng(12)
+    tiny = np.repeat(rng.normal(size=(40, 16)), 25, axis=0) + 0.01 * rng.normal(size=(1000, 16))
+    result = filament_score(tiny, n_queries=300, random_state=0)
+    assert min(result.dimension_by_k) < 0.9
+    assert result.one_dimensional is None
+
+
+def test_the_new_numbers_are_deterministic_and_round_trip() -> None:
+    cloud = _noisy(_curve(n=800, dim=16), 0.03)
+    first = filament_score(cloud, n_queries=200, random_state=4)
+    second = filament_score(cloud, n_queries=200, random_state=4)
+    assert first.dimension_by_k == second.dimension_by_k
+    assert first.void_excess == second.void_excess
+    again = _round_trip(first)
+    assert again.ks == first.ks and again.dimension_by_k == first.dimension_by_k
+    assert again.one_dimensional == first.one_dimensional
+
+
+def test_results_stored_before_the_scales_existed_still_load() -> None:
+    result = filament_score(_curve(n=400, dim=8), n_queries=100, random_state=0)
+    stored = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    for key in ("ks", "dimension_by_k", "dimension_by_k_gaussian"):
+        del stored[key]
+    old = FilamentScoreResult.from_dict(stored)
+    assert old.ks == () and np.isnan(old.smallest_dimension) and not old.dimension_resolved
+    assert old.one_dimensional is None and not old.is_low_dimensional
+    assert old.void_excess == result.void_excess
+
+
+def test_ks_beyond_a_tenth_of_the_cloud_are_left_out() -> None:
+    result = filament_score(_curve(n=500, dim=8), n_queries=100, ks=(5, 40, 60, 3000))
+    assert result.ks == (5, 40)
+    with pytest.raises(InputError, match="ks must be an integer of at least 3"):
+        filament_score(_curve(n=500, dim=8), ks=(2, 5))
+
+
+def test_the_radius_peak_of_a_gaussian_lies_within_its_null_tolerance() -> None:
+    rng = np.random.default_rng(14)
+    spectrum = 1 / np.arange(1, 65)
+    cloud = rng.normal(size=(3000, 64)) * np.sqrt(spectrum * 64 / spectrum.sum())
+    null = radius_peak_null(cloud, random_state=0)
+    observed = radius_density(cloud)
+    own = abs(observed.histograms[0].peak - observed.expected_peak) / observed.expected_peak
+    assert null.relative_distances.shape == (19,) and null.peaks.shape == (19,)
+    assert own <= null.tolerance == null.relative_distances.max()
+    # the anisotropic Gaussian's peak sits below sqrt(sum E z^2): the null says by how much
+    assert np.all(null.peaks < observed.expected_peak)
+    np.testing.assert_array_equal(
+        null.relative_distances, radius_peak_null(cloud, random_state=0).relative_distances
+    )
+    assert _round_trip(null).tolerance == null.tolerance
+    with pytest.raises(InputError, match="bin_width must be a positive"):
+        radius_peak_null(cloud, bin_width=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from latentatlas.analysis._checks import check_codes, check_positive_int
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.projections import (
+    PrincipalAxes,
     _neighbours_of,
     _query_rows,
     plane_counts,
@@ -22,6 +24,31 @@ from latentatlas.errors import InputError
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 #: Consistency factor: 1.4826 * MAD estimates a Gaussian's standard deviation.
 MAD_TO_SIGMA = 1.482602218505602
+#: Calibrated thresholds of :class:`FilamentScoreResult`'s verdicts, derived with
+#: ``PYTHONPATH=src python benchmarks/calibrate_density.py --dims 256 --seeds 3 --null-seeds 20``
+#: (and ``--dims 16``; docs/analyses/density.md has the table): a smooth curve, five filaments,
+#: 2-d and 4-d tori, a Gaussian (the null, 20 seeds) and ten blobs, 3,000 points, isotropic
+#: noise 0 to 0.3 of the cloud's RMS per-coordinate deviation.
+#:
+#: ``void_excess`` above this over ``sqrt(len(planes))`` is "voids": the null's largest excess
+#: was 0.024 with one plane (16-d) and 0.008 with three (256-d), no false positive in 40 seeds;
+#: curves, filaments, 2-d tori and blobs read 0.037-0.47 at every noise level (power 1).
+VOID_EXCESS_MIN = 0.04
+#: ``low_dimension_ratio`` below this is "lower-dimensional than the matched Gaussian": the
+#: null read 0.96-1.00; 1-d, 2-d and 4-d clouds 0.06-0.78 (a curve drowned in noise 0.3 in
+#: 256-d reads 0.97), blobs 0.87-0.99 (16-d) and 3.0-3.8 (256-d). The null's own 1st
+#: percentile (0.98 in 256-d) flagged 2 of 10 held-out null seeds, hence a threshold in the gap.
+LOW_DIMENSION_RATIO_MAX = 0.85
+#: ``smallest_dimension`` at most this is "nearly 1-d": 1-d clouds up to noise 0.03 read
+#: 1.0-1.3 (every seed), a clean 2-d torus 2.0, a 4-d one 4.4-4.5; at noise 0.1 a curve reads
+#: 2.2-2.3, still falling at k = 160 (undecided, not "not 1-d").
+NEARLY_1D_MAX_DIMENSION = 1.5
+#: The dimension is "resolved" when its last step over ``ks`` fell by at most this share:
+#: noisy 1-d clouds above 1.5 were still falling by 11 % or more, 2-d and 4-d tori by 7 % or less.
+RESOLVED_MAX_FALL = 0.05
+#: A median local MLE below this at some k is no manifold's (a clean curve reads 1.0-1.2):
+#: ten blobs of 60 points read 0.8 at k = 80, where neighbourhoods span two blobs.
+MANIFOLD_MIN_DIMENSION = 0.9
 #: Columns histogrammed at a time (bounds the int64 bin-index copy to 32 x n values).
 _AXES_PER_BLOCK = 32
 
@@ -248,6 +275,89 @@ def radius_density(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class RadiusPeakNull(ResultMixin):
+    """How far the radius peak of Gaussian clouds like the codes falls from the expected one.
+
+    Attributes
+    ----------
+    peaks : ndarray of shape (draws,)
+        Radius peak (centre of the fullest bin) of each matched Gaussian draw.
+    relative_distances : ndarray of shape (draws,)
+        ``|peak - expected_peak| / expected_peak`` of each matched Gaussian draw, with the
+        peak and expected radius computed as :func:`radius_density` does.
+    tolerance : float
+        The largest of ``relative_distances``: a peak of the codes within it is as near the
+        expected radius as the peaks of clouds without any structure (with 19 draws, a
+        5 % one-sided test).
+    bin_width : float
+        Histogram bin width of the peaks.
+    """
+
+    peaks: NDArray[np.float64]
+    relative_distances: NDArray[np.float64]
+    tolerance: float
+    bin_width: float
+
+
+def radius_peak_null(
+    codes: ArrayLike, bin_width: float = 0.5, draws: int = 19, random_state: int = 0
+) -> RadiusPeakNull:
+    """The spread of the radius peak over Gaussian clouds with the codes' mean and covariance.
+
+    The histogram peak of the radii of a finite cloud moves with the sample and with the bin
+    grid, and for an anisotropic covariance the mode of ``||z||`` lies below ``sqrt(sum_i
+    E[z_i^2])`` (a chi distribution with few effective degrees of freedom), so a fixed
+    relative tolerance calls the same cloud "near" or "far" by chance. This draws ``draws``
+    matched Gaussians (:func:`matched_gaussian`'s distribution, as many points) and takes
+    the largest relative distance of their peaks as the tolerance. The radii are drawn
+    without the clouds: along the principal axes ``||mean + V^T (sqrt(lambda) e)||^2 =
+    ||mean||^2 + 2 (V mean) . (sqrt(lambda) e) + sum_i lambda_i e_i^2`` for orthonormal
+    ``V``.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    bin_width : float
+        Bin width of the peak (the filaments study's radius claim: 0.5).
+    draws : int
+        Gaussian clouds drawn (19: the largest of 19 is exceeded by a 20th with chance 5 %).
+    random_state : int
+
+    Returns
+    -------
+    RadiusPeakNull
+
+    References
+    ----------
+    Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application.
+    Cambridge University Press, section 4.2 (parametric bootstrap; Monte Carlo tests).
+    """
+    array = check_codes(codes, "codes")
+    draws = check_positive_int(draws, "draws")
+    if not (np.isfinite(bin_width) and bin_width > 0):
+        raise InputError(f"bin_width must be a positive number, got {bin_width}")
+    pca = principal_axes(array)
+    scales = np.sqrt(np.clip(pca.variances, 0.0, None))
+    along = pca.components @ pca.mean
+    rng = np.random.default_rng(random_state)
+    peaks, distances = np.empty(draws), np.empty(draws)
+    for draw in range(draws):
+        e = rng.standard_normal((len(array), len(scales))) * scales
+        radii = np.sqrt(np.maximum(pca.mean @ pca.mean + 2 * e @ along + (e * e).sum(1), 0.0))
+        edges = np.arange(0.0, radii.max() + 2 * bin_width, bin_width)
+        counts = np.histogram(radii, edges)[0]
+        peaks[draw] = edges[counts.argmax()] + bin_width / 2
+        expected = np.sqrt(np.mean(radii**2))
+        distances[draw] = abs(peaks[draw] - expected) / expected
+    return RadiusPeakNull(
+        peaks=peaks,
+        relative_distances=distances,
+        tolerance=float(distances.max()),
+        bin_width=float(bin_width),
+    )
+
+
 #: Planes of principal axes (0-based) the source looked at: the first two, the 1st and 18th,
 #: the 8th and 35th.
 SOURCE_PLANES: tuple[tuple[int, int], ...] = ((0, 1), (0, 17), (7, 34))
@@ -312,6 +422,10 @@ class FilamentScoreResult(ResultMixin):
     void_excess : float
         Mean of ``void_fraction - void_fraction_gaussian``: positive when the codes leave
         more of the plane empty than a cloud of the same covariance.
+    ks : tuple of int
+        Neighbourhood sizes of the next two (empty in results stored before them).
+    dimension_by_k, dimension_by_k_gaussian : tuple of float
+        Median local MLE at each k of ``ks``, for the codes and for the matched Gaussian.
     """
 
     data: IntrinsicDimension
@@ -327,6 +441,67 @@ class FilamentScoreResult(ResultMixin):
     void_fraction: NDArray[np.float64]
     void_fraction_gaussian: NDArray[np.float64]
     void_excess: float
+    ks: tuple[int, ...] = ()
+    dimension_by_k: tuple[float, ...] = ()
+    dimension_by_k_gaussian: tuple[float, ...] = ()
+
+    @property
+    def smallest_dimension(self) -> float:
+        """Smallest median local MLE over ``ks``: the noise-robust reading (small k sees the
+        noise, large k the structure; NaN for results stored before ``ks`` existed)."""
+        return min(self.dimension_by_k or (), default=math.nan)
+
+    @property
+    def low_dimension_ratio(self) -> float:
+        """Smallest ``dimension_by_k / dimension_by_k_gaussian`` over ``ks``: about 1 for a
+        Gaussian at every k, well below 1 for structure of lower dimension than the cloud."""
+        pairs = zip(self.dimension_by_k or (), self.dimension_by_k_gaussian or (), strict=True)
+        return min((d / g for d, g in pairs), default=math.nan)
+
+    @property
+    def dimension_resolved(self) -> bool:
+        """Whether the dimension has stopped falling by the largest k (its last step fell by
+        at most :data:`RESOLVED_MAX_FALL`); if not, larger neighbourhoods might read lower."""
+        if len(self.dimension_by_k or ()) < 2:
+            return False
+        return self.dimension_by_k[-1] >= (1 - RESOLVED_MAX_FALL) * self.dimension_by_k[-2]
+
+    @property
+    def void_threshold(self) -> float:
+        """:data:`VOID_EXCESS_MIN` over ``sqrt(len(planes))``: ``void_excess`` averages the
+        planes, and the null's spread shrinks like one over the root of their number."""
+        return VOID_EXCESS_MIN / math.sqrt(max(len(self.planes), 1))
+
+    @property
+    def has_voids(self) -> bool:
+        """``void_excess`` above :attr:`void_threshold`, the Gaussian null's threshold."""
+        return bool(self.void_excess > self.void_threshold)
+
+    @property
+    def is_low_dimensional(self) -> bool:
+        """``low_dimension_ratio`` below :data:`LOW_DIMENSION_RATIO_MAX`."""
+        return bool(self.low_dimension_ratio < LOW_DIMENSION_RATIO_MAX)
+
+    @property
+    def one_dimensional(self) -> bool | None:
+        """Whether the cloud is nearly 1-d, where the calibration says the data can tell.
+
+        True: low-dimensional with ``smallest_dimension <= NEARLY_1D_MAX_DIMENSION``. False:
+        low-dimensional but above that with a resolved dimension (a 2-d or 4-d manifold), or
+        neither low-dimensional nor with voids (a Gaussian-like cloud). None (undecided):
+        above it while still falling at the largest k (a noisy filament reads so); not
+        low-dimensional but with voids (blobs, or a filament drowned in noise); a reading below
+        :data:`MANIFOLD_MIN_DIMENSION` at some k (clusters of fewer than k points: the
+        neighbourhoods jump between clusters, which no manifold does); no ``ks`` (a result
+        stored before they existed).
+        """
+        if not self.dimension_by_k or self.smallest_dimension < MANIFOLD_MIN_DIMENSION:
+            return None
+        if not self.is_low_dimensional:
+            return None if self.has_voids else False
+        if self.smallest_dimension <= NEARLY_1D_MAX_DIMENSION:
+            return True
+        return False if self.dimension_resolved else None
 
 
 def matched_gaussian(codes: ArrayLike, random_state: int = 0) -> NDArray[np.float32]:
@@ -336,13 +511,17 @@ def matched_gaussian(codes: ArrayLike, random_state: int = 0) -> NDArray[np.floa
     the principal axes, which works for a singular covariance too. Float32, like codes.
     """
     array = check_codes(codes, "codes")
-    pca = principal_axes(array)
+    return _gaussian_like(principal_axes(array), len(array), random_state)
+
+
+def _gaussian_like(pca: PrincipalAxes, n: int, random_state: int) -> NDArray[np.float32]:
+    """``n`` points of N(mean, covariance) of the principal axes ``pca``, in float32."""
     rng = np.random.default_rng(random_state)
     scaled = (np.sqrt(pca.variances)[:, None] * pca.components).astype(np.float32)
-    cloud = np.empty(array.shape, dtype=np.float32)
-    for start in range(0, len(array), 16_384):
-        rows = min(16_384, len(array) - start)
-        noise = rng.standard_normal((rows, array.shape[1]), dtype=np.float32)
+    cloud = np.empty((n, len(pca.mean)), dtype=np.float32)
+    for start in range(0, n, 16_384):
+        rows = min(16_384, n - start)
+        noise = rng.standard_normal((rows, len(pca.mean)), dtype=np.float32)
         cloud[start : start + rows] = noise @ scaled + pca.mean.astype(np.float32)
     return cloud
 
@@ -355,6 +534,7 @@ def filament_score(
     scales: tuple[float, ...] = (2.0, 1.0, 0.5, 0.25),
     grid: int = 32,
     random_state: int = 0,
+    ks: tuple[int, ...] = (5, 10, 20, 40, 80, 160),
 ) -> FilamentScoreResult:
     """Local intrinsic dimension, voids and neighbour distances, each against a matched Gaussian.
 
@@ -366,6 +546,11 @@ def filament_score(
     of every point of 165,000 cost 165,000^2 distances, so ``n_queries`` seeded query points
     of each cloud are searched against the whole cloud (exactly); both estimators need only
     the query points' own neighbours.
+
+    Under noise the MLE at small k reads the noise's dimension, so the median is also taken at
+    every k of ``ks`` (one search at the largest) for both clouds; the result's properties read
+    them with the calibrated thresholds (``smallest_dimension``, ``low_dimension_ratio``,
+    ``has_voids``, ``one_dimensional``; docs/analyses/density.md has the calibration).
 
     Parameters
     ----------
@@ -383,6 +568,9 @@ def filament_score(
         Cells per side of each window.
     random_state : int
         Seed of the Gaussian cloud and of the query points.
+    ks : tuple of int
+        Neighbourhood sizes of ``dimension_by_k`` (each at least 3); those of a tenth of the
+        points or more are left out (such neighbourhoods span clusters, not a manifold).
 
     Returns
     -------
@@ -402,11 +590,14 @@ def filament_score(
         raise InputError(f"k={k} needs more than {k} points, got {len(array)}")
     grid = check_positive_int(grid, "grid")
     planes = _planes(planes, array.shape[1])
-    gaussian = matched_gaussian(array, random_state)
+    pca = principal_axes(array)  # once: the Gaussian and the void planes share it
+    gaussian = _gaussian_like(pca, len(array), random_state)
+    # A neighbourhood of over a tenth of the cloud spans its clusters, not a manifold.
+    ks = tuple(sorted({check_positive_int(s, "ks", 3) for s in ks if 10 * s < len(array)}))
     queries = _query_rows(len(array), n_queries, random_state)
-    data_id, duplicates = _intrinsic_dimension(array, queries, k)
-    gaussian_id, _ = _intrinsic_dimension(gaussian, queries, k)
-    void, void_gaussian = _void_fractions(array, gaussian, planes, scales, grid)
+    data_id, by_k, duplicates = _intrinsic_dimension(array, queries, k, ks)
+    gaussian_id, by_k_gaussian, _ = _intrinsic_dimension(gaussian, queries, k, ks)
+    void, void_gaussian = _void_fractions(array, gaussian, pca, planes, scales, grid)
     return FilamentScoreResult(
         data=data_id,
         gaussian=gaussian_id,
@@ -423,6 +614,9 @@ def filament_score(
         void_fraction=void,
         void_fraction_gaussian=void_gaussian,
         void_excess=float(np.mean(void - void_gaussian)),
+        ks=ks,
+        dimension_by_k=by_k,
+        dimension_by_k_gaussian=by_k_gaussian,
     )
 
 
@@ -438,9 +632,10 @@ def _planes(planes: tuple[tuple[int, int], ...] | None, dim: int) -> tuple[tuple
 
 
 def _intrinsic_dimension(
-    points: NDArray[Any], queries: NDArray[np.int64], k: int
-) -> tuple[IntrinsicDimension, int]:
-    """scikit-dimension's MLE and TwoNN fed with our exact neighbours of the query points.
+    points: NDArray[Any], queries: NDArray[np.int64], k: int, ks: tuple[int, ...]
+) -> tuple[IntrinsicDimension, tuple[float, ...], int]:
+    """scikit-dimension's MLE and TwoNN fed with our exact neighbours of the query points,
+    and the median local MLE at every neighbourhood size of ``ks`` (one search for all).
 
     scikit-dimension searches the neighbours of every point itself (exact, all n x n
     distances); given precomputed ones it runs its estimators unchanged, which the tests
@@ -448,15 +643,20 @@ def _intrinsic_dimension(
     """
     from skdim.id import MLE, TwoNN  # imported here: scikit-dimension takes ~3 s to import
 
-    distances, indices = _neighbours_of(points, queries, k)
+    distances, indices = _neighbours_of(points, queries, max((k, *ks)))
     kept = distances[:, 0] > 0.0  # duplicates give log(0): undefined ratios
     distances, indices = distances[kept], indices[kept]
     if len(distances) < 3:
         raise InputError(
             "fewer than 3 query points without an exact duplicate: too few to estimate"
         )
-    # The points only pass scikit-dimension's input checks; the neighbours given are used.
-    mle = MLE().fit(points, precomputed_knn_arrays=(distances, indices), n_neighbors=k)
+
+    def local_mle(size: int) -> Any:
+        # The points only pass scikit-dimension's input checks; the neighbours given are used.
+        knn = (distances[:, :size], indices[:, :size])
+        return MLE().fit(points, precomputed_knn_arrays=knn, n_neighbors=size)
+
+    mle = local_mle(k)
     twonn = TwoNN(dist=True).fit(distances[:, :2])
     local = np.asarray(mle.dimension_pw_, dtype=np.float64)
     estimate = IntrinsicDimension(
@@ -466,12 +666,14 @@ def _intrinsic_dimension(
         twonn=float(twonn.dimension_),
         nn_distances=distances[:, 0].copy(),
     )
-    return estimate, int(np.count_nonzero(~kept))
+    by_k = tuple(float(np.median(local_mle(size).dimension_pw_)) for size in ks)
+    return estimate, by_k, int(np.count_nonzero(~kept))
 
 
 def _void_fractions(
     codes: NDArray[Any],
     gaussian: NDArray[np.float32],
+    pca: PrincipalAxes,
     planes: tuple[tuple[int, int], ...],
     scales: tuple[float, ...],
     grid: int,
@@ -481,7 +683,6 @@ def _void_fractions(
     for scale in scales:
         if not (np.isfinite(scale) and scale > 0):
             raise InputError(f"scales must be positive numbers, got {scale}")
-    pca = principal_axes(codes)
     used = sorted({axis for plane in planes for axis in plane})
     position = {axis: i for i, axis in enumerate(used)}
     voids = np.empty((2, len(planes), len(scales)))
