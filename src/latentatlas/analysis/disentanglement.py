@@ -213,8 +213,12 @@ def dci(
         10,000 rows in our measurement) boosts the same depth-3 trees with
         ``HistGradientBoostingClassifier`` and measures importance as
         ``GradientBoostingClassifier`` does: the decrease in squared error of the boosting
-        residuals at each split, summed over trees (see ``_residual_importance``).
-        ``"random-forest"``: ``RandomForestClassifier`` (100 trees, depth 8) impurity importances.
+        residuals at each split, summed over trees (see ``_residual_importance``); codes that
+        order the rows alike share their importance (see ``_share_among_equivalent_codes``);
+        it runs on one OpenMP thread.
+        ``"random-forest"``: ``RandomForestClassifier`` (100 trees, depth 8, every code a
+        candidate at every split) impurity importances.
+        All four pass disentanglement_lib's own DCI tests (docs/analyses/disentanglement.md).
         ``"lasso"``: L1-penalised logistic regression on standardised codes, importance the
         summed absolute coefficients (the classification analogue of the paper's lasso).
     n_train, n_test : int
@@ -358,7 +362,7 @@ def _one_openmp_thread() -> Any:
 
     The histogram trees synchronise their threads at every node; on a 2-core machine under load
     the extra threads only spin: one fit of 1,000 rows took 55-82 s wall with 2 threads and
-    1.2-1.6 s with 1 (``benchmarks/dci.py --threads``, docs/performance.md).
+    1.2-1.6 s with 1 (``benchmarks/dci.py --threads-check``; docs/analyses/disentanglement.md).
     """
     from threadpoolctl import threadpool_limits
 
