@@ -361,8 +361,8 @@ def _one_openmp_thread() -> Any:
     """Context in which OpenMP code (the histogram trees) runs on one thread.
 
     The histogram trees synchronise their threads at every node; on a 2-core machine under load
-    the extra threads only spin: one fit of 1,000 rows took 55-82 s wall with 2 threads and
-    1.2-1.6 s with 1 (``benchmarks/dci.py --threads-check``; docs/analyses/disentanglement.md).
+    the extra threads only spin: one fit of 6,000 rows took 220 s wall with 2 threads and 10 s
+    with 1 (``benchmarks/dci.py --threads-check``; docs/analyses/disentanglement.md).
     """
     from threadpoolctl import threadpool_limits
 
