@@ -113,6 +113,8 @@ def test_trustworthiness_is_scikit_learns_on_a_seeded_sample() -> None:
     assert map_trustworthiness(codes, embedding, k=7, n_samples=14) == (None, 14)  # k >= n / 2
     with pytest.raises(InputError, match="embedding has 10 rows but codes has 500"):
         map_trustworthiness(codes, embedding[:10])
+    with pytest.raises(InputError, match="n_samples"):
+        map_trustworthiness(codes, embedding, n_samples=0)
 
 
 def test_maps_stored_before_trustworthiness_still_load() -> None:
@@ -151,6 +153,8 @@ def test_bad_map_options() -> None:
         embed_2d(codes, n_components=9)
     with pytest.raises(InputError, match="NaN"):
         embed_2d(np.full((10, 3), np.nan))
+    with pytest.raises(InputError, match="n_trust"):
+        embed_2d(codes, n_trust=-1)
 
 
 @pytest.mark.slow

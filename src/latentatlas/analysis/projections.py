@@ -360,6 +360,8 @@ def map_trustworthiness(
     if len(low) != len(high):
         raise InputError(f"embedding has {len(low)} rows but codes has {len(high)}")
     k = check_positive_int(k, "k")
+    if n_samples is not None:
+        check_positive_int(n_samples, "n_samples")
     rows = _query_rows(len(high), n_samples, random_state)
     if k >= len(rows) / 2:
         return None, len(rows)
@@ -479,6 +481,8 @@ def embed_2d(
         raise InputError(f"method must be 'tsne' or 'umap', got {method!r}")
     if gradient not in ("auto", "fft", "bh"):
         raise InputError(f"gradient must be 'auto', 'fft' or 'bh', got {gradient!r}")
+    if n_trust is not None:
+        check_positive_int(n_trust, "n_trust")
     data, reduced = _map_input(array, n_components, prereduce)
     settings = _settings(len(array), method, perplexity, early_exaggeration, n_iter, n_neighbors)
     if method == "tsne":
