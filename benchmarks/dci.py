@@ -7,10 +7,17 @@ Everything runs in this one process, one after the other, so the ratios compare 
 Both the wall-clock seconds and the process CPU seconds (all threads) are printed: on a shared
 machine the wall clock also counts other people's work.
 
+``--estimators`` chooses which DCI estimators run (default: the histogram and the classic
+boosted trees). ``--threads-check`` first times one ``HistGradientBoostingClassifier`` fit (the
+first factor, the same trees as the estimator) with 1 and with 2 OpenMP threads: ``dci`` runs
+the histogram trees on one thread, because the extra threads only spin on a loaded machine.
+
 Usage::
 
     nice -n 10 .venv/bin/python benchmarks/dci.py               # the full size (minutes)
     .venv/bin/python benchmarks/dci.py --rows 3000 --train 2000 --test 1000   # a quick smoke run
+    .venv/bin/python benchmarks/dci.py --rows 8000 --train 6000 --test 2000 \
+        --estimators hist-gradient-boosting,random-forest --threads-check    # the study's size
 """
 
 from __future__ import annotations
@@ -46,11 +53,29 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def threads_check(codes: np.ndarray, factor: np.ndarray) -> None:
+    """Seconds of one histogram-tree fit of a 20-bin factor with 1 and with 2 OpenMP threads."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    labels = np.digitize(factor, np.histogram(factor, 20)[1][:-1])
+    for threads in (1, 2, 1, 2):
+        model = HistGradientBoostingClassifier(
+            max_iter=100, max_depth=3, max_leaf_nodes=None, min_samples_leaf=1,
+            early_stopping=False, random_state=0,
+        )  # fmt: skip
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            _, wall, cpu = timed(lambda model=model: model.fit(codes, labels))
+        print(f"one fit, {threads} OpenMP thread(s): wall {wall:7.2f} s  cpu {cpu:7.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=15_000)
     parser.add_argument("--train", type=int, default=10_000)
     parser.add_argument("--test", type=int, default=5_000)
+    parser.add_argument("--estimators", default="hist-gradient-boosting,gradient-boosting")
+    parser.add_argument("--threads-check", action="store_true")
     args = parser.parse_args()
 
     from latentatlas.analysis.disentanglement import dci, mig, sap
@@ -59,26 +84,29 @@ def main() -> None:
     kinds = ("continuous",) * N_FACTORS
     print(f"codes {codes.shape}, factors {factors.shape}, n_train {args.train}, n_test {args.test}")
 
+    if args.threads_check:
+        threads_check(codes[: args.train], factors[: args.train, 0])
+
     def run_dci(estimator: str) -> Any:
         return dci(codes, factors, factor_kinds=kinds, estimator=estimator,
                    n_train=args.train, n_test=args.test)  # fmt: skip
 
-    fast, fast_wall, fast_cpu = timed(lambda: run_dci("hist-gradient-boosting"))
-    slow, slow_wall, slow_cpu = timed(lambda: run_dci("gradient-boosting"))
-    for name, result, wall, cpu in (
-        ("hist-gradient-boosting", fast, fast_wall, fast_cpu),
-        ("gradient-boosting", slow, slow_wall, slow_cpu),
-    ):
+    results = {}
+    for name in args.estimators.split(","):
+        result, wall, cpu = timed(lambda name=name: run_dci(name))
+        results[name] = (result, wall, cpu)
         print(
             f"dci {name:24s} wall {wall:8.2f} s  cpu {cpu:8.2f} s  D {result.disentanglement:.4f}"
             f"  C {result.completeness:.4f}  I {result.informativeness:.4f}"
         )
-    wall_ratio, cpu_ratio = slow_wall / fast_wall, slow_cpu / fast_cpu
-    print(f"speed-up gradient-boosting / hist-gradient-boosting: wall {wall_ratio:.1f}x"
-          f"  cpu {cpu_ratio:.1f}x")  # fmt: skip
-    for score in ("disentanglement", "completeness", "informativeness"):
-        difference = getattr(fast, score) - getattr(slow, score)
-        print(f"difference {score:16s} {difference:+.4f}")
+    if {"hist-gradient-boosting", "gradient-boosting"} <= set(results):
+        fast, fast_wall, fast_cpu = results["hist-gradient-boosting"]
+        slow, slow_wall, slow_cpu = results["gradient-boosting"]
+        print(f"speed-up gradient-boosting / hist-gradient-boosting: wall "
+              f"{slow_wall / fast_wall:.1f}x  cpu {slow_cpu / fast_cpu:.1f}x")  # fmt: skip
+        for score in ("disentanglement", "completeness", "informativeness"):
+            difference = getattr(fast, score) - getattr(slow, score)
+            print(f"difference {score:16s} {difference:+.4f}")
     mig_result, mig_wall, mig_cpu = timed(lambda: mig(codes, factors, factor_kinds=kinds))
     print(f"mig  wall {mig_wall:8.2f} s  cpu {mig_cpu:8.2f} s  MIG {mig_result.mig:.4f}")
     sap_result, sap_wall, sap_cpu = timed(lambda: sap(codes, factors, factor_kinds=kinds))

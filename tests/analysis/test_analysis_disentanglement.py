@@ -9,11 +9,14 @@ import pytest
 from scipy.stats import ortho_group
 
 from latentatlas.analysis.disentanglement import (
+    ESTIMATORS,
     DCIResult,
     MIGResult,
     SAPResult,
     SingleFactorDCIResult,
     _histogram_discretize,
+    _share_among_equivalent_codes,
+    _weighted_entropy_scores,
     dci,
     dci_single_factor,
     mig,
@@ -189,3 +192,101 @@ def test_default_estimator_agrees_with_gradient_boosting(case):
     slow = dci(codes, factors, n_train=1000, n_test=500, estimator="gradient-boosting")
     for score in ("disentanglement", "completeness", "informativeness"):
         assert getattr(fast, score) == pytest.approx(getattr(slow, score), abs=0.03), score
+
+
+# -- disentanglement_lib's own metric tests, ported ------------------------------------------------
+# google-research/disentanglement_lib, evaluation/metrics/{dci,mig,sap_score}_test.py: the data
+# (dummy_data.IdentityObservationsData: 10 factors, each uniform on the integers 1..10, and the
+# observations are the factors) and the expected ranges are theirs; the code is ours.
+def _identity_data(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.RandomState(seed).randint(1, 11, size=(n, 10)).astype(np.float64)
+
+
+def _row_permuted(factors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Each row's values shuffled among the codes: every code carries every factor a little."""
+    rng = np.random.RandomState(seed)
+    return np.array([rng.permutation(row) for row in factors])
+
+
+_DUPLICATED_C = 1 - np.log(2) / np.log(10)  # the reference test's target (+-0.1), 20 codes
+_DCI_CASES = {  # codes from factors, D range, C range
+    "identity": (lambda f: f, (0.9, 1.0), (0.9, 1.0)),
+    "permuted": (_row_permuted, (0.0, 0.2), (0.0, 0.2)),
+    "duplicated": (
+        lambda f: np.hstack([f, f]),
+        (0.9, 1.0),
+        (_DUPLICATED_C - 0.1, _DUPLICATED_C + 0.1),
+    ),
+}
+_SLOW_ESTIMATORS = {"gradient-boosting", "hist-gradient-boosting", "random-forest"}
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [pytest.param(e, marks=pytest.mark.slow) if e in _SLOW_ESTIMATORS else e for e in ESTIMATORS],
+)
+@pytest.mark.parametrize("case", list(_DCI_CASES))
+def test_dci_passes_disentanglement_libs_tests(case, estimator):
+    factors = _identity_data(2000)  # the reference trains on 1,000 rows and tests on 1,000
+    make_codes, (d_low, d_high), (c_low, c_high) = _DCI_CASES[case]
+    result = dci(make_codes(factors), factors, estimator=estimator, n_train=1000, n_test=1000)
+    assert d_low <= result.disentanglement <= d_high + 1e-9
+    assert c_low <= result.completeness <= c_high + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("importance", "disentanglement", "completeness"),
+    [  # disentanglement_lib's DisentanglementTest and CompletenessTest on importance matrices
+        (np.diag(5.0 * np.ones(5)), 1.0, 1.0),
+        (np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), 1.0, 1.0),
+        (np.zeros((10, 10)), 0.0, 0.0),
+        (np.vstack([np.diag(5.0 * np.ones(5))] * 2), 1.0, 1 - np.log(2) / np.log(10)),
+        (np.diag(5.0 * np.ones(5))[:2], 1.0, 1.0),
+        (np.hstack([np.diag(5.0 * np.ones(5))] * 2), 1 - np.log(2) / np.log(10), 1.0),
+    ],
+)
+def test_dci_scores_of_disentanglement_libs_importance_matrices(
+    importance, disentanglement, completeness
+):
+    per_code, code_weights = _weighted_entropy_scores(importance)
+    per_factor, factor_weights = _weighted_entropy_scores(importance.T)
+    assert per_code @ code_weights == pytest.approx(disentanglement, abs=1e-7)
+    assert per_factor @ factor_weights == pytest.approx(completeness, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("make_codes", "low", "high"),
+    [(lambda f: f, 0.9, 1.0), (np.zeros_like, 0.0, 0.2), (lambda f: np.hstack([f, f]), 0.0, 0.1)],
+    ids=["identity", "zeros", "duplicated"],
+)
+def test_mig_passes_disentanglement_libs_tests(make_codes, low, high):
+    factors = _identity_data(3000)
+    # The reference bins nothing (identity discretiser); 20 equal-width bins keep 1..10 apart.
+    result = mig(make_codes(factors), factors)
+    assert low <= result.mig <= high + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("make_codes", "low", "high"),
+    [(lambda f: f, 0.9, 1.0), (np.zeros_like, 0.0, 0.2), (lambda f: np.hstack([f, f]), 0.0, 0.2)],
+    ids=["identity", "zeros", "duplicated"],
+)
+def test_sap_passes_disentanglement_libs_tests(make_codes, low, high):
+    factors = _identity_data(6000)  # 3,000 training and 3,000 test rows, continuous factors
+    result = sap(make_codes(factors), factors, factor_kinds=("continuous",) * 10,
+                 n_train=3000, n_test=3000)  # fmt: skip
+    assert low <= result.sap <= high + 1e-9
+
+
+def test_codes_that_order_rows_alike_share_their_importance():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    x = np.column_stack([a, 2 * a + 1, -a, b, np.exp(a)])  # four orderings of a, one of b
+    shared = _share_among_equivalent_codes(np.array([0.8, 0.0, 0.0, 0.2, 0.0]), x)
+    np.testing.assert_allclose(shared, [0.2, 0.2, 0.2, 0.2, 0.2])
+
+
+def test_histogram_trees_split_importance_between_copied_codes():
+    factors = _identity_data(400)[:, :3]
+    result = dci(np.hstack([factors, factors]), factors, n_train=300, n_test=100)
+    np.testing.assert_allclose(result.importance[:3], result.importance[3:])

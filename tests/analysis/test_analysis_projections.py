@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
+from sklearn.manifold import trustworthiness
 
 from latentatlas.analysis.projections import (
     EmbeddingResult,
@@ -14,6 +15,7 @@ from latentatlas.analysis.projections import (
     PlaneViewsResult,
     PrincipalAxes,
     embed_2d,
+    map_trustworthiness,
     neighbour_preservation,
     pca_spectrum,
     plane_views,
@@ -89,6 +91,38 @@ def test_tsne_map_is_repeatable_keeps_neighbours_and_round_trips() -> None:
     again = _round_trip(first)
     assert isinstance(again, EmbeddingResult) and again.n_neighbors is None
     np.testing.assert_array_equal(again.embedding, first.embedding)
+    assert again.trustworthiness == first.trustworthiness and first.trustworthiness_n == 1100
+    # the same k as preservation, on all 1,100 points (below the 2,000-point sample)
+    assert first.trustworthiness == pytest.approx(
+        trustworthiness(codes, first.embedding, n_neighbors=10), abs=1e-12
+    )
+
+
+def test_trustworthiness_is_scikit_learns_on_a_seeded_sample() -> None:
+    codes, _ = _clusters(n=500, dim=6)
+    embedding = codes[:, :2] + np.random.default_rng(1).normal(scale=0.3, size=(500, 2))
+    score, used = map_trustworthiness(codes, embedding, k=7, n_samples=None)
+    assert used == 500
+    assert score == pytest.approx(trustworthiness(codes, embedding, n_neighbors=7), abs=1e-12)
+    sampled, used = map_trustworthiness(codes, embedding, k=7, n_samples=200, random_state=4)
+    rows = np.sort(np.random.default_rng(4).choice(500, size=200, replace=False))
+    expected = trustworthiness(codes[rows], embedding[rows], n_neighbors=7)
+    assert used == 200 and sampled == pytest.approx(expected, abs=1e-12)
+    assert map_trustworthiness(codes, embedding, k=7, n_samples=200, random_state=4)[0] == sampled
+    assert map_trustworthiness(codes, codes * 2.0, k=7)[0] == pytest.approx(1.0)
+    assert map_trustworthiness(codes, embedding, k=7, n_samples=14) == (None, 14)  # k >= n / 2
+    with pytest.raises(InputError, match="embedding has 10 rows but codes has 500"):
+        map_trustworthiness(codes, embedding[:10])
+    with pytest.raises(InputError, match="n_samples"):
+        map_trustworthiness(codes, embedding, n_samples=0)
+
+
+def test_maps_stored_before_trustworthiness_still_load() -> None:
+    old = EmbeddingResult(np.zeros((3, 2), np.float32), "tsne", None, None, 30.0, 12.0, 400,
+                          None, 0, 0.8, 10, 3).to_dict()  # fmt: skip
+    del old["trustworthiness"], old["trustworthiness_n"]
+    loaded = EmbeddingResult.from_dict(old)
+    assert loaded.trustworthiness is None and loaded.trustworthiness_n is None
 
 
 def test_tsne_with_fft_gradients_is_repeatable() -> None:
@@ -119,6 +153,8 @@ def test_bad_map_options() -> None:
         embed_2d(codes, n_components=9)
     with pytest.raises(InputError, match="NaN"):
         embed_2d(np.full((10, 3), np.nan))
+    with pytest.raises(InputError, match="n_trust"):
+        embed_2d(codes, n_trust=-1)
 
 
 @pytest.mark.slow

@@ -213,8 +213,12 @@ def dci(
         10,000 rows in our measurement) boosts the same depth-3 trees with
         ``HistGradientBoostingClassifier`` and measures importance as
         ``GradientBoostingClassifier`` does: the decrease in squared error of the boosting
-        residuals at each split, summed over trees (see ``_residual_importance``).
-        ``"random-forest"``: ``RandomForestClassifier`` (100 trees, depth 8) impurity importances.
+        residuals at each split, summed over trees (see ``_residual_importance``); codes that
+        order the rows alike share their importance (see ``_share_among_equivalent_codes``);
+        it runs on one OpenMP thread.
+        ``"random-forest"``: ``RandomForestClassifier`` (100 trees, depth 8, every code a
+        candidate at every split) impurity importances.
+        All four pass disentanglement_lib's own DCI tests (docs/analyses/disentanglement.md).
         ``"lasso"``: L1-penalised logistic regression on standardised codes, importance the
         summed absolute coefficients (the classification analogue of the paper's lasso).
     n_train, n_test : int
@@ -241,10 +245,11 @@ def dci(
     train, test = _split(len(x), n_train, n_test, random_state)
     importance = np.zeros((x.shape[1], y.shape[1]))
     train_accuracy, test_accuracy = np.zeros(y.shape[1]), np.zeros(y.shape[1])
-    for j in range(y.shape[1]):
-        importance[:, j], predict = fit(x[train], y[train, j], random_state)
-        train_accuracy[j] = np.mean(predict(x[train]) == y[train, j])
-        test_accuracy[j] = np.mean(predict(x[test]) == y[test, j])
+    with _one_openmp_thread():
+        for j in range(y.shape[1]):
+            importance[:, j], predict = fit(x[train], y[train, j], random_state)
+            train_accuracy[j] = np.mean(predict(x[train]) == y[train, j])
+            test_accuracy[j] = np.mean(predict(x[test]) == y[test, j])
     per_code, code_weights = _weighted_entropy_scores(importance)
     per_factor, factor_weights = _weighted_entropy_scores(importance.T)
     return DCIResult(
@@ -301,13 +306,16 @@ def dci_single_factor(
     y = check_vector(labels, len(x), "labels", "codes")
     check_positive_int(random_state, "random_state", minimum=0)
     train, test = _split(len(x), n_train, n_test, random_state)
-    importance, predict = fit(x[train], y[train], random_state)
+    with _one_openmp_thread():
+        importance, predict = fit(x[train], y[train], random_state)
+        test_accuracy = float(np.mean(predict(x[test]) == y[test]))
+        train_accuracy = float(np.mean(predict(x[train]) == y[train]))
     p = importance / (importance.sum() + 1e-8)  # the source's epsilon
     return SingleFactorDCIResult(
         disentanglement=float(np.sum(p**2)),
         completeness=float(np.max(p)),
-        informativeness=float(np.mean(predict(x[test]) == y[test])),
-        train_accuracy=float(np.mean(predict(x[train]) == y[train])),
+        informativeness=test_accuracy,
+        train_accuracy=train_accuracy,
         importance=p,
         estimator=estimator,
         n_train=n_train,
@@ -347,6 +355,18 @@ def _split(n: int, n_train: int, n_test: int, random_state: int) -> tuple[NDArra
         )
     order = np.random.default_rng(random_state).permutation(n)
     return order[:n_train], order[n_train : n_train + n_test]
+
+
+def _one_openmp_thread() -> Any:
+    """Context in which OpenMP code (the histogram trees) runs on one thread.
+
+    The histogram trees synchronise their threads at every node; on a 2-core machine under load
+    the extra threads only spin: one fit of 6,000 rows took 220 s wall with 2 threads and 10 s
+    with 1 (``benchmarks/dci.py --threads-check``; docs/analyses/disentanglement.md).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _estimator(name: str) -> Any:
@@ -389,13 +409,41 @@ def _fit_hist_gradient_boosting(x: NDArray, y: NDArray, seed: int) -> tuple[NDAr
         early_stopping=False,
         random_state=seed,
     ).fit(x, y)
-    return _normalised(_residual_importance(model, x, y)), model.predict
+    importance = _share_among_equivalent_codes(_residual_importance(model, x, y), x)
+    return _normalised(importance), model.predict
+
+
+def _share_among_equivalent_codes(importance: NDArray, x: NDArray) -> NDArray[np.float64]:
+    """Each code's importance replaced by the mean over the codes that order the rows as it does.
+
+    Two codes that sort the training rows the same way (one an increasing or decreasing
+    function of the other, e.g. an exact copy) allow the same partitions, so every split on one
+    is equally good on the other. ``GradientBoostingClassifier`` breaks such ties at random,
+    which shares the importance between them on average; the histogram trees always take the
+    first, which gave a duplicated code no importance (C = 1.00 where disentanglement_lib's
+    ``test_duplicated_latent_space`` wants 0.6-0.8). Sharing equally restores the average.
+    """
+    groups: dict[bytes, list[int]] = {}
+    for i, column in enumerate(x.T):
+        rank = scipy.stats.rankdata(column, method="dense").astype(np.int64)
+        key = min(rank.tobytes(), (rank.max() + 1 - rank).tobytes())  # up to the direction
+        groups.setdefault(key, []).append(i)
+    shared = np.asarray(importance, dtype=np.float64).copy()
+    for members in groups.values():
+        shared[members] = shared[members].mean()
+    return shared
 
 
 def _fit_random_forest(x: NDArray, y: NDArray, seed: int) -> tuple[NDArray, Any]:
     from sklearn.ensemble import RandomForestClassifier
 
-    model = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=seed).fit(x, y)
+    # Every split sees every code (max_features=None, i.e. bagged trees): with the default
+    # sqrt(n_codes) candidates a split must often use a code that carries nothing, and those
+    # splits' impurity decrease put D = C at 0.41 on identity codes (disentanglement_lib's
+    # test wants at least 0.9).
+    model = RandomForestClassifier(
+        n_estimators=100, max_depth=8, max_features=None, random_state=seed
+    ).fit(x, y)
     return np.abs(model.feature_importances_), model.predict
 
 

@@ -117,6 +117,13 @@ class EmbeddingResult(ResultMixin):
         The ``k`` of ``preservation``.
     n_evaluated : int
         Number of query points it was evaluated on (a seeded sample when fewer than ``n``).
+    trustworthiness : float or None
+        scikit-learn's ``trustworthiness`` of the map with ``preservation_k`` neighbours (1: no
+        point of the map has neighbours that are far in the codes), see
+        :func:`map_trustworthiness`; None in results stored before it existed, or when the
+        points evaluated number ``2 k`` or fewer.
+    trustworthiness_n : int or None
+        Points it was computed on (a seeded sample when fewer than ``n``).
     """
 
     embedding: NDArray[np.float32]
@@ -131,6 +138,8 @@ class EmbeddingResult(ResultMixin):
     preservation: float
     preservation_k: int
     n_evaluated: int
+    trustworthiness: float | None = None
+    trustworthiness_n: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,6 +314,60 @@ def neighbour_preservation(
     return float(np.mean(shared) / k)
 
 
+def map_trustworthiness(
+    codes: ArrayLike,
+    embedding: ArrayLike,
+    k: int = 10,
+    n_samples: int | None = 2000,
+    random_state: int = 0,
+) -> tuple[float | None, int]:
+    """scikit-learn's trustworthiness of a map, on a seeded sample of the points when large.
+
+    ``T(k) = 1 - 2 / (n k (2n - 3k - 1)) sum_i sum_{j in U_k(i)} (r(i, j) - k)``, where
+    ``U_k(i)`` are the map's ``k`` nearest neighbours of ``i`` that are not among its ``k``
+    nearest codes and ``r(i, j)`` is ``j``'s rank among ``i``'s neighbours in the codes:
+    1 when the map invents no neighbours, about 0.5 for a random map. It is
+    ``sklearn.manifold.trustworthiness`` unchanged, which holds all ``n x n`` distances, so for
+    ``n > n_samples`` it runs on a seeded sample of ``n_samples`` points (codes and map
+    restricted to the same rows): neighbourhoods are then those among the sampled points.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n, d)
+    embedding : array-like of shape (n, m)
+    k : int
+        Neighbours per point.
+    n_samples : int or None
+        Points used (None: all). 2,000 points hold 2 x 32 MB of distances and ranks.
+    random_state : int
+        Seed of the sample.
+
+    Returns
+    -------
+    (float or None, int)
+        The score (None when the points used number ``2 k`` or fewer, where scikit-learn
+        refuses) and the number of points used.
+
+    References
+    ----------
+    Venna, J. & Kaski, S. (2001). Neighborhood preservation in nonlinear projection methods: an
+    experimental study. ICANN, 485-491.
+    """
+    from sklearn.manifold import trustworthiness
+
+    high = check_codes(codes, "codes")
+    low = check_codes(embedding, "embedding")
+    if len(low) != len(high):
+        raise InputError(f"embedding has {len(low)} rows but codes has {len(high)}")
+    k = check_positive_int(k, "k")
+    if n_samples is not None:
+        check_positive_int(n_samples, "n_samples")
+    rows = _query_rows(len(high), n_samples, random_state)
+    if k >= len(rows) / 2:
+        return None, len(rows)
+    return float(trustworthiness(high[rows], low[rows], n_neighbors=k)), len(rows)
+
+
 def _query_rows(n: int, n_queries: int | None, random_state: int) -> NDArray[np.int64]:
     """All rows, or a seeded sorted sample of ``n_queries`` of them."""
     if n_queries is None or n_queries >= n:
@@ -355,6 +418,7 @@ def embed_2d(
     random_state: int = 0,
     preservation_k: int = 10,
     n_queries: int | None = 5000,
+    n_trust: int | None = 2000,
 ) -> EmbeddingResult:
     """Map a cloud to the plane with t-SNE (openTSNE) or UMAP, and score neighbour keeping.
 
@@ -395,6 +459,9 @@ def embed_2d(
         of the preservation score.
     preservation_k, n_queries : int
         Passed to :func:`neighbour_preservation` (against the codes as given).
+    n_trust : int or None
+        Points (a seeded sample) on which :func:`map_trustworthiness` runs with the same
+        ``k``; None: all (``n x n`` distances).
 
     Returns
     -------
@@ -414,6 +481,8 @@ def embed_2d(
         raise InputError(f"method must be 'tsne' or 'umap', got {method!r}")
     if gradient not in ("auto", "fft", "bh"):
         raise InputError(f"gradient must be 'auto', 'fft' or 'bh', got {gradient!r}")
+    if n_trust is not None:
+        check_positive_int(n_trust, "n_trust")
     data, reduced = _map_input(array, n_components, prereduce)
     settings = _settings(len(array), method, perplexity, early_exaggeration, n_iter, n_neighbors)
     if method == "tsne":
@@ -423,6 +492,7 @@ def embed_2d(
     else:
         embedding = _umap(data, settings, random_state)
     score = neighbour_preservation(array, embedding, preservation_k, n_queries, random_state)
+    trust, n_trusted = map_trustworthiness(array, embedding, preservation_k, n_trust, random_state)
     return EmbeddingResult(
         embedding=embedding.astype(np.float32),
         method=method,
@@ -432,6 +502,8 @@ def embed_2d(
         preservation=score,
         preservation_k=preservation_k,
         n_evaluated=len(_query_rows(len(array), n_queries, random_state)),
+        trustworthiness=trust,
+        trustworthiness_n=n_trusted,
         **settings,
     )
 
