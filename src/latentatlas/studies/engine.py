@@ -45,6 +45,7 @@ STUDIES: dict[str, str] = {
     "heatmaps": "latentatlas.studies.heatmaps:STUDY",
     "filaments": "latentatlas.studies.filaments:STUDY",
     "disentanglement": "latentatlas.studies.disentanglement:STUDY",
+    "inspect": "latentatlas.studies.inspect:STUDY",
 }
 
 
@@ -191,6 +192,10 @@ class Study(ABC):
     def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
         """Every analysis of one cell, from its runs (and data), as a typed result."""
 
+    def check(self, config: Any) -> None:
+        """Validate what only the study can (e.g. a user's model), before anything is written."""
+        return None  # nothing by default
+
     def claims(self, config: Any, results: Mapping[str, Any]) -> list[Claim]:
         """The source's claims with their verdicts (none by default)."""
         return []
@@ -290,6 +295,7 @@ def run(
     cells = study.cells(config)
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
+    study.check(config)
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
             _check_folder_matches(folder, study, plan, datasets)
