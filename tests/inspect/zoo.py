@@ -5,10 +5,27 @@ Imported by file path (``tests/inspect/zoo.py:build_vae``), as a user's script w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
 LATENT = 4
+ZOO = Path(__file__).resolve()
+#: Tiny settings every end-to-end test uses.
+TINY = {
+    "n": 120,
+    "tsne_points": 100,
+    "id_queries": 100,
+    "decodes": 8,
+    "traversal_dims": 3,
+    "traversal_inputs": 3,
+}
+
+
+def factory(name: str) -> str:
+    """The ``--model`` text of a factory in this file, imported by file path."""
+    return f"{ZOO}:{name}"
 
 
 class ConvVAE(nn.Module):
@@ -137,3 +154,10 @@ def build_scalar_codes() -> nn.Module:
             return z
 
     return Scalar()
+
+
+def build_latentatlas_ae() -> nn.Module:
+    """A latentatlas dense autoencoder, built the way the same-numbers test trained it."""
+    from latentatlas.models import build
+
+    return build("ae", (1, 28, 28), 2)

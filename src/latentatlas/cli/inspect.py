@@ -40,7 +40,7 @@ def inspect(
     """Map a model trained elsewhere with every analysis its model and data allow."""
     from latentatlas.studies import engine
     from latentatlas.studies.config import parse_ints
-    from latentatlas.studies.inspect.config import InspectConfig
+    from latentatlas.studies.inspect.config import InspectConfig, absolute_paths
     from latentatlas.studies.inspect.study import InspectStudy
 
     values: dict[str, Any] = {
@@ -56,7 +56,7 @@ def inspect(
         "device": device,
         "tsne_points": tsne_points,
     }
-    values = {key: value for key, value in values.items() if value is not None}
+    values = absolute_paths({k: v for k, v in values.items() if v is not None})
     config = InspectConfig.quick(**values) if quick else InspectConfig(**values)
     step = progress_lines(quiet)
     report = engine.run(InspectStudy(), config, out, force=True, progress=not quiet, on_step=step)

@@ -56,7 +56,7 @@ def inspect(
     >>> la.inspect("out/", codes=z, labels=y)  # doctest: +SKIP
     """
     from latentatlas.studies import engine
-    from latentatlas.studies.inspect.config import InspectConfig
+    from latentatlas.studies.inspect.config import InspectConfig, absolute_paths
     from latentatlas.studies.inspect.study import InspectStudy
 
     file_codes = isinstance(codes, str | os.PathLike) or (
@@ -75,7 +75,7 @@ def inspect(
     )
     if dataset is not None and settings.get("dataset") is not None:
         raise InputError("give data or dataset=, not both")
-    config = InspectConfig(python=in_memory, **_tuples(settings))
+    config = InspectConfig(python=in_memory, **absolute_paths(_tuples(settings)))
     study = InspectStudy()
     if in_memory or dataset is not None:
         study._prepared = _prepare(

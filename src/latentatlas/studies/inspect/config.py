@@ -167,3 +167,18 @@ def _check_file(path: str) -> None:
         raise InputError(f"{path} does not exist")
     if not file.is_file():
         raise InputError(f"{path} is a folder, not a file")
+
+
+def absolute_paths(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings with every file made absolute (the file of a ``file.py:function`` factory
+    too), so that the folder records where the model is whatever the working folder."""
+    fixed = dict(values)
+    for key in ("weights", "torchscript", "codes"):
+        if fixed.get(key):
+            fixed[key] = tuple(str(Path(p).resolve()) for p in fixed[key])
+    model = fixed.get("model")
+    if isinstance(model, str):
+        module, sep, attribute = model.rpartition(":")
+        if sep and module.endswith(".py"):
+            fixed["model"] = f"{Path(module).resolve()}:{attribute}"
+    return fixed
