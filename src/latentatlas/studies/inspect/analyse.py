@@ -196,6 +196,9 @@ def _map(
     if arrays is not None:
         store_result(arrays, "tsne", embedding)
         arrays["tsne_rows"] = rows
+        # The explorer's keys (docs/explorer.md): the map of seed 0 and its data set rows.
+        arrays["map/tsne/seed-0"] = embedding.embedding
+        arrays["map-index/tsne/seed-0"] = prepared.rows[rows]
     return embedding.preservation
 
 
