@@ -104,17 +104,27 @@ class ExternalModel(nn.Module):
 
 
 class _Callable:
-    """A user's function on tensors or on NumPy arrays; which one is learnt on the first call."""
+    """A user's function on tensors or on NumPy arrays; which one is learnt on the first call.
+
+    A module or a module's method gets a tensor first; any other function an array first
+    (a NumPy function often accepts a tensor through ``__array__`` and returns a mix, while a
+    torch function refuses an array). The other is tried when the first raises.
+    """
 
     def __init__(self, fn: Callable[[Any], Any]):
-        self.fn, self.numpy = fn, getattr(fn, "_latentatlas_numpy", None)
+        self.fn, self.numpy = fn, None
+        owner = getattr(fn, "__self__", None)
+        self.numpy_first = not isinstance(fn, nn.Module | torch.jit.ScriptModule) and not (
+            isinstance(owner, nn.Module)
+        )
 
     def __call__(self, tensor: torch.Tensor) -> Any:
         if self.numpy is None:
+            first, second = (True, False) if self.numpy_first else (False, True)
             try:
-                output, self.numpy = self.fn(tensor), False
-            except Exception:  # a NumPy function refuses a tensor: try it with an array
-                output, self.numpy = self.fn(tensor.detach().cpu().numpy()), True
+                output, self.numpy = self._apply(tensor, first), first
+            except Exception:  # the other kind of function: try it with the other input
+                output, self.numpy = self._apply(tensor, second), second
         elif self.numpy:
             output = self.fn(tensor.detach().cpu().numpy())
         else:
@@ -122,6 +132,9 @@ class _Callable:
         if isinstance(output, np.ndarray):
             return torch.from_numpy(np.ascontiguousarray(output)).to(tensor.device)
         return output
+
+    def _apply(self, tensor: torch.Tensor, as_numpy: bool) -> Any:
+        return self.fn(tensor.detach().cpu().numpy() if as_numpy else tensor)
 
 
 def _call(fn: Callable[[Any], Any], value: torch.Tensor, what: str) -> Any:
