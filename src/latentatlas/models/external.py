@@ -70,10 +70,8 @@ class ExternalModel(nn.Module):
     ):
         super().__init__()
         self.inner = module
-        self._encode, self._decode = (
-            _Callable(encode),
-            None if decode is None else _Callable(decode),
-        )
+        self._encode = _Callable(encode, module is not None)
+        self._decode = None if decode is None else _Callable(decode, module is not None)
         self.input_shape = tuple(int(s) for s in input_shape)
         self.latent_dim = int(latent_dim)
         self.name = name
@@ -111,11 +109,11 @@ class _Callable:
     torch function refuses an array). The other is tried when the first raises.
     """
 
-    def __init__(self, fn: Callable[[Any], Any]):
+    def __init__(self, fn: Callable[[Any], Any], of_module: bool = False):
         self.fn, self.numpy = fn, None
         owner = getattr(fn, "__self__", None)
-        self.numpy_first = not isinstance(fn, nn.Module | torch.jit.ScriptModule) and not (
-            isinstance(owner, nn.Module)
+        self.numpy_first = not (
+            of_module or isinstance(fn, nn.Module) or isinstance(owner, nn.Module)
         )
 
     def __call__(self, tensor: torch.Tensor) -> Any:
