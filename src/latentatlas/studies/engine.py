@@ -47,6 +47,10 @@ STUDIES: dict[str, str] = {
     "disentanglement": "latentatlas.studies.disentanglement:STUDY",
     "inspect": "latentatlas.studies.inspect:STUDY",
 }
+#: Registered studies with a command of their own (``latentatlas inspect``): not recipes that
+#: run from their defaults, so :func:`names` (the atlas, ``latentatlas study``) leaves them out;
+#: :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
+OWN_COMMAND = frozenset({"inspect"})
 
 
 @dataclass(frozen=True)
@@ -237,8 +241,8 @@ class StudyResults:
 
 # -- registry -------------------------------------------------------------------------------------
 def names() -> list[str]:
-    """Registered study names."""
-    return list(STUDIES)
+    """Registered study names (the recipes; studies with their own command are left out)."""
+    return [name for name in STUDIES if name not in OWN_COMMAND]
 
 
 def get(name: str) -> Study:
