@@ -123,6 +123,18 @@ def test_python_api_codes_without_labels(tmp_path: Path) -> None:
     assert la.studies.load(tmp_path / "z").results["model"].density.local_dimension[0] > 0
 
 
+def test_codes_an_analysis_refuses_are_recorded_not_fatal(tmp_path: Path) -> None:
+    """Collapsed codes: the shape analyses refuse them; the refusal is what the report says."""
+    la.inspect(tmp_path / "flat", codes=np.ones((50, 3)), tsne_points=40, id_queries=40)
+    steps = _metrics(tmp_path / "flat")["steps"]
+    assert steps[0] == {
+        "name": "shape of the cloud and 2-d map",
+        "ran": False,
+        "why": "refused: codes have zero variance: every point is the same",
+    }
+    assert "refused: codes have zero variance" in (tmp_path / "flat" / "report.html").read_text()
+
+
 # -- bad input: one sentence, exit 2, nothing written ---------------------------------------------
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -164,6 +176,10 @@ def test_python_api_bad_input(tmp_path: Path) -> None:
         la.inspect(tmp_path / "a", codes=bad)
     with pytest.raises(InputError, match="labels of codes has 4 entries"):
         la.inspect(tmp_path / "a", codes=np.zeros((5, 3)), labels=[0, 1, 0, 1])
+    with pytest.raises(InputError, match="codes given in Python have 1 dimension"):
+        la.inspect(tmp_path / "a", codes=np.zeros((5, 1)))
+    with pytest.raises(InputError, match=r"give encode \(and decode\) or codes, not both"):
+        la.inspect(tmp_path / "a", codes=np.zeros((5, 2)), encode=lambda x: x)
     assert not (tmp_path / "a").exists()
 
 

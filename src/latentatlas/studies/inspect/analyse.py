@@ -45,8 +45,12 @@ def analyse_cell(config: InspectConfig, prepared: Prepared) -> CellOutput:
     if prepared.factors is not None:
         arrays["factors"] = prepared.factors
     steps: list[Step] = []
-    density = _density(config, codes, prepared, arrays)
-    steps.append(Step("shape of the cloud and 2-d map", True, "always"))
+    density = _run(
+        steps,
+        "shape of the cloud and 2-d map",
+        None,
+        lambda: _density(config, codes, prepared, arrays),
+    )
     labels = _run(
         steps, "classes", _label_reason(prepared), lambda: _labels(config, codes, prepared)
     )

@@ -82,7 +82,19 @@ def prepare(
     rows = _subsample(config, len(dataset), dataset.labels)
     x = np.ascontiguousarray(dataset.x[rows], dtype=np.float32)
     sources = tuple(make_sources(x) if make_sources is not None else _model_sources(config, x))
+    for source in sources:
+        _check_dimension(source.model.latent_dim, source.location)
     return _prepared(config, sources, x, rows, dataset)
+
+
+def _check_dimension(latent_dim: int, where: str) -> None:
+    """A latent space of one dimension has no shape to map (no plane, no principal axes)."""
+    if latent_dim < 2:
+        name = "the codes given in Python" if where == "python" else f"the codes of {where}"
+        raise InputError(
+            f"{name} have {latent_dim} dimension; inspect maps latent spaces of 2 or more "
+            "dimensions"
+        )
 
 
 def _model_sources(config: InspectConfig, x: NDArray[np.float32]) -> list[Any]:
@@ -108,6 +120,8 @@ def _with_codes(
         sources = tuple(external.from_codes(path) for path in config.codes)
     first = sources[0]
     n = len(first.codes)
+    for source in sources:
+        _check_dimension(source.codes.shape[1], source.location)
     for source in sources[1:]:
         if len(source.codes) != n:
             raise InputError(

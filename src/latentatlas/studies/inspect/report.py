@@ -31,7 +31,8 @@ def build_report(results: StudyResults) -> Report:
         "the data have what it needs (labels, factors, a decoder, several seeds).",
     )
     _source(report, result)
-    _density(report, result, arrays)
+    if result.density is not None:
+        _density(report, result, arrays)
     if result.labels is not None:
         _labels(report, result)
     if result.factors is not None:
@@ -83,6 +84,7 @@ def _density(report: Report, result: InspectResult, arrays: Mapping[str, Any]) -
     )
 
     d = result.density
+    assert d is not None
     section = report.add_section(
         "Shape of the cloud",
         "Densities along each axis and of the radii, the PCA spectrum, the local intrinsic "

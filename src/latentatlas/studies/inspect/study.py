@@ -111,7 +111,7 @@ class InspectResult(ResultMixin):
     latent_dim: int
     seeds: int
     steps: tuple[Step, ...]
-    density: DensitySeeds
+    density: DensitySeeds | None
     labels: LabelSeeds | None
     factors: FactorSeeds | None
     decoder: DecoderSeeds | None
