@@ -111,6 +111,25 @@ def test_python_api_numpy_callables(tmp_path: Path) -> None:
     assert metrics["decoder"]["mean_image_error"] > 0
 
 
+@pytest.mark.slow
+def test_python_api_factory_file_with_data_in_memory(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    x = np.random.default_rng(0).uniform(size=(60, 1, 28, 28)).astype(np.float32)
+    la.inspect(
+        tmp_path / "f",
+        model=factory("build_vae"),
+        weights=files["vae-0"],
+        data=x,
+        labels=np.repeat([0, 1], 30),
+        tsne_points=40,
+        id_queries=40,
+    )
+    metrics = _metrics(tmp_path / "f")
+    assert metrics["kind"] == "factory" and metrics["dataset"] == "arrays given in Python"
+    assert str(files["vae-0"]) in metrics["files"]
+
+
 def test_python_api_codes_without_labels(tmp_path: Path) -> None:
     z = np.random.default_rng(0).standard_normal((150, 3))
     la.inspect(tmp_path / "z", codes=z, tsne_points=60, id_queries=60)
@@ -222,3 +241,20 @@ def test_a_builtin_run_inspected_through_a_factory_gives_the_same_numbers(tmp_pa
     assert inspected.n == len(dataset)
     assert abs(inspected.labels.silhouette[0] - builtin_silhouette) < 1e-6
     assert abs(inspected.decoder.reconstruction_error[0] - builtin_error) < 1e-6
+
+
+def test_report_redraws_without_the_model_files(files: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    codes = tmp_path / "codes.npz"
+    shutil.copy(files["codes"], codes)
+    out = tmp_path / "out"
+    la.inspect(out, codes=str(codes), tsne_points=60, id_queries=60)
+    codes.unlink()
+    (out / "report.html").unlink()
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file()
+    assert la.studies.load(out).results["model"].files == {
+        str(codes): la.models.external.sha256(files["codes"])
+    }

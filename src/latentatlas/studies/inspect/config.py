@@ -124,7 +124,8 @@ class InspectConfig(StudyConfig):
         return options
 
     def check_relations(self) -> None:
-        """Exactly one source; a model needs data; the files exist."""
+        """Exactly one source; the files exist (that a model has data is checked when the
+        data are loaded: the Python API passes them in memory)."""
         given = [
             name
             for name, value in (
@@ -141,8 +142,6 @@ class InspectConfig(StudyConfig):
             raise InputError(f"give one kind of model, not {' and '.join(given)}")
         if self.weights and self.model is None:
             raise InputError("--weights belongs to --model, the factory that builds the module")
-        if self.kind in ("factory", "torchscript") and self.dataset is None and not self.python:
-            raise InputError(f"{given[0]} needs data to encode: give --dataset")
         if not self.fingerprints:  # read back from a study folder, the files may have gone
             for path in self.files():
                 _check_file(path)

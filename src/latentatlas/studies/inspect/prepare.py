@@ -78,7 +78,7 @@ def prepare(
     if codes_only or config.kind == "codes":
         return _with_codes(config, dataset, make_sources)
     if dataset is None:
-        raise InputError("the model needs data to encode: give --dataset")
+        raise InputError("the model needs data to encode: give --dataset (or data= in Python)")
     rows = _subsample(config, len(dataset), dataset.labels)
     x = np.ascontiguousarray(dataset.x[rows], dtype=np.float32)
     sources = tuple(make_sources(x) if make_sources is not None else _model_sources(config, x))
