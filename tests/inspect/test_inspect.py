@@ -162,6 +162,8 @@ def test_codes_an_analysis_refuses_are_recorded_not_fatal(tmp_path: Path) -> Non
         (["--model", factory("build_broken"), *MNIST], "raised RuntimeError"),
         (["--model", factory("build_nothing"), *MNIST], "without encode/decode"),
         (["--model", factory("build_wrong_rows"), *MNIST], "for 16 inputs"),
+        (["--model", factory("build_bad_decoder"), *MNIST], "expected (16, 1, 28, 28)"),
+        (["--model", factory("build_vae"), "--dataset", "digits"], "input shape is (1, 8, 8)"),
         (["--model", factory("build_vae"), "--weights", "@parts", *MNIST], "has no tensor"),
         (["--model", factory("build_vae"), "--weights", "@pickled", *MNIST], "pickled Python"),
         (["--model", factory("build_vae"), "--weights", "/no/such.pt", *MNIST], "does not exist"),

@@ -161,3 +161,16 @@ def build_latentatlas_ae() -> nn.Module:
     from latentatlas.models import build
 
     return build("ae", (1, 28, 28), 2)
+
+
+def build_bad_decoder() -> nn.Module:
+    """Decodes to 10 values per code, not a 1x28x28 image."""
+
+    class BadDecoder(nn.Module):
+        def encode(self, x: torch.Tensor) -> torch.Tensor:
+            return x.flatten(1)[:, :4]
+
+        def decode(self, z: torch.Tensor) -> torch.Tensor:
+            return torch.zeros(len(z), 10)
+
+    return BadDecoder()
