@@ -188,6 +188,15 @@ def test_bad_input_is_one_sentence_and_writes_nothing(
     assert not out.exists()
 
 
+def test_a_folder_of_another_study_is_refused(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "filaments"
+    out.mkdir()
+    (out / "study.json").write_text('{"study": "filaments"}')
+    result = _cli("--codes", files["codes"], "--out", out)
+    assert result.exit_code == 2 and "holds a 'filaments' study" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["study.json"]
+
+
 def test_python_api_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="encode needs data"):
         la.inspect(tmp_path / "a", encode=lambda x: x)

@@ -38,8 +38,8 @@ def inspect(
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Map a model trained elsewhere with every analysis its model and data allow."""
-    from latentatlas.studies import engine
     from latentatlas.studies.config import parse_ints
+    from latentatlas.studies.inspect.api import run
     from latentatlas.studies.inspect.config import InspectConfig, absolute_paths
     from latentatlas.studies.inspect.study import InspectStudy
 
@@ -59,7 +59,7 @@ def inspect(
     values = absolute_paths({k: v for k, v in values.items() if v is not None})
     config = InspectConfig.quick(**values) if quick else InspectConfig(**values)
     step = progress_lines(quiet)
-    report = engine.run(InspectStudy(), config, out, force=True, progress=not quiet, on_step=step)
+    report = run(InspectStudy(), config, out, progress=not quiet, on_step=step)
     _print_steps(out)
     console.print(f"report: {report.resolve()}", soft_wrap=True)
     console.print(f"metrics: {(out / 'metrics.json').resolve()}", soft_wrap=True)

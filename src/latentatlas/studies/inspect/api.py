@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,7 +56,6 @@ def inspect(
     >>> la.inspect("out/", encode=vae.encode, decode=vae.decode, data=x, labels=y)  # doctest: +SKIP
     >>> la.inspect("out/", codes=z, labels=y)  # doctest: +SKIP
     """
-    from latentatlas.studies import engine
     from latentatlas.studies.inspect.config import InspectConfig, absolute_paths
     from latentatlas.studies.inspect.study import InspectStudy
 
@@ -82,7 +82,31 @@ def inspect(
             config, dataset, encode, decode, codes, labels, factors, factor_names
         )
     step = (lambda line: print(line)) if progress else None
-    return engine.run(study, config, out, force=True, progress=progress, on_step=step)
+    return run(study, config, out, progress=progress, on_step=step)
+
+
+def run(
+    study: Any,
+    config: Any,
+    out: str | os.PathLike[str],
+    progress: bool = False,
+    on_step: Callable[[str], None] | None = None,
+) -> Path:
+    """Analyse afresh into ``out`` (a model in memory may have changed under the same
+    settings), refusing a folder that holds another study."""
+    from latentatlas.studies import engine
+
+    study_file = Path(out) / "study.json"
+    if study_file.is_file():
+        try:
+            stored = json.loads(study_file.read_text()).get("study")
+        except (OSError, ValueError, AttributeError):
+            stored = None
+        if stored != "inspect":
+            raise InputError(
+                f"{out} holds a {stored!r} study, not an inspect one; choose another --out"
+            )
+    return engine.run(study, config, out, force=True, progress=progress, on_step=on_step)
 
 
 def _tuples(settings: dict[str, Any]) -> dict[str, Any]:
