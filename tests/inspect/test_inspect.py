@@ -269,3 +269,18 @@ def test_report_redraws_without_the_model_files(files: dict[str, Path], tmp_path
     assert la.studies.load(out).results["model"].files == {
         str(codes): la.models.external.sha256(files["codes"])
     }
+
+
+def test_the_subsample_is_seeded_and_keeps_the_class_shares() -> None:
+    from latentatlas.studies.inspect.config import InspectConfig
+    from latentatlas.studies.inspect.prepare import _subsample
+
+    labels = np.repeat([0, 1, 2], [300, 100, 100])
+    config = InspectConfig(codes=(), python=True, n=100, seed=3)
+    rows = _subsample(config, len(labels), labels)
+    assert np.array_equal(rows, _subsample(config, len(labels), labels))
+    assert np.bincount(labels[rows]).tolist() == [60, 20, 20]
+    assert np.all(np.diff(rows) > 0)
+    other = _subsample(InspectConfig(codes=(), python=True, n=100, seed=4), len(labels), labels)
+    assert not np.array_equal(rows, other)
+    assert len(_subsample(config, 50, None)) == 50
