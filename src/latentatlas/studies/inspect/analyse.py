@@ -299,7 +299,7 @@ def _decoder(
 ) -> DecoderSeeds:
     """Reconstruction error against the mean image, random decodes and traversal effects."""
     from latentatlas.analysis.decoding import random_decodes
-    from latentatlas.analysis.traversal import traversal_effects, traverse
+    from latentatlas.analysis.traversal import traversal_effects
     from latentatlas.models import reconstruction_error
 
     x = prepared.x
@@ -314,9 +314,10 @@ def _decoder(
         dims = _top_dims(z, config.traversal_dims)
         effects = traversal_effects(
             source.model,
-            x[: config.traversal_inputs],
+            x[: config.traversal_inputs],  # type: ignore[index]
             dims=dims,
-            mode="std",  # type: ignore[index]
+            mode="std",
+            code_std=z.std(axis=0),
         )
         errors.append(float(np.median(error)))
         meaningful.append(decodes.fraction("prior"))
@@ -325,24 +326,7 @@ def _decoder(
         traversed.append(len(dims))
         arrays[f"reconstruction_error/seed-{seed}"] = error
         if seed == 0:
-            store_result(arrays, "decodes", decodes)
-            grid = traverse(
-                source.model,
-                x[:GRID_INPUTS],  # type: ignore[index]
-                dims=dims[:GRID_DIMS],
-                values=GRID_VALUES,
-                mode="std",
-                code_std=z.std(axis=0),
-            )
-            arrays["traversal/images"] = grid.images
-            arrays["traversal/dims"] = np.asarray(grid.dims)
-            arrays["traversal/classification"] = np.asarray(effects.classification, dtype=str)
-            arrays["traversal/mean_effect"] = effects.mean_effect
-            arrays["traversal/effect_dims"] = np.asarray(effects.dims)
-            arrays["examples/original"] = x[:8]  # type: ignore[index]
-            from latentatlas.models import reconstruct_array
-
-            arrays["examples/reconstruction"] = reconstruct_array(source.model, x[:8])  # type: ignore[index]
+            _store_decoder_figures(arrays, source.model, z, x, dims, decodes, effects)  # type: ignore[arg-type]
     return DecoderSeeds(
         reconstruction_error=tuple(errors),
         mean_image_error=float(np.median(baseline)),
@@ -351,6 +335,37 @@ def _decoder(
         consistent_dims=tuple(consistent),
         traversed_dims=tuple(traversed),
     )
+
+
+def _store_decoder_figures(
+    arrays: Arrays,
+    model: Any,
+    codes: NDArray[np.float32],
+    x: NDArray[np.float32],
+    dims: tuple[int, ...],
+    decodes: Any,
+    effects: Any,
+) -> None:
+    """The first seed's decodes, traversal grid and effects, and example reconstructions."""
+    from latentatlas.analysis.traversal import traverse
+    from latentatlas.models import reconstruct_array
+
+    store_result(arrays, "decodes", decodes)
+    grid = traverse(
+        model,
+        x[:GRID_INPUTS],
+        dims=dims[:GRID_DIMS],
+        values=GRID_VALUES,
+        mode="std",
+        code_std=codes.std(axis=0),
+    )
+    arrays["traversal/images"] = grid.images
+    arrays["traversal/dims"] = np.asarray(grid.dims)
+    arrays["traversal/classification"] = np.asarray(effects.classification, dtype=str)
+    arrays["traversal/mean_effect"] = effects.mean_effect
+    arrays["traversal/effect_dims"] = np.asarray(effects.dims)
+    arrays["examples/original"] = x[:8]
+    arrays["examples/reconstruction"] = reconstruct_array(model, x[:8])
 
 
 def _top_dims(codes: NDArray[np.float32], count: int) -> tuple[int, ...]:
