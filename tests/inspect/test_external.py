@@ -153,3 +153,35 @@ def test_bad_codes(files: dict[str, Path], tmp_path: Path) -> None:
         external.from_codes(tmp_path / "keys.npz")
     with pytest.raises(InputError, match="2-d numeric array"):
         external.from_codes(codes=np.zeros(5))
+
+
+def test_a_package_in_the_working_folder_and_a_files_neighbours_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "inspect_test_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "vae.py").write_text(
+        "from torch import nn\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 3))\n"
+        "def build():\n"
+        "    return M()\n"
+    )
+    (tmp_path / "script_with_neighbour.py").write_text("from inspect_test_neighbour import build\n")
+    (tmp_path / "inspect_test_neighbour.py").write_text("from inspect_test_pkg.vae import build\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", ".")])
+    source = external.from_factory("inspect_test_pkg.vae:build", None, X, "cpu")
+    assert source.encode(X).shape == (20, 3) and not source.has_decoder
+    other = external.from_factory(f"{tmp_path / 'script_with_neighbour.py'}:build", None, X, "cpu")
+    assert other.encode(X).shape == (20, 3)
+
+
+def test_a_bound_method_brings_its_module() -> None:
+    model = ConvVAE().train()
+    source = external.from_callables(model.encode, model.decode, X, "cpu")
+    assert not model.training and source.model.inner is model
+    assert source.encode(X).shape == (20, 4)

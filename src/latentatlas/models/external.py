@@ -287,6 +287,7 @@ def import_factory(spec: str) -> Callable[[], Any]:
         if module_name.endswith(".py"):
             module = _import_file(Path(module_name))
         else:
+            _on_path(Path.cwd())  # as `python -m` does: a package in the working folder imports
             module = importlib.import_module(module_name)
     except InputError:
         raise
@@ -301,8 +302,14 @@ def import_factory(spec: str) -> Callable[[], Any]:
     return factory  # type: ignore[no-any-return]
 
 
+def _on_path(folder: Path) -> None:
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+
 def _import_file(path: Path) -> Any:
     existing_file(path, "--model file")
+    _on_path(path.resolve().parent)  # as running the script would: its neighbours import
     name = f"_latentatlas_user_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]}"
     if name in sys.modules:
         return sys.modules[name]
@@ -453,12 +460,14 @@ def from_callables(
     device: str = "auto",
 ) -> ModelSource:
     """``encode`` / ``decode`` functions on tensors or NumPy arrays, or an ``nn.Module``."""
+    owner = getattr(encode, "__self__", None)  # model.encode: the module is model
     if isinstance(encode, nn.Module) and decode is None:
         found_encode, decode = _methods(encode)
         module: nn.Module | None = encode
         encode = found_encode or encode
     else:
         module = encode if isinstance(encode, nn.Module) else None
+        module = owner if module is None and isinstance(owner, nn.Module) else module
     if not callable(encode):
         raise InputError(f"encode must be callable, got {type(encode).__name__}")
     if decode is not None and not callable(decode):
