@@ -174,6 +174,8 @@ def test_codes_an_analysis_refuses_are_recorded_not_fatal(tmp_path: Path) -> Non
         (["--model", factory("build_vae")], "needs data to encode"),
         (["--model", factory("build_vae"), "--codes", "@codes"], "one kind of model"),
         ([], "give a model"),
+        (["--codes", "@codes", "--data-option", "size"], "'size' must look like KEY=VALUE"),
+        (["--torchscript", "@script", *MNIST, "-o", "colour=red"], "unknown option 'colour'"),
     ],
 )
 def test_bad_input_is_one_sentence_and_writes_nothing(
@@ -284,3 +286,19 @@ def test_the_subsample_is_seeded_and_keeps_the_class_shares() -> None:
     other = _subsample(InspectConfig(codes=(), python=True, n=100, seed=4), len(labels), labels)
     assert not np.array_equal(rows, other)
     assert len(_subsample(config, 50, None)) == 50
+
+
+def test_data_options_reach_the_loader() -> None:
+    from latentatlas.models import external
+    from latentatlas.studies.inspect.config import InspectConfig
+    from latentatlas.studies.inspect.prepare import prepare
+
+    config = InspectConfig(python=True, dataset="heatmaps", data_options=("subsample=100",))
+    assert config.loader_options() == {"subsample": "100"}
+
+    def sources(x: np.ndarray) -> list[external.ModelSource]:
+        return [external.from_callables(lambda a: a.reshape(len(a), -1)[:, :3], None, x)]
+
+    prepared = prepare(config, make_sources=sources)
+    assert prepared.n == 100 and prepared.x.shape[1:] == (1, 36, 36)
+    assert prepared.codes(0).shape == (100, 3)

@@ -51,6 +51,10 @@ def test_explorer_decodes_with_the_users_model(inspected: Path) -> None:
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
     points = client.get("/api/runs/seed-0/points", params={"view": "map:tsne"})
     assert points.status_code == 200
+    row = int(Catalogue(inspected / "out").run("seed-0").indices[0])
+    for kind in ("image", "reconstruction"):
+        answer = client.get(f"/api/runs/seed-0/{kind}/{row}.png")
+        assert answer.status_code == 200, (kind, answer.text)
 
 
 def test_codes_without_a_decoder_are_shown_not_decoded(

@@ -30,6 +30,9 @@ def inspect(
     digits: str | None = typer.Option(None, help="Digits of mnist or digits, e.g. 1,2."),
     path: str | None = typer.Option(None, help="File or folder of --dataset arrays or images."),
     data_dir: str | None = typer.Option(None, help="Folder with the full MNIST."),
+    data_option: list[str] = typer.Option(
+        [], "--data-option", "-o", help="Other data set option KEY=VALUE (e.g. size=64)."
+    ),
     n: int | None = typer.Option(None, help="Analyse a seeded subsample of this many rows."),
     device: str = typer.Option("auto", help="auto (CUDA when available), cpu or cuda."),
     tsne_points: int | None = typer.Option(None, help="Codes mapped by t-SNE (default 2000)."),
@@ -52,6 +55,7 @@ def inspect(
         "digits": None if digits is None else parse_ints(digits, "--digits"),
         "path": path,
         "data_dir": data_dir,
+        "data_options": tuple(data_option),
         "n": n,
         "device": device,
         "tsne_points": tsne_points,

@@ -112,7 +112,10 @@ def run(
 def _tuples(settings: dict[str, Any]) -> dict[str, Any]:
     """Lists become tuples and a single path a one-item tuple, as the settings take them."""
     fixed = dict(settings)
-    for key in ("weights", "torchscript", "codes", "digits"):
+    options = fixed.get("data_options")
+    if isinstance(options, dict):  # data_options={"size": 64} in Python
+        fixed["data_options"] = tuple(f"{k}={v}" for k, v in options.items())
+    for key in ("weights", "torchscript", "codes", "digits", "data_options"):
         value = fixed.get(key)
         if isinstance(value, str | os.PathLike):
             fixed[key] = (str(value),)

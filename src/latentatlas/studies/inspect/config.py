@@ -36,9 +36,10 @@ class InspectConfig(StudyConfig):
     fingerprints : tuple of str
         ``path=sha256`` of every weights, TorchScript and codes file, taken when the settings
         are made: the folder records what was analysed, and a changed file is re-analysed.
-    dataset, digits, path, data_dir : the data
+    dataset, digits, path, data_dir, data_options : the data
         A registered data set with its options (``mnist`` with ``digits``, ``arrays`` with
-        ``path``, ...); none for codes files that stand alone.
+        ``path``, ``images`` with ``path`` and ``size=64`` among ``data_options``); none for
+        codes files that stand alone.
     n : int, optional
         A seeded, label-stratified subsample of this many rows.
     """
@@ -61,6 +62,9 @@ class InspectConfig(StudyConfig):
     digits: tuple[int, ...] | None = setting(None, "Digits of mnist or digits, e.g. 1,2.")
     path: str | None = setting(None, "File or folder of --dataset arrays or images.")
     data_dir: str | None = setting(None, "Folder with the full MNIST (IDX or mnist.npz).")
+    data_options: tuple[str, ...] = setting(
+        (), "Other options of the data set, KEY=VALUE (e.g. size=64).", cli="data-option"
+    )
     n: int | None = setting(
         None, "Subsample this many rows (seeded).", check=Interval(int, 10, MAX_ROWS)
     )
@@ -112,9 +116,10 @@ class InspectConfig(StudyConfig):
         """Every weights, TorchScript and codes file of the source."""
         return (*self.weights, *self.torchscript, *self.codes)
 
-    def data_options(self) -> dict[str, Any]:
-        """The loader options of ``dataset``."""
-        options: dict[str, Any] = {}
+    def loader_options(self) -> dict[str, Any]:
+        """The loader options of ``dataset``: ``data_options`` as text for the loader to parse,
+        and the named ones."""
+        options: dict[str, Any] = dict(_key_value(item) for item in self.data_options)
         if self.digits is not None:
             options["digits"] = tuple(self.digits)
         if self.path is not None:
@@ -140,6 +145,8 @@ class InspectConfig(StudyConfig):
             raise InputError("give a model: --model (with --weights), --torchscript or --codes")
         if len(given) > 1:
             raise InputError(f"give one kind of model, not {' and '.join(given)}")
+        for item in self.data_options:
+            _key_value(item)
         if self.weights and self.model is None:
             raise InputError("--weights belongs to --model, the factory that builds the module")
         if not self.fingerprints:  # read back from a study folder, the files may have gone
@@ -158,6 +165,13 @@ class InspectConfig(StudyConfig):
     def replace(self, **changes: Any) -> InspectConfig:
         """These settings with ``changes`` (fingerprints taken again)."""
         return dataclasses.replace(self, fingerprints=(), **changes)
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = str(item).partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--data-option {item!r} must look like KEY=VALUE")
+    return key.strip(), value.strip()
 
 
 def _check_file(path: str) -> None:

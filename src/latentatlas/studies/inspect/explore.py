@@ -47,7 +47,7 @@ def entries(folder: Path, entry_type: type) -> list[Any]:
     config = results.config
     check_files(config)
     result = results.results[results.cells[0].key]
-    data = {"name": config.dataset or "codes", "options": config.data_options()}
+    data = {"name": config.dataset or "codes", "options": config.loader_options()}
     return [
         entry_type(
             name=f"seed-{seed}",

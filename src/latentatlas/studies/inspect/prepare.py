@@ -74,7 +74,7 @@ def prepare(
     from latentatlas import data
 
     if dataset is None and config.dataset is not None:
-        dataset = data.load(config.dataset, **config.data_options())
+        dataset = data.load(config.dataset, **config.loader_options())
     if codes_only or config.kind == "codes":
         return _with_codes(config, dataset, make_sources)
     if dataset is None:
