@@ -174,6 +174,7 @@ def test_codes_an_analysis_refuses_are_recorded_not_fatal(tmp_path: Path) -> Non
         (["--model", factory("build_vae")], "needs data to encode"),
         (["--model", factory("build_vae"), "--codes", "@codes"], "one kind of model"),
         ([], "give a model"),
+        (["--run", "/no/such/run"], "run directory /no/such/run does not exist"),
         (["--codes", "@codes", "--data-option", "size"], "'size' must look like KEY=VALUE"),
         (["--torchscript", "@script", *MNIST, "-o", "colour=red"], "unknown option 'colour'"),
     ],
@@ -254,6 +255,13 @@ def test_a_builtin_run_inspected_through_a_factory_gives_the_same_numbers(tmp_pa
     assert inspected.n == len(dataset)
     assert abs(inspected.labels.silhouette[0] - builtin_silhouette) < 1e-6
     assert abs(inspected.decoder.reconstruction_error[0] - builtin_error) < 1e-6
+    # The run itself as the source, on its own data set: the same numbers again.
+    result = _cli("--run", run.path, "--tsne-points", "100", "--quiet", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    direct = la.studies.load(tmp_path / "r").results["model"]
+    assert direct.kind == "run" and direct.dataset == "mnist"
+    assert abs(direct.labels.silhouette[0] - builtin_silhouette) < 1e-6
+    assert abs(direct.decoder.reconstruction_error[0] - builtin_error) < 1e-6
 
 
 def test_report_redraws_without_the_model_files(files: dict[str, Path], tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``latentatlas inspect``: map a model trained elsewhere (factory, TorchScript or codes)."""
+"""``latentatlas inspect``: map a model from anywhere (factory, TorchScript, run or codes)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ def inspect(
     codes: list[str] = typer.Option(
         [], "--codes", help="Codes file (.npz, .npy, .parquet), no decoder; repeat per seed."
     ),
-    dataset: str | None = typer.Option(None, help="Data set (see `latentatlas datasets`)."),
+    run: list[str] = typer.Option(
+        [], "--run", help="A latentatlas run directory; repeat once per seed."
+    ),
+    dataset: str | None = typer.Option(
+        None, help="Data set (see `latentatlas datasets`); a --run's own by default."
+    ),
     digits: str | None = typer.Option(None, help="Digits of mnist or digits, e.g. 1,2."),
     path: str | None = typer.Option(None, help="File or folder of --dataset arrays or images."),
     data_dir: str | None = typer.Option(None, help="Folder with the full MNIST."),
@@ -42,7 +47,7 @@ def inspect(
 ) -> None:
     """Map a model trained elsewhere with every analysis its model and data allow."""
     from latentatlas.studies.config import parse_ints
-    from latentatlas.studies.inspect.api import run
+    from latentatlas.studies.inspect.api import run as run_inspect
     from latentatlas.studies.inspect.config import InspectConfig, absolute_paths
     from latentatlas.studies.inspect.study import InspectStudy
 
@@ -51,6 +56,7 @@ def inspect(
         "weights": tuple(weights),
         "torchscript": tuple(torchscript),
         "codes": tuple(codes),
+        "runs": tuple(run),
         "dataset": dataset,
         "digits": None if digits is None else parse_ints(digits, "--digits"),
         "path": path,
@@ -63,7 +69,7 @@ def inspect(
     values = absolute_paths({k: v for k, v in values.items() if v is not None})
     config = InspectConfig.quick(**values) if quick else InspectConfig(**values)
     step = progress_lines(quiet)
-    report = run(InspectStudy(), config, out, progress=not quiet, on_step=step)
+    report = run_inspect(InspectStudy(), config, out, progress=not quiet, on_step=step)
     _print_steps(out)
     console.print(f"report: {report.resolve()}", soft_wrap=True)
     console.print(f"metrics: {(out / 'metrics.json').resolve()}", soft_wrap=True)

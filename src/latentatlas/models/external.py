@@ -211,7 +211,7 @@ class ModelSource:
 
     Attributes
     ----------
-    kind : {"factory", "torchscript", "python", "codes"}
+    kind : {"factory", "torchscript", "run", "python", "codes"}
     location : str
         The import path (``pkg.mod:build`` or ``file.py:build``), the file, or ``"python"``.
     model : ExternalModel or None
@@ -450,6 +450,18 @@ def from_torchscript(path: str | Path, x: Any, device: str = "auto") -> ModelSou
     name = f"TorchScript file {file}"
     encode, decode = module.encode, module.decode
     return _checked("torchscript", str(path), module, encode, decode, x, device, name, files)
+
+
+# -- a latentatlas run ----------------------------------------------------------------------------
+def from_run(path: str | Path, x: Any, device: str = "auto") -> ModelSource:
+    """The model of a latentatlas run directory (its weights' SHA-256 recorded)."""
+    from latentatlas import runs
+
+    run = runs.load(path)
+    weights = Path(path) / "model.safetensors"
+    files = {str(weights): sha256(weights)}
+    model, name = run.model, f"run {path}"
+    return _checked("run", str(path), model, model.encode, model.decode, x, device, name, files)
 
 
 # -- Python callables -----------------------------------------------------------------------------

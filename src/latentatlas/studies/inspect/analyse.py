@@ -87,7 +87,9 @@ def analyse_cell(config: InspectConfig, prepared: Prepared) -> CellOutput:
         kind=config.kind,
         location=first.location if config.kind != "factory" else str(config.model),
         files=config.fingerprint_of(),
-        dataset=config.dataset or (None if prepared.x is None else "arrays given in Python"),
+        dataset=config.dataset
+        or prepared.dataset_name
+        or (None if prepared.x is None else "arrays given in Python"),
         n=prepared.n,
         input_shape=None if prepared.x is None else tuple(int(s) for s in prepared.x.shape[1:]),
         latent_dim=int(codes[0].shape[1]),

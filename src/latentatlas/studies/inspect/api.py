@@ -34,6 +34,7 @@ def inspect(
       ``nn.Module`` with ``encode``/``decode`` methods (or ``encoder``/``decoder``);
     * ``codes``: an array (n, d) of codes, or a list of them (one per seed), without a decoder;
     * file settings as on the command line: ``model="pkg.vae:build", weights=("w.pt",)``,
+      ``runs=("runs/ae12/seed-0",)``,
       ``torchscript=("f.pt",)`` or ``codes=("c.npz",)`` (a tuple of paths).
 
     Parameters
@@ -115,7 +116,7 @@ def _tuples(settings: dict[str, Any]) -> dict[str, Any]:
     options = fixed.get("data_options")
     if isinstance(options, dict):  # data_options={"size": 64} in Python
         fixed["data_options"] = tuple(f"{k}={v}" for k, v in options.items())
-    for key in ("weights", "torchscript", "codes", "digits", "data_options"):
+    for key in ("weights", "torchscript", "codes", "runs", "digits", "data_options"):
         value = fixed.get(key)
         if isinstance(value, str | os.PathLike):
             fixed[key] = (str(value),)

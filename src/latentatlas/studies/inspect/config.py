@@ -30,6 +30,8 @@ class InspectConfig(StudyConfig):
         TorchScript files exporting ``encode`` and ``decode``: one per seed.
     codes : tuple of str
         Codes files (``.npz``, ``.npy``, ``.parquet``): one per seed, no decoder.
+    runs : tuple of str
+        latentatlas run directories: one per seed (their data set unless ``dataset`` is given).
     python : bool
         The source was given as Python callables or arrays to :func:`latentatlas.inspect`
         (the folder then records no way to reload it).
@@ -55,6 +57,9 @@ class InspectConfig(StudyConfig):
     )
     codes: tuple[str, ...] = setting(
         (), "Codes files (.npz, .npy, .parquet), one per seed; no decoder.", metavar="A,B"
+    )
+    runs: tuple[str, ...] = setting(
+        (), "latentatlas run directories, one per seed.", cli="run", metavar="A,B"
     )
     python: bool = setting(False, "Source given as Python objects.", cli="")
     fingerprints: tuple[str, ...] = setting((), "path=sha256 of every file read.", cli="")
@@ -100,21 +105,24 @@ class InspectConfig(StudyConfig):
 
     @property
     def kind(self) -> str:
-        """Where the model comes from: factory, torchscript, codes or python."""
+        """Where the model comes from: factory, torchscript, run, codes or python."""
         if self.python:
             return "python"
         if self.model is not None:
             return "factory"
+        if self.runs:
+            return "run"
         return "torchscript" if self.torchscript else "codes"
 
     @property
     def n_seeds(self) -> int:
         """Seeds of the model: one per weights, TorchScript or codes file (at least one)."""
-        return max(1, len(self.weights), len(self.torchscript), len(self.codes))
+        return max(1, len(self.weights), len(self.torchscript), len(self.codes), len(self.runs))
 
     def files(self) -> tuple[str, ...]:
-        """Every weights, TorchScript and codes file of the source."""
-        return (*self.weights, *self.torchscript, *self.codes)
+        """Every weights, TorchScript and codes file of the source (a run's weights)."""
+        run_weights = (str(Path(run) / "model.safetensors") for run in self.runs)
+        return (*self.weights, *self.torchscript, *self.codes, *run_weights)
 
     def loader_options(self) -> dict[str, Any]:
         """The loader options of ``dataset``: ``data_options`` as text for the loader to parse,
@@ -137,12 +145,15 @@ class InspectConfig(StudyConfig):
                 ("--model", self.model),
                 ("--torchscript", self.torchscript),
                 ("--codes", self.codes),
+                ("--run", self.runs),
                 ("python", self.python),
             )
             if value
         ]
         if not given:
-            raise InputError("give a model: --model (with --weights), --torchscript or --codes")
+            raise InputError(
+                "give a model: --model (with --weights), --torchscript, --run or --codes"
+            )
         if len(given) > 1:
             raise InputError(f"give one kind of model, not {' and '.join(given)}")
         for item in self.data_options:
@@ -150,6 +161,8 @@ class InspectConfig(StudyConfig):
         if self.weights and self.model is None:
             raise InputError("--weights belongs to --model, the factory that builds the module")
         if not self.fingerprints:  # read back from a study folder, the files may have gone
+            for run in self.runs:
+                _check_run(run)
             for path in self.files():
                 _check_file(path)
 
@@ -174,6 +187,15 @@ def _key_value(item: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _check_run(path: str) -> None:
+    from latentatlas.runs import is_complete
+
+    if not Path(path).is_dir():
+        raise InputError(f"run directory {path} does not exist")
+    if not is_complete(path):
+        raise InputError(f"{path} is not a complete latentatlas run (train it to the end first)")
+
+
 def _check_file(path: str) -> None:
     file = Path(path)
     if not file.exists():
@@ -186,7 +208,7 @@ def absolute_paths(values: Mapping[str, Any]) -> dict[str, Any]:
     """Settings with every file made absolute (the file of a ``file.py:function`` factory
     too), so that the folder records where the model is whatever the working folder."""
     fixed = dict(values)
-    for key in ("weights", "torchscript", "codes"):
+    for key in ("weights", "torchscript", "codes", "runs"):
         if fixed.get(key):
             fixed[key] = tuple(str(Path(p).resolve()) for p in fixed[key])
     model = fixed.get("model")

@@ -102,4 +102,6 @@ def load_model(config: Any, seed: int, input_shape: tuple[int, ...]) -> Any:
         return external.from_factory(config.model, weights, probe, "cpu").model
     if config.kind == "torchscript":
         return external.from_torchscript(config.torchscript[seed], probe, "cpu").model
+    if config.kind == "run":
+        return external.from_run(config.runs[seed], probe, "cpu").model
     return None

@@ -40,6 +40,7 @@ class Prepared:
     factors: NDArray[np.float64] | None
     factor_names: tuple[str, ...]
     factor_kinds: tuple[str, ...] | None
+    dataset_name: str | None = None
 
     @property
     def n(self) -> int:
@@ -75,6 +76,8 @@ def prepare(
 
     if dataset is None and config.dataset is not None:
         dataset = data.load(config.dataset, **config.loader_options())
+    if dataset is None and config.kind == "run":
+        dataset = _run_dataset(config.runs[0])
     if codes_only or config.kind == "codes":
         return _with_codes(config, dataset, make_sources)
     if dataset is None:
@@ -84,7 +87,10 @@ def prepare(
     sources = tuple(make_sources(x) if make_sources is not None else _model_sources(config, x))
     for source in sources:
         _check_dimension(source.model.latent_dim, source.location)
-    return _prepared(config, sources, x, rows, dataset)
+    prepared = _prepared(config, sources, x, rows, dataset)
+    if config.kind == "run" and config.dataset is None:
+        prepared.dataset_name = dataset.name  # the run's own data set
+    return prepared
 
 
 def _check_dimension(latent_dim: int, where: str) -> None:
@@ -102,8 +108,18 @@ def _model_sources(config: InspectConfig, x: NDArray[np.float32]) -> list[Any]:
 
     if config.kind == "torchscript":
         return [external.from_torchscript(p, x, config.device) for p in config.torchscript]
+    if config.kind == "run":
+        return [external.from_run(p, x, config.device) for p in config.runs]
     weights = config.weights or (None,)
     return [external.from_factory(config.model, w, x, config.device) for w in weights]  # type: ignore[arg-type]
+
+
+def _run_dataset(path: str) -> Any:
+    """The data set a run was trained on (every row: training and validation)."""
+    from latentatlas import data, runs
+
+    config = runs.load(path).config
+    return data.load(config.data.name, **config.data.options)
 
 
 def _with_codes(
