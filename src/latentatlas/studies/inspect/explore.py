@@ -47,12 +47,12 @@ def entries(folder: Path, entry_type: type) -> list[Any]:
     config = results.config
     check_files(config)
     result = results.results[results.cells[0].key]
-    data = {"name": config.dataset or "codes", "options": config.loader_options()}
+    data = _data_description(config)
     return [
         entry_type(
             name=f"seed-{seed}",
             path=folder / f"seed-{seed}",
-            dataset=config.dataset or "codes",
+            dataset=str(data["name"]),
             model=f"{result.kind} {result.location}",
             latent_dim=result.latent_dim,
             seed=seed,
@@ -62,6 +62,16 @@ def entries(folder: Path, entry_type: type) -> list[Any]:
         )
         for seed in range(result.seeds)
     ]
+
+
+def _data_description(config: Any) -> dict[str, Any]:
+    """The data set to show original images from: the settings', else a run's own."""
+    if config.dataset is None and config.kind == "run":
+        from latentatlas import runs
+
+        data = runs.load(config.runs[0]).config.data
+        return {"name": data.name, "options": dict(data.options)}
+    return {"name": config.dataset or "codes", "options": config.loader_options()}
 
 
 def view_fields(entry: Any) -> dict[str, Any]:
