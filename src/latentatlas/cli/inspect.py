@@ -32,7 +32,7 @@ def inspect(
     dataset: str | None = typer.Option(
         None, help="Data set (see `latentatlas datasets`); a --run's own by default."
     ),
-    digits: str | None = typer.Option(None, help="Digits of mnist or digits, e.g. 1,2."),
+    digits: str | None = typer.Option(None, help="Digits of --dataset mnist, e.g. 1,2."),
     path: str | None = typer.Option(None, help="File or folder of --dataset arrays or images."),
     data_dir: str | None = typer.Option(None, help="Folder with the full MNIST."),
     data_option: list[str] = typer.Option(

@@ -64,7 +64,7 @@ class InspectConfig(StudyConfig):
     python: bool = setting(False, "Source given as Python objects.", cli="")
     fingerprints: tuple[str, ...] = setting((), "path=sha256 of every file read.", cli="")
     dataset: str | None = setting(None, "Data set name (see latentatlas datasets).")
-    digits: tuple[int, ...] | None = setting(None, "Digits of mnist or digits, e.g. 1,2.")
+    digits: tuple[int, ...] | None = setting(None, "Digits of --dataset mnist, e.g. 1,2.")
     path: str | None = setting(None, "File or folder of --dataset arrays or images.")
     data_dir: str | None = setting(None, "Folder with the full MNIST (IDX or mnist.npz).")
     data_options: tuple[str, ...] = setting(
