@@ -28,6 +28,9 @@ plots, report
     Figures from results, and the self-contained HTML report.
 executors
     ``LocalExecutor``, ``train_many``: run a plan of trainings here or in worker processes.
+inspect
+    ``inspect(out, encode=..., decode=..., data=...)`` or ``inspect(out, codes=...)``: map a
+    model trained elsewhere with every analysis its model and data allow.
 studies
     The study engine: ``names()``, ``run(name, config, out)``, ``load(out)`` (typed results and
     the verdicts on each source's claims), ``write_report(out)``.
@@ -48,6 +51,7 @@ _EXPORTS = {
     "analysis": "latentatlas.analysis",
     "data": "latentatlas.data",
     "executors": "latentatlas.executors",
+    "inspect": "latentatlas.studies.inspect.api",
     "models": "latentatlas.models",
     "plots": "latentatlas.plots",
     "report": "latentatlas.report",

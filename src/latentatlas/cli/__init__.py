@@ -1,5 +1,5 @@
-"""Command-line interface: ``latentatlas datasets | models | train | runs | study | report | atlas |
-sweep | explore``."""
+"""Command-line interface: ``latentatlas datasets | models | train | runs | study | inspect |
+report | atlas | sweep | explore``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from latentatlas.cli import datasets  # noqa: F401
 from latentatlas.cli import training  # noqa: F401
 from latentatlas.cli import study  # noqa: F401
+from latentatlas.cli import inspect  # noqa: F401
 from latentatlas.cli import sweep  # noqa: F401
 from latentatlas.cli import explore  # noqa: F401
 from latentatlas.cli._app import app

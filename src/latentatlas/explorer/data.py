@@ -58,6 +58,8 @@ class RunEntry:
     seed: int
     group: str
     data_key: str
+    #: The seed of a ``latentatlas inspect`` folder (studies/inspect/explore.py); None for a run.
+    inspect_seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (the path stays on the server)."""
@@ -118,12 +120,15 @@ class Catalogue:
         if not self.folder.is_dir():
             raise InputError(f"{folder} is not a folder; give a run, a study or the atlas folder")
         paths = find_runs(self.folder)
-        if not paths:
+        from latentatlas.studies.inspect.explore import entries, is_inspect_folder
+
+        inspected = entries(self.folder, RunEntry) if is_inspect_folder(self.folder) else []
+        if not paths and not inspected:
             raise InputError(
                 f"{folder} holds no complete run; train one with `latentatlas train` "
                 "or run a study with `latentatlas study NAME`"
             )
-        self.entries: dict[str, RunEntry] = {}
+        self.entries: dict[str, RunEntry] = {entry.name: entry for entry in inspected}
         for path in paths:
             entry = _entry(self.folder, path)
             self.entries[entry.name] = entry
@@ -244,6 +249,13 @@ class RunView:
     def load(cls, entry: RunEntry, map_sources: dict[str, Any]) -> RunView:
         """Load run ``entry`` (weights, codes, labels, factors)."""
         from latentatlas import runs
+
+        if entry.inspect_seed is not None:
+            from latentatlas.studies.inspect.explore import view_fields
+
+            view = cls(entry=entry, map_sources=map_sources, **view_fields(entry))
+            view._row_of = {int(index): row for row, index in enumerate(view.indices)}
+            return view
 
         run = runs.load(entry.path)
         latents = run.latents
@@ -541,7 +553,14 @@ def decode(run: RunView, codes: NDArray[np.float32]) -> NDArray[np.float32]:
     """Decoded images (m, *input_shape) of codes (m, d) by the run's model."""
     from latentatlas.models import decode_array
 
-    return decode_array(run.model, codes)
+    return decode_array(_decoder(run), codes)
+
+
+def _decoder(run: RunView) -> Any:
+    """The run's model; NotAvailable for inspected codes without a model to reload."""
+    if run.model is None or not getattr(run.model, "has_decoder", True):
+        raise NotAvailable(f"{run.entry.name} has no decoder to reload; its codes are shown")
+    return run.model
 
 
 def original_image(catalogue: Catalogue, name: str, index: int) -> NDArray[np.float32]:
@@ -654,7 +673,7 @@ def decode_path_payload(
     from latentatlas.analysis.paths import decode_path
 
     points = path_points(run, waypoints, kind, n_points)
-    result = decode_path(run.model, points, run.reference_codes())
+    result = decode_path(_decoder(run), points, run.reference_codes())
     coords = None if spec is None else project(run, spec, result.points)
     return {
         "run": run.entry.name,

@@ -49,7 +49,12 @@ STUDIES: dict[str, str] = {
     "heatmaps": "latentatlas.studies.heatmaps:STUDY",
     "filaments": "latentatlas.studies.filaments:STUDY",
     "disentanglement": "latentatlas.studies.disentanglement:STUDY",
+    "inspect": "latentatlas.studies.inspect:STUDY",
 }
+#: Registered studies with a command of their own (``latentatlas inspect``): not recipes that
+#: run from their defaults, so :func:`names` (the atlas, ``latentatlas study``) leaves them out;
+#: :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
+OWN_COMMAND = frozenset({"inspect"})
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,10 @@ class Study(ABC):
         """The source's claims as data (none by default); the engine judges them."""
         return []
 
+    def check(self, config: Any) -> None:
+        """Validate what only the study can (e.g. a user's model), before anything is written."""
+        return None  # nothing by default
+
     def claims(self, config: Any, results: Mapping[str, Any]) -> list[Claim]:
         """The verdicts of a study whose claims are not yet data (none by default)."""
         return []
@@ -249,8 +258,8 @@ class StudyResults:
 
 # -- registry -------------------------------------------------------------------------------------
 def names() -> list[str]:
-    """Registered study names."""
-    return list(STUDIES)
+    """Registered study names (the recipes; studies with their own command are left out)."""
+    return [name for name in STUDIES if name not in OWN_COMMAND]
 
 
 def get(name: str) -> Study:
@@ -307,6 +316,7 @@ def run(
     cells = study.cells(config)
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
+    study.check(config)
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
             _check_folder_matches(folder, study, plan, datasets)
