@@ -23,6 +23,14 @@ from latentatlas.studies.config import (
 STUDY_MODELS: tuple[str, ...] = ("pca", "linear-ae", "ae", "dae")
 #: Models with a hidden activation (the others are linear and trained once per cell).
 ACTIVATED_MODELS = frozenset({"ae", "dae"})
+#: How reports and verdicts name each model (and the Manifold Sculpting row).
+MODEL_TITLES = {
+    "pca": "PCA (closed form)",
+    "linear-ae": "linear autoencoder",
+    "ae": "autoencoder",
+    "dae": "denoising autoencoder",
+    "sculpting": "Manifold Sculpting",
+}
 ALL_PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(10), 2))
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "elu", "gelu", "sigmoid", "leaky_relu")
 CLASSIFIERS: tuple[str, ...] = ("logistic", "mlp")

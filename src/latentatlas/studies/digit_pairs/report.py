@@ -24,17 +24,10 @@ from latentatlas.plots import (
     silhouette_grid,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies.digit_pairs.config import DigitPairsConfig
+from latentatlas.studies.digit_pairs.config import MODEL_TITLES, DigitPairsConfig
 from latentatlas.studies.digit_pairs.results import PairResult, SeedSpread
 from latentatlas.studies.engine import Cell, StudyResults
 
-MODEL_TITLES = {
-    "pca": "PCA (closed form)",
-    "linear-ae": "linear autoencoder",
-    "ae": "autoencoder",
-    "dae": "denoising autoencoder",
-    "sculpting": "Manifold Sculpting",
-}
 #: Up to this many conditions get their own per-model figures; larger grids show the first only.
 MAX_CELLS_SHOWN = 8
 #: One colour per model in every figure of the report.

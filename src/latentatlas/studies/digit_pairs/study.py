@@ -25,6 +25,7 @@ from latentatlas.studies.claims import (
     missing,
 )
 from latentatlas.studies.digit_pairs.config import (
+    MODEL_TITLES,
     DigitPairsConfig,
     data_config,
     model_config,
@@ -42,13 +43,6 @@ MARGIN_REASON = (
     "at the tiny and quick settings): a difference below it lies within their seed variability, "
     "which is how the source reads 'as well as' and 'no advantage'."
 )
-MODEL_TITLES = {
-    "pca": "PCA",
-    "linear-ae": "linear autoencoder",
-    "ae": "autoencoder",
-    "dae": "denoising autoencoder",
-    "sculpting": "Manifold Sculpting",
-}
 
 
 class DigitPairsStudy(Study):
