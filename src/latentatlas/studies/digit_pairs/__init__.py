@@ -7,7 +7,7 @@ _EXPORTS = {
     "parse_pairs": "latentatlas.studies.digit_pairs.config",
     "STUDY": "latentatlas.studies.digit_pairs.study",
     "DigitPairsStudy": "latentatlas.studies.digit_pairs.study",
-    "PairResult": "latentatlas.studies.digit_pairs.study",
+    "PairResult": "latentatlas.studies.digit_pairs.results",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

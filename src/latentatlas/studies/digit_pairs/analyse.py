@@ -18,18 +18,21 @@ from latentatlas.analysis import (
     seed_variability,
     silhouette,
 )
+from latentatlas.analysis._result import PerSeed
+from latentatlas.analysis.sampling import stratified_sample
 from latentatlas.models import reconstruct_array
-from latentatlas.studies.digit_pairs.config import DigitPairsConfig
-from latentatlas.studies.digit_pairs.study import (
-    N_EXAMPLES,
-    CodeShapeSeeds,
-    KnnScores,
+from latentatlas.studies.digit_pairs.config import DigitPairsConfig, data_config
+from latentatlas.studies.digit_pairs.results import (
+    CodeShape,
+    KnnScore,
     LabelReconstruction,
     PairResult,
     SeedSpread,
-    data_config,
 )
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
+
+#: Example images per digit kept for the reconstruction figures.
+N_EXAMPLES = 5
 
 
 def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
@@ -50,6 +53,7 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
     arrays: dict[str, NDArray[Any]] = {
         "labels": y_val,
         "examples/original": x_val[examples],
+        "examples/labels": y_val[examples],
         "pixel_silhouette": np.asarray(pixels.samples),
     }
     by_model, failed = context.finished_runs(cell)
@@ -79,10 +83,9 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
 
 
 def _example_rows(labels: NDArray[Any]) -> NDArray[np.int64]:
-    """The first :data:`N_EXAMPLES` validation rows of each class, so both digits are shown."""
-    return np.concatenate(
-        [np.flatnonzero(labels == label)[:N_EXAMPLES] for label in np.unique(labels)]
-    ).astype(np.int64)
+    """:data:`N_EXAMPLES` validation rows per class, drawn stratified and seeded, by class."""
+    picked = stratified_sample(N_EXAMPLES * len(np.unique(labels)), labels=labels, random_state=0)
+    return picked[np.argsort(labels[picked], kind="stable")].astype(np.int64)
 
 
 def _analyse_model(
@@ -150,14 +153,12 @@ def _analyse_codes(
             variability.procrustes_pairs,
             variability.cka_pairs,
         ),
-        "shape": CodeShapeSeeds(
-            share_near_origin=tuple(s.share_near_origin for s in shapes),
-            flatness=tuple(s.flatness for s in shapes),
-            collapsed=tuple(s.collapsed for s in shapes),
+        "shape": PerSeed(
+            tuple(seeds),
+            tuple(CodeShape(s.share_near_origin, s.flatness, s.collapsed) for s in shapes),
         ),
-        "knn": KnnScores(
-            accuracy=tuple(float(k.accuracy) for k in knn),
-            macro_f1=tuple(float(k.macro_f1) for k in knn),
+        "knn": PerSeed(
+            tuple(seeds), tuple(KnnScore(float(k.accuracy), float(k.macro_f1)) for k in knn)
         ),
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.errors import InputError
 from latentatlas.studies.config import (
     CliOption,
@@ -23,6 +24,14 @@ from latentatlas.studies.config import (
 STUDY_MODELS: tuple[str, ...] = ("pca", "linear-ae", "ae", "dae")
 #: Models with a hidden activation (the others are linear and trained once per cell).
 ACTIVATED_MODELS = frozenset({"ae", "dae"})
+#: How reports and verdicts name each model (and the Manifold Sculpting row).
+MODEL_TITLES = {
+    "pca": "PCA (closed form)",
+    "linear-ae": "linear autoencoder",
+    "ae": "autoencoder",
+    "dae": "denoising autoencoder",
+    "sculpting": "Manifold Sculpting",
+}
 ALL_PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(10), 2))
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "elu", "gelu", "sigmoid", "leaky_relu")
 CLASSIFIERS: tuple[str, ...] = ("logistic", "mlp")
@@ -173,3 +182,25 @@ def _two(digits: tuple[int, ...]) -> tuple[int, int]:
     if len(digits) != 2:
         raise InputError(f"--digits takes two digits such as 1,2, got {len(digits)}")
     return digits[0], digits[1]
+
+
+def models_for(config: DigitPairsConfig, activation: str) -> list[str]:
+    """Models trained under ``activation``: activation-free models only under the first one."""
+    first_activation = activation == config.activations[0]
+    return [m for m in config.models if m in ACTIVATED_MODELS or first_activation]
+
+
+def data_config(config: DigitPairsConfig, pair: tuple[int, int]) -> DataConfig:
+    """The ``mnist`` loader options of one pair: one home for the runs and the analyses."""
+    options: dict[str, Any] = {"digits": list(pair)}
+    if config.data_dir is not None:
+        options["data_dir"] = config.data_dir
+    if config.n_per_class is not None:
+        options["n_per_class"] = config.n_per_class
+    return DataConfig(name="mnist", options=options)
+
+
+def model_config(latent_dim: int, activation: str, model: str) -> ModelConfig:
+    """The model of one run: the activation applies to the dense autoencoders only."""
+    options = {"activation": activation} if model in ACTIVATED_MODELS else {}
+    return ModelConfig(name=model, latent_dim=latent_dim, options=options)

@@ -24,17 +24,10 @@ from latentatlas.plots import (
     silhouette_grid,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies.digit_pairs.config import DigitPairsConfig
-from latentatlas.studies.digit_pairs.study import PairResult, SeedSpread
+from latentatlas.studies.digit_pairs.config import MODEL_TITLES, DigitPairsConfig
+from latentatlas.studies.digit_pairs.results import PairResult, SeedSpread
 from latentatlas.studies.engine import Cell, StudyResults
 
-MODEL_TITLES = {
-    "pca": "PCA (closed form)",
-    "linear-ae": "linear autoencoder",
-    "ae": "autoencoder",
-    "dae": "denoising autoencoder",
-    "sculpting": "Manifold Sculpting",
-}
 #: Up to this many conditions get their own per-model figures; larger grids show the first only.
 MAX_CELLS_SHOWN = 8
 #: One colour per model in every figure of the report.
@@ -110,7 +103,7 @@ def _summary(report: Report, result: PairResult) -> None:
             {
                 "model": _title(model),
                 "silhouette": mean_std(result.silhouette[model]),
-                "k-NN accuracy": mean_std(result.knn[model].accuracy),
+                "k-NN accuracy": mean_std(result.knn[model].column("accuracy")),
                 "label-reconstruction error": mean_std(
                     result.label_reconstruction[model].error_rate
                 )
@@ -376,17 +369,17 @@ def _shape_section(report: Report, result: PairResult) -> None:
     rows = [
         {
             "model": _title(model),
-            "share near the origin": mean_std(shape.share_near_origin),
-            "flatness": mean_std(shape.flatness),
-            "seeds collapsed onto a curve": f"{sum(shape.collapsed)} of {len(shape.collapsed)}",
+            "share near the origin": mean_std(shape.column("share_near_origin")),
+            "flatness": mean_std(shape.column("flatness")),
+            "seeds collapsed onto a curve": f"{sum(shape.column('collapsed'))} of {len(shape)}",
         }
         for model, shape in result.code_shape.items()
     ]
     section.add_table(rows, caption="Mean ± std over seeds.")
     collapsed = [
-        f"{_title(m)} ({sum(s.collapsed)} of {len(s.collapsed)} seeds)"
+        f"{_title(m)} ({sum(s.column('collapsed'))} of {len(s)} seeds)"
         for m, s in result.code_shape.items()
-        if any(s.collapsed)
+        if any(s.column("collapsed"))
     ]
     if collapsed:
         section.add_text(
@@ -497,7 +490,7 @@ def _option_section(
     models = [m for m in config.models if all(m in cell(v).silhouette for v in values)]
     for metric_label, getter in (
         ("average silhouette", lambda c, m: c.silhouette[m]),
-        ("k-NN accuracy", lambda c, m: c.knn[m].accuracy),
+        ("k-NN accuracy", lambda c, m: c.knn[m].column("accuracy")),
         (
             "label-reconstruction error",
             lambda c, m: (
