@@ -276,7 +276,8 @@ class RayExecutor:
             if address not in (None, "auto", "local"):
                 _check_reachable(address)
             # A Ray started here serves this process alone: it listens on loopback only.
-            local = {} if address else {"num_cpus": self.num_cpus, "_node_ip_address": LOOPBACK}
+            starts_one = address in (None, "local")
+            local = {"num_cpus": self.num_cpus, "_node_ip_address": LOOPBACK} if starts_one else {}
             try:
                 ray.init(
                     address=self.address,
@@ -337,8 +338,8 @@ def connect(executor: Any) -> None:
 def _check_reachable(address: str) -> None:
     """Refuse within seconds an address where nothing listens.
 
-    ``ray.init`` itself retries such an address for many minutes without a word (measured:
-    still waiting after 120 s at ``127.0.0.1:1``): 20 tries of about 40 s each.
+    ``ray.init`` itself retries such an address for many minutes with nothing but log lines
+    (measured at ``127.0.0.1:1``: a try every 41 s, still waiting after 120 s; Ray makes 20).
     """
     import socket
     from urllib.parse import urlsplit
