@@ -1,8 +1,14 @@
-"""The Ray executor on a local Ray of 2 CPUs: same results as the local one, failures recorded."""
+"""The Ray executor on a local Ray of 2 CPUs: same results as the local one, failures recorded;
+a cluster address where nothing listens fails in seconds and writes nothing."""
 
 from __future__ import annotations
 
 import math
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +16,8 @@ from typing import Any
 import pytest
 
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
-from latentatlas.executors import LocalExecutor, RayExecutor, RunOutcome
+from latentatlas.errors import InputError
+from latentatlas.executors import LocalExecutor, RayExecutor, RunOutcome, _check_reachable
 from latentatlas.sweep import read_table, run_sweep
 
 ray = pytest.importorskip(
@@ -34,7 +41,13 @@ lr = [1e-3, 1e6]  # the VAE diverges at 1e6 (PCA ignores lr)
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
     """One local Ray of 2 CPUs for the module (starting one takes seconds)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="error")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="error",
+        _node_ip_address="127.0.0.1",
+    )
     yield
     ray.shutdown()
 
@@ -69,3 +82,63 @@ def test_outcomes_come_in_plan_order_and_on_done_sees_each(local_ray: None, tmp_
     assert all(isinstance(o, RunOutcome) and o.ok for o in outcomes)
     assert sorted(str(o.path) for o in seen) == sorted(str(o.path) for o in outcomes)
     assert RayExecutor().run([]) == []
+
+
+def _closed_port() -> int:
+    """A loopback port where nothing listens (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("study", "digit-pairs", "--quick", "--seeds", "2"),
+        ("sweep", "{spec}"),
+    ],
+)
+def test_a_cluster_address_where_nothing_listens_fails_fast_and_writes_nothing(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    spec, out = tmp_path / "spec.toml", tmp_path / "out"
+    spec.write_text(SPEC)
+    address = f"127.0.0.1:{_closed_port()}"
+    cli = [sys.executable, "-c", "from latentatlas.cli import app; app()"]
+    arguments = [part.format(spec=spec) for part in command]
+    ray_options = ["--out", str(out), "--executor", "ray", "--address", address, "--quiet"]
+    started = time.monotonic()
+    result = subprocess.run(  # a process of its own: this one may already be joined to a Ray
+        [*cli, *arguments, *ray_options],
+        capture_output=True,
+        text=True,
+        timeout=120,  # Ray alone retried for minutes
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+    )
+    seconds = time.monotonic() - started
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 2, result.stderr
+    assert errors == [
+        f"error: cannot reach a Ray cluster at {address} (Connection refused); start it with "
+        "ray start --head or check --address"
+    ], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() and os.listdir(tmp_path) == ["spec.toml"]
+    assert seconds < 60, f"took {seconds:.0f} s"  # about 4 s idle: start-up and data checks
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [("ray://127.0.0.1:{port}", "Connection refused"), ("no-such-host.invalid:6379", "")],
+)
+def test_an_unreachable_address_is_one_sentence_naming_it(address: str, reason: str) -> None:
+    address = address.format(port=_closed_port())
+    with pytest.raises(InputError, match="cannot reach a Ray cluster at") as caught:
+        _check_reachable(address)
+    message = str(caught.value)
+    assert address in message and reason in message and message.count(". ") == 0
+
+
+def test_an_address_that_is_no_host_and_port_is_refused() -> None:
+    with pytest.raises(InputError, match="is not host:port"):
+        _check_reachable("127.0.0.1:notaport")

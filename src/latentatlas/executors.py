@@ -151,7 +151,14 @@ class LocalExecutor:
     ) -> list[RunOutcome]:
         threads = self.threads or max(1, (os.cpu_count() or 1) // self.jobs)
         context = get_context("spawn")  # fork would copy torch's thread pools and locks
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context) as pool:
+        # Workers are started by ``submit`` in this thread, which outlives the pool: what
+        # _die_with_parent ties their lives to (see there).
+        with ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = [
                 pool.submit(
                     _train_in_worker, config.to_dict(), str(path), overwrite, threads, stop_on_error
@@ -241,6 +248,19 @@ class RayExecutor:
                 on_done(outcome)
         return [outcome for outcome in outcomes if outcome is not None]
 
+    def connect(self) -> None:
+        """Join the cluster (or start the local Ray) now, so that a bad address fails early.
+
+        Studies and sweeps call this (through :func:`connect`) before they write anything;
+        :meth:`run` connects by itself when it was not called.
+
+        Raises
+        ------
+        InputError
+            When Ray is missing, nothing answers at the address, or Ray refuses to start.
+        """
+        self._connect()
+
     def _connect(self) -> Any:
         """Import Ray and join (or start) the cluster once per process."""
         import logging
@@ -252,13 +272,19 @@ class RayExecutor:
                 "the ray executor needs Ray; install it with pip install 'latentatlas[ray]'"
             ) from None
         if not ray.is_initialized():
+            address = self.address or os.environ.get("RAY_ADDRESS") or None
+            if address not in (None, "auto", "local"):
+                _check_reachable(address)
+            # A Ray started here serves this process alone: it listens on loopback only.
+            starts_one = address in (None, "local")
+            local = {"num_cpus": self.num_cpus, "_node_ip_address": LOOPBACK} if starts_one else {}
             try:
                 ray.init(
                     address=self.address,
-                    num_cpus=None if self.address else self.num_cpus,
                     include_dashboard=False,
                     log_to_driver=False,
                     logging_level=logging.ERROR,
+                    **local,
                 )
             except (ConnectionError, RuntimeError, ValueError) as error:
                 where = self.address or "a local Ray"
@@ -289,6 +315,52 @@ class RayExecutor:
 
             ray.shutdown()
             self._started = False
+
+
+#: Where a Ray started by :class:`RayExecutor` for this process listens.
+LOOPBACK = "127.0.0.1"
+
+#: Seconds :func:`_check_reachable` waits for an answer from a cluster's address.
+REACH_SECONDS = 5.0
+
+
+def connect(executor: Any) -> None:
+    """Reach ``executor``'s workers before anything is written: a cluster's address is checked
+    here, so a bad one fails in seconds and leaves no output folder behind.
+
+    Executors without a ``connect`` method (local processes) have nothing to reach.
+    """
+    reach = getattr(executor, "connect", None)
+    if reach is not None:
+        reach()
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse within seconds an address where nothing listens.
+
+    ``ray.init`` itself retries such an address for many minutes with nothing but log lines
+    (measured at ``127.0.0.1:1``: a try every 41 s, still waiting after 120 s; Ray makes 20).
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    client = address.startswith("ray://")
+    try:
+        parts = urlsplit(address if "://" in address else f"//{address}")
+        host, port = parts.hostname, parts.port or (10001 if client else 6379)
+    except ValueError:
+        host = None
+    if not host:
+        raise InputError(f"--address {address!r} is not host:port or ray://host:port")
+    try:
+        with socket.create_connection((host, port), timeout=REACH_SECONDS):
+            pass
+    except OSError as error:
+        reason = "no answer" if isinstance(error, TimeoutError) else error.strerror or error
+        raise InputError(
+            f"cannot reach a Ray cluster at {address} ({reason}); start it with "
+            "ray start --head or check --address"
+        ) from None
 
 
 def _wants_gpu(config: RunConfig, cluster_has_gpu: bool) -> bool:
@@ -400,6 +472,51 @@ def torch_threads(threads: int | None):  # type: ignore[no-untyped-def]
 
 def _bind(on_epoch: Callable[[Path, Any], None], path: Path) -> Callable[[Any], None]:
     return lambda record: on_epoch(path, record)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when ``parent``, the driver that started it, dies.
+
+    A SIGKILLed driver runs no cleanup, and an idle pool worker waits on a queue whose write
+    end it holds itself, so it never sees EOF: measured, the workers of a killed ``--jobs 2``
+    study trained the queued runs and were still alive minutes later, racing the rerun.
+
+    On Linux the kernel sends this worker SIGKILL when its parent dies (``PR_SET_PDEATHSIG``):
+    nothing to poll and nothing the worker must be responsive for (it may sit in a long torch
+    call). The signal is tied to the parent *thread* that started the worker; with the spawn
+    context ``ProcessPoolExecutor.submit`` starts workers in the thread that calls
+    :meth:`LocalExecutor.run`, which waits for the pool to close before it returns. Elsewhere
+    a daemon thread polls the parent's pid twice a second. Either way a parent that died
+    before this ran is caught by comparing pids.
+    """
+    import signal
+
+    if not _parent_death_signal(signal.SIGKILL):
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the driver died while this worker started
+        os._exit(1)
+
+
+def _parent_death_signal(signal_number: int) -> bool:
+    """Ask Linux to send this process ``signal_number`` when its parent dies; False elsewhere."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(1, signal_number, 0, 0, 0) == 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _train_in_worker(

@@ -555,7 +555,7 @@ def run_sweep(
     on_step : callable, optional
         Called with a line of text as runs finish and files are written.
     """
-    from latentatlas.executors import LocalExecutor, check_plan
+    from latentatlas.executors import LocalExecutor, check_plan, connect
     from latentatlas.studies.engine import check_output_folder
 
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
@@ -569,6 +569,7 @@ def run_sweep(
         check_plan(pairs)
     except InputError as error:
         raise InputError(f"{spec.source}: {error}") from None
+    connect(executor)  # a cluster that cannot be reached fails here, before the first write
     from latentatlas._lock import folder_lock
 
     with folder_lock(folder):  # a second sweep into this folder is refused, not interleaved

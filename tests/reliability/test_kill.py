@@ -1,6 +1,11 @@
-"""SIGKILL a training, a study, a sweep and an atlas at seeded random points, and a study and a
-sweep on Ray: nothing half-written looks complete, and running again finishes with the same
-weights and results as an uninterrupted run."""
+"""SIGKILL a training at seeded random points, and a study, a sweep and an atlas (in this process
+or with two worker processes) and a study and a sweep on Ray once they are provably midway:
+nothing half-written looks complete, no worker outlives its driver, and running again finishes
+with the same weights and results as an uninterrupted run.
+
+A driver is killed while it waits, blocked, after its first finished run (see
+:func:`pause_after_first_run`), never after a delay: on a loaded machine a delay let the study
+finish before the kill."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +35,7 @@ from latentatlas import runs
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.data.base import Dataset
+from latentatlas.executors import LocalExecutor, RayExecutor
 from latentatlas.report import Report
 from latentatlas.studies import engine
 from latentatlas.studies.config import StudyConfig, setting
@@ -60,12 +67,18 @@ def _train_child(out: str, ready: Any) -> None:
 
 
 def _start(target: Any, *args: str) -> Any:
-    """A forked child (torch already imported: no start-up cost) that is past its set-up."""
+    """A forked child (torch already imported: no start-up cost) that is past its set-up.
+
+    Not a daemon, since a daemon may not start worker processes: every test kills it.
+    """
     context = multiprocessing.get_context("fork")
     ready = context.Event()
-    process = context.Process(target=target, args=(*args, ready), daemon=True)
+    process = context.Process(target=target, args=(*args, ready))
     process.start()
-    assert ready.wait(60), "the child did not start"
+    if not ready.wait(60):
+        process.kill()
+        process.join()
+        raise AssertionError("the child did not start")
     return process
 
 
@@ -74,6 +87,103 @@ def _kill_after(process: Any, seconds: float) -> None:
     if process.is_alive():
         os.kill(process.pid, signal.SIGKILL)
     process.join()
+
+
+def pause_after_first_run(marker: str | os.PathLike[str]) -> None:
+    """Make this process's executors stop for good after their first finished run.
+
+    Called in a driver (a forked child or a subprocess) before it runs anything: the first
+    ``on_done`` of a plan runs as usual, then writes ``marker`` and blocks until the test kills
+    the driver. Other runs may go on in workers meanwhile, but the driver cannot finish.
+    """
+    for executor_type in (LocalExecutor, RayExecutor):
+        _pause_run_of(executor_type, Path(marker))
+
+
+def _pause_run_of(executor_type: type, marker: Path) -> None:
+    run = executor_type.run
+
+    def paused(self: Any, plan: Any, *, on_done: Any = None, **options: Any) -> Any:
+        def done(outcome: Any) -> None:
+            if on_done is not None:
+                on_done(outcome)
+            marker.write_text(str(os.getpid()))
+            threading.Event().wait()  # until the test's SIGKILL
+
+        return run(self, plan, on_done=done, **options)
+
+    executor_type.run = paused  # type: ignore[method-assign]
+
+
+def _wait_until_paused(process: Any, marker: Path, log: Path | None = None) -> None:
+    """Wait (up to 120 s) until the driver has finished a run and blocked; fail if it ended."""
+    deadline = time.monotonic() + 120
+    while not marker.exists() and _alive(process) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if marker.exists():
+        return
+    process.kill()  # it may be stuck: never leave it behind
+    output = "" if log is None else "\n" + log.read_text(errors="replace")[-3000:]
+    raise AssertionError(f"the driver did not pause after a finished run{output}")
+
+
+def _kill(process: Any) -> None:
+    """SIGKILL the paused driver alone (not its workers) and reap it."""
+    os.kill(process.pid, signal.SIGKILL)
+    if isinstance(process, subprocess.Popen):
+        process.wait()
+    else:
+        process.join()
+    code = process.returncode if isinstance(process, subprocess.Popen) else process.exitcode
+    assert code == -signal.SIGKILL, f"the driver ended by itself ({code})"
+
+
+def _children(parent: int) -> dict[int, str]:
+    """pid -> name of the live child processes of ``parent``, from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited while we looked
+            continue
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == parent and state not in ("Z", "X"):
+            found[int(entry.name)] = stat[stat.index("(") + 1 : stat.rindex(")")]
+    return found
+
+
+def _still_alive(pids: dict[int, str], seconds: float) -> dict[int, str]:
+    """Those of ``pids`` still alive (not zombies) after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = {pid: name for pid, name in pids.items() if _is_running(pid)}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in ("Z", "X")
+
+
+def _kill_and_check_workers_die(process: Any, jobs: int) -> None:
+    """Kill the paused driver; every process it started (its ``jobs`` workers, the resource
+    tracker) must be gone within 5 s, or it would go on training beside the rerun."""
+    workers = _children(process.pid)
+    assert jobs == 1 or len(workers) >= jobs, f"expected {jobs} workers, found {workers}"
+    _kill(process)
+    try:
+        left = _still_alive(workers, 5.0)
+        assert not left, f"workers outlived their driver by 5 s: {left}"
+    finally:
+        for pid in _still_alive(workers, 0):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _check_nothing_half_written(root: Path, where: str) -> None:
@@ -162,10 +272,11 @@ def register() -> None:
     engine.STUDIES[TINY.name] = "test_kill:TINY"
 
 
-def _study_child(folder: str, ready: Any) -> None:
+def _study_child(folder: str, marker: str, jobs: str, ready: Any) -> None:
     register()
+    pause_after_first_run(marker)
     ready.set()
-    engine.run(TINY, TINY.config_type(), folder, progress=False)
+    engine.run(TINY, TINY.config_type(), folder, jobs=int(jobs), progress=False)
 
 
 def _metrics(folder: Path) -> dict[str, Any]:
@@ -182,28 +293,19 @@ def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return _metrics(folder)
 
 
-def _wait_for_a_finished_study_run(process: Any, root: Path) -> None:
-    deadline = time.monotonic() + 120
-    while _alive(process) and time.monotonic() < deadline:
-        if any(runs.is_complete(root / f"seed-{seed}") for seed in range(3)):
-            return
-        time.sleep(0.01)
-
-
 def _alive(process: Any) -> bool:
     """Whether a forked child (multiprocessing) or a subprocess still runs."""
     return process.poll() is None if isinstance(process, subprocess.Popen) else process.is_alive()
 
 
-def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path, jobs):
     register()
-    folder = tmp_path / "killed"
-    process = _start(_study_child, str(folder))
-    _wait_for_a_finished_study_run(process, folder / "runs")
-    point = random.Random(KILL_SEED).uniform(0.0, 0.3)
-    _kill_after(process, point)
-    assert process.exitcode == -signal.SIGKILL, "the study finished before it could be killed"
-    _check_nothing_half_written(folder / "runs", f"study killed {point:.2f} s after seed-0")
+    folder, marker = tmp_path / "killed", tmp_path / "paused"
+    process = _start(_study_child, str(folder), str(marker), str(jobs))
+    _wait_until_paused(process, marker)
+    _kill_and_check_workers_die(process, jobs)
+    _check_nothing_half_written(folder / "runs", f"study with {jobs} job(s) killed")
     assert not (folder / "report.html").exists()
     engine.run(TINY, TinyConfig(), folder, progress=False)
     assert _metrics(folder) == tiny_reference
@@ -233,78 +335,89 @@ device = "cpu"
 """
 
 
-def _sweep_child(spec: str, folder: str, ready: Any) -> None:
+def _sweep_child(spec: str, folder: str, marker: str, jobs: str, ready: Any) -> None:
     import warnings
 
     from latentatlas.sweep import run_sweep
 
     warnings.simplefilter("ignore")
+    pause_after_first_run(marker)
     ready.set()
-    run_sweep(spec, folder)
+    run_sweep(spec, folder, executor=LocalExecutor(int(jobs), threads=1))
 
 
-def _wait_for_a_finished_run(process: Any, root: Path) -> None:
-    deadline = time.monotonic() + 90
-    while _alive(process) and time.monotonic() < deadline:
-        try:
-            if any(root.glob("*/*/manifest.json")):  # runs/<model>/<key>/manifest.json
-                return
-        except OSError:  # the child renames and removes folders while we look
-            pass
-        time.sleep(0.01)
+def _complete_runs(root: Path) -> int:
+    return sum(s.status == "complete" for s in runs.list_runs(root)) if root.is_dir() else 0
 
 
-def test_a_sweep_killed_midway_completes_when_run_again(tmp_path):
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The results table of the sweep, run once uninterrupted in this process."""
     import warnings
 
     from latentatlas.sweep import read_table, run_sweep
 
-    spec = tmp_path / "spec.toml"
+    folder = tmp_path_factory.mktemp("sweep-reference")
+    (folder / "spec.toml").write_text(SWEEP_SPEC)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_sweep(folder / "spec.toml", folder / "sweep")
+    return read_table(folder / "sweep")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_sweep_killed_midway_completes_when_run_again(sweep_reference, tmp_path, jobs):
+    import warnings
+
+    from latentatlas.sweep import read_table, run_sweep
+
+    spec, folder, marker = tmp_path / "spec.toml", tmp_path / "sweep", tmp_path / "paused"
     spec.write_text(SWEEP_SPEC)
-    folder = tmp_path / "sweep"
-    process = _start(_sweep_child, str(spec), str(folder))
-    _wait_for_a_finished_run(process, folder / "runs")
-    point = random.Random(KILL_SEED + 1).uniform(0.0, 0.5)
-    _kill_after(process, point)
-    assert process.exitcode == -signal.SIGKILL, "the sweep finished before it could be killed"
-    _check_nothing_half_written(folder / "runs", f"sweep killed {point:.2f} s after a run")
+    process = _start(_sweep_child, str(spec), str(folder), str(marker), str(jobs))
+    _wait_until_paused(process, marker)
+    _kill_and_check_workers_die(process, jobs)
+    _check_nothing_half_written(folder / "runs", f"sweep with {jobs} job(s) killed")
     assert not (folder / "results.csv").exists()
+    unfinished = 3 - _complete_runs(folder / "runs")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outcome = run_sweep(spec, folder)  # the same command again
-    table = read_table(folder)
-    assert len(table) == 3 and not outcome.failures
-    assert 1 <= outcome.trained <= 2  # only what the kill left unfinished
+    assert outcome.trained == unfinished and not outcome.failures  # only what the kill left
+    assert _same_table(read_table(folder), sweep_reference)
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial"))
 
 
-def _atlas_child(folder: str, ready: Any) -> None:
+def _same_table(rows: list[dict[str, Any]], reference: list[dict[str, Any]]) -> bool:
+    """Equal rows, NaN equal to NaN (a silhouette without labels)."""
+    return json.dumps(rows, sort_keys=True, default=str) == json.dumps(
+        reference, sort_keys=True, default=str
+    )
+
+
+def _atlas_child(folder: str, marker: str, jobs: str, ready: Any) -> None:
     from latentatlas.studies.atlas import run_atlas
 
     register()
+    pause_after_first_run(marker)
     ready.set()
-    run_atlas(folder, names=[TINY.name], progress=False)
+    run_atlas(folder, names=[TINY.name], jobs=int(jobs), progress=False)
 
 
-def test_an_atlas_killed_midway_completes_when_run_again(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_atlas_killed_midway_completes_when_run_again(tiny_reference, tmp_path, jobs):
     from latentatlas.studies.atlas import run_atlas
 
     register()
-    folder = tmp_path / "atlas"
-    process = _start(_atlas_child, str(folder))
-    deadline = time.monotonic() + 60
-    while process.is_alive() and time.monotonic() < deadline:
-        if runs.is_complete(folder / TINY.name / "runs" / "seed-0"):
-            break
-        time.sleep(0.01)
-    point = random.Random(KILL_SEED + 2).uniform(0.0, 0.3)
-    _kill_after(process, point)
-    assert process.exitcode == -signal.SIGKILL, "the atlas finished before it could be killed"
-    _check_nothing_half_written(folder / TINY.name / "runs", f"atlas killed {point:.2f} s in")
+    folder, marker = tmp_path / "atlas", tmp_path / "paused"
+    process = _start(_atlas_child, str(folder), str(marker), str(jobs))
+    _wait_until_paused(process, marker)
+    _kill_and_check_workers_die(process, jobs)
+    _check_nothing_half_written(folder / TINY.name / "runs", f"atlas with {jobs} job(s) killed")
     assert not (folder / "index.html").exists()
     index = run_atlas(folder, names=[TINY.name], progress=False)
     assert index.is_file() and f'href="{TINY.name}/report.html"' in index.read_text()
+    assert _metrics(folder / TINY.name) == tiny_reference
     assert [s.status for s in runs.list_runs(folder / TINY.name / "runs")] == ["complete"] * 3
 
 
@@ -443,24 +556,21 @@ def _driver(drivers: list[Any], env: dict[str, str], log: Path, code: str, *args
     return process
 
 
-def _kill_driver(process: subprocess.Popen[bytes], seconds: float, log: Path) -> None:
-    """SIGKILL the driver alone after ``seconds``: whatever its Ray runs is left to Ray."""
-    time.sleep(seconds)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, (
-        f"the driver ended before it could be killed:\n{log.read_text(errors='replace')[-3000:]}"
-    )
-
-
 def _finish(process: subprocess.Popen[bytes], log: Path) -> None:
     process.wait(180)
     assert process.returncode == 0, f"the rerun failed:\n{log.read_text(errors='replace')[-3000:]}"
 
 
-def _study_driver(folder: Path, address: str | None) -> str:
+def _pausing(marker: Path | None) -> str:
+    """Driver code that pauses after the first finished run (:func:`pause_after_first_run`)."""
+    if marker is None:
+        return ""
+    return f"from test_kill import pause_after_first_run\npause_after_first_run({str(marker)!r})\n"
+
+
+def _study_driver(folder: Path, address: str | None, marker: Path | None = None) -> str:
     """A driver running the tiny study on a Ray: a local one it starts, or the cluster's."""
-    return (
+    return _pausing(marker) + (
         "from test_kill import TINY, TinyConfig, register\n"
         "from latentatlas.executors import make_executor\n"
         "from latentatlas.studies import engine\n"
@@ -476,17 +586,16 @@ def _study_driver(folder: Path, address: str | None) -> str:
 def test_a_study_on_a_local_ray_killed_midway_completes_when_run_again(
     ray_env, ray_cluster, tiny_reference, drivers, tmp_path
 ):
-    folder, log = tmp_path / "killed", tmp_path / "driver.log"
-    process = _driver(drivers, ray_env, log, _study_driver(folder, None))  # its own local Ray
-    _wait_for_a_finished_study_run(process, folder / "runs")
+    folder, log, marker = tmp_path / "killed", tmp_path / "driver.log", tmp_path / "paused"
+    process = _driver(drivers, ray_env, log, _study_driver(folder, None, marker))  # a local Ray
+    _wait_until_paused(process, marker, log)
     workers = _ray_workers(process.pid)
     assert workers, "the driver's Ray has no workers to watch"
-    point = random.Random(KILL_SEED + 3).uniform(0.0, 0.3)
-    _kill_driver(process, point, log)
+    _kill(process)
     # Its raylet and workers die with it (its per-node agents linger up to a minute, until they
     # notice; the drivers fixture kills those).
     assert not _wait_until_gone(process.pid, None, 10), f"workers outlived the driver: {workers}"
-    _check_nothing_half_written(folder / "runs", f"study on Ray killed {point:.2f} s in")
+    _check_nothing_half_written(folder / "runs", "study on Ray killed")
     assert not (folder / "report.html").exists()
     again = _driver(drivers, ray_env, log, _study_driver(folder, ray_cluster.address))
     _finish(again, log)
@@ -501,21 +610,22 @@ def test_a_sweep_on_a_ray_cluster_killed_midway_completes_when_run_again(
     from latentatlas.sweep import read_table
 
     spec, folder, log = tmp_path / "spec.toml", tmp_path / "sweep", tmp_path / "driver.log"
+    marker = tmp_path / "paused"
     spec.write_text(SWEEP_SPEC)
-    sweep = ("from latentatlas.cli import app; app()", "sweep", str(spec), "--out", str(folder))
+    cli = "from latentatlas.cli import app; app()"
+    sweep = ("sweep", str(spec), "--out", str(folder))
     ray = ("--executor", "ray", "--address", ray_cluster.address, "--quiet")
-    process = _driver(drivers, ray_env, log, *sweep, *ray)
-    _wait_for_a_finished_run(process, folder / "runs")
-    point = random.Random(KILL_SEED + 4).uniform(0.0, 0.5)
-    _kill_driver(process, point, log)
+    process = _driver(drivers, ray_env, log, _pausing(marker) + cli, *sweep, *ray)
+    _wait_until_paused(process, marker, log)
+    _kill(process)
     # The cluster lives on and stops the dead driver's tasks itself: at once on one node, where
     # the driver's raylet sees it die; later on other nodes, and 30 s later through Ray client.
     # A task still running then holds its run's lock, and the rerun's task of it waits.
     running = _wait_until_gone(ray_cluster.session, "ray::_train_in_worker", 10)
     assert not running, f"tasks of the killed driver still run: {running}"
-    _check_nothing_half_written(folder / "runs", f"sweep on Ray killed {point:.2f} s after a run")
+    _check_nothing_half_written(folder / "runs", "sweep on Ray killed after a run")
     assert not (folder / "results.csv").exists()
-    _finish(_driver(drivers, ray_env, log, *sweep, *ray), log)  # the same command again
+    _finish(_driver(drivers, ray_env, log, cli, *sweep, *ray), log)  # the same command again
     assert [row["status"] for row in read_table(folder)] == ["finished"] * 3
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))

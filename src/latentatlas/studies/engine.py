@@ -306,7 +306,7 @@ def run(
     on_step : callable, optional
         Called with a line of text at each step (run finished, cell analysed).
     """
-    from latentatlas.executors import LocalExecutor, check_plan
+    from latentatlas.executors import LocalExecutor, check_plan, connect
 
     study = get(name) if isinstance(name, str) else name
     if not isinstance(config, study.config_type):
@@ -317,6 +317,7 @@ def run(
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
     study.check(config)
+    connect(executor)  # a cluster that cannot be reached fails here, before the first write
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
             _check_folder_matches(folder, study, plan, datasets)
