@@ -53,6 +53,9 @@ def test_cli_conv_vae_two_seeds(files: dict[str, Path], tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "What ran" not in html or "skipped" in html
     assert "the data have no ground-truth factors" in html
+    gates = la.studies.load(out).gates["model"].models["model"]  # each seed's model is gated
+    assert gates.seeds == (0, 1) and all(g.mean_image_ratio > 0 for _, g in gates)
+    assert "Did every model learn?" in html
 
 
 @pytest.mark.slow

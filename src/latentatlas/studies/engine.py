@@ -82,6 +82,9 @@ class CellOutput:
 
     result: Any
     arrays: Mapping[str, NDArray[Any]] = field(default_factory=dict)
+    #: The learned-model gate of models that are not run folders (``inspect``'s sources), with
+    #: its report arrays; None lets the engine gate the cell's runs itself.
+    gates: tuple[Any, Mapping[str, NDArray[Any]]] | None = None
 
 
 def seed_runs(
@@ -598,7 +601,7 @@ def _analysed(
     # and the small batches of path decodes and traversals run faster than on busy threads.
     with torch_threads(1):
         output = study.analyse(config, cell, context)
-        gates, gate_arrays = gate_cell(cell, context)
+        gates, gate_arrays = output.gates or gate_cell(cell, context)
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)

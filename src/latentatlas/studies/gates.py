@@ -75,6 +75,30 @@ def gate_cell(cell: Any, context: Any) -> tuple[CellGates, dict[str, NDArray[Any
     return CellGates(gates), _examples(first, context)
 
 
+def gate_models(
+    models: Mapping[str, Any], x: NDArray[Any], labels: NDArray[Any] | None = None
+) -> tuple[CellGates, dict[str, NDArray[Any]]]:
+    """The gate of models that are not run folders (one per seed, keyed ``model``), on inputs
+    ``x`` that serve as both the mean image's data and the validation rows (a model trained
+    elsewhere comes without its split), with the report's example arrays."""
+    from latentatlas.analysis.quality import gate_of_model
+    from latentatlas.analysis.sampling import stratified_sample
+    from latentatlas.models import reconstruct_array
+
+    gates = PerSeed(
+        tuple(range(len(models))),
+        tuple(gate_of_model(m, x, x, labels=labels, train_labels=labels) for m in models.values()),
+    )
+    picked = stratified_sample(N_SHOWN, labels=labels, n_rows=len(x))
+    originals = np.asarray(x[picked], dtype=np.float32)
+    arrays: dict[str, NDArray[Any]] = {f"{PREFIX}originals": originals}
+    if labels is not None:
+        arrays[f"{PREFIX}labels"] = np.asarray(labels)[picked]
+    first = next(iter(models.values()))
+    arrays[f"{PREFIX}model/model"] = np.asarray(reconstruct_array(first, originals), np.float32)
+    return CellGates({"model": gates}), arrays
+
+
 def _examples(first: Mapping[str, tuple[int, Any, Any]], context: Any) -> dict[str, NDArray]:
     """Stratified validation inputs of the first run and each model's reconstructions of them."""
     if not first:

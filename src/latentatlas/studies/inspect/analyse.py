@@ -101,7 +101,17 @@ def analyse_cell(config: InspectConfig, prepared: Prepared) -> CellOutput:
         decoder=decoder,
         seed_spread=spread,
     )
-    return CellOutput(result, arrays)
+    return CellOutput(result, arrays, gates=_gates(prepared, decoder is not None))
+
+
+def _gates(prepared: Prepared, decoded: bool) -> tuple[Any, Arrays] | None:
+    """The learned-model gate of each seed's model, where there is a decoder and data."""
+    from latentatlas.studies.gates import CellGates, gate_models
+
+    if not decoded or prepared.x is None:
+        return CellGates({}), {}
+    models = {f"seed-{seed}": source.model for seed, source in enumerate(prepared.sources)}
+    return gate_models(models, prepared.x, prepared.labels)
 
 
 def _run(steps: list[Step], name: str, reason: str | None, analyse: Callable[[], Any]) -> Any:
