@@ -57,7 +57,15 @@ class ExternalModel(nn.Module):
         Size of one code (after flattening); 0 until the first batch is encoded.
     name : str
         Where the model came from, for error messages.
+
+    Attributes
+    ----------
+    variational : bool
+        False: only the posterior mean of a VAE comes through ``encode`` (its variance is not
+        kept), so the learned-model gate judges the codes as a deterministic autoencoder's.
     """
+
+    variational = False
 
     def __init__(
         self,
