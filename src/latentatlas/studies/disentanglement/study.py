@@ -121,7 +121,7 @@ class DisentanglementStudy(Study):
                 lambda e: _beta_rule(e, low, high),
                 _beta_context,
                 needs=(
-                    _two_betas,
+                    lambda e: _two_betas(e, (low, high)),
                     learned(low, high, cells=config.factor_datasets),
                     lambda e: _beta_informative(e, (low, high)),
                 ),
@@ -199,12 +199,12 @@ def _factor_cells(evidence: Any) -> list[str]:
     return [d for d in evidence.config.factor_datasets if d in evidence.results]
 
 
-def _two_betas(evidence: Any) -> str | None:
+def _two_betas(evidence: Any, models: tuple[str, str]) -> str | None:
+    """A reason when the claim has no two VAEs to compare on a factor data set."""
     if len(evidence.config.betas) < 2 or not _factor_cells(evidence):
         return "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)"
     for cell in _factor_cells(evidence):
-        models = evidence.results[cell].models
-        reason = missing(models, *factor_models(evidence.config)[1:])
+        reason = missing(evidence.results[cell].models, *models)
         if reason:
             return f"{reason} ({cell})"
     return None
@@ -215,6 +215,8 @@ def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
     for cell in _factor_cells(evidence):
         for model in models:
             dci = evidence.results[cell].models[model].dci
+            if dci.chance != dci.chance:  # nan: results written before the chance level
+                return "the results do not store the chance level of DCI informativeness"
             skill = min(dci.skill)
             if not skill >= MIN_INFORMATIVENESS_SKILL:
                 return (
