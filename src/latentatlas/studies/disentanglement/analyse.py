@@ -9,8 +9,14 @@ from numpy.typing import NDArray
 
 from latentatlas import runs
 from latentatlas.analysis.disentanglement import dci, dci_single_factor, mig, sap
+from latentatlas.analysis.sampling import stratified_sample
 from latentatlas.analysis.traversal import effect_agreement, traversal_effects, traverse
-from latentatlas.studies.disentanglement.config import DisentanglementConfig
+from latentatlas.studies.disentanglement.config import (
+    ORIENTATION_PERIODS,
+    DisentanglementConfig,
+    data_config,
+    seed_pairs,
+)
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
     DisentanglementResult,
@@ -18,7 +24,6 @@ from latentatlas.studies.disentanglement.results import (
     SingleFactorSeeds,
     TraversalSeeds,
 )
-from latentatlas.studies.disentanglement.study import MNIST_CELL, data_config, seed_pairs
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 
 
@@ -27,31 +32,40 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
 
     DCI, MIG and SAP (factor data sets) or the single-label DCI (MNIST) use the codes of every
     image, training and validation rows together (the scores train their own classifiers on
-    their own split); traversals use the first ``traversal_inputs`` validation images. The
-    arrays hold what the report draws: the traversal grids of the first seed, the per-input
-    effects of every seed and the first seed's mean change images.
+    their own split); traversals use ``traversal_inputs`` validation images drawn by
+    :func:`traversal_rows`, the grids the first ``grid_inputs`` of them. The arrays hold what the
+    report draws: the traversal grids of the first seed, the per-input effects of every seed and
+    the first seed's mean change images.
     """
     dataset = context.dataset(data_config(config, cell.params["dataset"]))
     train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
-    inputs = val_idx[: config.traversal_inputs]
-    grid = _grid_rows(dataset.labels, inputs, config.grid_inputs, cell.key == MNIST_CELL)
+    inputs = traversal_rows(dataset, val_idx, config.traversal_inputs)
+    grid = np.arange(min(config.grid_inputs, len(inputs)), dtype=np.int64)
     arrays: dict[str, NDArray[Any]] = {"traversal/inputs": inputs, "grid/rows": inputs[grid]}
     if dataset.labels is not None:
         arrays["grid/labels"] = np.asarray(dataset.labels)[inputs[grid]]
     sizes = _dci_sizes(config, len(dataset))
     x_inputs = np.asarray(dataset.x[inputs])
     kinds = tuple(dataset.factor_kinds) or None
+    names = tuple(dataset.factor_names)
+    folded = _folded_factors(names)
     models: dict[str, ModelResult] = {}
     by_model, failed = context.finished_runs(cell, group=lambda _, path: path.split("/")[-2])
     for model in cell.params["models"]:
         if by_model.get(model):
             models[model] = _analyse_model(
-                config, model, by_model[model], (x_inputs, grid), kinds, sizes, arrays
+                config,
+                model,
+                by_model[model],
+                (x_inputs, grid),
+                (kinds, names, folded),
+                sizes,
+                arrays,
             )
     return CellOutput(
         DisentanglementResult(
             dataset=cell.params["dataset"],
-            factor_names=tuple(dataset.factor_names),
+            factor_names=names,
             models=models,
             n_images=len(dataset),
             n_train=len(train_idx),
@@ -59,30 +73,67 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
             dci_n_train=sizes[0],
             dci_n_test=sizes[1],
             failed_runs=failed,
+            folded_factors=tuple(name for name, on in zip(names, folded, strict=True) if on),
         ),
         arrays,
     )
 
 
-def _grid_rows(
-    labels: NDArray[Any] | None, inputs: NDArray[np.int64], count: int, distinct: bool
-) -> NDArray[np.int64]:
-    """Positions in ``inputs`` of the images drawn side by side.
+def traversal_rows(dataset: Any, val_idx: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """``n`` validation rows that cover every class (MNIST) or every factor bin, seeded.
 
-    On MNIST, the first input and then the first inputs of other digits (the source compared
-    two different digits); elsewhere the first ``count`` inputs.
+    The data sets keep their source order (``val_idx[:n]`` is all zeros, or all squares at one
+    scale), so the rows are a stratified sample (:func:`stratified_sample`, seed 0) over the
+    factors where the data set has them, else over the labels. Every prefix is stratified too:
+    the grids' first images are of different classes (the source compared two digits).
     """
-    if not distinct or labels is None:
-        return np.arange(min(count, len(inputs)), dtype=np.int64)
-    chosen: list[int] = []
-    seen: set[int] = set()
-    for position, row in enumerate(inputs):
-        if int(labels[row]) not in seen:
-            chosen.append(position)
-            seen.add(int(labels[row]))
-        if len(chosen) == count:
-            break
-    return np.asarray(chosen, dtype=np.int64)
+    if dataset.factors is not None and len(dataset.factor_names):
+        kinds = tuple(dataset.factor_kinds) or None
+        picked = stratified_sample(n, factors=dataset.factors[val_idx], factor_kinds=kinds)
+    else:
+        labels = None if dataset.labels is None else np.asarray(dataset.labels)[val_idx]
+        picked = stratified_sample(n, labels=labels, n_rows=len(val_idx))
+    return np.asarray(val_idx, dtype=np.int64)[picked]
+
+
+def _folded_factors(names: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which factors are scored modulo a symmetry: a sprite's orientation, given its shape."""
+    return tuple(name == "orientation" and "shape" in names for name in names)
+
+
+def identifiable_factors(
+    factors: NDArray[np.float64], names: tuple[str, ...], folded: tuple[bool, ...]
+) -> NDArray[np.float64]:
+    """``factors`` with each folded orientation taken modulo its shape's period.
+
+    A square rotated by 90 degrees is the same image, an ellipse by 180 degrees too; no code
+    can tell those orientations apart, so DCI, MIG and SAP score the orientation that the image
+    shows (``ORIENTATION_PERIODS``), not the one the generator drew.
+    """
+    if not any(folded):
+        return factors
+    out = np.array(factors, dtype=np.float64)
+    periods = np.asarray(ORIENTATION_PERIODS)[out[:, names.index("shape")].astype(np.int64)]
+    for column in np.flatnonzero(folded):
+        out[:, column] = np.mod(out[:, column], periods)
+    return out
+
+
+def chance_accuracy(
+    factors: NDArray[np.float64], kinds: tuple[str, ...], n_bins: int = 20
+) -> float:
+    """Mean over factors of the majority class's share: DCI informativeness by guessing.
+
+    Continuous factors are cut into ``n_bins`` equal-width bins first, as ``dci`` does.
+    """
+    shares = []
+    for column, kind in zip(np.asarray(factors, dtype=np.float64).T, kinds, strict=True):
+        if kind == "continuous":
+            counts = np.histogram(column, n_bins)[0]
+        else:
+            counts = np.unique(column, return_counts=True)[1]
+        shares.append(counts.max() / counts.sum())
+    return float(np.mean(shares))
 
 
 def _dci_sizes(config: DisentanglementConfig, n_rows: int) -> tuple[int, int]:
@@ -104,14 +155,14 @@ def _analyse_model(
     model: str,
     model_runs: list[Any],
     traversal_inputs: tuple[NDArray[np.float32], NDArray[np.int64]],
-    factor_kinds: tuple[str, ...] | None,
+    factors: tuple[tuple[str, ...] | None, tuple[str, ...], tuple[bool, ...]],
     sizes: tuple[int, int],
     arrays: dict[str, NDArray[Any]],
 ) -> ModelResult:
     """One model's scores over its seeds; its traversal arrays go into ``arrays``.
 
     ``traversal_inputs`` holds the images traversed and the positions among them of the
-    images drawn in the grids.
+    images drawn in the grids; ``factors`` the factors' kinds, names and which are folded.
     """
     x_inputs, grid = traversal_inputs
     seeds = tuple(int(run.config.seed) for run in model_runs)
@@ -128,7 +179,7 @@ def _analyse_model(
             _store_grid(config, model, run, x_inputs, grid, code_std, arrays)
     scores: dict[str, Any] = {}
     if "train_factors" in model_runs[0].latents:
-        scores = _factor_scores(config, model_runs, factor_kinds, sizes)
+        scores = _factor_scores(config, model_runs, factors, sizes)
     elif "train_labels" in model_runs[0].latents:
         scores["dci_single_factor"] = _single_factor_scores(config, model_runs, sizes)
     return ModelResult(
@@ -183,19 +234,25 @@ def _traversal_seeds(effects: list[Any]) -> TraversalSeeds:
         inactive_fraction=first.inactive_fraction,
         consistency_threshold=first.consistency_threshold,
         min_effect=first.min_effect,
+        agreement_cosine=float(first.agreement_cosine),
+        cross_dimension_cosine=tuple(float(e.cross_dimension_cosine) for e in effects),
+        mean_cosine=tuple(e.mean_cosine for e in effects if e.mean_cosine is not None),
+        silent_share=tuple(e.silent_share for e in effects if e.silent_share is not None),
     )
 
 
 def _factor_scores(
     config: DisentanglementConfig,
     model_runs: list[Any],
-    kinds: tuple[str, ...] | None,
+    factors_used: tuple[tuple[str, ...] | None, tuple[str, ...], tuple[bool, ...]],
     sizes: tuple[int, int],
 ) -> dict[str, Any]:
-    """DCI, MIG and SAP of every seed against the ground-truth factors."""
+    """DCI, MIG and SAP of every seed against the identifiable ground-truth factors."""
+    kinds, names, folded = factors_used
     dcis, migs, saps = [], [], []
     for run in model_runs:
-        codes, factors = _all_rows(run, "codes"), _all_rows(run, "factors")
+        codes = _all_rows(run, "codes")
+        factors = identifiable_factors(_all_rows(run, "factors"), names, folded)
         dcis.append(
             dci(
                 codes,
@@ -216,6 +273,7 @@ def _factor_scores(
             informativeness=tuple(d.informativeness for d in dcis),
             informativeness_train=tuple(d.informativeness_train for d in dcis),
             by_seed=tuple(dcis),
+            chance=chance_accuracy(factors, dcis[0].factor_kinds),
         ),
         "mig": tuple(m.mig for m in migs),
         "sap": tuple(s.sap for s in saps),

@@ -15,9 +15,12 @@ from latentatlas.analysis.traversal import TraversalEffectsResult, TraversalResu
 from latentatlas.plots.disentanglement import effect_heatmap, importance_matrix_plot
 from latentatlas.plots.disentanglement import traversal_grids as traversal_grids_plot
 from latentatlas.report import Report, mean_std
-from latentatlas.studies.disentanglement.config import DisentanglementConfig
+from latentatlas.studies.disentanglement.config import (
+    MNIST_CELL,
+    MNIST_MODEL,
+    DisentanglementConfig,
+)
 from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
-from latentatlas.studies.disentanglement.study import MNIST_CELL, MNIST_MODEL
 from latentatlas.studies.engine import StudyResults
 
 DATASET_TITLES = {"mnist": "MNIST", "sprites": "sprites", "heatmaps": "heatmaps"}
@@ -124,9 +127,11 @@ def _summary(report: Report, results: StudyResults) -> None:
             for key in (MNIST_CELL, *results.config.factor_datasets)
             for name, m in results.results[key].models.items()
         ],
-        caption="Traversals of the same validation images: a dimension is consistent when "
-        "every input changes alike, entangled when the change depends on the input, inactive "
-        "when it barely changes the image. Seed agreement: mean matched correlation of the "
+        caption="Traversals of the same validation images (stratified over the classes or "
+        "factor bins): a dimension is consistent when most pairs of inputs change alike, "
+        "entangled when the change depends on the input, inactive when it barely changes the "
+        "image. Agreeing pairs: the mean over active dimensions of the share of pairs of inputs "
+        "whose change images agree. Seed agreement: mean matched correlation of the "
         "dimensions' per-input effects between two seeds (1 = the seeds' dimensions act on the "
         "same inputs).",
     )
@@ -140,7 +145,7 @@ def _traversal_row(dataset: str, name: str, model: ModelResult) -> dict[str, Any
         "consistent dims": mean_std(traversal.consistent_dims, digits=1),
         "entangled dims": mean_std(traversal.entangled_dims, digits=1),
         "inactive dims": mean_std(traversal.inactive_dims, digits=1),
-        "mean consistency": mean_std(traversal.mean_consistency),
+        "agreeing pairs": mean_std(traversal.mean_consistency),
         "seed agreement": mean_std(traversal.seed_agreement) if traversal.seed_agreement else "—",
         "validation loss": mean_std(model.validation_loss, digits=2),
     }
@@ -179,7 +184,20 @@ def _effects(
         inactive_fraction=traversal.inactive_fraction,
         consistency_threshold=traversal.consistency_threshold,
         min_effect=traversal.min_effect,
+        **_new_effect_fields(traversal),
     )
+
+
+def _new_effect_fields(traversal: Any) -> dict[str, Any]:
+    """The first seed's fields of the 2026-12 consistency measure, where the results hold them."""
+    fields: dict[str, Any] = {"agreement_cosine": traversal.agreement_cosine}
+    if traversal.cross_dimension_cosine:
+        fields["cross_dimension_cosine"] = traversal.cross_dimension_cosine[0]
+    if traversal.mean_cosine:
+        fields["mean_cosine"] = traversal.mean_cosine[0]
+    if traversal.silent_share:
+        fields["silent_share"] = traversal.silent_share[0]
+    return fields
 
 
 def _different_inputs(
@@ -228,7 +246,8 @@ def _effects_section(
     where = f"{DATASET_TITLES.get(cell.dataset, cell.dataset)}, {_title(name)}, seed {seed}"
     section = report.add_section(
         "What each dimension does, over many inputs",
-        f"The traversals of {model.traversal.n_inputs} validation images measured: the mean "
+        f"The traversals of {model.traversal.n_inputs} validation images (stratified over the "
+        "digits) measured: the mean "
         "pixel change per unit step of each dimension for each image (the heat map), and "
         "whether the images change alike (the consistency under each column).",
     )
@@ -237,7 +256,7 @@ def _effects_section(
         title=f"Effect heat map ({where})",
         caption="Rows are images, columns latent dimensions. A column bright for some rows and "
         "dark for others is a dimension whose effect depends on the input; the class and the "
-        "consistency (1 = every image changes alike) are under each column.",
+        "consistency (the share of pairs of images that change alike) are under each column.",
     )
 
 
@@ -252,9 +271,10 @@ def _factor_section(
     section = report.add_section(
         f"Ground-truth factors: {title}",
         f"{cell.n_images} images with factors {', '.join(cell.factor_names)}; DCI classifiers "
-        f"trained on {cell.dci_n_train} codes and tested on {cell.dci_n_test}. Figures show the "
-        "first seed of each model: latent dimensions are not matched between seeds, so their "
-        "importance matrices cannot be averaged.",
+        f"trained on {cell.dci_n_train} codes and tested on {cell.dci_n_test}. "
+        + _folded_note(cell)
+        + "Figures show the first seed of each model: latent dimensions are not matched between "
+        "seeds, so their importance matrices cannot be averaged.",
     )
     per_factor = []
     for name, model in cell.models.items():
@@ -300,6 +320,17 @@ def _factor_section(
         )
 
 
+def _folded_note(cell: DisentanglementResult) -> str:
+    if not cell.folded_factors:
+        return ""
+    return (
+        f"Scored modulo the image's symmetry: {', '.join(cell.folded_factors)} (a square's "
+        "orientation only modulo 90 degrees, an ellipse's modulo 180, a heart's in full; the "
+        "generator's angle cannot be read from the picture beyond that), in DCI, MIG, SAP and "
+        "the beta verdict. "
+    )
+
+
 def _per_factor_rows(
     name: str, model: ModelResult, factor_names: tuple[str, ...]
 ) -> list[dict[str, Any]]:
@@ -316,6 +347,17 @@ def _per_factor_rows(
             }
         )
     return rows
+
+
+def _consistency_rule(cell: DisentanglementResult) -> str:
+    model = next(iter(cell.models.values()), None)
+    if model is None:
+        return "docs/analyses/disentanglement.md"
+    t = model.traversal
+    return (
+        f"at least {t.consistency_threshold:.0%} of pairs, change-image cosine >= "
+        f"{t.agreement_cosine:g} or the cross-dimension null when higher"
+    )
 
 
 def _methods(report: Report, config: DisentanglementConfig, results: StudyResults) -> None:
@@ -340,8 +382,11 @@ def _methods(report: Report, config: DisentanglementConfig, results: StudyResult
             "informativeness = held-out accuracy",
             "MIG, SAP": "disentanglement_lib's definitions (20 bins; one-code linear SVM or R²)",
             "traversals": f"{config.traversal_mode} values -3 to 3 in 10 steps, "
-            f"{config.traversal_inputs} validation images; inactive below 10% of the strongest "
-            "dimension's effect, consistent at a mean pairwise cosine similarity of 0.5",
+            f"{config.traversal_inputs} validation images drawn stratified over the digits or "
+            "the factor bins (seed 0); inactive below 10% of the strongest dimension's effect, "
+            "consistent when enough pairs of inputs change alike ("
+            + _consistency_rule(mnist)
+            + ")",
             "formulas": "docs/analyses/disentanglement.md",
         }
     )

@@ -21,7 +21,9 @@ class DCISeeds(ResultMixin):
     """Eastwood & Williams' DCI of one model, one value per seed.
 
     ``informativeness`` is the mean held-out ACCURACY of the factor classifiers (higher is
-    better), as disentanglement_lib computes it; ``by_seed`` keeps every seed's full result
+    better), as disentanglement_lib computes it; ``chance`` is what guessing each factor's
+    majority class (after the same discretisation) scores on that mean, the same for every seed
+    (nan in results written before it was stored); ``by_seed`` keeps every seed's full result
     (importance matrix, per-factor accuracies) for the report.
     """
 
@@ -30,6 +32,12 @@ class DCISeeds(ResultMixin):
     informativeness: tuple[float, ...]
     informativeness_train: tuple[float, ...]
     by_seed: tuple[DCIResult, ...]
+    chance: float = float("nan")
+
+    @property
+    def skill(self) -> tuple[float, ...]:
+        """Informativeness above chance per seed: ``(I - chance) / (1 - chance)``, 0 = guessing."""
+        return tuple((i - self.chance) / (1.0 - self.chance) for i in self.informativeness)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,9 +60,14 @@ class TraversalSeeds(ResultMixin):
     """What each dimension does in traversals of the same validation images, per seed.
 
     ``classification[s][d]`` is ``"consistent"``, ``"entangled"`` or ``"inactive"`` (see
-    ``analysis.traversal_effects``); ``seed_agreement`` holds, for every pair of seeds, the
-    mean matched correlation of the dimensions' per-input effect profiles (``effect_agreement``
-    by profile: 1 = both seeds have dimensions that act on the same inputs).
+    ``analysis.traversal_effects``); ``consistency[s][d]`` is the share of pairs of inputs whose
+    change images agree (cosine at least ``agreement_cosine``, or the seed's
+    ``cross_dimension_cosine`` null when that is higher) and ``mean_consistency`` its mean over
+    the active dimensions; ``mean_cosine`` and ``silent_share`` are the mean pairwise cosine and
+    the share of inputs a dimension barely changes. ``seed_agreement`` holds, for every pair of
+    seeds, the mean matched correlation of the dimensions' per-input effect profiles
+    (``effect_agreement`` by profile: 1 = both seeds have dimensions that act on the same
+    inputs). The last four fields are absent (defaults) in results written before 2026-12.
     """
 
     consistent_dims: tuple[int, ...]
@@ -70,6 +83,18 @@ class TraversalSeeds(ResultMixin):
     inactive_fraction: float
     consistency_threshold: float
     min_effect: float
+    agreement_cosine: float = float("nan")
+    cross_dimension_cosine: tuple[float, ...] = ()
+    mean_cosine: tuple[NDArray[np.float64], ...] = ()
+    silent_share: tuple[NDArray[np.float64], ...] = ()
+
+    @property
+    def entangled_share(self) -> tuple[float, ...]:
+        """Per seed, entangled dimensions over active ones (nan when none is active)."""
+        return tuple(
+            e / (e + c) if e + c else float("nan")
+            for e, c in zip(self.entangled_dims, self.consistent_dims, strict=True)
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +122,8 @@ class DisentanglementResult(ResultMixin):
     """Every number of one cell (one data set); the metrics.json schema.
 
     ``models`` is keyed ``ae-classifier`` (MNIST) or ``ae``, ``vae-beta1``, ``vae-beta4``, ...
+    ``folded_factors`` names the factors scored modulo a symmetry of the images (sprites:
+    ``orientation``, see ``config.ORIENTATION_PERIODS``).
     """
 
     dataset: str
@@ -108,3 +135,4 @@ class DisentanglementResult(ResultMixin):
     dci_n_train: int
     dci_n_test: int
     failed_runs: dict[str, str]
+    folded_factors: tuple[str, ...] = ()

@@ -10,16 +10,25 @@ that a larger beta gives more disentangled codes.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from latentatlas.config import DataConfig, ModelConfig
-from latentatlas.studies.claims import Claim, Comparison, compare, seeds_note
+from latentatlas.studies.claims import (
+    AllSeeds,
+    Both,
+    ClaimSpec,
+    NotJudged,
+    Rule,
+    Separated,
+    missing,
+)
 from latentatlas.studies.disentanglement.config import (
-    N_HEATMAPS,
+    MNIST_CELL,
+    MNIST_MODEL,
     DisentanglementConfig,
     beta_key,
+    data_config,
+    factor_models,
+    model_config,
 )
 from latentatlas.studies.engine import (
     AnalysisContext,
@@ -28,16 +37,21 @@ from latentatlas.studies.engine import (
     Study,
     seed_runs,
 )
+from latentatlas.studies.gates import learned
 
-if TYPE_CHECKING:
-    from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
-
-#: Key of the MNIST cell (always the first, headline cell) and of its one model.
-MNIST_CELL = "mnist"
-MNIST_MODEL = "ae-classifier"
-#: The source's D for "not disentangled": below 0.5 the label's importance is spread over more
-#: than two codes (1 / D is the effective number of codes, the inverse Simpson index).
+#: Single-label D below which the MNIST code counts as "not disentangled": 1 / D is the number of
+#: codes the digit's importance is effectively spread over (the inverse Simpson index), so below
+#: 0.5 no code carries the digit alone and it is spread over more than two codes. (D is 1 for one
+#: code and 1 / d for importance spread evenly over all d codes: 0.0625 for the source's 16.)
 SINGLE_FACTOR_D_THRESHOLD = 0.5
+#: A dimension "does different things for different inputs" in most of its code when more than
+#: this share of the active dimensions is entangled in a seed (inactive ones do nothing at all).
+ENTANGLED_SHARE_THRESHOLD = 0.5
+#: The beta claim is withheld when a compared VAE reads the factors with a DCI informativeness
+#: skill ``(I - chance) / (1 - chance)`` below this in any seed: D and MIG of codes that hold
+#: (nearly) nothing about the factors measure noise. The same bar as the learned-model gate's
+#: factor readout (``analysis.quality.MIN_READOUT_SKILL``).
+MIN_INFORMATIVENESS_SKILL = 0.1
 
 
 class DisentanglementStudy(Study):
@@ -81,170 +95,172 @@ class DisentanglementStudy(Study):
 
         return analyse_cell(config, cell, context)
 
-    def claims(
-        self, config: DisentanglementConfig, results: Mapping[str, DisentanglementResult]
-    ) -> list[Claim]:
+    def claim_specs(self, config: DisentanglementConfig) -> list[ClaimSpec]:
         """The source's two claims on MNIST and the field's beta claim on the factor data."""
-        mnist = results[MNIST_CELL].models.get(MNIST_MODEL)
-        factor_cells = {d: results[d] for d in config.factor_datasets if d in results}
+        mnist = (_has_mnist_model, learned(MNIST_MODEL, cells=(MNIST_CELL,)))
+        low, high = beta_key(_reference_beta(config)), beta_key(max(config.betas))
         return [
-            dimensions_entangled(mnist),
-            mnist_not_disentangled(mnist, config.mnist_latent_dim),
-            higher_beta_more_disentangled(config, factor_cells),
+            ClaimSpec(
+                "dimensions_entangled",
+                "A latent dimension does different things for different inputs: the MNIST "
+                "autoencoder's dimensions are entangled.",
+                _entangled_rule,
+                _entangled_context,
+                needs=mnist,
+            ),
+            ClaimSpec(
+                "mnist_not_disentangled",
+                "The MNIST autoencoder is not disentangled: the source's single-label D is low.",
+                _not_disentangled_rule,
+                _not_disentangled_context,
+                needs=mnist,
+            ),
+            ClaimSpec(
+                "higher_beta_more_disentangled",
+                "A VAE with a higher beta gives more disentangled codes (DCI D and MIG).",
+                lambda e: _beta_rule(e, low, high),
+                _beta_context,
+                needs=(
+                    lambda e: _two_betas(e, (low, high)),
+                    learned(low, high, cells=config.factor_datasets),
+                    lambda e: _beta_informative(e, (low, high)),
+                ),
+            ),
         ]
 
 
-def factor_models(config: DisentanglementConfig) -> tuple[str, ...]:
-    """The model keys of a factor cell: ``ae`` then one VAE per beta."""
-    return ("ae", *(beta_key(beta) for beta in config.betas))
-
-
-def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
-    """The loader options of one cell's data set: one home for the runs and the analyses."""
-    options: dict[str, Any] = {}
-    if dataset == MNIST_CELL:
-        if config.data_dir is not None:
-            options["data_dir"] = config.data_dir
-        if config.n_per_class is not None:
-            options["n_per_class"] = config.n_per_class
-    elif dataset == "sprites":
-        options["n"] = config.n
-    elif dataset == "heatmaps" and config.n < N_HEATMAPS:
-        options["subsample"] = config.n
-    return DataConfig(name=dataset, options=options)
-
-
-def model_config(config: DisentanglementConfig, dataset: str, model: str) -> ModelConfig:
-    """The model of one key: ``ae-classifier`` (MNIST), ``ae`` or ``vae-beta<B>``."""
-    if dataset == MNIST_CELL:
-        return ModelConfig(name=MNIST_MODEL, latent_dim=config.mnist_latent_dim)
-    if model == "ae":
-        return ModelConfig(name="ae", latent_dim=config.factor_latent_dim)
-    beta = next(b for b in config.betas if beta_key(b) == model)
-    return ModelConfig(
-        name="vae",
-        latent_dim=config.factor_latent_dim,
-        options={"beta": float(beta), "decoder": config.vae_decoder},
-    )
-
-
 # -- claims ---------------------------------------------------------------------------------------
-def dimensions_entangled(model: ModelResult | None) -> Claim:
+def _mnist(evidence: Any) -> Any:
+    return evidence.headline.models[MNIST_MODEL]
+
+
+def _has_mnist_model(evidence: Any) -> str | None:
+    headline = evidence.headline
+    return missing(headline.models if headline is not None else {}, MNIST_MODEL)
+
+
+def _entangled_rule(evidence: Any) -> Rule:
     """The source: "the dimensions now behave differently for different data input"."""
-    statement = (
-        "A latent dimension does different things for different inputs: the MNIST autoencoder's "
-        "dimensions are entangled."
-    )
-    if model is None:
-        return _not_measured("dimensions_entangled", statement, "the MNIST model has no seed")
-    traversal = model.traversal
-    comparison = compare(traversal.entangled_dims, traversal.consistent_dims)
-    verdict = {"greater": "supported", "less": "contradicted"}.get(
-        comparison.direction, "inconclusive"
-    )
-    return Claim(
-        "dimensions_entangled",
-        statement,
-        verdict,
-        "Dimensions per seed (of "
-        f"{len(traversal.classification[0])}), entangled against consistent: "
-        + comparison.describe("entangled", "consistent", digits=1)
-        + f"; inactive {_values(traversal.inactive_dims)}; mean consistency of the active "
-        f"dimensions {_values(traversal.mean_consistency)} (1 = every input changes alike).",
-        f"traversals of {traversal.n_inputs} validation images ({traversal.mode} values -3 to 3); "
-        f"a dimension is consistent when the mean pairwise cosine similarity of its change "
-        f"images reaches {traversal.consistency_threshold}, inactive below "
-        f"{traversal.inactive_fraction:.0%} of the strongest; more entangled than consistent "
-        "dimensions in every seed (supported) or fewer in every seed (contradicted); "
-        + seeds_note(comparison),
+    return AllSeeds(
+        _mnist(evidence).traversal.entangled_share,
+        above=ENTANGLED_SHARE_THRESHOLD,
+        name=MNIST_MODEL,
+        threshold_name="half of the active dimensions",
+        measure="share of active dimensions entangled",
     )
 
 
-def mnist_not_disentangled(model: ModelResult | None, latent_dim: int) -> Claim:
+def _entangled_context(evidence: Any) -> str:
+    t = _mnist(evidence).traversal
+    return (
+        f"Of {len(t.classification[0])} dimensions per seed: entangled "
+        f"{_values(t.entangled_dims)}, "
+        f"consistent {_values(t.consistent_dims)}, inactive {_values(t.inactive_dims)}; mean "
+        f"share of agreeing pairs of the active dimensions {_values(t.mean_consistency)}. "
+        f"Traversals of {t.n_inputs} validation images stratified over the digits ({t.mode} "
+        f"values -3 to 3); a dimension is consistent when at least "
+        f"{t.consistency_threshold:.0%} of pairs of inputs change alike (change-image cosine "
+        f">= {t.agreement_cosine:g}, or the cross-dimension null when higher), inactive below "
+        f"{t.inactive_fraction:.0%} of the strongest dimension's mean effect; the claim reads "
+        f"'entangled' as more than {ENTANGLED_SHARE_THRESHOLD:.0%} of the active dimensions "
+        "entangled in a seed."
+    )
+
+
+def _not_disentangled_rule(evidence: Any) -> Rule:
     """The source: "our disentanglement and completeness are very-very low"."""
-    statement = "The MNIST autoencoder is not disentangled: the source's single-label D is low."
-    if model is None or model.dci_single_factor is None:
-        return _not_measured("mnist_not_disentangled", statement, "the MNIST model has no seed")
-    scores = model.dci_single_factor
-    low = [d < SINGLE_FACTOR_D_THRESHOLD for d in scores.disentanglement]
-    verdict = "supported" if all(low) else "contradicted" if not any(low) else "inconclusive"
-    return Claim(
-        "mnist_not_disentangled",
-        statement,
-        verdict,
-        f"Single-label D (sum of squared normalised importances) per seed "
-        f"{_values(scores.disentanglement)}, i.e. the digit spread over "
-        f"{_values(scores.effective_codes, 1)} codes effectively; C (largest importance) "
-        f"{_values(scores.completeness)}; I (held-out accuracy) "
-        f"{_values(scores.informativeness)}. D would be {1 / latent_dim:.3f} for importance "
-        f"spread evenly over all {latent_dim} codes and 1 for one code.",
-        f"D below {SINGLE_FACTOR_D_THRESHOLD} (more than two effective codes) in every seed: "
-        f"supported; in none: contradicted; else inconclusive ({len(low)} seeds). The source "
-        "prints no number, only 'very-very low'.",
+    return AllSeeds(
+        _mnist(evidence).dci_single_factor.disentanglement,
+        below=SINGLE_FACTOR_D_THRESHOLD,
+        name=MNIST_MODEL,
+        threshold_name="D of two equally important codes",
+        measure="single-label D",
     )
 
 
-def higher_beta_more_disentangled(
-    config: DisentanglementConfig, cells: Mapping[str, DisentanglementResult]
-) -> Claim:
+def _not_disentangled_context(evidence: Any) -> str:
+    scores = _mnist(evidence).dci_single_factor
+    dim = len(_mnist(evidence).traversal.classification[0])
+    return (
+        f"The digit is spread over {_values(scores.effective_codes, 1)} codes effectively "
+        f"(1 / D); C (largest importance) {_values(scores.completeness)}; I (held-out accuracy) "
+        f"{_values(scores.informativeness)}. D is 1 for one code, {1 / dim:.3f} for importance "
+        f"spread evenly over all {dim} codes; below {SINGLE_FACTOR_D_THRESHOLD} the digit is "
+        "spread over more than two codes. The source prints no number, only 'very-very low'."
+    )
+
+
+def _reference_beta(config: DisentanglementConfig) -> float:
+    """The VAE the highest beta is compared with: beta 1 (the plain VAE), else the lowest."""
+    return 1.0 if 1.0 in config.betas else min(config.betas)
+
+
+def _factor_cells(evidence: Any) -> list[str]:
+    return [d for d in evidence.config.factor_datasets if d in evidence.results]
+
+
+def _two_betas(evidence: Any, models: tuple[str, str]) -> str | None:
+    """A reason when the claim has no two VAEs to compare on a factor data set."""
+    if len(evidence.config.betas) < 2 or not _factor_cells(evidence):
+        return "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)"
+    for cell in _factor_cells(evidence):
+        reason = missing(evidence.results[cell].models, *models)
+        if reason:
+            return f"{reason} ({cell})"
+    return None
+
+
+def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
+    """A reason when a compared VAE's codes tell the factors little better than guessing."""
+    for cell in _factor_cells(evidence):
+        for model in models:
+            dci = evidence.results[cell].models[model].dci
+            if dci.chance != dci.chance:  # nan: results written before the chance level
+                return "the results do not store the chance level of DCI informativeness"
+            skill = min(dci.skill)
+            if not skill >= MIN_INFORMATIVENESS_SKILL:
+                return (
+                    f"{model} on {cell} reads the factors barely better than chance (DCI "
+                    f"informativeness {min(dci.informativeness):.3f} against {dci.chance:.3f} "
+                    f"by guessing the majority class: skill {skill:.3f}, below "
+                    f"{MIN_INFORMATIVENESS_SKILL}), so its D and MIG measure noise"
+                )
+    return None
+
+
+def _beta_rule(evidence: Any, low: str, high: str) -> Rule:
     """The field's expectation (Higgins et al. 2017): beta > 1 disentangles more."""
-    statement = "A VAE with a higher beta gives more disentangled codes (DCI D and MIG)."
-    low, high = beta_key(min(config.betas)), beta_key(max(config.betas))
-    if low == high or not cells:
-        return _not_measured(
-            "higher_beta_more_disentangled",
-            statement,
-            "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)",
-        )
-    judged: list[str] = []
-    parts: list[str] = []
-    notes: list[str] = []
-    for dataset, result in cells.items():
-        a, b = result.models.get(high), result.models.get(low)
-        if a is None or b is None or a.dci is None or b.dci is None or a.mig is None:
-            parts.append(f"{dataset}: a model has no finished seed")
-            judged.append("inconclusive")
-            continue
-        by_metric = {
-            "DCI D": compare(a.dci.disentanglement, b.dci.disentanglement),
-            "MIG": compare(a.mig, b.mig or ()),
-        }
-        judged.append(_both(by_metric.values()))
-        notes.append(seeds_note(by_metric["MIG"]))
-        names = (f"beta {max(config.betas):g}", f"beta {min(config.betas):g}")
-        parts.extend(f"{dataset}, {m}: " + c.describe(*names) for m, c in by_metric.items())
-    verdict = judged[0] if len(set(judged)) == 1 else "inconclusive"
-    return Claim(
-        "higher_beta_more_disentangled",
-        statement,
-        verdict,
-        "; ".join(parts) + ".",
-        "beta's largest against smallest VAE on every factor data set: DCI D and MIG both above "
-        "with no overlap between seeds (supported), both below (contradicted), else "
-        "inconclusive; the data sets must agree; " + (notes[0] if notes else "no seeds"),
+    config = evidence.config
+    names = (f"beta {max(config.betas):g}", f"beta {_reference_beta(config):g}")
+    rules: list[Rule] = []
+    for cell in _factor_cells(evidence):
+        a, b = evidence.results[cell].models[high], evidence.results[cell].models[low]
+        rules.append(_separated(a.dci.disentanglement, b.dci.disentanglement, names, cell, "D"))
+        rules.append(_separated(a.mig, b.mig, names, cell, "MIG"))
+    return Both(*rules) if rules else NotJudged("no factor data set has results")
+
+
+def _separated(a: Any, b: Any, names: tuple[str, str], cell: str, what: str) -> Separated:
+    return Separated(a, b, expect="greater", names=names, measure=f"{cell} {what}")
+
+
+def _beta_context(evidence: Any) -> str:
+    folded = {
+        cell: evidence.results[cell].folded_factors
+        for cell in _factor_cells(evidence)
+        if evidence.results[cell].folded_factors
+    }
+    note = "; ".join(f"{cell}: {', '.join(names)}" for cell, names in folded.items())
+    return "Both D (Eastwood & Williams' DCI) and MIG must lie above on every factor data set. " + (
+        f"Factors scored modulo the image's symmetry ({note}): a square's orientation only "
+        "modulo 90 degrees, an ellipse's modulo 180, a heart's in full."
+        if folded
+        else "No factor needed folding."
     )
 
 
-def _both(comparisons: Iterable[Comparison]) -> str:
-    directions = {c.direction for c in comparisons}
-    if directions == {"greater"}:
-        return "supported"
-    if directions == {"less"}:
-        return "contradicted"
-    return "inconclusive"
-
-
-def _values(values: Sequence[float], digits: int = 3) -> str:
+def _values(values: Any, digits: int = 3) -> str:
     return ", ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in values)
-
-
-def _not_measured(key: str, statement: str, why: str) -> Claim:
-    return Claim(key, statement, "inconclusive", f"Not measured: {why}.", "none")
-
-
-def seed_pairs(n: int) -> list[tuple[int, int]]:
-    """Index pairs of ``n`` seeds in a fixed order (the order of ``seed_agreement``)."""
-    return list(itertools.combinations(range(n), 2))
 
 
 STUDY = DisentanglementStudy()
