@@ -120,7 +120,8 @@ class DisentanglementConfig(TrainingSettings):
         "patience": 4,
         "n": 3000,
         "n_per_class": 150,
-        # Random forests: about 5x faster than the boosted trees on 800 codes, single-threaded.
+        # Random forests with every code a candidate at each split pass disentanglement_lib's
+        # DCI tests (docs/analyses/disentanglement.md) and cost less than the boosted trees.
         "estimator": "random-forest",
         "dci_n_train": 800,
         "dci_n_test": 400,
