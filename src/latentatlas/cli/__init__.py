@@ -1,5 +1,5 @@
 """Command-line interface: ``latentatlas datasets | models | train | runs | study | report | atlas |
-sweep | explore``."""
+sweep | check | explore``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from latentatlas.cli import datasets  # noqa: F401
 from latentatlas.cli import training  # noqa: F401
 from latentatlas.cli import study  # noqa: F401
 from latentatlas.cli import sweep  # noqa: F401
+from latentatlas.cli import check  # noqa: F401
 from latentatlas.cli import explore  # noqa: F401
 from latentatlas.cli._app import app
 

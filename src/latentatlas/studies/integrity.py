@@ -1,0 +1,374 @@
+"""Integrity of study folders: their manifests written and checked, and what to do on damage.
+
+A study folder vouches for its files with manifests (:mod:`latentatlas._manifest`): each cell
+folder's ``manifest.json`` covers its ``settings.json``, ``arrays.npz``, ``gates.json`` and
+``result.json``; the study folder's covers ``study.json`` and ``metrics.json``, and
+``report.html`` as a derived file (damage there is redrawn, not recomputed); each run has its
+own. :func:`check` lists every damaged file of a run, a study or an atlas folder with what to do;
+:func:`verify_study_files` and :func:`verify_cells` are the checks that
+:func:`~latentatlas.studies.engine.load` makes before reading.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from latentatlas import _manifest
+from latentatlas.errors import InputError
+from latentatlas.studies import engine
+
+CELL_FILES = ("settings.json", "arrays.npz", "gates.json", "result.json")
+STUDY_FILES = ("study.json", "metrics.json")
+REPORT = "report.html"
+#: Files of a run folder (``latentatlas.runs.REQUIRED_FILES``, kept here so checking a study
+#: does not import torch).
+RUN_FILES = ("config.json", "model.safetensors", "history.json", "latents.npz")
+RUN_REMEDY = "train it again with `latentatlas train ... --force` (its settings are in config.json)"
+BEFORE_MANIFESTS = "written before manifests, so its files cannot be verified"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One damaged (or unverifiable) file or folder and what to do about it.
+
+    Attributes
+    ----------
+    path : Path
+    problem : str
+        What is wrong, e.g. ``"arrays.npz has the wrong size (truncated or replaced)"``.
+    remedy : str
+        What to do, e.g. the study command to rerun.
+    kind : str
+        ``"rerun"`` (results are damaged), ``"redraw"`` (a report is damaged) or
+        ``"unverified"`` (written before manifests: nothing is known to be wrong).
+    """
+
+    path: Path
+    problem: str
+    remedy: str
+    kind: str = "rerun"
+
+    @property
+    def damaged(self) -> bool:
+        """True unless the folder is merely unverifiable."""
+        return self.kind != "unverified"
+
+
+# -- writing --------------------------------------------------------------------------------------
+def write_cell_manifest(cell_folder: Path) -> None:
+    """Vouch for a cell's files; call it after they are all written."""
+    _manifest.write(cell_folder, CELL_FILES, engine.FORMAT_VERSION)
+
+
+def write_study_manifest(folder: Path, names: Sequence[str], report: bool = False) -> None:
+    """Vouch for the study files ``names`` (and ``report.html`` as derived) of ``folder``."""
+    _manifest.write(folder, names, engine.FORMAT_VERSION, derived=(REPORT,) if report else ())
+
+
+def vouch_for_report(folder: Path) -> None:
+    """Add a redrawn ``report.html`` to the study manifest, keeping what it vouches for.
+
+    A folder written before manifests gets none: its other files cannot be vouched for.
+    """
+    manifest = _manifest.read(folder)
+    if manifest:
+        manifest["derived"] = {REPORT: _manifest.fingerprint(folder / REPORT)}
+        from latentatlas._io import write_json
+
+        write_json(folder / _manifest.MANIFEST, manifest)
+
+
+def cell_is_intact(cell_folder: Path) -> bool:
+    """True when the cell has a manifest covering its four files and every one matches it."""
+    manifest = _manifest.read(cell_folder)
+    return bool(manifest) and _cell_problem(cell_folder, manifest) is None
+
+
+# -- reading --------------------------------------------------------------------------------------
+def verify_study_files(folder: Path) -> None:
+    """Refuse a study folder whose ``study.json`` or ``metrics.json`` does not match its manifest.
+
+    A folder written before manifests (no ``manifest.json``) is read unverified.
+
+    Raises
+    ------
+    InputError
+        One sentence naming the first damaged file and the command that recomputes it.
+    """
+    manifest = _manifest.read(folder)
+    if manifest is not None:
+        _refuse(folder, next(iter(_study_problems(folder, manifest)), None))
+
+
+def verify_cells(folder: Path, cells: Sequence[engine.Cell]) -> None:
+    """Refuse a study folder (that has a manifest) where a cell's files do not match its own.
+
+    Raises
+    ------
+    InputError
+        One sentence naming the first damaged or unfinished cell and the command to rerun.
+    """
+    if _manifest.read(folder) is None:
+        return
+    for cell in cells:
+        finding = _cell_finding(folder, cell.key, vouched=True)
+        if finding is not None:
+            _refuse(folder, f"cell {finding.problem}")
+
+
+def _refuse(folder: Path, problem: str | None) -> None:
+    if problem is not None:
+        raise InputError(
+            f"study {folder} is damaged ({problem}); rerun `{rerun_command(folder)}` "
+            "to recompute what is damaged"
+        )
+
+
+def _study_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
+    """What is wrong with the study files: altered, missing, or not yet vouched for."""
+    if not manifest:
+        return [f"{_manifest.MANIFEST} is not a manifest"]
+    found = [f"{name} {problem}" for name, problem in _manifest.problems(folder, manifest)]
+    found += [
+        f"{name} is not vouched for: the study did not finish"
+        for name in STUDY_FILES
+        if name not in manifest["files"]
+    ]
+    return found
+
+
+def _cell_problem(cell_folder: Path, manifest: dict[str, Any]) -> str | None:
+    if set(manifest.get("files", {})) != set(CELL_FILES):
+        return f"{_manifest.MANIFEST} does not list the cell's files"
+    for name, problem in _manifest.problems(cell_folder, manifest):
+        return f"{name} {problem}"
+    return None
+
+
+def _cell_finding(folder: Path, key: str, vouched: bool) -> Finding | None:
+    """The damage of cell ``key``; a cell without a manifest is unfinished where the study has
+    one (``vouched``) and unverifiable where it has none."""
+    cell_folder = folder / "cells" / key
+    manifest = _manifest.read(cell_folder)
+    if manifest is None:
+        if not vouched:
+            return None
+        problem = "is missing" if not cell_folder.exists() else "did not finish (no manifest.json)"
+        return Finding(cell_folder, f"{key} {problem}", "")
+    problem = _cell_problem(cell_folder, manifest) if manifest else "manifest.json is unreadable"
+    return None if problem is None else Finding(cell_folder, f"{key}: {problem}", "")
+
+
+# -- the command that recomputes a study ----------------------------------------------------------
+def rerun_command(folder: Path) -> str:
+    """The ``latentatlas study NAME ... --out DIR`` command that wrote ``folder``.
+
+    The settings are read from the first of ``study.json``, ``metrics.json`` and the cells'
+    ``settings.json`` that is intact (or unverifiable); non-default settings become options.
+    """
+    name, settings = _stored_settings(folder)
+    if name is None or name not in engine.STUDIES:
+        return f"latentatlas study NAME --out {folder}"
+    try:
+        config_type = engine.get(name).config_type
+        config = config_type.from_dict(settings)
+        options = _options(config_type, config)
+    except InputError:
+        options = None
+    if options is None:
+        return f"latentatlas study {name} --out {folder} (with the settings in {folder}/study.json)"
+    return " ".join(["latentatlas study", name, *options, "--out", str(folder)])
+
+
+def stored_study_name(folder: Path) -> str | None:
+    """The study named by the first of ``study.json`` and ``metrics.json`` that is intact (or
+    unverifiable: written before manifests); None when neither is."""
+    intact = _intact_study_document(folder)
+    return None if intact is None else intact[0]
+
+
+def _intact_study_document(folder: Path) -> tuple[str, Any] | None:
+    manifest = _manifest.read(folder) or {}
+    for name in STUDY_FILES:
+        entry = manifest.get("files", {}).get(name)
+        if manifest and (entry is None or _manifest.file_problem(folder / name, entry)):
+            continue
+        document = _json(folder / name)
+        if isinstance(document.get("study"), str) and "config" in document:
+            return document["study"], document["config"]
+    return None
+
+
+def _stored_settings(folder: Path) -> tuple[str | None, Any]:
+    intact = _intact_study_document(folder)
+    if intact is not None:
+        return intact
+    study = _json(folder / "study.json").get("study") or _json(folder / "metrics.json").get("study")
+    for cell_manifest in sorted((folder / "cells").rglob(_manifest.MANIFEST)):
+        if cell_is_intact(cell_manifest.parent):
+            return study, _json(cell_manifest.parent / "settings.json")
+    return study if isinstance(study, str) else None, None
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _options(config_type: Any, config: Any) -> list[str] | None:
+    """Command-line options that give ``config``: the shorter of from the defaults and from
+    ``--quick``; None when a setting cannot be written as an option."""
+    candidates = []
+    for quick in (False, True):
+        base = config_type.quick() if quick else config_type()
+        options: list[str] = ["--quick"] if quick else []
+        texts: dict[str, str | bool] = {}
+        for option in config_type.cli_options():
+            value = getattr(config, option.field)
+            if value == getattr(base, option.field):
+                continue
+            text = _option_text(value)
+            if option.is_flag and value is True:
+                options.append(option.flag)
+                texts[option.field] = True
+            elif not option.is_flag and _parses(option, text, value):
+                options += [option.flag, text]
+                texts[option.field] = text
+        try:
+            if config_type.from_cli(texts, quick=quick) == config:
+                candidates.append(options)
+        except InputError:
+            pass  # a setting the options cannot give
+    return min(candidates, key=len) if candidates else None
+
+
+def _option_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return ",".join("-".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in value)
+    return str(value)
+
+
+def _parses(option: Any, text: str, value: Any) -> bool:
+    try:
+        return bool(option.parse(text) == value)
+    except InputError:
+        return False
+
+
+# -- check ----------------------------------------------------------------------------------------
+def check(folder: str | Path) -> tuple[str, list[Finding]]:
+    """What kind of folder ``folder`` is (``run``, ``study`` or ``atlas``) and its damage.
+
+    Raises
+    ------
+    InputError
+        When ``folder`` is none of these.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        state = "is a file" if folder.exists() else "does not exist"
+        raise InputError(f"{folder} {state}; give a run, study or atlas folder")
+    if any((folder / name).exists() for name in (*STUDY_FILES, "cells")):
+        return "study", check_study(folder)
+    if any((folder / name).exists() for name in RUN_FILES):
+        return "run", check_run(folder, RUN_REMEDY)
+    studies = sorted(p.parent for p in folder.glob("*/study.json"))
+    if studies or (folder / "index.html").exists():
+        return "atlas", check_atlas(folder, studies)
+    raise InputError(
+        f"{folder} is not a run, study or atlas folder: it holds no config.json, study.json "
+        "or index.html"
+    )
+
+
+def check_run(run: Path, remedy: str) -> list[Finding]:
+    """The damage of one run folder against its manifest."""
+    manifest = _manifest.read(run)
+    if manifest is None:
+        return [Finding(run, f"the run was {BEFORE_MANIFESTS}", remedy, "unverified")]
+    if not manifest or set(manifest.get("files", {})) != set(RUN_FILES):
+        return [Finding(run, f"{_manifest.MANIFEST} does not list the run's files", remedy)]
+    return [
+        Finding(run / name, f"{name} {problem}", remedy)
+        for name, problem in _manifest.problems(run, manifest)
+    ]
+
+
+def check_study(folder: Path) -> list[Finding]:
+    """The damage of a study folder: its study files, report, cells and runs."""
+    command = f"rerun `{rerun_command(folder)}`"
+    manifest = _manifest.read(folder)
+    findings: list[Finding] = []
+    if manifest is None:
+        findings.append(Finding(folder, f"the study was {BEFORE_MANIFESTS}", command, "unverified"))
+    else:
+        for problem in _study_problems(folder, manifest):
+            findings.append(Finding(folder / problem.split()[0], problem, command))
+        findings += _report_findings(folder, manifest)
+    for key in _cell_keys(folder):
+        finding = _cell_finding(folder, key, manifest is not None)
+        if finding is not None:
+            findings.append(Finding(finding.path, f"cell {finding.problem}", command))
+    for run in _run_folders(folder):
+        findings += check_run(run, f"remove {run} and {command}")
+    return findings
+
+
+def _report_findings(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
+    remedy = f"redraw it: `latentatlas report {folder}`"
+    entry = manifest.get("derived", {}).get(REPORT)
+    if entry is None:
+        if not (folder / "metrics.json").is_file():
+            return []  # an unfinished study has no report yet; its other findings say so
+        return [Finding(folder / REPORT, f"{REPORT} was not drawn", remedy, "redraw")]
+    problem = _manifest.file_problem(folder / REPORT, entry)
+    if problem is None:
+        return []
+    return [Finding(folder / REPORT, f"{REPORT} {problem}", remedy, "redraw")]
+
+
+def _cell_keys(folder: Path) -> list[str]:
+    """The cells the study plans (where its settings can be read) and those found on disk."""
+    keys: set[str] = set()
+    cells = folder / "cells"
+    if cells.is_dir():
+        for path in cells.rglob("*"):
+            if path.name in (*CELL_FILES, _manifest.MANIFEST):
+                keys.add(path.parent.relative_to(cells).as_posix())
+    name, settings = _stored_settings(folder)
+    if name in engine.STUDIES:
+        try:
+            study = engine.get(name)
+            keys |= {cell.key for cell in study.cells(study.config_type.from_dict(settings))}
+        except InputError:
+            pass  # the settings are damaged: their own finding says so
+    return sorted(keys)
+
+
+def _run_folders(folder: Path) -> list[Path]:
+    runs = folder / "runs"
+    if not runs.is_dir():
+        return []
+    found = {p.parent.relative_to(runs) for p in runs.rglob("config.json")}
+    return sorted(runs / p for p in found if not any(part.startswith(".") for part in p.parts))
+
+
+def check_atlas(folder: Path, studies: Sequence[Path]) -> list[Finding]:
+    """The damage of every study of an atlas folder, and of its index page."""
+    findings = [finding for study in studies for finding in check_study(study)]
+    index = folder / "index.html"
+    if not index.is_file():
+        state = "is a folder, not a file" if index.is_dir() else "is missing"
+        findings.append(
+            Finding(index, f"index.html {state}", f"rerun `latentatlas atlas --out {folder}`")
+        )
+    return findings
