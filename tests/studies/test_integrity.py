@@ -304,3 +304,12 @@ def test_the_rerun_command_gives_the_stored_settings(tmp_path: Path) -> None:
         )
         expected = " ".join(filter(None, ["latentatlas study tiny", options, "--out", str(folder)]))
         assert integrity.rerun_command(folder) == expected
+
+
+def test_a_study_killed_before_its_metrics_says_it_did_not_finish(study: Path) -> None:
+    integrity.write_study_manifest(study, ["study.json"])  # as a rerun leaves it until the end
+    with pytest.raises(InputError, match=r"did not finish \(metrics\.json is not vouched for"):
+        engine.load(study)
+    engine.run("tiny", TinyConfig(seeds=1), study, progress=False)
+    assert CALLS == []  # every cell is intact: nothing analysed again
+    assert _check(study).exit_code == 0

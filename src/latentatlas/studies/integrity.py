@@ -64,9 +64,9 @@ def write_cell_manifest(cell_folder: Path) -> None:
     _manifest.write(cell_folder, CELL_FILES, engine.FORMAT_VERSION)
 
 
-def write_study_manifest(folder: Path, names: Sequence[str], report: bool = False) -> None:
-    """Vouch for the study files ``names`` (and ``report.html`` as derived) of ``folder``."""
-    _manifest.write(folder, names, engine.FORMAT_VERSION, derived=(REPORT,) if report else ())
+def write_study_manifest(folder: Path, names: Sequence[str]) -> None:
+    """Vouch for the study files ``names`` of ``folder`` (the report joins when it is drawn)."""
+    _manifest.write(folder, names, engine.FORMAT_VERSION)
 
 
 def vouch_for_report(folder: Path) -> None:
@@ -121,11 +121,14 @@ def verify_cells(folder: Path, cells: Sequence[engine.Cell]) -> None:
 
 
 def _refuse(folder: Path, problem: str | None) -> None:
-    if problem is not None:
-        raise InputError(
-            f"study {folder} is damaged ({problem}); rerun `{rerun_command(folder)}` "
-            "to recompute what is damaged"
-        )
+    if problem is None:
+        return
+    if "did not finish" in problem:
+        state, remedy = "did not finish", "to finish it"
+    else:
+        state, remedy = "is damaged", "to recompute what is damaged"
+    command = rerun_command(folder)
+    raise InputError(f"study {folder} {state} ({problem}); rerun `{command}` {remedy}")
 
 
 def _study_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
@@ -157,7 +160,7 @@ def _cell_finding(folder: Path, key: str, vouched: bool) -> Finding | None:
     if manifest is None:
         if not vouched:
             return None
-        problem = "is missing" if not cell_folder.exists() else "did not finish (no manifest.json)"
+        problem = "is missing" if not cell_folder.exists() else "did not finish: it has no manifest"
         return Finding(cell_folder, f"{key} {problem}", "")
     problem = _cell_problem(cell_folder, manifest) if manifest else "manifest.json is unreadable"
     return None if problem is None else Finding(cell_folder, f"{key}: {problem}", "")
