@@ -33,11 +33,16 @@ def fingerprint(path: Path) -> dict[str, Any]:
 
 
 def build(
-    folder: Path, names: Iterable[str], format_version: int, derived: Iterable[str] = ()
+    folder: Path,
+    names: Iterable[str],
+    format_version: int,
+    derived: Iterable[str] = (),
+    **fields: Any,
 ) -> dict[str, Any]:
-    """The manifest of the files ``names`` (and ``derived``) of ``folder``."""
+    """The manifest of the files ``names`` (and ``derived``) of ``folder``, with ``fields``."""
     manifest: dict[str, Any] = {
         "format_version": format_version,
+        **fields,
         "files": {name: fingerprint(folder / name) for name in names},
     }
     derived = list(derived)
@@ -47,10 +52,14 @@ def build(
 
 
 def write(
-    folder: Path, names: Iterable[str], format_version: int, derived: Iterable[str] = ()
+    folder: Path,
+    names: Iterable[str],
+    format_version: int,
+    derived: Iterable[str] = (),
+    **fields: Any,
 ) -> None:
     """Write ``folder/manifest.json`` atomically; call it after the files it vouches for."""
-    write_json(folder / MANIFEST, build(folder, names, format_version, derived))
+    write_json(folder / MANIFEST, build(folder, names, format_version, derived, **fields))
 
 
 def read(folder: Path) -> dict[str, Any] | None:

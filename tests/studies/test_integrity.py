@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from latentatlas.analysis._result import ResultMixin
@@ -129,7 +132,7 @@ def test_every_artefact_has_a_manifest_and_check_finds_it_intact(study: Path) ->
     assert set(cell["files"]) == set(integrity.CELL_FILES)
     assert {"size", "sha256"} == set(cell["files"]["arrays.npz"])
     top = json.loads((study / "manifest.json").read_text())
-    assert set(top["files"]) == {"study.json", "metrics.json"}
+    assert set(top["files"]) == {"study.json", "metrics.json"} and top["study"] == "tiny"
     assert set(top["derived"]) == {"report.html"}
     result = _check(study)
     assert result.exit_code == 0, result.output
@@ -307,9 +310,72 @@ def test_the_rerun_command_gives_the_stored_settings(tmp_path: Path) -> None:
 
 
 def test_a_study_killed_before_its_metrics_says_it_did_not_finish(study: Path) -> None:
-    integrity.write_study_manifest(study, ["study.json"])  # as a rerun leaves it until the end
+    integrity.write_study_manifest(study, "tiny", ["study.json"])  # as a rerun leaves it at first
     with pytest.raises(InputError, match=r"did not finish \(metrics\.json is not vouched for"):
         engine.load(study)
     engine.run("tiny", TinyConfig(seeds=1), study, progress=False)
     assert CALLS == []  # every cell is intact: nothing analysed again
     assert _check(study).exit_code == 0
+
+
+ARTEFACTS = [
+    "study.json",
+    "metrics.json",
+    "report.html",
+    *(f"cells/dim-{d}/{name}" for d in (1, 2) for name in integrity.CELL_FILES),
+    *(f"runs/dim-{d}/pca/seed-0/{name}" for d in (1, 2) for name in integrity.RUN_FILES),
+]
+DAMAGE = st.tuples(
+    st.sampled_from(ARTEFACTS),
+    st.sampled_from(["flip", "truncate", "delete"]),
+    st.floats(0.0, 0.999),
+)
+
+
+@given(damages=st.lists(DAMAGE, min_size=1, max_size=4, unique_by=lambda d: d[0]))
+@settings(
+    max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_any_damage_is_named_refused_by_load_and_mended_by_the_remedy(
+    template: Path, damages: list
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        study = Path(shutil.copytree(template, Path(scratch) / "tiny"))
+        for file, damage, where in damages:
+            path = study / file
+            data = bytearray(path.read_bytes())
+            if damage == "flip":
+                data[int(where * len(data))] ^= 0xFF
+                path.write_bytes(bytes(data))
+            elif damage == "truncate":
+                path.write_bytes(bytes(data[: int(where * len(data))]))
+            else:
+                path.unlink()
+        kind, findings = integrity.check(study)
+        assert kind == "study"
+        for file, _, _ in damages:
+            name, path = Path(file).name, study / file
+            assert any(name in f.problem and f.path in (path, path.parent) for f in findings), (
+                file,
+                findings,
+            )
+        results_damaged = any(not f.startswith(("runs/", "report.html")) for f, _, _ in damages)
+        try:
+            engine.load(study)
+        except InputError as error:
+            assert results_damaged and "rerun `latentatlas study tiny --quick" in str(error)
+        else:
+            assert not results_damaged
+        for finding in findings:  # follow the remedies: they mend the folder
+            if finding.remedy.startswith("remove "):
+                run = finding.remedy.removeprefix("remove ").split(" and rerun ")[0]
+                shutil.rmtree(run, ignore_errors=True)  # named once per damaged file
+        engine.run("tiny", TinyConfig.quick(), study, progress=False)
+        assert integrity.check(study)[1] == []
+
+
+def test_a_deleted_run_is_named_as_missing(study: Path) -> None:
+    shutil.rmtree(study / RUN)
+    findings = integrity.check(study)[1]
+    assert [(f.path, f.problem) for f in findings] == [(study / RUN, "the run is missing")]
+    assert findings[0].remedy == f"rerun `latentatlas study tiny --quick --out {study}`"

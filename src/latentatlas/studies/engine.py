@@ -568,7 +568,7 @@ def _write_study_file(folder: Path, study: Study, config: Any) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "study.json", document)
-    write_study_manifest(folder, ["study.json"])  # metrics.json joins it when it is written
+    write_study_manifest(folder, study.name, ["study.json"])  # metrics.json joins it later
 
 
 def _read_study_file(folder: Path) -> tuple[Study, Any, dict[str, Any]]:
@@ -717,7 +717,7 @@ def _write_metrics(
     from latentatlas.studies.integrity import write_study_manifest
 
     write_json(folder / "metrics.json", document)
-    write_study_manifest(folder, ["study.json", "metrics.json"])
+    write_study_manifest(folder, study.name, ["study.json", "metrics.json"])
 
 
 class _ProgressDisplay:

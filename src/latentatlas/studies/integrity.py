@@ -64,9 +64,10 @@ def write_cell_manifest(cell_folder: Path) -> None:
     _manifest.write(cell_folder, CELL_FILES, engine.FORMAT_VERSION)
 
 
-def write_study_manifest(folder: Path, names: Sequence[str]) -> None:
-    """Vouch for the study files ``names`` of ``folder`` (the report joins when it is drawn)."""
-    _manifest.write(folder, names, engine.FORMAT_VERSION)
+def write_study_manifest(folder: Path, study: str, names: Sequence[str]) -> None:
+    """Vouch for the study files ``names`` of the study ``study`` in ``folder`` (the report
+    joins when it is drawn); the study's name is kept for a folder whose files are all damaged."""
+    _manifest.write(folder, names, engine.FORMAT_VERSION, study=study)
 
 
 def vouch_for_report(folder: Path) -> None:
@@ -85,7 +86,7 @@ def vouch_for_report(folder: Path) -> None:
 def cell_is_intact(cell_folder: Path) -> bool:
     """True when the cell has a manifest covering its four files and every one matches it."""
     manifest = _manifest.read(cell_folder)
-    return bool(manifest) and _cell_problem(cell_folder, manifest) is None
+    return manifest is not None and not _cell_problems(cell_folder, manifest)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -115,9 +116,8 @@ def verify_cells(folder: Path, cells: Sequence[engine.Cell]) -> None:
     if _manifest.read(folder) is None:
         return
     for cell in cells:
-        finding = _cell_finding(folder, cell.key, vouched=True)
-        if finding is not None:
-            _refuse(folder, f"cell {finding.problem}")
+        for problem in _cell_problem_sentences(folder, cell.key, vouched=True):
+            _refuse(folder, f"cell {problem}")
 
 
 def _refuse(folder: Path, problem: str | None) -> None:
@@ -144,26 +144,25 @@ def _study_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
     return found
 
 
-def _cell_problem(cell_folder: Path, manifest: dict[str, Any]) -> str | None:
-    if set(manifest.get("files", {})) != set(CELL_FILES):
-        return f"{_manifest.MANIFEST} does not list the cell's files"
-    for name, problem in _manifest.problems(cell_folder, manifest):
-        return f"{name} {problem}"
-    return None
+def _cell_problems(cell_folder: Path, manifest: dict[str, Any]) -> list[str]:
+    if not manifest:
+        return [f"{_manifest.MANIFEST} is not a manifest"]
+    if set(manifest["files"]) != set(CELL_FILES):
+        return [f"{_manifest.MANIFEST} does not list the cell's files"]
+    return [f"{name} {problem}" for name, problem in _manifest.problems(cell_folder, manifest)]
 
 
-def _cell_finding(folder: Path, key: str, vouched: bool) -> Finding | None:
-    """The damage of cell ``key``; a cell without a manifest is unfinished where the study has
-    one (``vouched``) and unverifiable where it has none."""
+def _cell_problem_sentences(folder: Path, key: str, vouched: bool) -> list[str]:
+    """What is wrong with cell ``key``, each starting with its key; a cell without a manifest
+    is unfinished where the study has one (``vouched``) and unverifiable where it has none."""
     cell_folder = folder / "cells" / key
     manifest = _manifest.read(cell_folder)
     if manifest is None:
         if not vouched:
-            return None
+            return []
         problem = "is missing" if not cell_folder.exists() else "did not finish: it has no manifest"
-        return Finding(cell_folder, f"{key} {problem}", "")
-    problem = _cell_problem(cell_folder, manifest) if manifest else "manifest.json is unreadable"
-    return None if problem is None else Finding(cell_folder, f"{key}: {problem}", "")
+        return [f"{key} {problem}"]
+    return [f"{key}: {problem}" for problem in _cell_problems(cell_folder, manifest)]
 
 
 # -- the command that recomputes a study ----------------------------------------------------------
@@ -183,7 +182,7 @@ def rerun_command(folder: Path) -> str:
     except InputError:
         options = None
     if options is None:
-        return f"latentatlas study {name} --out {folder} (with the settings in {folder}/study.json)"
+        return f"latentatlas study {name} --out {folder} (with the settings it was run with)"
     return " ".join(["latentatlas study", name, *options, "--out", str(folder)])
 
 
@@ -191,7 +190,10 @@ def stored_study_name(folder: Path) -> str | None:
     """The study named by the first of ``study.json`` and ``metrics.json`` that is intact (or
     unverifiable: written before manifests); None when neither is."""
     intact = _intact_study_document(folder)
-    return None if intact is None else intact[0]
+    if intact is not None:
+        return intact[0]
+    name = (_manifest.read(folder) or {}).get("study")
+    return name if isinstance(name, str) else None
 
 
 def _intact_study_document(folder: Path) -> tuple[str, Any] | None:
@@ -210,11 +212,12 @@ def _stored_settings(folder: Path) -> tuple[str | None, Any]:
     intact = _intact_study_document(folder)
     if intact is not None:
         return intact
-    study = _json(folder / "study.json").get("study") or _json(folder / "metrics.json").get("study")
+    study = stored_study_name(folder) or _json(folder / "study.json").get("study")
+    study = study if isinstance(study, str) else None
     for cell_manifest in sorted((folder / "cells").rglob(_manifest.MANIFEST)):
         if cell_is_intact(cell_manifest.parent):
             return study, _json(cell_manifest.parent / "settings.json")
-    return study if isinstance(study, str) else None, None
+    return study, None
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -317,13 +320,11 @@ def check_study(folder: Path) -> list[Finding]:
         for problem in _study_problems(folder, manifest):
             findings.append(Finding(folder / problem.split()[0], problem, command))
         findings += _report_findings(folder, manifest)
-    for key in _cell_keys(folder):
-        finding = _cell_finding(folder, key, manifest is not None)
-        if finding is not None:
-            findings.append(Finding(finding.path, f"cell {finding.problem}", command))
-    for run in _run_folders(folder):
-        findings += check_run(run, f"remove {run} and {command}")
-    return findings
+    planned = _planned_cells(folder)
+    for key in _cell_keys(folder, planned):
+        for problem in _cell_problem_sentences(folder, key, manifest is not None):
+            findings.append(Finding(folder / "cells" / key, f"cell {problem}", command))
+    return findings + _run_findings(folder, planned, command)
 
 
 def _report_findings(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
@@ -339,30 +340,49 @@ def _report_findings(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
     return [Finding(folder / REPORT, f"{REPORT} {problem}", remedy, "redraw")]
 
 
-def _cell_keys(folder: Path) -> list[str]:
-    """The cells the study plans (where its settings can be read) and those found on disk."""
-    keys: set[str] = set()
+def _planned_cells(folder: Path) -> list[engine.Cell]:
+    """The cells the study plans, where its settings can be read (else none)."""
+    name, settings = _stored_settings(folder)
+    if name not in engine.STUDIES:
+        return []
+    try:
+        study = engine.get(name)
+        return list(study.cells(study.config_type.from_dict(settings)))
+    except InputError:
+        return []  # the settings are damaged: their own finding says so
+
+
+def _cell_keys(folder: Path, planned: Sequence[engine.Cell]) -> list[str]:
+    """The cells the study plans and those found on disk."""
+    keys = {cell.key for cell in planned}
     cells = folder / "cells"
     if cells.is_dir():
         for path in cells.rglob("*"):
             if path.name in (*CELL_FILES, _manifest.MANIFEST):
                 keys.add(path.parent.relative_to(cells).as_posix())
-    name, settings = _stored_settings(folder)
-    if name in engine.STUDIES:
-        try:
-            study = engine.get(name)
-            keys |= {cell.key for cell in study.cells(study.config_type.from_dict(settings))}
-        except InputError:
-            pass  # the settings are damaged: their own finding says so
     return sorted(keys)
 
 
-def _run_folders(folder: Path) -> list[Path]:
+def _run_findings(folder: Path, planned: Sequence[engine.Cell], command: str) -> list[Finding]:
+    """The damage of every run found on disk, and the planned runs that are missing without
+    having failed (a failed run is listed in metrics.json and has no folder)."""
     runs = folder / "runs"
-    if not runs.is_dir():
-        return []
-    found = {p.parent.relative_to(runs) for p in runs.rglob("config.json")}
-    return sorted(runs / p for p in found if not any(part.startswith(".") for part in p.parts))
+    found = set()
+    if runs.is_dir():
+        for path in runs.rglob("*"):
+            relative = path.parent.relative_to(folder)
+            hidden = any(p.startswith(".") or p.endswith(".partial") for p in relative.parts)
+            if path.name in (*RUN_FILES, _manifest.MANIFEST) and not hidden:
+                found.add(relative.as_posix())
+    failed = _json(folder / "metrics.json").get("failed_runs", {})
+    findings = []
+    for relative in sorted(found | {r for cell in planned for _, r in cell.runs}):
+        run = folder / relative
+        if relative in found:
+            findings += check_run(run, f"remove {run} and {command}")
+        elif not isinstance(failed, dict) or relative not in failed:
+            findings.append(Finding(run, "the run is missing", command))
+    return findings
 
 
 def check_atlas(folder: Path, studies: Sequence[Path]) -> list[Finding]:
