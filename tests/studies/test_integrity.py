@@ -301,6 +301,7 @@ def test_the_rerun_command_gives_the_stored_settings(tmp_path: Path) -> None:
         (TinyConfig(seeds=1), "--quick"),
         (TinyConfig(), ""),
         (TinyConfig(seeds=3, label="other"), "--seeds 3 --label other"),
+        (TinyConfig(label="two words"), "--label 'two words'"),
     ]:
         (folder / "study.json").write_text(
             json.dumps({"study": "tiny", "config": config.to_dict()})

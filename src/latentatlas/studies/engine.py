@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -417,7 +418,7 @@ def _check_report_target(folder: Path) -> None:
     if path.exists() and not path.is_file():
         raise InputError(
             f"{path} is a folder, not a file; remove it and draw the report again "
-            f"(`latentatlas report {folder}`)"
+            f"(`latentatlas report {shlex.quote(str(folder))}`)"
         )
 
 

@@ -12,6 +12,7 @@ own. :func:`check` lists every damaged file of a run, a study or an atlas folder
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +175,7 @@ def rerun_command(folder: Path) -> str:
     """
     name, settings = _stored_settings(folder)
     if name is None or name not in engine.STUDIES:
-        return f"latentatlas study NAME --out {folder}"
+        return f"latentatlas study NAME --out {shlex.quote(str(folder))}"
     try:
         config_type = engine.get(name).config_type
         config = config_type.from_dict(settings)
@@ -182,8 +183,9 @@ def rerun_command(folder: Path) -> str:
     except InputError:
         options = None
     if options is None:
-        return f"latentatlas study {name} --out {folder} (with the settings it was run with)"
-    return " ".join(["latentatlas study", name, *options, "--out", str(folder)])
+        out = shlex.quote(str(folder))
+        return f"latentatlas study {name} --out {out} (with the settings it was run with)"
+    return shlex.join(["latentatlas", "study", name, *options, "--out", str(folder)])
 
 
 def stored_study_name(folder: Path) -> str | None:
@@ -237,6 +239,8 @@ def _options(config_type: Any, config: Any) -> list[str] | None:
         options: list[str] = ["--quick"] if quick else []
         texts: dict[str, str | bool] = {}
         for option in config_type.cli_options():
+            if not hasattr(config, option.field):
+                continue  # a shorthand of another setting (--digits for --pairs)
             value = getattr(config, option.field)
             if value == getattr(base, option.field):
                 continue
@@ -328,7 +332,7 @@ def check_study(folder: Path) -> list[Finding]:
 
 
 def _report_findings(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
-    remedy = f"redraw it: `latentatlas report {folder}`"
+    remedy = f"redraw it: `latentatlas report {shlex.quote(str(folder))}`"
     entry = manifest.get("derived", {}).get(REPORT)
     if entry is None:
         if not (folder / "metrics.json").is_file():
@@ -379,7 +383,7 @@ def _run_findings(folder: Path, planned: Sequence[engine.Cell], command: str) ->
     for relative in sorted(found | {r for cell in planned for _, r in cell.runs}):
         run = folder / relative
         if relative in found:
-            findings += check_run(run, f"remove {run} and {command}")
+            findings += check_run(run, f"remove {shlex.quote(str(run))} and {command}")
         elif not isinstance(failed, dict) or relative not in failed:
             findings.append(Finding(run, "the run is missing", command))
     return findings
@@ -392,6 +396,10 @@ def check_atlas(folder: Path, studies: Sequence[Path]) -> list[Finding]:
     if not index.is_file():
         state = "is a folder, not a file" if index.is_dir() else "is missing"
         findings.append(
-            Finding(index, f"index.html {state}", f"rerun `latentatlas atlas --out {folder}`")
+            Finding(
+                index,
+                f"index.html {state}",
+                f"rerun `latentatlas atlas --out {shlex.quote(str(folder))}`",
+            )
         )
     return findings
