@@ -250,6 +250,28 @@ def test_a_report_that_is_a_folder_is_one_sentence_for_report_and_rerun(study: P
     assert "report.html is a folder, not a file" in _check(study).output
 
 
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("metrics.json", "folder"), ("cells/dim-1/arrays.npz", "folder"), ("cells/dim-2", "file")],
+)
+def test_a_study_file_that_is_a_folder_is_refused_before_any_write(
+    study: Path, path: str, kind: str
+) -> None:
+    target = study / path
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink()
+    if kind == "folder":
+        target.mkdir()
+    else:
+        target.write_text("x")
+    before = _state(study)
+    with pytest.raises(InputError, match=f"is a {kind}, not a "):
+        engine.run("tiny", TinyConfig(seeds=1), study, progress=False)
+    assert _state(study) == before and CALLS == []
+
+
 def test_an_unfinished_cell_is_analysed_again_and_check_says_so(study: Path) -> None:
     (study / "cells/dim-2/manifest.json").unlink()  # killed before its manifest was written
     result = _check(study)

@@ -323,6 +323,7 @@ def run(
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
     _check_report_target(folder)
+    _check_write_targets(folder, cells)
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
             _check_folder_matches(folder, study, plan, datasets)
@@ -420,6 +421,22 @@ def _check_report_target(folder: Path) -> None:
             f"{path} is a folder, not a file; remove it and draw the report again "
             f"(`latentatlas report {shlex.quote(str(folder))}`)"
         )
+
+
+def _check_write_targets(folder: Path, cells: Sequence[Cell]) -> None:
+    """Refuse, before any write, a study file that is a folder or a cell folder that is a file."""
+    files = [folder / name for name in ("study.json", "metrics.json", "manifest.json")]
+    for cell in cells:
+        cell_folder = folder / "cells" / cell.key
+        if cell_folder.exists() and not cell_folder.is_dir():
+            raise InputError(
+                f"{cell_folder} is a file, not a folder; remove it and run the study again"
+            )
+        names = ("settings.json", "arrays.npz", "gates.json", "result.json", "manifest.json")
+        files += [cell_folder / name for name in names]
+    for path in files:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not a file; remove it and run the study again")
 
 
 def compose_report(results: StudyResults) -> Any:
