@@ -12,7 +12,6 @@ One process at a time writes a run (``.<out>.lock`` beside it; a second writer w
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import math
 import shutil
@@ -26,9 +25,11 @@ import safetensors.torch
 import torch
 from numpy.typing import NDArray
 
+from latentatlas import _manifest
 from latentatlas._env import package_version
 from latentatlas._io import atomic_path, write_json
 from latentatlas._lock import run_lock
+from latentatlas._manifest import MANIFEST
 from latentatlas.config import RunConfig
 from latentatlas.data.base import Dataset
 from latentatlas.errors import InputError
@@ -37,7 +38,6 @@ from latentatlas.models.base import Autoencoder
 from latentatlas.train import CHECKPOINT_NAME, History, fit, seed_everything
 
 REQUIRED_FILES = ("config.json", "model.safetensors", "history.json", "latents.npz")
-MANIFEST = "manifest.json"
 #: 2 adds manifest.json (sizes and SHA-256 of the files); format-1 runs are still read.
 FORMAT_VERSION = 2
 #: Larger inputs than this (elements of one sample) are refused when a config.json asks for them.
@@ -376,7 +376,7 @@ def _write_run(
         (tmp / "history.json").write_text(json.dumps(history.to_dict(), indent=2) + "\n")
         with open(tmp / "latents.npz", "wb") as handle:
             np.savez(handle, **latents)
-        write_json(tmp / MANIFEST, _manifest(tmp))  # last: it vouches for the files above
+        _manifest.write(tmp, REQUIRED_FILES, FORMAT_VERSION)  # last: it vouches for the files
         # The checkpoints go before the run is renamed into place, not after: a process killed
         # in between would leave a finished run beside an "incomplete" one that nothing removes
         # (finished runs are skipped). Now such a kill costs a retraining, never a half state.
@@ -385,22 +385,6 @@ def _write_run(
         discarded = tmp.with_name(f".{out.name}.checkpoints.tmp")
         partial.rename(discarded)
         shutil.rmtree(discarded)
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    """Size and SHA-256 of every required file of a run."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "files": {name: _fingerprint(folder / name) for name in REQUIRED_FILES},
-    }
-
-
-def _fingerprint(path: Path) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(2**20), b""):
-            digest.update(chunk)
-    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def verify(path: str | Path) -> None:
@@ -414,21 +398,13 @@ def verify(path: str | Path) -> None:
         Naming the run and the first file that is missing, of the wrong size or altered.
     """
     path = Path(path)
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
+    manifest = _manifest.read(path)
+    if manifest is None:
         return
-    manifest = _read_json(manifest_path)
-    files = manifest.get("files")
-    if not isinstance(files, dict) or set(files) != set(REQUIRED_FILES):
+    if set(manifest.get("files", {})) != set(REQUIRED_FILES):
         raise InputError(f"run {path}: {MANIFEST} does not list the run's files")
-    for name, expected in files.items():
-        file = path / name
-        if not file.is_file():
-            raise InputError(f"run {path}: {name} is missing")
-        if not isinstance(expected, dict) or file.stat().st_size != expected.get("size"):
-            raise InputError(f"run {path}: {name} has the wrong size (truncated or replaced)")
-        if _fingerprint(file)["sha256"] != expected.get("sha256"):
-            raise InputError(f"run {path}: {name} was altered since the run was written")
+    for name, problem in _manifest.problems(path, manifest):
+        raise InputError(f"run {path}: {name} {problem}")
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -182,6 +182,9 @@ def test_unknown_settings_in_study_json_name_the_key(tmp_path: Path) -> None:
     document = json.loads(study_file.read_text())
     document["config"]["sedes"] = 3
     study_file.write_text(json.dumps(document))
+    with pytest.raises(InputError, match=r"study\.json has the wrong size"):  # the manifest
+        engine.load(tmp_path / "toy")
+    (tmp_path / "toy" / "manifest.json").unlink()  # a folder written before manifests
     with pytest.raises(InputError, match="'sedes'"):
         engine.load(tmp_path / "toy")
 

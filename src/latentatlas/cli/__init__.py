@@ -1,5 +1,5 @@
 """Command-line interface: ``latentatlas datasets | models | train | runs | study | inspect |
-report | atlas | sweep | explore``."""
+report | atlas | sweep | check | explore``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from latentatlas.cli import training  # noqa: F401
 from latentatlas.cli import study  # noqa: F401
 from latentatlas.cli import inspect  # noqa: F401
 from latentatlas.cli import sweep  # noqa: F401
+from latentatlas.cli import check  # noqa: F401
 from latentatlas.cli import explore  # noqa: F401
 from latentatlas.cli._app import app
 

@@ -161,7 +161,11 @@ _register_all()
 def report(
     folder: Path = typer.Argument(..., help="A study folder written by `latentatlas study`."),
 ) -> None:
-    """Redraw a study's report.html from its stored results, without recomputing."""
+    """Redraw a study's report.html from its stored results, without recomputing.
+
+    A study whose files do not match their manifests is refused with the command that
+    recomputes what is damaged (`latentatlas check FOLDER` lists all of it).
+    """
     from latentatlas.studies.engine import write_report
 
     console.print(f"report: {write_report(folder)}")

@@ -8,11 +8,14 @@ claims with verdicts) and a report module (``report_module``) whose ``intro``, `
 
     study.json            name, settings and environment, written once everything is validated
     runs/...              the run directories (each complete or absent)
-    cells/<key>/          result.json and arrays.npz of each cell, written when it is analysed
+    cells/<key>/          settings.json, arrays.npz, gates.json and result.json of each cell,
+                          written when it is analysed, then manifest.json that vouches for them
     metrics.json          every cell's result, the verdicts and the failed runs
     report.html
+    manifest.json         vouches for study.json and metrics.json (and report.html, derived)
 
-and resumes an interrupted study by skipping finished runs and finished cells. It also owns the
+and resumes an interrupted study by skipping finished runs and finished cells (a cell whose
+files do not match its manifest is not finished: it is analysed again). It also owns the
 report's frame (:func:`compose_report`): the title, the source cited by title, the verdicts,
 the failed runs, the settings and the environment, around the study's own sections. It imports
 no study: studies register themselves by name in :data:`STUDIES` and are imported when asked
@@ -24,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -41,7 +45,8 @@ from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
 from latentatlas.studies.claims import Claim, ClaimSpec, Evidence, judge
 
-FORMAT_VERSION = 1
+#: 2 adds manifests: each cell's and the study's (see :mod:`latentatlas.studies.integrity`).
+FORMAT_VERSION = 2
 
 #: Registered studies: name -> "module:attribute" of the :class:`Study` instance (imported lazily).
 STUDIES: dict[str, str] = {
@@ -248,15 +253,25 @@ class StudyResults:
     gates: Mapping[str, Any] = field(default_factory=dict)
 
     def arrays(self, key: str) -> dict[str, NDArray[Any]]:
-        """The arrays stored with cell ``key`` (empty when it stored none)."""
+        """The arrays stored with cell ``key``.
+
+        Raises
+        ------
+        InputError
+            When the file is missing or cannot be read (a study folder written before manifests
+            is not checked by :func:`load`), naming the command that recomputes it.
+        """
         path = self.folder / "cells" / key / "arrays.npz"
-        if not path.is_file():
-            return {}
         try:
             with np.load(path, allow_pickle=False) as archive:
                 return {name: archive[name] for name in archive.files}
-        except (OSError, ValueError) as error:
-            raise InputError(f"{path} cannot be read: {error}") from None
+        except Exception as error:  # missing, truncated (BadZipFile), a folder: name the file
+            from latentatlas.studies.integrity import rerun_command
+
+            reason = "is missing" if not path.exists() else f"cannot be read ({error})"
+            raise InputError(
+                f"{path} {reason}; rerun `{rerun_command(self.folder)}` to recompute it"
+            ) from None
 
 
 # -- registry -------------------------------------------------------------------------------------
@@ -319,6 +334,8 @@ def run(
     cells = study.cells(config)
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
+    _check_report_target(folder)
+    _check_write_targets(folder, cells)
     study.check(config)
     connect(executor)  # a cluster that cannot be reached fails here, before the first write
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
@@ -357,12 +374,33 @@ def verdicts(
 
 
 def load(out: str | os.PathLike[str]) -> StudyResults:
-    """Read the finished study in ``out``: settings, typed results, verdicts and failures."""
+    """Read the finished study in ``out``: settings, typed results, verdicts and failures.
+
+    The study files and every cell are checked against their manifests first; a folder written
+    before manifests is read unverified.
+
+    Raises
+    ------
+    InputError
+        One sentence naming what is damaged or missing and the command that recomputes it.
+    """
+    from latentatlas.studies.integrity import verify_cells, verify_study_files
+
     folder = Path(out)
+    verify_study_files(folder)  # before reading: a damaged file is named, not half-read
     study, config, environment = _read_study_file(folder)
     metrics = _read_json(folder / "metrics.json", "run the study first")
     try:
         cells = tuple(study.cells(config))
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(
+            f"{folder / 'study.json'} holds settings study {study.name} cannot plan ({error!r}); "
+            "run the study again"
+        ) from None
+    verify_cells(folder, cells)
+    try:
         results = {
             c.key: study.result_type.from_dict(metrics[study.cells_key][c.key]) for c in cells
         }
@@ -379,9 +417,40 @@ def load(out: str | os.PathLike[str]) -> StudyResults:
 
 def write_report(out: str | os.PathLike[str]) -> Path:
     """Redraw ``report.html`` of the study in ``out`` from its stored results only."""
-    results = load(out)
-    report = results.study.report(results)
-    return report.write(results.folder / "report.html")
+    from latentatlas.studies.integrity import vouch_for_report
+
+    folder = Path(out)
+    _check_report_target(folder)
+    results = load(folder)
+    path = results.study.report(results).write(folder / "report.html")
+    vouch_for_report(folder)
+    return path
+
+
+def _check_report_target(folder: Path) -> None:
+    """Refuse a ``report.html`` that is not a file (a folder, say) before anything is drawn."""
+    path = folder / "report.html"
+    if path.exists() and not path.is_file():
+        raise InputError(
+            f"{path} is a folder, not a file; remove it and draw the report again "
+            f"(`latentatlas report {shlex.quote(str(folder))}`)"
+        )
+
+
+def _check_write_targets(folder: Path, cells: Sequence[Cell]) -> None:
+    """Refuse, before any write, a study file that is a folder or a cell folder that is a file."""
+    files = [folder / name for name in ("study.json", "metrics.json", "manifest.json")]
+    for cell in cells:
+        cell_folder = folder / "cells" / cell.key
+        if cell_folder.exists() and not cell_folder.is_dir():
+            raise InputError(
+                f"{cell_folder} is a file, not a folder; remove it and run the study again"
+            )
+        names = ("settings.json", "arrays.npz", "gates.json", "result.json", "manifest.json")
+        files += [cell_folder / name for name in names]
+    for path in files:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not a file; remove it and run the study again")
 
 
 def compose_report(results: StudyResults) -> Any:
@@ -467,9 +536,8 @@ def _check_folder_matches(
     from latentatlas.executors import data_key
     from latentatlas.runs import split_indices, verify
 
-    study_file = folder / "study.json"
-    if study_file.is_file():
-        stored = _read_json(study_file, "remove it or choose another --out").get("study")
+    stored = _stored_study_name(folder)
+    if stored is not None:
         if stored != study.name:
             raise InputError(
                 f"{folder} holds a {stored!r} study, not {study.name}; choose another --out"
@@ -496,6 +564,21 @@ def _check_folder_matches(
             )
 
 
+def _stored_study_name(folder: Path) -> str | None:
+    """The study that wrote ``folder``, read from the first of study.json and metrics.json that
+    matches the manifest: a rerun rewrites a damaged one. None for a new folder, and where the
+    manifest vouches for neither (the runs' settings are still checked one by one)."""
+    from latentatlas.studies.integrity import stored_study_name
+
+    study_file = folder / "study.json"
+    if not study_file.exists():
+        return None
+    name = stored_study_name(folder)
+    if name is None and not (folder / "manifest.json").exists():  # written before manifests
+        name = _read_json(study_file, "remove it or choose another --out").get("study")
+    return name
+
+
 def _stored_validation_indices(path: Path) -> NDArray[np.int64]:
     try:
         with np.load(path / "latents.npz", allow_pickle=False) as archive:
@@ -513,8 +596,11 @@ def _write_study_file(folder: Path, study: Study, config: Any) -> None:
         "config": config.to_dict(),
         "environment": environment(),
     }
+    from latentatlas.studies.integrity import write_study_manifest
+
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "study.json", document)
+    write_study_manifest(folder, study.name, ["study.json"])  # metrics.json joins it later
 
 
 def _read_study_file(folder: Path) -> tuple[Study, Any, dict[str, Any]]:
@@ -602,22 +688,28 @@ def _analysed(
     with torch_threads(1):
         output = study.analyse(config, cell, context)
         gates, gate_arrays = output.gates or gate_cell(cell, context)
+    from latentatlas.studies.integrity import write_cell_manifest
+
     cell_folder.mkdir(parents=True, exist_ok=True)
+    (cell_folder / "manifest.json").unlink(missing_ok=True)  # unfinished until written again
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
     write_json(cell_folder / "settings.json", config.to_dict())
     write_json(cell_folder / "gates.json", gates.to_dict())
-    write_json(cell_folder / "result.json", output.result.to_dict())  # last: marks it finished
+    write_json(cell_folder / "result.json", output.result.to_dict())
+    write_cell_manifest(cell_folder)  # last: it vouches for the files above
     return output.result, gates
 
 
 def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, Any] | None:
-    """A finished cell's result and gates, or None when absent, analysed with other settings (an
+    """A finished cell's result and gates, or None when absent, damaged or unverifiable (its
+    files do not match its manifest, or it has none), analysed with other settings (an
     analysis option may have changed without any run changing) or written by another schema."""
+    from latentatlas.studies.integrity import cell_is_intact
+
     path = cell_folder / "result.json"
     settings = cell_folder / "settings.json"
-    needed = (path, settings, cell_folder / "arrays.npz", cell_folder / "gates.json")
-    if not all(p.is_file() for p in needed):
+    if not cell_is_intact(cell_folder):
         return None
     try:
         if json.loads(settings.read_text()) != json.loads(json.dumps(config.to_dict())):
@@ -654,7 +746,10 @@ def _write_metrics(
         **study.headline(config, results),
         study.cells_key: {cell.key: results[cell.key].to_dict() for cell in cells},
     }
+    from latentatlas.studies.integrity import write_study_manifest
+
     write_json(folder / "metrics.json", document)
+    write_study_manifest(folder, study.name, ["study.json", "metrics.json"])
 
 
 class _ProgressDisplay:
