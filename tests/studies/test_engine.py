@@ -266,8 +266,51 @@ def test_no_import_cycles_among_module_level_imports() -> None:
         "latentatlas.config",
         "latentatlas.errors",
         "latentatlas.studies.claims",
+        "latentatlas.studies.registry",
     }  # the engine imports no study
     graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a cycle
+
+
+def _all_imports(tree: ast.Module, module: str, modules: set[str]) -> set[str]:
+    """Modules of latentatlas that ``module`` imports anywhere, inside functions too (imports
+    under ``if TYPE_CHECKING:`` are for type checkers only and are left out)."""
+    hidden = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+    imports = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in hidden
+    ]
+    return _module_imports(ast.Module(body=imports, type_ignores=[]), module, modules)
+
+
+def test_no_import_cycle_inside_a_package_even_through_imports_in_functions() -> None:
+    import graphlib
+
+    import latentatlas
+
+    root = Path(latentatlas.__file__).parent
+    files = {_module_name(path, root): path for path in root.rglob("*.py")}
+    for package in {name.rsplit(".", 1)[0] for name in files}:
+        members = {name for name in files if name.rsplit(".", 1)[0] == package}
+        graph = {
+            name: _all_imports(ast.parse(files[name].read_text()), name, set(files)) & members
+            for name in members
+        }
+        graphlib.TopologicalSorter(graph).prepare()  # raises CycleError naming the cycle
+
+
+def test_a_model_configuration_imports_no_torch() -> None:
+    code = (
+        "import sys; from latentatlas.config import ModelConfig; ModelConfig('conv-vae', 8);"
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_the_command_line_starts_without_torch_or_scikit_learn() -> None:

@@ -43,23 +43,12 @@ from latentatlas._io import atomic_path, write_json
 from latentatlas._lock import folder_lock
 from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
+from latentatlas.studies import registry
 from latentatlas.studies.claims import Claim, ClaimSpec, Evidence, judge
 
-#: 2 adds manifests: each cell's and the study's (see :mod:`latentatlas.studies.integrity`).
-FORMAT_VERSION = 2
-
-#: Registered studies: name -> "module:attribute" of the :class:`Study` instance (imported lazily).
-STUDIES: dict[str, str] = {
-    "digit-pairs": "latentatlas.studies.digit_pairs:STUDY",
-    "heatmaps": "latentatlas.studies.heatmaps:STUDY",
-    "filaments": "latentatlas.studies.filaments:STUDY",
-    "disentanglement": "latentatlas.studies.disentanglement:STUDY",
-    "inspect": "latentatlas.studies.inspect:STUDY",
-}
-#: Registered studies with a command of their own (``latentatlas inspect``): not recipes that
-#: run from their defaults, so :func:`names` (the atlas, ``latentatlas study``) leaves them out;
-#: :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
-OWN_COMMAND = frozenset({"inspect"})
+#: The registry (:mod:`latentatlas.studies.registry`), re-exported where its users look for it.
+STUDIES, OWN_COMMAND = registry.STUDIES, registry.OWN_COMMAND
+get, names = registry.get, registry.names
 
 
 @dataclass(frozen=True)
@@ -272,20 +261,6 @@ class StudyResults:
             raise InputError(
                 f"{path} {reason}; rerun `{rerun_command(self.folder)}` to recompute it"
             ) from None
-
-
-# -- registry -------------------------------------------------------------------------------------
-def names() -> list[str]:
-    """Registered study names (the recipes; studies with their own command are left out)."""
-    return [name for name in STUDIES if name not in OWN_COMMAND]
-
-
-def get(name: str) -> Study:
-    """The registered study ``name``."""
-    if name not in STUDIES:
-        raise InputError(f"unknown study {name!r}; choose one of {', '.join(STUDIES)}")
-    module, attribute = STUDIES[name].split(":")
-    return getattr(importlib.import_module(module), attribute)
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -589,6 +564,7 @@ def _stored_validation_indices(path: Path) -> NDArray[np.int64]:
 
 def _write_study_file(folder: Path, study: Study, config: Any) -> None:
     from latentatlas._env import environment
+    from latentatlas.studies.integrity import FORMAT_VERSION
 
     document = {
         "study": study.name,

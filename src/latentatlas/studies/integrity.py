@@ -16,11 +16,17 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentatlas import _manifest
 from latentatlas.errors import InputError
-from latentatlas.studies import engine
+from latentatlas.studies import registry
+
+if TYPE_CHECKING:
+    from latentatlas.studies.engine import Cell
+
+#: 2 adds manifests: each cell's and the study's.
+FORMAT_VERSION = 2
 
 CELL_FILES = ("settings.json", "arrays.npz", "gates.json", "result.json")
 STUDY_FILES = ("study.json", "metrics.json")
@@ -62,13 +68,13 @@ class Finding:
 # -- writing --------------------------------------------------------------------------------------
 def write_cell_manifest(cell_folder: Path) -> None:
     """Vouch for a cell's files; call it after they are all written."""
-    _manifest.write(cell_folder, CELL_FILES, engine.FORMAT_VERSION)
+    _manifest.write(cell_folder, CELL_FILES, FORMAT_VERSION)
 
 
 def write_study_manifest(folder: Path, study: str, names: Sequence[str]) -> None:
     """Vouch for the study files ``names`` of the study ``study`` in ``folder`` (the report
     joins when it is drawn); the study's name is kept for a folder whose files are all damaged."""
-    _manifest.write(folder, names, engine.FORMAT_VERSION, study=study)
+    _manifest.write(folder, names, FORMAT_VERSION, study=study)
 
 
 def vouch_for_report(folder: Path) -> None:
@@ -106,7 +112,7 @@ def verify_study_files(folder: Path) -> None:
         _refuse(folder, next(iter(_study_problems(folder, manifest)), None))
 
 
-def verify_cells(folder: Path, cells: Sequence[engine.Cell]) -> None:
+def verify_cells(folder: Path, cells: Sequence[Cell]) -> None:
     """Refuse a study folder (that has a manifest) where a cell's files do not match its own.
 
     Raises
@@ -174,10 +180,10 @@ def rerun_command(folder: Path) -> str:
     ``settings.json`` that is intact (or unverifiable); non-default settings become options.
     """
     name, settings = _stored_settings(folder)
-    if name is None or name not in engine.STUDIES:
+    if name is None or name not in registry.STUDIES:
         return f"latentatlas study NAME --out {shlex.quote(str(folder))}"
     try:
-        config_type = engine.get(name).config_type
+        config_type = registry.get(name).config_type
         config = config_type.from_dict(settings)
         options = _options(config_type, config)
     except InputError:
@@ -344,19 +350,19 @@ def _report_findings(folder: Path, manifest: dict[str, Any]) -> list[Finding]:
     return [Finding(folder / REPORT, f"{REPORT} {problem}", remedy, "redraw")]
 
 
-def _planned_cells(folder: Path) -> list[engine.Cell]:
+def _planned_cells(folder: Path) -> list[Cell]:
     """The cells the study plans, where its settings can be read (else none)."""
     name, settings = _stored_settings(folder)
-    if name not in engine.STUDIES:
+    if name not in registry.STUDIES:
         return []
     try:
-        study = engine.get(name)
+        study = registry.get(name)
         return list(study.cells(study.config_type.from_dict(settings)))
     except InputError:
         return []  # the settings are damaged: their own finding says so
 
 
-def _cell_keys(folder: Path, planned: Sequence[engine.Cell]) -> list[str]:
+def _cell_keys(folder: Path, planned: Sequence[Cell]) -> list[str]:
     """The cells the study plans and those found on disk."""
     keys = {cell.key for cell in planned}
     cells = folder / "cells"
@@ -367,7 +373,7 @@ def _cell_keys(folder: Path, planned: Sequence[engine.Cell]) -> list[str]:
     return sorted(keys)
 
 
-def _run_findings(folder: Path, planned: Sequence[engine.Cell], command: str) -> list[Finding]:
+def _run_findings(folder: Path, planned: Sequence[Cell], command: str) -> list[Finding]:
     """The damage of every run found on disk, and the planned runs that are missing without
     having failed (a failed run is listed in metrics.json and has no folder)."""
     runs = folder / "runs"

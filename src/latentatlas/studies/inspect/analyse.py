@@ -15,7 +15,7 @@ from latentatlas.studies.engine import CellOutput
 from latentatlas.studies.filaments.study import store_result
 from latentatlas.studies.inspect.config import InspectConfig
 from latentatlas.studies.inspect.prepare import Prepared
-from latentatlas.studies.inspect.study import (
+from latentatlas.studies.inspect.results import (
     DecoderSeeds,
     DensitySeeds,
     FactorSeeds,

@@ -12,7 +12,7 @@ from latentatlas.report import Report, mean_std
 from latentatlas.studies import sections
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.study import restore_result
-from latentatlas.studies.inspect.study import InspectResult
+from latentatlas.studies.inspect.results import InspectResult
 
 
 def build_report(results: StudyResults) -> Report:
