@@ -93,3 +93,12 @@ def test_bad_options_are_refused_before_anything_is_written(
     assert " ".join(result.output.split()).count("Traceback") == 0
     assert re.search(message, " ".join(result.output.split())), result.output
     assert not out.exists()
+
+
+def test_layer_widths_may_repeat_on_the_command_line_while_other_lists_may_not() -> None:
+    from latentatlas.studies.heatmaps import HeatmapsConfig
+
+    options = {option.flag: option for option in HeatmapsConfig.cli_options()}
+    assert options["--filters"].parse("4,4,4,4") == (4, 4, 4, 4)
+    with pytest.raises(InputError, match="--datasets lists heatmaps twice"):
+        options["--datasets"].parse("heatmaps,heatmaps")

@@ -246,7 +246,8 @@ class StudyConfig:
             if meta.get("cli") == "":
                 continue
             flag = "--" + (meta.get("cli") or field.name.replace("_", "-"))
-            parse = meta.get("parse") or _parser_for(hints[field.name], flag)
+            repeats = getattr(meta.get("check"), "allow_repeats", False)
+            parse = meta.get("parse") or _parser_for(hints[field.name], flag, not repeats)
             is_flag = hints[field.name] is bool and field.default is False
             default = _show(field.default)
             quick = cls.QUICK.get(field.name)
@@ -328,8 +329,11 @@ class TrainingSettings(StudyConfig):
         )
 
 
-def parse_ints(text: str, flag: str) -> tuple[int, ...]:
-    """``"2,3,5"`` -> ``(2, 3, 5)``; anything else is an error naming ``flag``."""
+def parse_ints(text: str, flag: str, unique: bool = True) -> tuple[int, ...]:
+    """``"2,3,5"`` -> ``(2, 3, 5)``; anything else is an error naming ``flag``.
+
+    A value given twice is an error unless ``unique`` is False (layer widths such as 4,4,4,4).
+    """
     try:
         values = tuple(int(item) for item in text.split(",") if item.strip())
     except ValueError:
@@ -338,7 +342,7 @@ def parse_ints(text: str, flag: str) -> tuple[int, ...]:
         ) from None
     if not values:
         raise InputError(f"{flag} is empty; give at least one integer")
-    return no_duplicates(values, flag)
+    return no_duplicates(values, flag) if unique else values
 
 
 def parse_words(text: str, flag: str) -> tuple[str, ...]:
@@ -371,13 +375,13 @@ def _shown(value: Any) -> str:
     return "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
-def _parser_for(kind: Any, flag: str) -> Callable[[str], Any]:
+def _parser_for(kind: Any, flag: str, unique: bool = True) -> Callable[[str], Any]:
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (types.UnionType, typing.Union):
-        inner = _parser_for(next(a for a in args if a is not type(None)), flag)
+        inner = _parser_for(next(a for a in args if a is not type(None)), flag, unique)
         return lambda text: None if text.strip().lower() in ("", "none") else inner(text)
     if origin is tuple and args and args[0] is int:
-        return lambda text: parse_ints(text, flag)
+        return lambda text: parse_ints(text, flag, unique)
     if origin is tuple and args and args[0] is str:
         return lambda text: parse_words(text, flag)
     if kind is bool:
