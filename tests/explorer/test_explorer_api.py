@@ -24,7 +24,7 @@ from PIL import Image
 
 from latentatlas.analysis.paths import decode_path, line_path
 from latentatlas.explorer import create_app
-from latentatlas.explorer.data import Catalogue
+from latentatlas.explorer.catalogue import Catalogue
 
 torch.set_num_threads(1)
 
