@@ -304,7 +304,7 @@ class RunView:
     def axes(self) -> Any:
         """Principal axes of all the run's codes (computed once)."""
         if "pca" not in self._cache:
-            from latentatlas.analysis.projections import principal_axes
+            from latentatlas.analysis.pca import principal_axes
 
             self._cache["pca"] = principal_axes(self.codes)
         return self._cache["pca"]
