@@ -1,8 +1,9 @@
 """The explorer's web app: a FastAPI JSON API over the served runs, and the page that uses it.
 
 Every request is validated (pydantic models with bounds, run names looked up in the served
-folder's list, finite numbers of the right dimension); bad requests get a 4xx answer with a
-JSON ``{"detail": ...}``, never a stack trace. The OpenAPI description is at ``/docs``.
+folder's list, finite numbers of the right dimension); a request that fails validation gets 422,
+an unknown run or point 404, each with a JSON ``{"detail": ...}``, never a stack trace. An
+offline API reference is at ``/docs``, the OpenAPI description at ``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from latentatlas.errors import InputError
 from latentatlas.explorer import images, payloads
+from latentatlas.explorer.api_docs import api_page
 from latentatlas.explorer.catalogue import Catalogue, NotAvailable, UnknownRun
 from latentatlas.explorer.export import export_html
 from latentatlas.explorer.views import ViewSpec
@@ -91,6 +93,8 @@ def create_app(folder: str | os.PathLike[str]) -> FastAPI:
         title="latentatlas explorer",
         description=f"Latent spaces of the runs in {catalogue.folder}.",
         version="1",
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: /docs is ours
+        redoc_url=None,
     )
     app.state.catalogue = catalogue
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS)
@@ -121,7 +125,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, error: InputError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+        # 422 like a request that fails the pydantic checks: every validation failure alike.
+        return JSONResponse({"detail": str(error)}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -159,6 +164,10 @@ def _add_page_routes(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> HTMLResponse:
         return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_reference() -> HTMLResponse:
+        return HTMLResponse(api_page(app.openapi()))
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

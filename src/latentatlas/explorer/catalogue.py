@@ -16,6 +16,7 @@ validation rows, or the data set rows named by an optional entry
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -62,6 +63,9 @@ class RunEntry:
             "latent_dim": self.latent_dim,
             "seed": self.seed,
             "group": self.group,
+            # The same for runs of one data set with the same loader options (a data set row is
+            # the same sample only among them); a hash, so that no option (a path) leaves.
+            "data_id": hashlib.sha256(self.data_key.encode()).hexdigest()[:12],
         }
 
 
