@@ -7,7 +7,7 @@ Each measurement runs in a fresh ``spawn`` child, which reports its own peak res
 size (``ru_maxrss``) and its resident size just before the call; "extra MiB" is what the
 call added. 10-NN preservation is computed after the timed call, for every implementation
 with the same 5,000 seeded query points searched exactly against the whole set (see
-``latentatlas.analysis.projections.neighbour_preservation``); ``embed_2d`` computes it itself
+``latentatlas.analysis.maps.neighbour_preservation``); ``embed_2d`` computes it itself
 inside the timed call, so its time includes that scoring.
 
 Usage::
@@ -62,7 +62,7 @@ def _rss_mib() -> float:
 def _run(implementation: str, x: Any, threads: int, options: dict[str, Any]) -> Any:
     """The timed call; returns the 2-d map (or the filament score)."""
     if implementation == "embed_2d":
-        from latentatlas.analysis.projections import embed_2d
+        from latentatlas.analysis.maps import embed_2d
 
         return embed_2d(x, n_jobs=threads, **options)
     if implementation == "opentsne-default":
@@ -86,7 +86,7 @@ def _measure(
     """Run one implementation once in this (fresh) process and report time, memory, score."""
     import numpy as np
 
-    from latentatlas.analysis.projections import neighbour_preservation
+    from latentatlas.analysis.maps import neighbour_preservation
 
     x, _ = make_data(n)
     for module in ("openTSNE", "sklearn.manifold", "skdim.id", "latentatlas.analysis.density"):

@@ -20,7 +20,7 @@ models
 train
     ``fit``: the one training loop.
 runs
-    ``train_run``, ``train_many``, ``load``, ``list_runs``: run directories on disk.
+    ``train_run``, ``load``, ``list_runs``: run directories on disk.
 analysis
     Pure analyses returning frozen dataclasses: ``silhouette``, ``seed_variability``,
     ``procrustes_disparity``, ``linear_cka``, ``knn_accuracy``, ``label_reconstruction``.

@@ -1,4 +1,7 @@
-"""Tests for latent path makers, off-manifold distances, the factor reader and decode_path."""
+"""Tests for latent path makers, off-manifold distances, decode_path and monotonicity_of.
+
+The ``heatmaps`` and ``reader`` fixtures come from conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
+from latentatlas.analysis.factor_reader import fit_factor_reader
 from latentatlas.analysis.paths import (
-    FactorReader,
     PathDecoding,
     arc_path,
     axis_path,
@@ -19,7 +22,6 @@ from latentatlas.analysis.paths import (
     describe_path,
     direction_path,
     empty_space_path,
-    fit_factor_reader,
     isovariance_path,
     line_path,
     monotonicity_of,
@@ -28,20 +30,9 @@ from latentatlas.analysis.paths import (
     path_from_arrays,
     path_length,
 )
-from latentatlas.data import load
 from latentatlas.data.heatmaps import render_heatmaps
 from latentatlas.errors import InputError
 from latentatlas.models import build, encode_array, reconstruct_array
-
-
-@pytest.fixture(scope="module")
-def heatmaps():
-    return load("heatmaps", subsample=1500)
-
-
-@pytest.fixture(scope="module")
-def reader(heatmaps) -> FactorReader:
-    return fit_factor_reader(heatmaps.x, heatmaps.factors, heatmaps.factor_names, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -201,20 +192,6 @@ def test_off_manifold_distance_is_zero_on_codes_and_matches_brute_force():
     np.testing.assert_array_equal(off_manifold_distance(codes, codes), 0.0)
     brute = np.linalg.norm(points[:, None] - codes[None], axis=2).min(axis=1)
     np.testing.assert_allclose(off_manifold_distance(points, codes), brute)
-
-
-def test_factor_reader_recovers_factors_of_held_out_heatmaps(reader):
-    assert min(reader.test_r2.values()) > 0.95
-    assert reader.factor_names == ("var_x", "var_y", "corr")
-    json.dumps(reader.to_dict(), allow_nan=False)
-    # fresh heatmaps at factor values off the training grid
-    rng = np.random.default_rng(6)
-    truth = np.column_stack([rng.uniform(0.3, 4.7, 200), rng.uniform(0.3, 4.7, 200),
-                             rng.uniform(-0.85, 0.75, 200)])  # fmt: skip
-    read = reader.predict(render_heatmaps(*truth.T))
-    residual = ((read - truth) ** 2).sum(axis=0)
-    r2 = 1 - residual / ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
-    assert np.all(r2 > 0.95)
 
 
 def test_a_path_that_rotates_the_ellipse_changes_corr_and_not_the_variances(reader, heatmaps):

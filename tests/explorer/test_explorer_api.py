@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from PIL import Image
 
 from latentatlas.analysis.paths import decode_path, line_path
 from latentatlas.explorer import create_app
-from latentatlas.explorer.data import Catalogue
+from latentatlas.explorer.catalogue import Catalogue
 
 torch.set_num_threads(1)
 
@@ -185,7 +186,7 @@ def test_lift_inverts_the_pca_and_maps_take_the_nearest_code(client):
         "/api/path",
         json={"run": name, "codes": [answer["z"], answer["z"]], "view": "pca", "pcs": [1, 0]},
     )
-    assert back.status_code == 400  # a path of two equal points is refused, with a sentence
+    assert back.status_code == 422  # a path of two equal points is refused, with a sentence
     assert "coincide" in back.json()["detail"]
     mapped = client.get(f"/api/runs/{name}/points", params={"view": "map:tsne"}).json()
     xy = np.array(mapped["coords"]).T
@@ -228,6 +229,24 @@ def test_the_page_and_plotly_are_served_locally(client):
     assert client.get("/vendor/plotly.min.js").status_code == 200
     assert client.get("/static/explorer.js").status_code == 200
     assert "/api/decode" in client.get("/openapi.json").json()["paths"]
+
+
+def test_the_api_reference_is_served_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/api/decode" in page.text and "max_points" in page.text
+    # Nothing is loaded from elsewhere: no script at all, links only to this app.
+    assert "<script" not in page.text and "cdn" not in page.text.lower()
+    assert re.search(r"(src|href)=[\"'](?!/)", page.text) is None
+    assert client.get("/redoc").status_code == 404
+
+
+def test_runs_of_one_data_set_share_a_data_id(client, served):
+    listed = client.get("/api/runs").json()
+    assert len({run["data_id"] for run in listed}) == 1  # every test run is on digits
+    entry = Catalogue(served).entries["runs/digits/ae/seed-0"]
+    other = replace(entry, data_key=json.dumps({"name": "digits", "options": {"n_class": 5}}))
+    assert other.to_dict()["data_id"] != entry.to_dict()["data_id"]
+    assert str(served) not in json.dumps(listed)
 
 
 def test_a_single_run_folder_is_served_under_its_name(served):
@@ -320,7 +339,7 @@ def test_bad_gets_get_a_4xx(client, url, params):
 
 def test_lift_refuses_positions_of_the_wrong_size(client):
     body = {"run": "runs/digits/ae5/seed-0", "view": "pca", "position": [0, 1, 2]}
-    assert client.post("/api/lift", json=body).status_code == 400
+    assert client.post("/api/lift", json=body).status_code == 422
 
 
 def test_a_foreign_host_header_is_refused(client):

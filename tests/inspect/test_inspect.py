@@ -266,9 +266,10 @@ def test_a_builtin_run_inspected_through_a_factory_gives_the_same_numbers(tmp_pa
     assert abs(direct.labels.silhouette[0] - builtin_silhouette) < 1e-6
     assert abs(direct.decoder.reconstruction_error[0] - builtin_error) < 1e-6
     # ... and explored: the run's model decodes, the run's data set gives the originals.
-    from latentatlas.explorer import data as explorer
+    from latentatlas.explorer import images as explorer
+    from latentatlas.explorer.catalogue import Catalogue
 
-    catalogue = explorer.Catalogue(tmp_path / "r")
+    catalogue = Catalogue(tmp_path / "r")
     view = catalogue.run("seed-0")
     row = int(view.indices[5])
     np.testing.assert_array_equal(explorer.original_image(catalogue, "seed-0", row), dataset.x[row])

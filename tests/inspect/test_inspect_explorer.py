@@ -19,7 +19,7 @@ pytest.importorskip("fastapi.testclient", reason="the explorer needs fastapi and
 from fastapi.testclient import TestClient
 
 from latentatlas.explorer import create_app
-from latentatlas.explorer.data import Catalogue
+from latentatlas.explorer.catalogue import Catalogue
 
 
 @pytest.fixture(scope="module")

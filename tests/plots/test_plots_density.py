@@ -8,7 +8,9 @@ from matplotlib.figure import Figure
 
 from latentatlas.analysis.decoding import DecodeSample, RandomDecodesResult
 from latentatlas.analysis.density import axis_density, filament_score, radius_density
-from latentatlas.analysis.projections import EmbeddingResult, pca_spectrum, plane_views
+from latentatlas.analysis.maps import EmbeddingResult
+from latentatlas.analysis.pca import pca_spectrum
+from latentatlas.analysis.planes import plane_views
 from latentatlas.errors import InputError
 from latentatlas.plots.density import (
     axis_density_plot,

@@ -344,7 +344,7 @@ def test_cli_refuses_a_bad_option_before_writing(tmp_path: Path) -> None:
 
 
 def test_the_explorer_shows_each_models_stored_tsne_map(study: Path) -> None:
-    from latentatlas.explorer.data import Catalogue
+    from latentatlas.explorer.catalogue import Catalogue
 
     catalogue = Catalogue(study)
     with_maps = [name for name in catalogue.entries if "tsne" in catalogue.maps.get(name, {})]

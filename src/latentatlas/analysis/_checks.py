@@ -79,6 +79,14 @@ def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_factor_names(names: Any, k: int) -> tuple[str, ...]:
+    """``names`` as a tuple of ``k`` strings, one per factor column."""
+    names = tuple(str(n) for n in names)
+    if len(names) != k:
+        raise InputError(f"factor_names has {len(names)} names but factors has {k} columns")
+    return names
+
+
 def memory_bytes() -> int:
     """Physical memory of this machine in bytes (a very large number where it cannot be read)."""
     try:

@@ -11,8 +11,10 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.neighbors import NearestNeighbors
 
 from latentatlas.analysis._checks import check_codes, check_positive_int, check_vector
+from latentatlas.analysis._neighbours import neighbours_of as _neighbours_of
+from latentatlas.analysis._neighbours import query_rows as _query_rows
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.analysis.projections import _neighbours_of, _query_rows, principal_axes
+from latentatlas.analysis.pca import principal_axes
 from latentatlas.errors import InputError
 
 if TYPE_CHECKING:

@@ -10,14 +10,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
+from latentatlas.analysis._neighbours import neighbours_of as _neighbours_of
+from latentatlas.analysis._neighbours import query_rows as _query_rows
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.analysis.projections import (
-    PrincipalAxes,
-    _neighbours_of,
-    _query_rows,
-    plane_counts,
-    principal_axes,
-)
+from latentatlas.analysis.pca import PrincipalAxes, principal_axes
+from latentatlas.analysis.planes import plane_counts
 from latentatlas.errors import InputError
 
 #: Full width at half maximum of a Gaussian in units of its standard deviation, 2 sqrt(2 ln 2).

@@ -8,7 +8,7 @@ from latentatlas._lazy import lazy_attributes
 
 _EXPORTS = {
     "create_app": "latentatlas.explorer.app",
-    "Catalogue": "latentatlas.explorer.data",
+    "Catalogue": "latentatlas.explorer.catalogue",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

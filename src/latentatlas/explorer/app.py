@@ -1,8 +1,9 @@
-"""The explorer's web app: a FastAPI JSON API over :mod:`latentatlas.explorer.data` and the page.
+"""The explorer's web app: a FastAPI JSON API over the served runs, and the page that uses it.
 
 Every request is validated (pydantic models with bounds, run names looked up in the served
-folder's list, finite numbers of the right dimension); bad requests get a 4xx answer with a
-JSON ``{"detail": ...}``, never a stack trace. The OpenAPI description is at ``/docs``.
+folder's list, finite numbers of the right dimension); a request that fails validation gets 422,
+an unknown run or point 404, each with a JSON ``{"detail": ...}``, never a stack trace. An
+offline API reference is at ``/docs``, the OpenAPI description at ``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from latentatlas.errors import InputError
-from latentatlas.explorer import data
-from latentatlas.explorer.data import Catalogue, NotAvailable, UnknownRun, ViewSpec
+from latentatlas.explorer import images, payloads
+from latentatlas.explorer.api_docs import api_page
+from latentatlas.explorer.catalogue import Catalogue, NotAvailable, UnknownRun
+from latentatlas.explorer.export import export_html
+from latentatlas.explorer.views import ViewSpec
 
 logger = logging.getLogger("latentatlas.explorer")
 
@@ -53,7 +57,7 @@ class DecodeRequest(_Strict):
 
     run: RunName
     z: Code = Field(description="The code, one number per latent dimension.")
-    side: int = Field(data.THUMBNAIL_SIDE, ge=8, le=512, description="Image size in pixels.")
+    side: int = Field(images.THUMBNAIL_SIDE, ge=8, le=512, description="Image size in pixels.")
 
 
 class LiftRequest(_Strict):
@@ -69,9 +73,9 @@ class PathRequest(_Strict):
     """A path through waypoints (codes) to decode."""
 
     run: RunName
-    codes: Annotated[list[Code], Field(min_length=2, max_length=data.MAX_WAYPOINTS)]
+    codes: Annotated[list[Code], Field(min_length=2, max_length=images.MAX_WAYPOINTS)]
     kind: Literal["line", "spline"] = "line"
-    n_points: int = Field(16, ge=2, le=data.MAX_PATH_POINTS)
+    n_points: int = Field(16, ge=2, le=images.MAX_PATH_POINTS)
     view: ViewName | None = Field(None, description="Also return the path's coordinates here.")
     pcs: Components = [0, 1]
 
@@ -89,6 +93,8 @@ def create_app(folder: str | os.PathLike[str]) -> FastAPI:
         title="latentatlas explorer",
         description=f"Latent spaces of the runs in {catalogue.folder}.",
         version="1",
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: /docs is ours
+        redoc_url=None,
     )
     app.state.catalogue = catalogue
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS)
@@ -119,7 +125,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, error: InputError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+        # 422 like a request that fails the pydantic checks: every validation failure alike.
+        return JSONResponse({"detail": str(error)}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -158,6 +165,10 @@ def _add_page_routes(app: FastAPI) -> None:
     def page() -> HTMLResponse:
         return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
 
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_reference() -> HTMLResponse:
+        return HTMLResponse(api_page(app.openapi()))
+
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
         return FileResponse(_plotly_js(), media_type="text/javascript")
@@ -184,7 +195,7 @@ def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
         codes: bool = Query(True, description="Include the full codes."),
     ) -> JSONResponse:
         run = catalogue.run(name)
-        payload = data.points_payload(run, ViewSpec.parse(run, view, pcs), max_points, codes)
+        payload = payloads.points_payload(run, ViewSpec.parse(run, view, pcs), max_points, codes)
         return JSONResponse(payload)  # plain lists already: skip FastAPI's per-item encoder
 
     @app.get("/api/runs/{name:path}/points/{index}", summary="One point of a run")
@@ -196,17 +207,17 @@ def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
     ) -> dict[str, Any]:
         run = catalogue.run(name)
         spec = None if view is None else ViewSpec.parse(run, view, pcs)
-        return data.point_payload(run, index, spec)
+        return payloads.point_payload(run, index, spec)
 
     @app.get("/api/runs/{name:path}/image/{index}.png", summary="A point's original image")
     def image(name: str = name_param, index: int = PathParam(..., ge=0, lt=2**62)) -> Response:
-        return _png(data.png(data.original_image(catalogue, name, index)))
+        return _png(images.png(images.original_image(catalogue, name, index)))
 
     @app.get("/api/runs/{name:path}/reconstruction/{index}.png", summary="A point's decode")
     def reconstruction(
         name: str = name_param, index: int = PathParam(..., ge=0, lt=2**62)
     ) -> Response:
-        return _png(data.png(data.reconstruction(catalogue.run(name), index)))
+        return _png(images.png(images.reconstruction(catalogue.run(name), index)))
 
     @app.get("/api/runs/{name:path}/export.html", summary="The view as a self-contained page")
     def export(
@@ -218,33 +229,33 @@ def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
         selected: int | None = Query(None, ge=0, lt=2**62),
     ) -> HTMLResponse:
         run = catalogue.run(name)
-        page = data.export_html(run, ViewSpec.parse(run, view, pcs), colour, max_points, selected)
+        page = export_html(run, ViewSpec.parse(run, view, pcs), colour, max_points, selected)
         filename = "latentatlas-" + "".join(c if c.isalnum() else "-" for c in name) + ".html"
         disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
         return HTMLResponse(page, headers=disposition)
 
     @app.get("/api/runs/{name:path}", summary="A run: views, factors, slider ranges, PCA axes")
     def run_detail(name: str = name_param) -> dict[str, Any]:
-        return data.run_payload(catalogue.run(name))
+        return payloads.run_payload(catalogue.run(name))
 
     png_answer = {200: {"content": {"image/png": {}}, "description": "A PNG image."}}
 
     @app.post("/api/decode", summary="Decode a code to a PNG", responses=png_answer)
     def decode(request: DecodeRequest) -> Response:
         run = catalogue.run(request.run)
-        z = data.check_code(run, request.z)
-        return _png(data.png(data.decode(run, z[None, :])[0], request.side))
+        z = images.check_code(run, request.z)
+        return _png(images.png(images.decode(run, z[None, :])[0], request.side))
 
     @app.post("/api/lift", summary="The code at a clicked position of a view")
     def lift(request: LiftRequest) -> dict[str, Any]:
         run = catalogue.run(request.run)
-        return data.lift(run, ViewSpec.parse(run, request.view, request.pcs), request.position)
+        return payloads.lift(run, ViewSpec.parse(run, request.view, request.pcs), request.position)
 
     @app.post("/api/path", summary="Decode a path: its strip and off-manifold distances")
     def path(request: PathRequest) -> dict[str, Any]:
         run = catalogue.run(request.run)
         waypoints = np.stack(
-            [data.check_code(run, code, f"codes[{k}]") for k, code in enumerate(request.codes)]
+            [images.check_code(run, code, f"codes[{k}]") for k, code in enumerate(request.codes)]
         ).astype(np.float64)
         spec = None if request.view is None else ViewSpec.parse(run, request.view, request.pcs)
-        return data.decode_path_payload(run, spec, waypoints, request.kind, request.n_points)
+        return payloads.decode_path_payload(run, spec, waypoints, request.kind, request.n_points)

@@ -11,7 +11,9 @@ from numpy.typing import NDArray
 
 from latentatlas.analysis.decoding import RandomDecodesResult
 from latentatlas.analysis.density import AxisDensityResult, FilamentScoreResult, RadiusDensityResult
-from latentatlas.analysis.projections import EmbeddingResult, PcaSpectrumResult, PlaneViewsResult
+from latentatlas.analysis.maps import EmbeddingResult
+from latentatlas.analysis.pca import PcaSpectrumResult
+from latentatlas.analysis.planes import PlaneViewsResult
 from latentatlas.errors import InputError
 from latentatlas.plots.images import image_grid
 from latentatlas.plots.style import OKABE_ITO, class_colors, display_names, style_context

@@ -91,7 +91,8 @@ async function start() {
 }
 
 async function switchRun(name) {
-  const keep = state.selected;
+  const before = state.info;
+  let keep = state.selected;
   state.run = name;
   $("run-select").value = name;
   try {
@@ -100,6 +101,12 @@ async function switchRun(name) {
     return status(`cannot load run ${name}: ${error.message}`, true);
   }
   const info = state.info;
+  // A data set row is the same sample only in runs of the same data set (same loader options).
+  const dropped = keep !== null && before && before.data_id !== info.data_id ? keep : null;
+  if (dropped !== null) {
+    keep = null;
+    clearSelection();
+  }
   const views = $("view-select");
   views.replaceChildren(...info.views.map((v) => new Option(viewLabel(v, info), v)));
   if (!info.views.includes(state.view)) state.view = info.views[0];
@@ -120,7 +127,24 @@ async function switchRun(name) {
   $("img-lift").hidden = true;
   $("lift-note").textContent = "Click empty space in a 2-d view to decode the code there.";
   await loadPoints();
+  if (dropped !== null) {
+    status(`Selection of row ${dropped} cleared: ${name} uses another data set (${info.dataset}), where that row is a different sample.`);
+  }
   if (keep !== null) await select(keep, true);
+}
+
+function clearSelection() {
+  Object.assign(state, { selected: null, selectedCode: null, selectedCoords: null, sliderCode: null, sliderShown: null });
+  $("point-heading").textContent = "Point";
+  $("point-hint").textContent = "Hover over a point to preview it; click to select it.";
+  $("point-facts").replaceChildren();
+  for (const id of ["img-original", "img-recon", "img-slider"]) {
+    $(id).removeAttribute("src");
+    $(id).hidden = true;
+  }
+  $("slider-list").replaceChildren();
+  $("slider-hint").textContent = "Select a point: each slider moves one latent dimension of its code.";
+  $("slider-reset").disabled = true;
 }
 
 function viewLabel(view, info) {

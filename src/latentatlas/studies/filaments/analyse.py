@@ -21,7 +21,9 @@ from latentatlas.analysis.density import (
     filament_score,
     radius_density,
 )
-from latentatlas.analysis.projections import embed_2d, pca_spectrum, plane_views
+from latentatlas.analysis.maps import embed_2d
+from latentatlas.analysis.pca import pca_spectrum
+from latentatlas.analysis.planes import plane_views
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.filaments.config import FilamentsConfig
 from latentatlas.studies.filaments.study import (

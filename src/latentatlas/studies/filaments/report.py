@@ -15,7 +15,9 @@ import numpy as np
 
 from latentatlas.analysis.decoding import RandomDecodesResult
 from latentatlas.analysis.density import AxisDensityResult, FilamentScoreResult, RadiusDensityResult
-from latentatlas.analysis.projections import EmbeddingResult, PcaSpectrumResult, PlaneViewsResult
+from latentatlas.analysis.maps import EmbeddingResult
+from latentatlas.analysis.pca import PcaSpectrumResult
+from latentatlas.analysis.planes import PlaneViewsResult
 from latentatlas.plots import image_grid
 from latentatlas.plots.density import (
     SOURCE_NAMES,

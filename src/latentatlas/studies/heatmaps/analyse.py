@@ -24,8 +24,8 @@ from latentatlas.analysis import (
     stratified_sample,
     uniform_in_hull,
 )
+from latentatlas.analysis.factor_reader import FactorReader
 from latentatlas.analysis.paths import (
-    FactorReader,
     PathDecoding,
     arc_path,
     axis_path,

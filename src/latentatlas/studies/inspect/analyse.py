@@ -159,7 +159,7 @@ def _density(
 ) -> DensitySeeds:
     """Axis and radius densities, PCA spectrum, local dimension and voids, t-SNE map."""
     from latentatlas.analysis.density import axis_density, filament_score, radius_density
-    from latentatlas.analysis.projections import pca_spectrum
+    from latentatlas.analysis.pca import pca_spectrum
 
     per_seed = []
     for seed, z in enumerate(codes):
@@ -199,7 +199,7 @@ def _map(
     config: InspectConfig, codes: NDArray[np.float32], prepared: Prepared, arrays: Arrays | None
 ) -> float:
     """t-SNE of a seeded subsample of the codes; its neighbour preservation."""
-    from latentatlas.analysis.projections import embed_2d
+    from latentatlas.analysis.maps import embed_2d
 
     rng = np.random.default_rng(config.seed)
     rows = np.sort(rng.choice(len(codes), size=min(config.tsne_points, len(codes)), replace=False))

@@ -74,7 +74,8 @@ def _density(report: Report, result: InspectResult, arrays: Mapping[str, Any]) -
         FilamentScoreResult,
         RadiusDensityResult,
     )
-    from latentatlas.analysis.projections import EmbeddingResult, PcaSpectrumResult
+    from latentatlas.analysis.maps import EmbeddingResult
+    from latentatlas.analysis.pca import PcaSpectrumResult
     from latentatlas.plots.density import (
         axis_density_plot,
         embedding_plot,

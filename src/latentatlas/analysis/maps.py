@@ -1,4 +1,4 @@
-"""Views of a latent cloud in two dimensions: PCA spectrum, t-SNE/UMAP maps and zoomed planes."""
+"""2-d maps of a latent cloud (t-SNE, UMAP) and how well a map keeps each point's neighbours."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import sklearn
 from numpy.typing import ArrayLike, NDArray
-from sklearn.neighbors import NearestNeighbors
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
+from latentatlas.analysis._neighbours import neighbours_of, query_rows
 from latentatlas.analysis._result import ResultMixin
+from latentatlas.analysis.pca import principal_axes
 from latentatlas.errors import InputError
 
 Method = Literal["tsne", "umap"]
-Basis = Literal["pca", "original"]
 Gradient = Literal["auto", "fft", "bh"]
 
 #: Below this many points Barnes-Hut gradients are faster than FFT ones (openTSNE's own rule):
@@ -26,62 +25,6 @@ FFT_FROM = 10_000
 #: 250 + 500 kept 10-NN preservation within 0.004 of openTSNE's defaults in 0.46 of the time
 #: (benchmarks/embedding.py, 20,000 x 256, 2 cores; docs/analyses/projections.md).
 DEFAULT_TSNE_ITERATIONS = 400
-
-#: Rows converted to float64 at a time when accumulating the covariance (bounds the copy).
-_CHUNK_ROWS = 16_384
-
-
-@dataclass(frozen=True, eq=False)
-class PrincipalAxes(ResultMixin):
-    """The principal axes of a point cloud (exact, from its covariance matrix).
-
-    Attributes
-    ----------
-    mean : ndarray of shape (d,)
-        Centre of the cloud, the origin of the PCA coordinates.
-    components : ndarray of shape (d, d)
-        Unit principal axes as rows, by decreasing variance; each axis's sign is fixed so
-        that its largest-magnitude entry is positive (deterministic, as in ``models.PCA``).
-    variances : ndarray of shape (d,)
-        Variance along each axis (eigenvalues of the covariance, ``ddof=1``), decreasing.
-    """
-
-    mean: NDArray[np.float64]
-    components: NDArray[np.float64]
-    variances: NDArray[np.float64]
-
-    def transform(self, codes: ArrayLike, n_components: int | None = None) -> NDArray[np.float64]:
-        """PCA coordinates ``(codes - mean) @ components[:k].T`` of shape (n, k)."""
-        axes = self.components if n_components is None else self.components[:n_components]
-        return (np.asarray(codes, dtype=np.float64) - self.mean) @ axes.T
-
-
-@dataclass(frozen=True, eq=False)
-class PcaSpectrumResult(ResultMixin):
-    """How the variance of a cloud spreads over its principal components.
-
-    Attributes
-    ----------
-    explained_variance : ndarray of shape (d,)
-        Variance along each principal axis, decreasing.
-    explained_variance_ratio : ndarray of shape (d,)
-        The same as a fraction of the total variance.
-    cumulative : ndarray of shape (d,)
-        Running sum of ``explained_variance_ratio``.
-    first_to_second : float
-        ``ratio[0] / ratio[1]``: how much the first component dominates (inf when d = 1).
-    floor : float
-        Median ratio: the level of the flat tail the source sees after about 10 components.
-    n_leading : int
-        Components whose ratio exceeds ``flat_factor * floor``: those standing above the tail.
-    """
-
-    explained_variance: NDArray[np.float64]
-    explained_variance_ratio: NDArray[np.float64]
-    cumulative: NDArray[np.float64]
-    first_to_second: float
-    floor: float
-    n_leading: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,125 +85,6 @@ class EmbeddingResult(ResultMixin):
     trustworthiness_n: int | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class PlaneView(ResultMixin):
-    """A 2-d histogram of the points projected onto a plane, inside one square window.
-
-    Attributes
-    ----------
-    half_width : float
-        The window is ``[-h, h]^2`` around the plane's origin (the PCA origin, or the
-        coordinate origin for original axes).
-    counts : ndarray of shape (bins, bins)
-        Points per cell; ``counts[i, j]`` is row ``i`` of the first axis, column ``j`` of
-        the second (as ``numpy.histogram2d``).
-    n_inside : int
-        Points inside the window.
-    empty_fraction : float
-        Share of the window's cells without any point.
-    """
-
-    half_width: float
-    counts: NDArray[np.int64]
-    n_inside: int
-    empty_fraction: float
-
-
-@dataclass(frozen=True, eq=False)
-class PlaneViewsResult(ResultMixin):
-    """Zoomed density images of the projection onto one plane.
-
-    Attributes
-    ----------
-    basis : str
-        ``"pca"`` (principal axes) or ``"original"`` (the codes' own coordinates).
-    axes : tuple of int
-        The two axes spanning the plane, 0-based (the source's "first and 18th PCA axes"
-        are ``(0, 17)``).
-    views : tuple of PlaneView
-        One per window, from the largest to the smallest.
-    n_points : int
-        Points projected.
-    """
-
-    basis: str
-    axes: tuple[int, int]
-    views: tuple[PlaneView, ...]
-    n_points: int
-
-
-def principal_axes(codes: ArrayLike) -> PrincipalAxes:
-    """Exact principal axes of ``codes`` from their covariance matrix.
-
-    The covariance is accumulated in float64 over blocks of rows (float32 codes are never
-    copied whole), then diagonalised with :func:`numpy.linalg.eigh`: for ``n >> d`` (165,000
-    x 256) this is cheaper than an SVD of the data and exact.
-
-    Parameters
-    ----------
-    codes : array-like of shape (n, d)
-
-    Returns
-    -------
-    PrincipalAxes
-
-    References
-    ----------
-    Jolliffe, I. T. (2002). Principal Component Analysis, 2nd ed. Springer, section 1.1.
-    """
-    array = check_codes(codes, "codes")
-    mean = array.mean(axis=0, dtype=np.float64)
-    scatter = np.zeros((array.shape[1], array.shape[1]))
-    for start in range(0, len(array), _CHUNK_ROWS):
-        block = array[start : start + _CHUNK_ROWS].astype(np.float64) - mean
-        scatter += block.T @ block
-    variances, vectors = np.linalg.eigh(scatter / (len(array) - 1))
-    order = np.argsort(variances)[::-1]
-    components = vectors[:, order].T
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
-    return PrincipalAxes(
-        mean=mean,
-        components=components * signs[:, None],
-        variances=np.clip(variances[order], 0.0, None),
-    )
-
-
-def pca_spectrum(codes: ArrayLike, flat_factor: float = 1.5) -> PcaSpectrumResult:
-    """Explained variance per principal component, and how many stand above a flat tail.
-
-    Parameters
-    ----------
-    codes : array-like of shape (n, d)
-    flat_factor : float
-        A component counts as leading when its variance ratio exceeds ``flat_factor`` times
-        the median ratio (the flat tail's level).
-
-    Returns
-    -------
-    PcaSpectrumResult
-
-    References
-    ----------
-    Jolliffe, I. T. (2002). Principal Component Analysis, 2nd ed., section 6.1 (scree plot).
-    """
-    if not flat_factor > 0:
-        raise InputError(f"flat_factor must be positive, got {flat_factor}")
-    variances = principal_axes(codes).variances
-    total = variances.sum()
-    if total <= 0.0:
-        raise InputError("codes have zero variance: every point is the same")
-    ratio = variances / total
-    floor = float(np.median(ratio))
-    return PcaSpectrumResult(
-        explained_variance=variances,
-        explained_variance_ratio=ratio,
-        cumulative=np.cumsum(ratio),
-        first_to_second=float(ratio[0] / ratio[1]) if len(ratio) > 1 and ratio[1] > 0 else np.inf,
-        floor=floor,
-        n_leading=int(np.count_nonzero(ratio > flat_factor * floor)),
-    )
-
-
 def neighbour_preservation(
     codes: ArrayLike,
     embedding: ArrayLike,
@@ -306,9 +130,9 @@ def neighbour_preservation(
     k = check_positive_int(k, "k")
     if k >= len(high):
         raise InputError(f"k={k} needs more than {k} points, got {len(high)}")
-    queries = _query_rows(len(high), n_queries, random_state)
-    near_high = _neighbours_of(high, queries, k)[1]
-    near_low = _neighbours_of(low, queries, k)[1]
+    queries = query_rows(len(high), n_queries, random_state)
+    near_high = neighbours_of(high, queries, k)[1]
+    near_low = neighbours_of(low, queries, k)[1]
     # Indices are distinct within a row: count matches over the (k x k) pairs of each row.
     shared = (near_high[:, :, None] == near_low[:, None, :]).any(axis=2).sum(axis=1)
     return float(np.mean(shared) / k)
@@ -362,46 +186,10 @@ def map_trustworthiness(
     k = check_positive_int(k, "k")
     if n_samples is not None:
         check_positive_int(n_samples, "n_samples")
-    rows = _query_rows(len(high), n_samples, random_state)
+    rows = query_rows(len(high), n_samples, random_state)
     if k >= len(rows) / 2:
         return None, len(rows)
     return float(trustworthiness(high[rows], low[rows], n_neighbors=k)), len(rows)
-
-
-def _query_rows(n: int, n_queries: int | None, random_state: int) -> NDArray[np.int64]:
-    """All rows, or a seeded sorted sample of ``n_queries`` of them."""
-    if n_queries is None or n_queries >= n:
-        return np.arange(n, dtype=np.int64)
-    n_queries = check_positive_int(n_queries, "n_queries")
-    rng = np.random.default_rng(random_state)
-    return np.sort(rng.choice(n, size=n_queries, replace=False)).astype(np.int64)
-
-
-def _neighbours_of(
-    points: NDArray[Any], queries: NDArray[np.int64], k: int
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Exact distances and indices of the ``k`` nearest other points of rows ``queries``.
-
-    scikit-learn's brute search (chunked, multi-threaded, float64 distances) against the full
-    set; one extra neighbour is asked for and the query itself removed, or the farthest one
-    when a duplicate point took the query's place.
-    """
-    # Distance chunks of 64 MiB instead of scikit-learn's default 1 GiB bound the peak memory.
-    with sklearn.config_context(working_memory=64):
-        return _search(points, queries, k)
-
-
-def _search(
-    points: NDArray[Any], queries: NDArray[np.int64], k: int
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    search = NearestNeighbors(
-        n_neighbors=k + 1, algorithm="brute" if points.shape[1] > 3 else "auto"
-    )
-    distances, indices = search.fit(points).kneighbors(points[queries])
-    # A stable sort that moves the query's own index to the end keeps the others in order.
-    order = np.argsort(indices == queries[:, None], axis=1, kind="stable")[:, :k]
-    rows = np.arange(len(queries))[:, None]
-    return distances[rows, order].astype(np.float64), indices[rows, order].astype(np.int64)
 
 
 def embed_2d(
@@ -501,7 +289,7 @@ def embed_2d(
         random_state=random_state,
         preservation=score,
         preservation_k=preservation_k,
-        n_evaluated=len(_query_rows(len(array), n_queries, random_state)),
+        n_evaluated=len(query_rows(len(array), n_queries, random_state)),
         trustworthiness=trust,
         trustworthiness_n=n_trusted,
         **settings,
@@ -589,98 +377,3 @@ def _umap(
         n_neighbors=settings["n_neighbors"], n_epochs=epochs, random_state=random_state
     )
     return np.asarray(model.fit_transform(data), dtype=np.float64)
-
-
-def plane_views(
-    codes: ArrayLike,
-    axes: tuple[int, int] = (0, 1),
-    basis: Basis = "pca",
-    half_widths: tuple[float, ...] | None = None,
-    bins: int = 128,
-) -> PlaneViewsResult:
-    """Density images of the projection onto a plane, in shrinking square windows.
-
-    The points are projected onto the plane of two principal axes (centred on the PCA
-    origin) or of two original coordinate axes; inside each window ``[-h, h]^2`` they are
-    counted on a ``bins x bins`` grid. A density image stays readable for 100,000+ points
-    where a scatter of markers would paint the window over.
-
-    Parameters
-    ----------
-    codes : array-like of shape (n, d)
-    axes : tuple of two int
-        The two axes, 0-based and distinct.
-    basis : {"pca", "original"}
-    half_widths : tuple of float, optional
-        Window half-widths, in the units of the plane's coordinates. Default: ``e, e/2, e/4,
-        e/8, e/16`` with ``e`` the 99.5th percentile of ``max(|u|, |v|)`` (the source went
-        from an overview down to 0.25).
-    bins : int
-        Cells per side of every window.
-
-    Returns
-    -------
-    PlaneViewsResult
-    """
-    array = check_codes(codes, "codes")
-    u, v = plane_coordinates(array, axes, basis)
-    bins = check_positive_int(bins, "bins")
-    if half_widths is None:
-        extent = float(np.quantile(np.maximum(np.abs(u), np.abs(v)), 0.995))
-        half_widths = tuple(extent / 2**i for i in range(5))
-    views = []
-    for h in half_widths:
-        if not (np.isfinite(h) and h > 0):
-            raise InputError(f"half_widths must be positive numbers, got {h}")
-        counts = plane_counts(u, v, float(h), bins)
-        views.append(
-            PlaneView(
-                half_width=float(h),
-                counts=counts,
-                n_inside=int(counts.sum()),
-                empty_fraction=float(np.mean(counts == 0)),
-            )
-        )
-    return PlaneViewsResult(
-        basis=basis, axes=(int(axes[0]), int(axes[1])), views=tuple(views), n_points=len(array)
-    )
-
-
-def plane_coordinates(
-    codes: NDArray[Any], axes: tuple[int, int], basis: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Coordinates of ``codes`` along two principal axes (``"pca"``) or original axes."""
-    if basis not in ("pca", "original"):
-        raise InputError(f"basis must be 'pca' or 'original', got {basis!r}")
-    if len(axes) != 2 or axes[0] == axes[1]:
-        raise InputError(f"axes must be two distinct axis indices, got {axes}")
-    for axis in axes:
-        if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
-            raise InputError(f"axes must be integers, got {axes}")
-        if not 0 <= axis < codes.shape[1]:
-            raise InputError(
-                f"axis {axis} is out of range for codes with {codes.shape[1]} dimensions (0-based)"
-            )
-    if basis == "original":
-        return (codes[:, axes[0]].astype(np.float64), codes[:, axes[1]].astype(np.float64))
-    pca = principal_axes(codes)
-    plane = pca.components[list(axes)]
-    dtype = codes.dtype if codes.dtype.kind == "f" else np.float64
-    uv = (codes @ plane.T.astype(dtype)).astype(np.float64) - pca.mean @ plane.T
-    return uv[:, 0], uv[:, 1]
-
-
-def plane_counts(
-    u: NDArray[np.float64], v: NDArray[np.float64], half_width: float, bins: int
-) -> NDArray[np.int64]:
-    """Counts on a ``bins x bins`` grid over ``[-h, h]^2`` (points outside are left out).
-
-    Equals ``numpy.histogram2d(u, v, bins, [[-h, h], [-h, h]])`` (right edges included),
-    with one ``bincount`` instead of its searchsorted per axis: several times faster at
-    165,000 points.
-    """
-    inside = (np.abs(u) <= half_width) & (np.abs(v) <= half_width)
-    scale = bins / (2.0 * half_width)
-    row = np.minimum(((u[inside] + half_width) * scale).astype(np.int64), bins - 1)
-    col = np.minimum(((v[inside] + half_width) * scale).astype(np.int64), bins - 1)
-    return np.bincount(row * bins + col, minlength=bins * bins).reshape(bins, bins)

@@ -1,4 +1,4 @@
-"""Tests for projections: exact PCA, the spectrum, neighbour preservation, maps and plane views."""
+"""Tests for 2-d maps: neighbour preservation, trustworthiness, t-SNE and UMAP maps."""
 
 from __future__ import annotations
 
@@ -6,20 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
 
-from latentatlas.analysis.projections import (
+from latentatlas.analysis.maps import (
     EmbeddingResult,
-    PcaSpectrumResult,
-    PlaneViewsResult,
-    PrincipalAxes,
     embed_2d,
     map_trustworthiness,
     neighbour_preservation,
-    pca_spectrum,
-    plane_views,
-    principal_axes,
 )
 from latentatlas.errors import InputError
 
@@ -33,36 +26,6 @@ def _clusters(n: int = 600, dim: int = 8, seed: int = 0):
     labels = rng.integers(0, 4, n)
     centres = 6.0 * rng.normal(size=(4, dim))
     return (centres[labels] + rng.normal(size=(n, dim))).astype(np.float32), labels
-
-
-def test_principal_axes_match_scikit_learn() -> None:
-    codes, _ = _clusters()
-    axes = principal_axes(codes)
-    reference = PCA().fit(codes.astype(np.float64))
-    np.testing.assert_allclose(axes.variances, reference.explained_variance_, rtol=1e-8)
-    # the same axes up to sign
-    np.testing.assert_allclose(
-        np.abs(axes.components @ reference.components_.T), np.eye(8), atol=1e-7
-    )
-    np.testing.assert_allclose(axes.transform(codes, 3)[:, 0].var(ddof=1), axes.variances[0])
-    again = _round_trip(axes)
-    assert isinstance(again, PrincipalAxes)
-    np.testing.assert_array_equal(again.components, axes.components)
-
-
-def test_spectrum_of_one_dominant_direction() -> None:
-    rng = np.random.default_rng(1)
-    codes = rng.normal(size=(4000, 30))
-    codes[:, 3] *= 5.0  # one direction with 25 times the variance of the others
-    spectrum = pca_spectrum(codes)
-    assert spectrum.n_leading == 1
-    # 25 over the largest noise eigenvalue, (1 + sqrt(30 / 4000))^2 = 1.18 by Marchenko-Pastur
-    assert 18.0 < spectrum.first_to_second < 26.0
-    assert spectrum.cumulative[-1] == pytest.approx(1.0)
-    assert spectrum.explained_variance_ratio[0] == pytest.approx(25 / 54, rel=0.05)
-    assert isinstance(_round_trip(spectrum), PcaSpectrumResult)
-    with pytest.raises(InputError, match="zero variance"):
-        pca_spectrum(np.ones((10, 3)))
 
 
 def test_neighbour_preservation_known_answers() -> None:
@@ -164,42 +127,3 @@ def test_umap_map_is_repeatable() -> None:
     second = embed_2d(codes, method="umap", random_state=1)
     np.testing.assert_array_equal(first.embedding, second.embedding)
     assert first.method == "umap" and first.n_neighbors == 15 and first.preservation > 0.4
-
-
-def test_plane_views_count_like_histogram2d_and_zoom() -> None:
-    rng = np.random.default_rng(4)
-    codes = rng.normal(size=(5000, 4)) * np.array([3.0, 1.0, 0.5, 0.1])
-    result = plane_views(codes, axes=(0, 1), basis="original", half_widths=(4.0, 1.0), bins=20)
-    expected = np.histogram2d(codes[:, 0], codes[:, 1], bins=20, range=[[-4, 4], [-4, 4]])[0]
-    np.testing.assert_array_equal(result.views[0].counts, expected)
-    assert result.views[0].n_inside == int(expected.sum())
-    assert result.views[1].n_inside < result.views[0].n_inside
-    pca_view = plane_views(codes, axes=(1, 0), half_widths=(4.0,), bins=20)
-    uv = principal_axes(codes).transform(codes, 2)
-    on_pcs = np.histogram2d(uv[:, 1], uv[:, 0], bins=20, range=[[-4, 4], [-4, 4]])[0]
-    np.testing.assert_array_equal(pca_view.views[0].counts, on_pcs)
-    default = plane_views(codes)
-    assert len(default.views) == 5 and default.views[0].n_inside >= 0.99 * 5000
-    again = _round_trip(default)
-    assert isinstance(again, PlaneViewsResult) and again.axes == (0, 1)
-    np.testing.assert_array_equal(again.views[2].counts, default.views[2].counts)
-
-
-def test_points_on_a_circle_leave_the_centre_empty() -> None:
-    angle = np.random.default_rng(5).uniform(0, 2 * np.pi, 3000)
-    ring = np.column_stack([np.cos(angle), np.sin(angle), np.zeros(3000)])
-    view = plane_views(ring, basis="original", half_widths=(1.0, 0.5), bins=16)
-    assert view.views[1].n_inside == 0 and view.views[1].empty_fraction == 1.0
-    assert 0.3 < view.views[0].empty_fraction < 0.9
-
-
-def test_bad_plane_options() -> None:
-    codes = np.random.default_rng(0).normal(size=(20, 3))
-    with pytest.raises(InputError, match="axis 3 is out of range"):
-        plane_views(codes, axes=(0, 3))
-    with pytest.raises(InputError, match="two distinct"):
-        plane_views(codes, axes=(1, 1))
-    with pytest.raises(InputError, match="basis must be"):
-        plane_views(codes, basis="tsne")
-    with pytest.raises(InputError, match="positive numbers"):
-        plane_views(codes, half_widths=(1.0, -1.0))
