@@ -50,11 +50,12 @@ STUDIES: dict[str, str] = {
     "filaments": "latentatlas.studies.filaments:STUDY",
     "disentanglement": "latentatlas.studies.disentanglement:STUDY",
     "inspect": "latentatlas.studies.inspect:STUDY",
+    "sweep": "latentatlas.studies.sweep.study:STUDY",
 }
 #: Registered studies with a command of their own (``latentatlas inspect``): not recipes that
 #: run from their defaults, so :func:`names` (the atlas, ``latentatlas study``) leaves them out;
 #: :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
-OWN_COMMAND = frozenset({"inspect"})
+OWN_COMMAND = frozenset({"inspect", "sweep"})
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ def run(
     executor: Any = None,
     progress: bool = True,
     on_step: Callable[[str], None] | None = None,
+    retries: int = 0,
 ) -> Path:
     """Train, analyse, judge and report one study into ``out``; return the report's path.
 
@@ -305,6 +307,9 @@ def run(
         A progress bar on a terminal (never in CI).
     on_step : callable, optional
         Called with a line of text at each step (run finished, cell analysed).
+    retries : int
+        How many more times a failed run is trained, after the others (a sweep: 1); a run
+        that fails every time is recorded with its error and the rest carry on.
     """
     from latentatlas.executors import LocalExecutor, check_plan, connect
 
@@ -324,7 +329,7 @@ def run(
         _write_study_file(folder, study, config)
         todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
-        failures = _train(todo, executor, force, progress, on_step)
+        failures = _train(todo, executor, force, progress, on_step, retries)
         retrained = {str(p) for _, p in todo}
         results, gates = {}, {}
         for cell in cells:
@@ -546,8 +551,32 @@ def _train(
     force: bool,
     progress: bool,
     on_step: Callable[[str], None] | None,
+    retries: int = 0,
 ) -> dict[str, str]:
-    """Train the plan; return the failed runs (path -> reason) and let the rest carry on."""
+    """Train the plan, then up to ``retries`` more times the runs that failed; return the runs
+    that failed every time (path -> reason) and let the rest carry on."""
+    failures = _train_once(todo, executor, force, progress, on_step, "run")
+    for attempt in range(1, retries + 1):
+        failed = {Path(path) for path in failures}
+        again = [(config, path) for config, path in todo if Path(path) in failed]
+        if not again:
+            break
+        if on_step is not None:
+            times = "once" if retries == 1 else f"(retry {attempt} of {retries})"
+            on_step(f"retrying {len(again)} failed run(s) {times}")
+        failures = _train_once(again, executor, force, progress, on_step, "retry")
+    return failures
+
+
+def _train_once(
+    todo: Sequence[tuple[RunConfig, Path]],
+    executor: Any,
+    force: bool,
+    progress: bool,
+    on_step: Callable[[str], None] | None,
+    word: str,
+) -> dict[str, str]:
+    """Train ``todo`` once; return the failed runs (path -> reason)."""
     failures: dict[str, str] = {}
     with _ProgressDisplay(len(todo), progress) as display:
 
@@ -559,7 +588,7 @@ def _train(
                 state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
                 left = display.remaining_seconds()
                 eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
-                on_step(f"run {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
+                on_step(f"{word} {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
 
         executor.run(todo, overwrite=force, on_done=done, on_epoch=display.epoch)
     return failures
