@@ -231,8 +231,12 @@ def test_sweep_resumes_and_a_new_seed_trains_only_its_runs(tmp_path: Path) -> No
     assert again.trained == 0 and not any(executor.plans[1:])  # no run handed to the executor
     assert again.rows == first.rows
     _write(tmp_path, TINY.replace("seeds = [0]", "seeds = [0, 1]"))
-    more = run_sweep(spec, out, executor=executor)
+    lines: list[str] = []
+    more = run_sweep(spec, out, executor=executor, on_step=lines.append)
     assert more.trained == 1 and executor.plans[-1] == [out / more.rows[1]["folder"]]
+    assert [line for line in lines if line.startswith("analysing")] == [  # only the new run
+        f"analysing {more.rows[1]['folder'].removeprefix('runs/')}"
+    ]
     assert more.rows[0] == first.rows[0]  # the finished run's numbers are kept
     assert [row["seed"] for row in read_table(out)] == [0, 1]
     with open(out / "results.csv", newline="") as handle:

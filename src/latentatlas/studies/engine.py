@@ -220,6 +220,11 @@ class Study(ABC):
         """The verdicts of a study whose claims are not yet data (none by default)."""
         return []
 
+    def cell_settings(self, config: Any, cell: Cell) -> dict[str, Any]:
+        """What a cell's stored analysis depends on; it is reused while this is unchanged (by
+        default every setting: an analysis option may change without any run changing)."""
+        return config.to_dict()
+
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
         """Top-level metrics.json entries (by default the first cell's result)."""
         first = self.cells(config)[0].key
@@ -616,7 +621,7 @@ def _analysed(
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
-        stored = _stored_result(study, cell_folder, config)
+        stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
         if stored is not None:
             return stored
     if on_step is not None:
@@ -631,13 +636,15 @@ def _analysed(
     cell_folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
-    write_json(cell_folder / "settings.json", config.to_dict())
+    write_json(cell_folder / "settings.json", study.cell_settings(config, cell))
     write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())  # last: marks it finished
     return output.result, gates
 
 
-def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, Any] | None:
+def _stored_result(
+    study: Study, cell_folder: Path, wanted: Mapping[str, Any]
+) -> tuple[Any, Any] | None:
     """A finished cell's result and gates, or None when absent, analysed with other settings (an
     analysis option may have changed without any run changing) or written by another schema."""
     path = cell_folder / "result.json"
@@ -646,7 +653,7 @@ def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, A
     if not all(p.is_file() for p in needed):
         return None
     try:
-        if json.loads(settings.read_text()) != json.loads(json.dumps(config.to_dict())):
+        if json.loads(settings.read_text()) != json.loads(json.dumps(wanted)):
             return None
         result = study.result_type.from_dict(json.loads(path.read_text()))
         gates = _cell_gates().from_dict(json.loads((cell_folder / "gates.json").read_text()))

@@ -114,6 +114,11 @@ class SweepStudy(Study):
         except InputError as problem:
             return CellOutput(SweepRun(None, f"analysis failed: {problem}"))
 
+    def cell_settings(self, config: SweepSpec, cell: Cell) -> dict[str, Any]:
+        """The run's configuration alone: a new seed or value in the spec analyses only the new
+        runs, as it trains only them."""
+        return cell.runs[0][0].to_dict()
+
     def headline(self, config: SweepSpec, results: Mapping[str, Any]) -> dict[str, Any]:
         """No headline cell: every run is one row of the table."""
         return {}
