@@ -341,5 +341,19 @@ def test_planning_ten_thousand_runs_is_linear(monkeypatch: pytest.MonkeyPatch) -
             "activation": ["tanh", "relu"],
         }
     )
-    assert spec.run_count() == 9999 == len(STUDY.cells(spec))
+    cells = STUDY.cells(spec)
+    assert spec.run_count() == 9999 == len(cells)
     assert len(built) == 3  # one configuration per model and option values; seeds reuse it
+    import latentatlas.models
+    from latentatlas.executors import check_plan
+    from latentatlas.studies import engine
+
+    checked = []
+    original_check = latentatlas.models.check_buildable
+    monkeypatch.setattr(
+        latentatlas.models,
+        "check_buildable",
+        lambda *args: checked.append(1) or original_check(*args),
+    )
+    check_plan(engine._plan(Path("sweep"), cells))  # what the engine validates before writing
+    assert len(checked) == 3  # each model built once, not once per seed
