@@ -239,6 +239,14 @@ def test_sweep_resumes_and_a_new_seed_trains_only_its_runs(tmp_path: Path) -> No
     ]
     assert more.rows[0] == first.rows[0]  # the finished run's numbers are kept
     assert [row["seed"] for row in read_table(out)] == [0, 1]
+    assert list(read_table(out)[0])[:6] == [
+        "run",
+        "folder",
+        "model",
+        "latent_dim",
+        "seed",
+        "digit_pair",
+    ]
     with open(out / "results.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert float(rows[1]["knn_accuracy"]) == read_table(out)[1]["knn_accuracy"]

@@ -166,8 +166,9 @@ def _shown(
     chosen: Mapping[str, Any],
     model_takes: set[str],
 ) -> dict[str, Any]:
-    """The run's options as table columns (None where the model does not take an option)."""
-    shown: dict[str, Any] = {"model": model, "latent_dim": latent_dim}
+    """The run's options as table columns (None where the model does not take an option; the
+    seed is set per run, in its column's place)."""
+    shown: dict[str, Any] = {"model": model, "latent_dim": latent_dim, "seed": None}
     if pair is not None:
         shown["digit_pair"] = _display(pair)
     for option in spec.options:
