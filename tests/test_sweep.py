@@ -267,6 +267,10 @@ def test_a_failing_run_is_retried_once_recorded_and_the_rest_finish(tmp_path: Pa
     assert "retrying 1 failed run(s) once" in result.output
     assert "retry 1 of 1 FAILED" in " ".join(result.output.split())
     assert "Failed runs" in (out / "report.html").read_text()
+    (out / "report.html").unlink()
+    redrawn = CliRunner().invoke(app, ["report", str(out)])  # from stored results, as any study
+    assert redrawn.exit_code == 0, redrawn.output
+    assert "Failed runs" in (out / "report.html").read_text()
 
 
 def test_a_finished_run_of_other_settings_is_refused(tmp_path: Path) -> None:
