@@ -18,7 +18,7 @@ import pytest
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
 from latentatlas.executors import LocalExecutor, RayExecutor, RunOutcome, _check_reachable
-from latentatlas.sweep import read_table, run_sweep
+from latentatlas.studies.sweep import read_table, run_sweep
 
 ray = pytest.importorskip(
     "ray", reason="ray is an optional extra (pip install 'latentatlas[ray]'); make test installs it"

@@ -16,16 +16,18 @@ from latentatlas.cli._app import app
 from latentatlas.config import RunConfig
 from latentatlas.errors import InputError
 from latentatlas.executors import LocalExecutor, RayExecutor, make_executor
-from latentatlas.sweep import (
+from latentatlas.studies.sweep import (
+    STUDY,
     RunMetrics,
+    SweepSpec,
     parse_spec,
-    plan,
     read_spec,
     read_table,
     run_key,
     run_metrics,
     run_sweep,
 )
+from latentatlas.studies.sweep.study import SweepStudy
 from latentatlas.train import EpochRecord, History
 
 # Registers `latentatlas sweep` until cli/__init__.py imports it (the lead wires that line).
@@ -87,7 +89,7 @@ def test_spec_scalars_are_fixed_lists_are_swept_and_list_options_need_lists_of_l
     assert options["lr"] == ("train", (0.01, 0.001))
     assert options["n_per_class"] == ("data", (20,))
     assert [name for name, _ in spec.swept()] == ["model", "digit_pair", "activation", "lr"]
-    swept = parse_spec({**spec.to_dict(), "hidden": [[16, 8], [32]]})
+    swept = SweepSpec.from_dict({**spec.to_dict(), "hidden": [[16, 8], [32]]})
     assert dict((o.name, o.values) for o in swept.options)["hidden"] == ((16, 8), (32,))
 
 
@@ -103,14 +105,19 @@ def test_plan_gives_model_options_only_to_models_that_take_them_and_keys_follow_
             "activation": ["tanh", "relu"],
         }
     )
-    runs = plan(spec, tmp_path)
+    cells = STUDY.cells(spec)  # a cell per run
     # pca takes no activation: 2 seeds; ae: 2 activations x 2 seeds.
-    assert [r.config.model.name for r in runs] == ["pca"] * 2 + ["ae"] * 4
-    assert [r.options["activation"] for r in runs[:2]] == [None, None]
-    assert len({r.key for r in runs}) == 6
-    assert all(r.path == tmp_path / "runs" / r.config.model.name / r.key for r in runs)
-    again = RunConfig.from_dict(json.loads(json.dumps(runs[3].config.to_dict())))
-    assert run_key(again) == runs[3].key  # a key is a function of the options alone
+    configs = [cell.runs[0][0] for cell in cells]
+    assert [c.model.name for c in configs] == ["pca"] * 2 + ["ae"] * 4
+    assert [cell.params["activation"] for cell in cells[:2]] == [None, None]
+    assert [cell.params["seed"] for cell in cells] == [0, 1] * 3
+    assert len({cell.key for cell in cells}) == 6 == spec.run_count()
+    for cell, config in zip(cells, configs, strict=True):
+        assert cell.key == f"{config.model.name}/{run_key(config)}"
+        assert cell.runs[0][1] == f"runs/{cell.key}"
+    again = RunConfig.from_dict(json.loads(json.dumps(configs[3].to_dict())))
+    assert run_key(again) == cells[3].key.split("/")[1]  # a key is a function of the options
+    assert SweepSpec.from_dict(spec.to_dict()) == spec  # as study.json stores it
 
 
 @pytest.mark.parametrize(
@@ -118,7 +125,16 @@ def test_plan_gives_model_options_only_to_models_that_take_them_and_keys_follow_
     [
         (TINY + "colour = 3\n", "unknown key 'colour'"),
         (TINY.replace('["ae"]', '["ae", "nope"]'), "models lists 'nope'"),
-        (TINY.replace("latent_dims = [2]", 'latent_dims = "two"'), "latent_dims must hold"),
+        (
+            TINY.replace("latent_dims = [2]", 'latent_dims = "two"'),
+            "latent_dims[0] must be a valid integer, got 'two'",
+        ),
+        (
+            TINY.replace("seeds = [0]", "seeds = [-1]"),
+            "seeds[0] must be greater than or equal to 0",
+        ),
+        (TINY + "lr = nan\n", "lr must be finite, got nan"),
+        (TINY + "max_runs = 0\n", "max_runs must be greater than or equal to 1, got 0"),
         (TINY.replace("seeds = [0]", "seeds = []"), "seeds is an empty list"),
         (TINY.replace("seeds = [0]", "seeds = [0, 0]"), "seeds lists 0 twice"),
         (TINY.replace("epochs = 1", "epochs = 0"), "train.epochs must be a positive integer"),
@@ -208,17 +224,29 @@ def test_sweep_resumes_and_a_new_seed_trains_only_its_runs(tmp_path: Path) -> No
     executor = CountingExecutor()
     first = run_sweep(spec, out, executor=executor)
     assert first.trained == 1 and not first.failures
-    assert {"results.parquet", "results.csv", "report.html", "sweep.json"} <= {
+    assert {"results.parquet", "results.csv", "report.html", "study.json"} <= {
         p.name for p in out.iterdir()
     }
     again = run_sweep(spec, out, executor=executor)
-    assert again.trained == 0 and len(executor.plans) == 1  # nothing handed to the executor
+    assert again.trained == 0 and not any(executor.plans[1:])  # no run handed to the executor
     assert again.rows == first.rows
     _write(tmp_path, TINY.replace("seeds = [0]", "seeds = [0, 1]"))
-    more = run_sweep(spec, out, executor=executor)
+    lines: list[str] = []
+    more = run_sweep(spec, out, executor=executor, on_step=lines.append)
     assert more.trained == 1 and executor.plans[-1] == [out / more.rows[1]["folder"]]
+    assert [line for line in lines if line.startswith("analysing")] == [  # only the new run
+        f"analysing {more.rows[1]['folder'].removeprefix('runs/')}"
+    ]
     assert more.rows[0] == first.rows[0]  # the finished run's numbers are kept
     assert [row["seed"] for row in read_table(out)] == [0, 1]
+    assert list(read_table(out)[0])[:6] == [
+        "run",
+        "folder",
+        "model",
+        "latent_dim",
+        "seed",
+        "digit_pair",
+    ]
     with open(out / "results.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert float(rows[1]["knn_accuracy"]) == read_table(out)[1]["knn_accuracy"]
@@ -239,15 +267,105 @@ def test_a_failing_run_is_retried_once_recorded_and_the_rest_finish(tmp_path: Pa
     assert "retrying 1 failed run(s) once" in result.output
     assert "retry 1 of 1 FAILED" in " ".join(result.output.split())
     assert "Failed runs" in (out / "report.html").read_text()
+    (out / "report.html").unlink()
+    redrawn = CliRunner().invoke(app, ["report", str(out)])  # from stored results, as any study
+    assert redrawn.exit_code == 0, redrawn.output
+    assert "Failed runs" in (out / "report.html").read_text()
 
 
 def test_a_finished_run_of_other_settings_is_refused(tmp_path: Path) -> None:
     spec = _write(tmp_path, TINY)
     out = tmp_path / "sweep"
     finished = run_sweep(spec, out)
-    config_file = out / finished.rows[0]["folder"] / "config.json"
-    stored = json.loads(config_file.read_text())
-    stored["seed"] = 7
-    config_file.write_text(json.dumps(stored))
-    with pytest.raises(InputError, match="other settings than its key"):
+    _write(tmp_path, TINY.replace("seeds = [0]", "seeds = [1]"))
+    (seed_1,) = STUDY.cells(read_spec(spec))
+    (out / finished.rows[0]["folder"]).rename(out / seed_1.runs[0][1])  # seed 0 under seed 1's key
+    with pytest.raises(InputError, match="was trained with other settings than this study asks"):
         run_sweep(spec, out)
+    again = run_sweep(spec, out, force=True)  # --force trains it again
+    assert again.trained == 1 and again.rows[0]["seed"] == 1
+    config_file = out / again.rows[0]["folder"] / "config.json"
+    config_file.write_text(config_file.read_text().replace('"seed": 1', '"seed": 7'))
+    with pytest.raises(InputError, match=r"config\.json was altered since the run was written"):
+        run_sweep(spec, out)
+
+
+def test_a_damaged_finished_run_is_refused_not_listed_as_finished(tmp_path: Path) -> None:
+    spec = _write(tmp_path, TINY)
+    out = tmp_path / "sweep"
+    finished = run_sweep(spec, out)
+    weights = out / finished.rows[0]["folder"] / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # truncated
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert message.startswith("error:") and "model.safetensors" in message
+    assert "--force" in message and "Traceback" not in message
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert read_table(out)[0]["status"] == "finished"
+
+
+def test_a_grid_over_the_limit_is_refused_before_it_is_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(self: Any, config: Any) -> Any:
+        raise AssertionError("the grid was planned")
+
+    monkeypatch.setattr(SweepStudy, "cells", never)
+    # 2e8 runs: 1000 seeds x 200 dimensions x 1000 learning rates.
+    huge = (
+        TINY.replace("seeds = [0]", f"seeds = {list(range(1000))}")
+        .replace("latent_dims = [2]", f"latent_dims = {list(range(1, 201))}")
+        .replace("epochs = 1", f"epochs = 1\nlr = {[i / 1000 for i in range(1, 1001)]}")
+    )
+    spec = _write(tmp_path, huge)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["sweep", str(spec), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "the grid has 200,000,000 runs, more than the limit of 10,000" in message
+    assert "max_runs = 200000000" in message and not out.exists()
+    # The count is exact (a model option not taken adds no runs), and max_runs raises the limit.
+    text = TINY.replace('["ae"]', '["pca", "ae"]').replace("seeds = [0]", "seeds = [0, 1, 2]")
+    over = text + 'activation = ["tanh", "relu"]\nmax_runs = 8\n'
+    with pytest.raises(InputError, match="the grid has 9 runs, more than the limit of 8"):
+        parse_spec(__import__("tomllib").loads(over))
+    assert parse_spec(__import__("tomllib").loads(over.replace("= 8", "= 9"))).run_count() == 9
+
+
+def test_planning_ten_thousand_runs_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts, not times: a value is compared once with what came before (a set), and each
+    run's configuration is built once (not once per value of an option its model ignores)."""
+    import latentatlas.studies.sweep.study as study_module
+
+    built = []
+    original = study_module._run_config
+    monkeypatch.setattr(
+        study_module, "_run_config", lambda *args: built.append(1) or original(*args)
+    )
+    spec = parse_spec(
+        {
+            "dataset": "digits",
+            "models": ["pca", "ae"],
+            "latent_dims": [2],
+            "seeds": list(range(3333)),
+            "activation": ["tanh", "relu"],
+        }
+    )
+    cells = STUDY.cells(spec)
+    assert spec.run_count() == 9999 == len(cells)
+    assert len(built) == 3  # one configuration per model and option values; seeds reuse it
+    import latentatlas.models
+    from latentatlas.executors import check_plan
+    from latentatlas.studies import engine
+
+    checked = []
+    original_check = latentatlas.models.check_buildable
+    monkeypatch.setattr(
+        latentatlas.models,
+        "check_buildable",
+        lambda *args: checked.append(1) or original_check(*args),
+    )
+    check_plan(engine._plan(Path("sweep"), cells))  # what the engine validates before writing
+    assert len(checked) == 3  # each model built once, not once per seed

@@ -548,13 +548,21 @@ def check_plan(plan: Plan) -> dict[str, Any]:
     from latentatlas.train import resolve_device
 
     datasets: dict[str, Any] = {}
+    checked: set[str] = set()
     for config, _ in plan:
         key = data_key(config)
         if key not in datasets:
             datasets[key] = data.load(config.data.name, **config.data.options)
             datasets[key].split(config.train.split_seed, config.train.validation_fraction)
-        resolve_device(config.train.device)
-        check_buildable(config.model, datasets[key].input_shape)
+        # Each model once per data set and device, not once per seed: a sweep of 10,000 runs
+        # has a few dozen models at most, and building one takes about a millisecond.
+        model = json.dumps(
+            [key, config.model.to_dict(), config.train.device], sort_keys=True, default=str
+        )
+        if model not in checked:
+            resolve_device(config.train.device)
+            check_buildable(config.model, datasets[key].input_shape)
+            checked.add(model)
     return datasets
 
 

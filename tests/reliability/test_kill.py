@@ -338,7 +338,7 @@ device = "cpu"
 def _sweep_child(spec: str, folder: str, marker: str, jobs: str, ready: Any) -> None:
     import warnings
 
-    from latentatlas.sweep import run_sweep
+    from latentatlas.studies.sweep import run_sweep
 
     warnings.simplefilter("ignore")
     pause_after_first_run(marker)
@@ -355,7 +355,7 @@ def sweep_reference(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, 
     """The results table of the sweep, run once uninterrupted in this process."""
     import warnings
 
-    from latentatlas.sweep import read_table, run_sweep
+    from latentatlas.studies.sweep import read_table, run_sweep
 
     folder = tmp_path_factory.mktemp("sweep-reference")
     (folder / "spec.toml").write_text(SWEEP_SPEC)
@@ -369,7 +369,7 @@ def sweep_reference(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, 
 def test_a_sweep_killed_midway_completes_when_run_again(sweep_reference, tmp_path, jobs):
     import warnings
 
-    from latentatlas.sweep import read_table, run_sweep
+    from latentatlas.studies.sweep import read_table, run_sweep
 
     spec, folder, marker = tmp_path / "spec.toml", tmp_path / "sweep", tmp_path / "paused"
     spec.write_text(SWEEP_SPEC)
@@ -607,7 +607,7 @@ def test_a_study_on_a_local_ray_killed_midway_completes_when_run_again(
 def test_a_sweep_on_a_ray_cluster_killed_midway_completes_when_run_again(
     ray_env, ray_cluster, drivers, tmp_path
 ):
-    from latentatlas.sweep import read_table
+    from latentatlas.studies.sweep import read_table
 
     spec, folder, log = tmp_path / "spec.toml", tmp_path / "sweep", tmp_path / "driver.log"
     marker = tmp_path / "paused"

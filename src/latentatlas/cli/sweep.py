@@ -25,22 +25,26 @@ def sweep(
         help="Local training processes, or the CPUs of a local Ray (default: the core count); "
         "a cluster's size is its own.",
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Train every run again, even finished or damaged ones."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Train every combination of a spec's options, analyse each run, write a table and a report.
 
-    Finished runs are kept (runs are keyed by their options), so a sweep started again resumes
-    and a new seed trains only its runs. A failed run is tried once more, then listed.
+    A sweep is a study on the engine: finished runs are kept (runs are keyed by their options),
+    so a sweep started again resumes and a new seed trains only its runs. A failed run is tried
+    once more, then listed.
     """
     from latentatlas.executors import make_executor
-    from latentatlas.sweep import read_spec, run_sweep
+    from latentatlas.studies.sweep import read_spec, run_sweep
 
     step = progress_lines(quiet)
     chosen = make_executor(executor, jobs, address)
     parsed = read_spec(spec)
 
     try:
-        outcome = run_sweep(parsed, out, executor=chosen, on_step=step)
+        outcome = run_sweep(parsed, out, executor=chosen, force=force, on_step=step)
     finally:
         shutdown = getattr(chosen, "shutdown", None)
         if shutdown is not None:

@@ -216,6 +216,11 @@ class Study(ABC):
         """The verdicts of a study whose claims are not yet data (none by default)."""
         return []
 
+    def cell_settings(self, config: Any, cell: Cell) -> dict[str, Any]:
+        """What a cell's stored analysis depends on; it is reused while this is unchanged (by
+        default every setting: an analysis option may change without any run changing)."""
+        return config.to_dict()
+
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
         """Top-level metrics.json entries (by default the first cell's result)."""
         first = self.cells(config)[0].key
@@ -274,6 +279,7 @@ def run(
     executor: Any = None,
     progress: bool = True,
     on_step: Callable[[str], None] | None = None,
+    retries: int = 0,
 ) -> Path:
     """Train, analyse, judge and report one study into ``out``; return the report's path.
 
@@ -298,6 +304,9 @@ def run(
         A progress bar on a terminal (never in CI).
     on_step : callable, optional
         Called with a line of text at each step (run finished, cell analysed).
+    retries : int
+        How many more times a failed run is trained, after the others (a sweep: 1); a run
+        that fails every time is recorded with its error and the rest carry on.
     """
     from latentatlas.executors import LocalExecutor, check_plan, connect
 
@@ -319,7 +328,7 @@ def run(
         _write_study_file(folder, study, config)
         todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
-        failures = _train(todo, executor, force, progress, on_step)
+        failures = _train(todo, executor, force, progress, on_step, retries)
         retrained = {str(p) for _, p in todo}
         results, gates = {}, {}
         for cell in cells:
@@ -611,8 +620,32 @@ def _train(
     force: bool,
     progress: bool,
     on_step: Callable[[str], None] | None,
+    retries: int = 0,
 ) -> dict[str, str]:
-    """Train the plan; return the failed runs (path -> reason) and let the rest carry on."""
+    """Train the plan, then up to ``retries`` more times the runs that failed; return the runs
+    that failed every time (path -> reason) and let the rest carry on."""
+    failures = _train_once(todo, executor, force, progress, on_step, "run")
+    for attempt in range(1, retries + 1):
+        failed = {Path(path) for path in failures}
+        again = [(config, path) for config, path in todo if Path(path) in failed]
+        if not again:
+            break
+        if on_step is not None:
+            times = "once" if retries == 1 else f"(retry {attempt} of {retries})"
+            on_step(f"retrying {len(again)} failed run(s) {times}")
+        failures = _train_once(again, executor, force, progress, on_step, "retry")
+    return failures
+
+
+def _train_once(
+    todo: Sequence[tuple[RunConfig, Path]],
+    executor: Any,
+    force: bool,
+    progress: bool,
+    on_step: Callable[[str], None] | None,
+    word: str,
+) -> dict[str, str]:
+    """Train ``todo`` once; return the failed runs (path -> reason)."""
     failures: dict[str, str] = {}
     with _ProgressDisplay(len(todo), progress) as display:
 
@@ -624,7 +657,7 @@ def _train(
                 state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
                 left = display.remaining_seconds()
                 eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
-                on_step(f"run {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
+                on_step(f"{word} {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
 
         executor.run(todo, overwrite=force, on_done=done, on_epoch=display.epoch)
     return failures
@@ -652,7 +685,7 @@ def _analysed(
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
-        stored = _stored_result(study, cell_folder, config)
+        stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
         if stored is not None:
             return stored
     if on_step is not None:
@@ -670,14 +703,16 @@ def _analysed(
     (cell_folder / "manifest.json").unlink(missing_ok=True)  # unfinished until written again
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
-    write_json(cell_folder / "settings.json", config.to_dict())
+    write_json(cell_folder / "settings.json", study.cell_settings(config, cell))
     write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())
     write_cell_manifest(cell_folder)  # last: it vouches for the files above
     return output.result, gates
 
 
-def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, Any] | None:
+def _stored_result(
+    study: Study, cell_folder: Path, wanted: Mapping[str, Any]
+) -> tuple[Any, Any] | None:
     """A finished cell's result and gates, or None when absent, damaged or unverifiable (its
     files do not match its manifest, or it has none), analysed with other settings (an
     analysis option may have changed without any run changing) or written by another schema."""
@@ -688,7 +723,7 @@ def _stored_result(study: Study, cell_folder: Path, config: Any) -> tuple[Any, A
     if not cell_is_intact(cell_folder):
         return None
     try:
-        if json.loads(settings.read_text()) != json.loads(json.dumps(config.to_dict())):
+        if json.loads(settings.read_text()) != json.loads(json.dumps(wanted)):
             return None
         result = study.result_type.from_dict(json.loads(path.read_text()))
         gates = _cell_gates().from_dict(json.loads((cell_folder / "gates.json").read_text()))

@@ -18,11 +18,12 @@ STUDIES: dict[str, str] = {
     "filaments": "latentatlas.studies.filaments:STUDY",
     "disentanglement": "latentatlas.studies.disentanglement:STUDY",
     "inspect": "latentatlas.studies.inspect:STUDY",
+    "sweep": "latentatlas.studies.sweep.study:STUDY",
 }
-#: Registered studies with a command of their own (``latentatlas inspect``): not recipes that
-#: run from their defaults, so :func:`names` (the atlas, ``latentatlas study``) leaves them out;
-#: :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
-OWN_COMMAND = frozenset({"inspect"})
+#: Registered studies with a command of their own (``latentatlas inspect``, ``latentatlas sweep``):
+#: not recipes that run from their defaults, so :func:`names` (the atlas, ``latentatlas study``)
+#: leaves them out; :func:`get`, :func:`load` and ``latentatlas report`` read them like any study.
+OWN_COMMAND = frozenset({"inspect", "sweep"})
 
 
 def names() -> list[str]:
