@@ -102,3 +102,11 @@ def test_layer_widths_may_repeat_on_the_command_line_while_other_lists_may_not()
     assert options["--filters"].parse("4,4,4,4") == (4, 4, 4, 4)
     with pytest.raises(InputError, match="--datasets lists heatmaps twice"):
         options["--datasets"].parse("heatmaps,heatmaps")
+
+
+def test_none_is_refused_where_the_setting_is_not_optional() -> None:
+    from latentatlas.studies.digit_pairs import DigitPairsConfig
+
+    with pytest.raises(InputError, match="seeds must be an integer from 1 to 1,000, got None"):
+        DigitPairsConfig.from_dict({"seeds": None})
+    assert DigitPairsConfig.from_dict({"n_per_class": None, "lr": None}).lr is None

@@ -14,6 +14,7 @@ fast to start.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -151,7 +152,7 @@ def setting(
         One line for ``--help``.
     check : Interval, OneOf or Each, optional
         The setting's bounds, checked by :meth:`StudyConfig.__post_init__` before anything is
-        written; None (the value) always passes for an optional setting.
+        written; None passes only where the setting's type admits it (``int | None``).
     cli : str, optional
         The option's name on the command line without ``--`` (default: the field name with
         dashes); an empty string hides the setting from the command line.
@@ -165,6 +166,18 @@ def setting(
     if isinstance(default, list | dict | set):
         raise TypeError("study settings must be immutable: use a tuple")
     return dataclasses.field(default=default, metadata=metadata)
+
+
+@functools.cache
+def _optional_fields(cls: type) -> frozenset[str]:
+    """The settings of ``cls`` whose type admits None (``int | None``): None is theirs to take."""
+    hints = typing.get_type_hints(cls)
+    return frozenset(
+        name
+        for name, kind in hints.items()
+        if typing.get_origin(kind) in (types.UnionType, typing.Union)
+        and type(None) in typing.get_args(kind)
+    )
 
 
 def redefault(base: type, name: str, default: Any) -> Any:
@@ -197,10 +210,11 @@ class StudyConfig:
     QUICK: ClassVar[Mapping[str, Any]] = {}
 
     def __post_init__(self) -> None:
+        optional = _optional_fields(type(self))
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
             constraint = field.metadata.get("check")
             value = getattr(self, field.name)
-            if constraint is not None and value is not None:
+            if constraint is not None and not (value is None and field.name in optional):
                 constraint.check(field.name, value)
         self.check_relations()
 
