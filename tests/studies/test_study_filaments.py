@@ -47,7 +47,8 @@ TINY = {
     "memory_image_side": 16,
 }
 CLI_TINY = [
-    "--n", "160", "--epochs", "1", "--batch-size", "128", "--lr", "none", "--latent-dim", "8", "--filters", "4,8,8,8",
+    "--n", "160", "--epochs", "1", "--batch-size", "128", "--lr", "none",
+    "--latent-dim", "8", "--filters", "4,8,8,8",
     "--tsne-points", "60", "--tsne-iterations", "20", "--id-neighbours", "5",
     "--id-queries", "60", "--decodes", "16", "--memory-batch-sizes", "2,4",
     "--memory-image-side", "16",
@@ -89,7 +90,8 @@ def test_metrics_hold_every_documented_number_with_one_value_per_seed(study: Pat
             assert all(0.0 <= f <= 1.0 for v in score[key] for f in v)
         for key in ("smallest_dimension", "low_dimension_ratio", "has_voids", "one_dimensional"):
             assert len(score[key]) == SEEDS
-        assert all(len(d) == len(k) > 0 for d, k in zip(score["dimension_by_k"], score["ks"]))
+        pairs = zip(score["dimension_by_k"], score["ks"], strict=True)
+        assert all(len(d) == len(k) > 0 for d, k in pairs)
         assert all(t == pytest.approx(0.04) for t in score["void_threshold"])  # one plane in 8-d
         assert len(radius["null_tolerance"]) == SEEDS and min(radius["null_tolerance"]) > 0
         fractions = numbers["random_decodes"]["meaningful_fraction"]
