@@ -6,9 +6,9 @@ _EXPORTS = {
     "FilamentsConfig": "latentatlas.studies.filaments.config",
     "STUDY": "latentatlas.studies.filaments.study",
     "FilamentsStudy": "latentatlas.studies.filaments.study",
-    "FilamentsResult": "latentatlas.studies.filaments.study",
-    "ModelFilaments": "latentatlas.studies.filaments.study",
-    "ResourceTable": "latentatlas.studies.filaments.study",
+    "FilamentsResult": "latentatlas.studies.filaments.results",
+    "ModelFilaments": "latentatlas.studies.filaments.results",
+    "ResourceTable": "latentatlas.studies.filaments.results",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

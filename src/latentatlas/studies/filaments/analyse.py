@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +14,31 @@ from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
 from latentatlas.analysis.density import (
     SOURCE_PLANES,
     AxisDensityResult,
+    FilamentScoreResult,
     axis_density,
     filament_score,
     radius_density,
+    radius_peak_null,
 )
 from latentatlas.analysis.maps import embed_2d
 from latentatlas.analysis.pca import pca_spectrum
 from latentatlas.analysis.planes import plane_views
+from latentatlas.studies.arrays import store_result
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
-from latentatlas.studies.filaments.config import FilamentsConfig
-from latentatlas.studies.filaments.study import (
+from latentatlas.studies.filaments.config import FilamentsConfig, data_config
+from latentatlas.studies.filaments.resources import measure_resources
+from latentatlas.studies.filaments.results import (
     AxisSeeds,
     DecodeSeeds,
     FilamentSeeds,
     FilamentsResult,
     ModelFilaments,
     RadiusSeeds,
-    ResourceRow,
-    ResourceTable,
     SpectrumSeeds,
-    data_config,
-    store_result,
 )
 
+#: Bin width of the radius peak the ``radius_peak`` claim reads (``radius_density``'s first).
+RADIUS_BIN_WIDTH = 0.5
 #: Zoom windows kept of ``plane_views``' five (e, e/2, ..., e/16): three panels per row.
 ZOOMS = (0, 2, 4)
 
@@ -72,6 +71,7 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         models=models,
         resources=measure_resources(config),
         failed_runs=failed,
+        n_factors=None if dataset.factors is None else len(dataset.factor_names),
     )
     _store_explorer_maps(by_model, train_idx, context.folder, arrays)
     return CellOutput(result, arrays)
@@ -131,6 +131,7 @@ def _analyse_model(
             unit_gaussian_peak=radii[0].unit_gaussian_peak,
             minimum=tuple(r.minimum for r in radii),
             maximum=tuple(r.maximum for r in radii),
+            null_tolerance=tuple(s["radius_null"].tolerance for s in per_seed),
         ),
         pca_spectrum=SpectrumSeeds(
             n_leading=tuple(s.n_leading for s in spectra),
@@ -161,6 +162,7 @@ def _analyse_seed(config: FilamentsConfig, run: Any, images: NDArray[np.float32]
     return {
         "axis": axis_density(codes),
         "radius": radius_density(codes),
+        "radius_null": radius_peak_null(codes, RADIUS_BIN_WIDTH, random_state=seed),
         "spectrum": pca_spectrum(codes),
         "score": filament_score(
             codes, k=config.id_neighbours, n_queries=config.id_queries, random_state=seed
@@ -176,8 +178,9 @@ def _analyse_seed(config: FilamentsConfig, run: Any, images: NDArray[np.float32]
     }
 
 
-def _filament_seeds(scores: list[Any]) -> FilamentSeeds:
-    """Per-seed filament numbers; void fractions averaged over the planes, one per scale."""
+def _filament_seeds(scores: list[FilamentScoreResult]) -> FilamentSeeds:
+    """Per-seed filament numbers and their calibrated readings; void fractions averaged over
+    the planes, one per scale."""
     return FilamentSeeds(
         local_dimension_median=tuple(s.data.median_local_mle for s in scores),
         local_dimension_median_gaussian=tuple(s.gaussian.median_local_mle for s in scores),
@@ -192,6 +195,15 @@ def _filament_seeds(scores: list[Any]) -> FilamentSeeds:
         ),
         void_excess=tuple(s.void_excess for s in scores),
         k=scores[0].k,
+        ks=tuple(s.ks for s in scores),
+        dimension_by_k=tuple(s.dimension_by_k for s in scores),
+        dimension_by_k_gaussian=tuple(s.dimension_by_k_gaussian for s in scores),
+        smallest_dimension=tuple(s.smallest_dimension for s in scores),
+        low_dimension_ratio=tuple(s.low_dimension_ratio for s in scores),
+        is_low_dimensional=tuple(s.is_low_dimensional for s in scores),
+        void_threshold=tuple(s.void_threshold for s in scores),
+        has_voids=tuple(s.has_voids for s in scores),
+        one_dimensional=tuple(s.one_dimensional for s in scores),
     )
 
 
@@ -252,193 +264,3 @@ def _store_planes(
         views = plane_views(codes, plane, basis, bins=96)  # type: ignore[arg-type]
         kept = tuple(views.views[i] for i in ZOOMS)
         store_result(arrays, f"{model}/planes/{index}", dataclasses.replace(views, views=kept))
-
-
-# -- the parameter and memory table ---------------------------------------------------------------
-#: The source's encoder: 32-64-128-256 filters on 96x96x3 images; the table is for that model.
-SOURCE_FILTERS = (32, 64, 128, 256)
-#: Parameters are counted at the source's two latent dimensions.
-TABLE_LATENT_DIMS = (256, 512)
-_PROC_STATUS = Path("/proc/self/status")
-_CLEAR_REFS = Path("/proc/self/clear_refs")
-
-
-def measure_resources(config: FilamentsConfig) -> ResourceTable:
-    """The source's table: conv-vae parameters (96x96x3 images by default) at z = 256 and 512,
-    with and without the extra Dense layer (of size z), and measured peak training memory and
-    seconds per batch on the study's device.
-
-    Counts are exact (:func:`latentatlas.models.count_parameters`). Memory: on CUDA the peak of
-    ``torch.cuda.max_memory_allocated`` over a warm-up and ``memory_steps`` timed steps, less
-    what was allocated before the model was built; on the CPU the rise of the process's peak
-    resident memory (``VmHWM``, reset through ``/proc/self/clear_refs`` after returning freed
-    memory with ``malloc_trim``) over the same steps. Both include weights, gradients, Adam's
-    moments, the batch and the activations. Seconds per batch: the median wall time of the
-    timed steps (one forward, backward and Adam step; synchronised on CUDA).
-    """
-    import torch
-
-    from latentatlas.train import resolve_device
-
-    device = resolve_device(config.device)
-    shape = (3, config.memory_image_side, config.memory_image_side)
-    method = _memory_method(device)
-    if any(z in config.memory_latent_dims for z in TABLE_LATENT_DIMS):
-        _training_steps(shape, 256, None, 8, 1, device)  # first-call set-up is not the model's
-    rows = []
-    for z in sorted(set(TABLE_LATENT_DIMS) | set(config.memory_latent_dims)):
-        for bottleneck in (None, z):
-            measured = (
-                [
-                    _training_steps(shape, z, bottleneck, batch, config.memory_steps, device)
-                    for batch in config.memory_batch_sizes
-                ]
-                if z in config.memory_latent_dims
-                else None
-            )
-            rows.append(_resource_row(shape, z, bottleneck, measured, method is not None))
-    return ResourceTable(
-        image_shape=shape,
-        filters=SOURCE_FILTERS,
-        batch_sizes=tuple(config.memory_batch_sizes),
-        steps=config.memory_steps,
-        device=str(device),
-        torch_threads=torch.get_num_threads(),
-        memory_method=method or "not measured: /proc/self/clear_refs is not available",
-        rows=tuple(rows),
-    )
-
-
-def _resource_row(
-    shape: tuple[int, ...],
-    z: int,
-    bottleneck: int | None,
-    measured: list[dict[str, float]] | None,
-    memory_ok: bool,
-) -> ResourceRow:
-    import torch
-
-    from latentatlas.models import build, count_parameters
-
-    with torch.device("meta"):  # shapes only: counting needs no memory
-        model = build("conv-vae", shape, z, filters=SOURCE_FILTERS, bottleneck=bottleneck)
-    count = count_parameters(model)
-
-    def column(name: str) -> tuple[float, ...] | None:
-        if measured is None or (name == "peak" and not memory_ok):
-            return None
-        return tuple(float(m[name]) for m in measured)
-
-    return ResourceRow(
-        latent_dim=z,
-        bottleneck=bottleneck,
-        encoder_parameters=count.encoder,
-        decoder_parameters=count.decoder,
-        total_parameters=count.total,
-        weights_mib=count.mebibytes(count.total),
-        saved_activations_mib=column("saved"),
-        peak_memory_mib=column("peak"),
-        seconds_per_batch=column("seconds"),
-    )
-
-
-def _memory_method(device: Any) -> str | None:
-    if device.type == "cuda":
-        return "CUDA: torch.cuda.max_memory_allocated, less the memory allocated before"
-    try:
-        _CLEAR_REFS.write_text("5")
-    except OSError:
-        return None
-    return "CPU: rise of the peak resident memory (VmHWM) of the process"
-
-
-def _training_steps(
-    shape: tuple[int, ...],
-    z: int,
-    bottleneck: int | None,
-    batch: int,
-    steps: int,
-    device: Any,
-) -> dict[str, float]:
-    """Peak memory (MiB), saved activations (MiB) and median seconds of ``steps`` timed steps
-    of a fresh conv-vae, after one warm-up step (which allocates Adam's moments)."""
-    import torch
-
-    from latentatlas.models import build
-
-    base = _memory_reset(device)
-    generator = torch.Generator().manual_seed(0)
-    with torch.device("cpu"):
-        model = build("conv-vae", shape, z, filters=SOURCE_FILTERS, bottleneck=bottleneck)
-    model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=model.default_lr)
-    x = torch.rand((batch, *shape), generator=generator).to(device)
-    saved: list[int] = []
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        saved.append(tensor.numel() * tensor.element_size())
-        return tensor
-
-    seconds = []
-    for step in range(steps + 1):
-        _synchronise(device)
-        start = time.perf_counter()
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-            loss = model.loss(x)["total"]
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        _synchronise(device)
-        if step > 0:
-            seconds.append(time.perf_counter() - start)
-        else:
-            activations = sum(saved)
-    peak = _memory_peak(device) - base
-    del model, optimizer, x, loss
-    return {
-        "peak": peak / 2**20,
-        "saved": activations / 2**20,
-        "seconds": float(np.median(seconds)),
-    }
-
-
-def _synchronise(device: Any) -> None:
-    if device.type == "cuda":
-        import torch
-
-        torch.cuda.synchronize(device)
-
-
-def _memory_reset(device: Any) -> int:
-    """Start a peak-memory window; return the baseline in bytes."""
-    import torch
-
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats(device)
-        return int(torch.cuda.memory_allocated(device))
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS: a clean baseline
-    except OSError:
-        pass
-    try:
-        _CLEAR_REFS.write_text("5")  # resets VmHWM to the current resident size
-    except OSError:
-        return 0
-    return _status_bytes("VmRSS")
-
-
-def _memory_peak(device: Any) -> int:
-    import torch
-
-    if device.type == "cuda":
-        return int(torch.cuda.max_memory_allocated(device))
-    try:
-        return _status_bytes("VmHWM")
-    except OSError:
-        return 0
-
-
-def _status_bytes(field: str) -> int:
-    match = re.search(rf"^{field}:\s+(\d+) kB", _PROC_STATUS.read_text(), re.MULTILINE)
-    return int(match.group(1)) * 1024 if match else 0

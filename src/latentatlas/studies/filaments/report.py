@@ -29,15 +29,14 @@ from latentatlas.plots.density import (
     radius_density_plot,
 )
 from latentatlas.report import Report, mean_std
+from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import FilamentsConfig
-from latentatlas.studies.filaments.study import (
-    FILAMENT_MAX_DIMENSION,
+from latentatlas.studies.filaments.results import (
     DecodeSeeds,
     FilamentsResult,
     ModelFilaments,
     ResourceTable,
-    restore_result,
 )
 
 MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
@@ -239,11 +238,19 @@ def _radius_section(
                 "sqrt(d)": f"{result.models[m].radius_density.unit_gaussian_peak:.1f}",
                 "smallest radius": mean_std(result.models[m].radius_density.minimum, 2),
                 "largest radius": mean_std(result.models[m].radius_density.maximum, 2),
+                "relative distance / tolerance": _radius_cell(result.models[m]),
             }
             for m in models
         ],
         caption="Mean ± std over seeds.",
     )
+
+
+def _radius_cell(numbers: ModelFilaments) -> str:
+    radius = numbers.radius_density
+    if not radius.null_tolerance:
+        return "not measured"
+    return f"{mean_std(radius.relative_distance)} / {mean_std(radius.null_tolerance)}"
 
 
 def _spectrum_section(
@@ -359,8 +366,12 @@ def _dimension_section(
         "from each point's nearest neighbours) is about 1 on a filament and about m on an "
         "m-dimensional patch; the void fraction is the share of empty cells of a 32 x 32 grid "
         "on planes of principal axes, for windows of 2, 1, 0.5 and 0.25 standard deviations. "
-        "Each is read against a Gaussian of the codes' mean and covariance. Filaments are "
-        f"declared at a median dimension of at most {FILAMENT_MAX_DIMENSION:g}.",
+        "Each is read against a Gaussian of the codes' mean and covariance. Under noise the "
+        "median at one small k reads the noise's dimension, so it is taken at every k and read "
+        "with the calibrated thresholds of docs/analyses/density.md: lower-dimensional when the "
+        "smallest ratio to the Gaussian's is below 0.85, voids when the void excess is above "
+        "0.04 / sqrt(planes), nearly 1-d when the smallest dimension is at most 1.5 (asked only "
+        "of data with one generative factor).",
     )
     figures = [
         intrinsic_dimension_plot(
@@ -406,6 +417,38 @@ def _dimension_section(
     section.add_table(
         rows, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
     )
+    readings = _readings_rows(result, models)
+    if readings:
+        section.add_table(
+            readings,
+            caption="The calibrated readings per seed. Generative factors: those the data set "
+            "declares; a cloud of codes of data with several factors is not expected to be 1-d. "
+            "Nearly 1-d: yes, no or undecided (a noisy filament still falling at the largest k, "
+            "or voids without low dimension).",
+        )
+
+
+def _readings_rows(result: FilamentsResult, models: list[str]) -> list[dict[str, Any]]:
+    factors = "not declared" if result.n_factors is None else str(result.n_factors)
+    words = {True: "yes", False: "no", None: "undecided"}
+    rows = []
+    for model in models:
+        numbers = result.models[model]
+        score = numbers.filament_score
+        for i, seed in enumerate(numbers.seeds[: len(score.smallest_dimension)]):
+            rows.append(
+                {
+                    "model": _title(model),
+                    "seed": seed,
+                    "generative factors": factors,
+                    "smallest local dimension": f"{score.smallest_dimension[i]:.2f}",
+                    "ratio to the Gaussian's": f"{score.low_dimension_ratio[i]:.2f}",
+                    "void excess / threshold": f"{score.void_excess[i]:.3f} / "
+                    f"{score.void_threshold[i]:.3f}",
+                    "nearly 1-d": words[score.one_dimensional[i]],
+                }
+            )
+    return rows
 
 
 def _decodes_section(
@@ -421,7 +464,7 @@ def _decodes_section(
         "where a flat image is already close to a training image (a sprite's shape covers a "
         "few per cent of its pixels) or where reconstructions are still poor, so it is "
         "checked on the mean training image: where that blur would count as meaningful, the "
-        "table says so and the claims on these shares are inconclusive. Read the fraction "
+        "table says so and the claims on these shares are not judged. Read the fraction "
         "with the grids.",
     )
     figures = []

@@ -9,169 +9,25 @@ conv VAE with and without its extra Dense layer.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import typing
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
+from latentatlas.config import ModelConfig
+from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Evidence, Separated, missing
+from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
+from latentatlas.studies.filaments.config import FilamentsConfig, data_config
+from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
+from latentatlas.studies.gates import learned
 
-from latentatlas.analysis._result import ResultMixin, from_jsonable
-from latentatlas.config import DataConfig, ModelConfig
-from latentatlas.studies.claims import Claim, compare, seeds_note
-from latentatlas.studies.engine import (
-    AnalysisContext,
-    Cell,
-    CellOutput,
-    Study,
-    seed_runs,
-)
-from latentatlas.studies.filaments.config import FilamentsConfig
-
-#: A cloud counts as "nearly one-dimensional filaments" when the median local intrinsic
-#: dimension (Levina-Bickel, k neighbours) of every seed is at most this (the source: "thin,
-#: basically one-dimensional"; 2 leaves room for the estimator's upward bias on curved,
-#: noisy filaments and for crossings).
-FILAMENT_MAX_DIMENSION = 2.0
-#: Random decodes are "nonsense" when at most this share of them is meaningful ...
+#: Random decodes are "nonsense" when at most this share of them is meaningful on a seed (the
+#: source: none of its random decodes was a face; one in ten is already a decoder that often
+#: draws a training-like image).
 MEANINGLESS_MAX = 0.1
-#: ... and "meaningful" for a model when at least this share is.
-MEANINGFUL_MIN = 0.5
-#: The radius peak is "near" the expected one within this relative distance.
-RADIUS_TOLERANCE = 0.1
+#: A per-seed yes/no reading is judged as 1 (yes) or 0 (no) against this, so the seed-count
+#: statistics of :class:`AllSeeds` apply; an undecided seed reads 0.5 and counts for neither.
+HALF = 0.5
 AE, VAE = "conv-ae", "conv-vae"
-
-
-@dataclass(frozen=True, eq=False)
-class AxisSeeds(ResultMixin):
-    """``axis_density`` per seed: the dominant axes (0-based) and the typical axis width."""
-
-    dominant_axes: tuple[tuple[int, ...], ...]
-    n_dominant: tuple[int, ...]
-    median_half_width: tuple[float, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class RadiusSeeds(ResultMixin):
-    """``radius_density`` per seed: the peak (bins of 0.5 and 0.05) against the expected one."""
-
-    peak: tuple[float, ...]
-    peak_fine: tuple[float, ...]
-    expected_peak: tuple[float, ...]
-    unit_gaussian_peak: float
-    minimum: tuple[float, ...]
-    maximum: tuple[float, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class SpectrumSeeds(ResultMixin):
-    """``pca_spectrum`` per seed: components above the flat tail, first-to-second ratio."""
-
-    n_leading: tuple[int, ...]
-    first_to_second: tuple[float, ...]
-    first_ratio: tuple[float, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class FilamentSeeds(ResultMixin):
-    """``filament_score`` per seed, each beside the matched Gaussian's value.
-
-    ``void_fraction[s][j]`` is seed ``s``'s share of empty grid cells at ``scales[j]``,
-    averaged over ``planes`` (``void_fraction_gaussian`` the same for the matched Gaussian).
-    """
-
-    local_dimension_median: tuple[float, ...]
-    local_dimension_median_gaussian: tuple[float, ...]
-    twonn: tuple[float, ...]
-    twonn_gaussian: tuple[float, ...]
-    nn_distance_ratio: tuple[float, ...]
-    planes: tuple[tuple[int, int], ...]
-    scales: tuple[float, ...]
-    void_fraction: tuple[tuple[float, ...], ...]
-    void_fraction_gaussian: tuple[tuple[float, ...], ...]
-    void_excess: tuple[float, ...]
-    k: int
-
-
-@dataclass(frozen=True, eq=False)
-class DecodeSeeds(ResultMixin):
-    """``random_decodes`` per seed: ``meaningful_fraction`` of N(0, I) codes (the source's
-    random points), ``meaningful_fraction_fitted`` of the Gaussian fitted to the codes;
-    ``mean_image_meaningful``: whether the criterion would call the mean training image
-    meaningful (then a high share is no evidence; empty in results written before)."""
-
-    meaningful_fraction: tuple[float, ...]
-    meaningful_fraction_fitted: tuple[float, ...]
-    near_codes_fraction: tuple[float, ...]
-    near_codes_fraction_fitted: tuple[float, ...]
-    pixel_threshold: tuple[float, ...]
-    mean_image_distance: tuple[float, ...] = ()
-    mean_image_meaningful: tuple[bool, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class ModelFilaments(ResultMixin):
-    """Every number of one model, one entry per finished seed (in ``seeds`` order)."""
-
-    seeds: tuple[int, ...]
-    figure_seed: int
-    axis_density: AxisSeeds
-    radius_density: RadiusSeeds
-    pca_spectrum: SpectrumSeeds
-    filament_score: FilamentSeeds
-    random_decodes: DecodeSeeds
-    reconstruction_error: tuple[float, ...]
-    tsne_preservation: float
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceRow(ResultMixin):
-    """One conv-vae variant of the source's second part: parameters, memory, time.
-
-    ``peak_memory_mib`` and ``seconds_per_batch`` hold one value per batch size of the table
-    (None where the variant was not measured); ``saved_activations_mib`` is what autograd
-    keeps for the backward pass (exact, independent of the device).
-    """
-
-    latent_dim: int
-    bottleneck: int | None
-    encoder_parameters: int
-    decoder_parameters: int
-    total_parameters: int
-    weights_mib: float
-    saved_activations_mib: tuple[float, ...] | None
-    peak_memory_mib: tuple[float, ...] | None
-    seconds_per_batch: tuple[float, ...] | None
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceTable(ResultMixin):
-    """The parameter and memory table; ``memory_method`` says how memory was measured."""
-
-    image_shape: tuple[int, ...]
-    filters: tuple[int, ...]
-    batch_sizes: tuple[int, ...]
-    steps: int
-    device: str
-    torch_threads: int
-    memory_method: str
-    rows: tuple[ResourceRow, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class FilamentsResult(ResultMixin):
-    """Every number of the study (one cell); the metrics.json schema."""
-
-    dataset: str
-    image_shape: tuple[int, ...]
-    latent_dim: int
-    n_train: int
-    models: dict[str, ModelFilaments]
-    resources: ResourceTable
-    failed_runs: dict[str, str]
+Need = Callable[[Evidence], "str | None"]
 
 
 class FilamentsStudy(Study):
@@ -206,18 +62,9 @@ class FilamentsStudy(Study):
 
         return analyse_cell(config, cell, context)
 
-    def claims(
-        self, config: FilamentsConfig, results: Mapping[str, FilamentsResult]
-    ) -> list[Claim]:
-        """The source's five claims, read from the per-seed numbers."""
-        result = results[self.cells(config)[0].key]
-        return [
-            _filaments(result),
-            _voids(result),
-            _ae_decodes_nonsense(result),
-            _vae_decodes_meaningful(result),
-            _radius_peak(result),
-        ]
+    def claim_specs(self, config: FilamentsConfig) -> list[ClaimSpec]:
+        """The source's claims as data, each on converged models only; see :func:`claim_specs`."""
+        return claim_specs()
 
     def headline(self, config: FilamentsConfig, results: Mapping[str, Any]) -> dict[str, Any]:
         """metrics.json's top level: the per-model numbers and the resource table."""
@@ -228,235 +75,257 @@ class FilamentsStudy(Study):
         return {"models": document["models"], "resources": document["resources"]}
 
 
-def data_config(config: FilamentsConfig) -> DataConfig:
-    """The loader options of the study's data set: one home for runs and analyses."""
-    if config.dataset == "sprites-rgb":
-        return DataConfig("sprites-rgb", {"n": config.n, "seed": 0})
-    if config.dataset == "mnist":
-        options: dict[str, Any] = {"n_per_class": max(1, math.ceil(config.n / 10))}
-        if config.data_dir is not None:
-            options["data_dir"] = config.data_dir
-        return DataConfig("mnist", options)
-    return DataConfig("images", {"path": config.path, "size": config.image_size})
-
-
-# -- arrays of figure results ---------------------------------------------------------------------
-def store_result(arrays: dict[str, NDArray[Any]], prefix: str, result: Any) -> None:
-    """Flatten an analysis result into ``arrays`` (keys ``prefix/field``), for the report.
-
-    Nested results recurse; a tuple of results stores its length under ``prefix/field/#``;
-    None is left out. :func:`restore_result` reverses it.
-    """
-    for field in dataclasses.fields(result):
-        value, key = getattr(result, field.name), f"{prefix}/{field.name}"
-        if value is None:
-            continue
-        if dataclasses.is_dataclass(value):
-            store_result(arrays, key, value)
-        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
-            arrays[f"{key}/#"] = np.asarray(len(value))
-            for index, item in enumerate(value):
-                store_result(arrays, f"{key}/{index}", item)
-        else:
-            arrays[key] = np.asarray(value)
-
-
-def restore_result(arrays: Mapping[str, NDArray[Any]], prefix: str, kind: type) -> Any:
-    """The result of type ``kind`` that :func:`store_result` stored under ``prefix``."""
-    hints = typing.get_type_hints(kind)
-    values = {}
-    for field in dataclasses.fields(kind):  # type: ignore[arg-type]
-        hint, key = hints[field.name], f"{prefix}/{field.name}"
-        args = typing.get_args(hint)
-        if dataclasses.is_dataclass(hint):
-            values[field.name] = restore_result(arrays, key, hint)  # type: ignore[arg-type]
-        elif f"{key}/#" in arrays:
-            count = int(arrays[f"{key}/#"])
-            values[field.name] = tuple(
-                restore_result(arrays, f"{key}/{i}", args[0]) for i in range(count)
-            )
-        elif key in arrays:
-            stored = arrays[key]
-            values[field.name] = (
-                stored if hint_is_array(hint) else from_jsonable(hint, stored.tolist())
-            )
-        else:
-            values[field.name] = None
-    return kind(**values)
-
-
-def hint_is_array(hint: Any) -> bool:
-    """True for ``NDArray[...]`` annotations (kept as arrays, not converted to lists)."""
-    return (
-        hint is np.ndarray
-        or typing.get_origin(hint) is np.ndarray
-        or (getattr(hint, "__origin__", None) is np.ndarray)
-    )
-
-
 # -- claims ---------------------------------------------------------------------------------------
-def _not_measured(key: str, statement: str, why: str) -> Claim:
-    return Claim(key, statement, "inconclusive", f"Not measured: {why}.", "none")
+def claim_specs() -> list[ClaimSpec]:
+    """The source's claims, restated where the calibration says the data can answer them.
+
+    Per-seed readings of :class:`~latentatlas.analysis.density.FilamentScoreResult` are judged
+    as 1/0 indicators with :class:`AllSeeds` (a sign test over seeds: supported or contradicted
+    need 5 seeds, 2-4 give an indicative verdict); docs/analyses/density.md has the calibration.
+    """
+    ae_needs = (_ran(AE), learned(AE))
+    return [
+        ClaimSpec(
+            "filaments",
+            "The autoencoder's codes have lower-dimensional structure and voids compared with "
+            "the matched Gaussian (the source: thin filaments around voids).",
+            lambda e: _structure_rule(_ae(e)),
+            evidence=lambda e: _structure_context(e.headline),
+            needs=(*ae_needs, _has_readings),
+        ),
+        ClaimSpec(
+            "nearly_1d",
+            "The autoencoder's codes lie on nearly one-dimensional filaments.",
+            lambda e: _indicator_rule(
+                _ae(e).filament_score.one_dimensional,
+                "nearly 1-d (smallest local dimension at most 1.5 with low dimension, "
+                "1 = yes, 0 = no, 0.5 = undecided)",
+            ),
+            evidence=lambda e: (
+                "Smallest local dimension per seed: "
+                + _seeds_text(_ae(e).filament_score.smallest_dimension)
+                + "."
+            ),
+            # the data's factors first: a 1-d cloud is not expected of them, trained or not
+            needs=(_ran(AE), _has_readings, _single_factor, learned(AE)),
+        ),
+        ClaimSpec(
+            "voids",
+            "The cloud of codes has voids larger than a Gaussian's.",
+            lambda e: _voids_rule(_ae(e)),
+            evidence=lambda e: _voids_context(_ae(e)),
+            needs=(*ae_needs, _has_readings),
+        ),
+        ClaimSpec(
+            "ae_random_decodes",
+            "Random codes decode to nonsense for the autoencoder.",
+            lambda e: AllSeeds(
+                _ae(e).random_decodes.meaningful_fraction,
+                below=MEANINGLESS_MAX,
+                name="autoencoder",
+                threshold_name="largest share that is still nonsense",
+                measure="meaningful share of N(0, I) decodes",
+            ),
+            evidence="Meaningful: the decode lies as close to a training image as a typical "
+            "reconstruction (twice the 90th percentile of the reconstruction errors).",
+            needs=(*ae_needs, _criterion_tells(AE, few_still_count=True)),
+        ),
+        ClaimSpec(
+            "vae_random_decodes",
+            "... but random codes decode to meaningful images for the VAE.",
+            lambda e: Separated(
+                e.headline.models[VAE].random_decodes.meaningful_fraction,
+                _ae(e).random_decodes.meaningful_fraction,
+                expect="greater",
+                names=("VAE", "autoencoder"),
+                measure="meaningful share of N(0, I) decodes",
+            ),
+            needs=(_ran(AE, VAE), learned(AE, VAE), _criterion_tells(AE, VAE)),
+        ),
+        ClaimSpec(
+            "radius_peak",
+            "The density of radii peaks near the radius the per-axis spreads predict.",
+            lambda e: _radius_rule(_ae(e)),
+            evidence=lambda e: _radius_context(_ae(e)),
+            needs=(*ae_needs, _has_null_tolerance),
+        ),
+    ]
 
 
-def _seeds_text(values: tuple[float, ...], digits: int = 2) -> str:
-    return ", ".join(f"{v:.{digits}f}" for v in values)
+def _ae(evidence: Evidence) -> ModelFilaments:
+    return evidence.headline.models[AE]
 
 
-def _filaments(result: FilamentsResult) -> Claim:
-    key, statement = "filaments", "The autoencoder's codes lie on thin, nearly 1-d filaments."
-    if AE not in result.models:
-        return _not_measured(key, statement, f"needs the {AE} model")
-    score = result.models[AE].filament_score
-    comparison = compare(score.local_dimension_median, score.local_dimension_median_gaussian)
-    low = [v <= FILAMENT_MAX_DIMENSION for v in score.local_dimension_median]
-    if all(low) and comparison.direction == "less":
-        verdict = "supported"
-    elif not any(low) or comparison.direction != "less":
-        verdict = "contradicted"
-    else:
-        verdict = "inconclusive"
-    other = ""
-    if VAE in result.models:
-        vae = result.models[VAE].filament_score.local_dimension_median
-        other = f" The VAE's: {_seeds_text(vae)}."
-    return Claim(
-        key,
-        statement,
-        verdict,
-        "Median local intrinsic dimension (Levina-Bickel MLE, k = "
-        f"{score.k}) per seed: {_seeds_text(score.local_dimension_median)}; "
-        + comparison.describe("codes", "matched Gaussian", 2)
-        + "."
-        + other,
-        f"every seed at most {FILAMENT_MAX_DIMENSION:g} and below the Gaussian of the same "
-        f"covariance with no overlap (supported); every seed above {FILAMENT_MAX_DIMENSION:g}, "
-        "or not below the Gaussian (contradicted); else inconclusive; " + seeds_note(comparison),
+def _indicators(flags: Sequence[bool | None]) -> list[float]:
+    """Yes = 1, no = 0, undecided = 0.5 (on the threshold: no sign either way)."""
+    return [HALF if flag is None else float(flag) for flag in flags]
+
+
+def _indicator_rule(flags: Sequence[bool | None], measure: str, name: str = "AE") -> AllSeeds:
+    """Every seed's reading is yes: a sign test of the 1/0 indicators against 0.5."""
+    return AllSeeds(
+        _indicators(flags),
+        above=HALF,
+        name=name,
+        threshold_name="half-way mark",
+        measure=measure,
+        digits=1,
     )
 
 
-def _voids(result: FilamentsResult) -> Claim:
-    key, statement = "voids", "The cloud of codes has voids larger than a Gaussian's."
-    if AE not in result.models:
-        return _not_measured(key, statement, f"needs the {AE} model")
-    score = result.models[AE].filament_score
-    codes = [float(np.mean(v)) for v in score.void_fraction]
-    gaussian = [float(np.mean(v)) for v in score.void_fraction_gaussian]
-    comparison = compare(codes, gaussian)
-    verdict = {"greater": "supported", "less": "contradicted"}.get(
-        comparison.direction, "inconclusive"
+def _structure_rule(model: ModelFilaments) -> Both:
+    """Every seed is lower-dimensional than its matched Gaussian, and every seed has voids."""
+    score = model.filament_score
+    return Both(
+        _indicator_rule(
+            score.is_low_dimensional,
+            "lower-dimensional than the matched Gaussian (smallest ratio of median local "
+            "dimensions over k below 0.85; 1 = yes, 0 = no)",
+        ),
+        _indicator_rule(
+            score.has_voids,
+            "voids (void excess above the Gaussian null's threshold; 1 = yes, 0 = no)",
+        ),
     )
+
+
+def _structure_context(result: FilamentsResult) -> str:
+    score = result.models[AE].filament_score
+    text = (
+        f"Autoencoder per seed: low-dimension ratio {_seeds_text(score.low_dimension_ratio)}, "
+        f"void excess {_seeds_text(score.void_excess, 3)} (threshold "
+        f"{_seeds_text(score.void_threshold, 3)}), smallest local dimension "
+        f"{_seeds_text(score.smallest_dimension)}."
+    )
+    if VAE in result.models and result.models[VAE].filament_score.low_dimension_ratio:
+        vae = result.models[VAE].filament_score
+        text += (
+            f" The VAE's: ratio {_seeds_text(vae.low_dimension_ratio)}, void excess "
+            f"{_seeds_text(vae.void_excess, 3)}."
+        )
+    return text
+
+
+def _voids_rule(model: ModelFilaments) -> AllSeeds:
+    """Every seed's void excess lies above the Gaussian null's threshold (shared planes)."""
+    score = model.filament_score
+    return AllSeeds(
+        score.void_excess,
+        above=score.void_threshold[0],
+        name="AE",
+        threshold_name="Gaussian null's threshold 0.04 / sqrt(planes)",
+        measure="void excess over the matched Gaussian",
+    )
+
+
+def _voids_context(model: ModelFilaments) -> str:
+    score = model.filament_score
     planes = ", ".join(f"PC{a + 1}-PC{b + 1}" for a, b in score.planes)
-    return Claim(
-        key,
-        statement,
-        verdict,
-        f"Autoencoder, share of empty cells averaged over the planes {planes} and windows of "
-        f"{', '.join(f'{s:g}' for s in score.scales)} standard deviations: "
-        + comparison.describe("codes", "matched Gaussian")
-        + ".",
-        "no overlap of per-seed void fractions in either direction; " + seeds_note(comparison),
-    )
-
-
-def _ae_decodes_nonsense(result: FilamentsResult) -> Claim:
-    key, statement = "ae_random_decodes", "Random codes decode to nonsense for the autoencoder."
-    if AE not in result.models:
-        return _not_measured(key, statement, f"needs the {AE} model")
-    decodes = result.models[AE].random_decodes
-    fractions = decodes.meaningful_fraction
-    if max(fractions) <= MEANINGLESS_MAX:
-        verdict = "supported"  # a lenient criterion only makes few meaningful decodes rarer
-    elif min(fractions) >= MEANINGFUL_MIN and not any(decodes.mean_image_meaningful):
-        verdict = "contradicted"
-    else:
-        verdict = "inconclusive"
-    return Claim(
-        key,
-        statement,
-        verdict,
-        f"Share of N(0, I) codes whose decode is as close to a training image as a typical "
-        f"reconstruction (per seed): {_seeds_text(fractions)}."
-        + _mean_image_note({"autoencoder": decodes}),
-        f"every seed at most {MEANINGLESS_MAX:g} (supported), every seed at least "
-        f"{MEANINGFUL_MIN:g} while the criterion would not call the mean training image "
-        f"meaningful (contradicted), else inconclusive; {len(fractions)} seed(s)",
-    )
-
-
-def _vae_decodes_meaningful(result: FilamentsResult) -> Claim:
-    key = "vae_random_decodes"
-    statement = "... but random codes decode to meaningful images for the VAE."
-    if AE not in result.models or VAE not in result.models:
-        return _not_measured(key, statement, f"needs both {AE} and {VAE}")
-    decodes = {
-        "VAE": result.models[VAE].random_decodes,
-        "autoencoder": result.models[AE].random_decodes,
-    }
-    comparison = compare(
-        decodes["VAE"].meaningful_fraction, decodes["autoencoder"].meaningful_fraction
-    )
-    verdict = {"greater": "supported", "less": "contradicted"}.get(
-        comparison.direction, "inconclusive"
-    )
-    if any(any(d.mean_image_meaningful) for d in decodes.values()):
-        verdict = "inconclusive"
-    return Claim(
-        key,
-        statement,
-        verdict,
-        "Meaningful share of N(0, I) decodes: "
-        + comparison.describe("VAE", "autoencoder")
-        + "."
-        + _mean_image_note(decodes),
-        "VAE above the autoencoder with no overlap between seeds (supported), below "
-        "(contradicted), else inconclusive, and inconclusive wherever the criterion would "
-        "call the mean training image meaningful; " + seeds_note(comparison),
-    )
-
-
-def _mean_image_note(decodes: Mapping[str, DecodeSeeds]) -> str:
-    """A sentence naming the models whose criterion would call the mean image meaningful."""
-    lenient = [
-        f"the {name}'s in {sum(d.mean_image_meaningful)} of {len(d.mean_image_meaningful)} "
-        f"seeds (mean image {_seeds_text(d.mean_image_distance, 3)} from its nearest training "
-        f"image; thresholds {_seeds_text(d.pixel_threshold, 3)})"
-        for name, d in decodes.items()
-        if any(d.mean_image_meaningful)
-    ]
-    if not lenient:
-        return ""
+    scales = ", ".join(f"{s:g}" for s in score.scales)
     return (
-        " The criterion would call the mean training image meaningful: "
-        + "; ".join(lenient)
-        + ". A decoder putting out that blur would score as high, so the share is no "
-        "evidence of decodes like training images."
+        f"Void excess: share of empty grid cells minus the matched Gaussian's, averaged over "
+        f"the planes {planes} and windows of {scales} standard deviations."
     )
 
 
-def _radius_peak(result: FilamentsResult) -> Claim:
-    key = "radius_peak"
-    statement = "The density of radii peaks near the radius the per-axis spreads predict."
-    if AE not in result.models:
-        return _not_measured(key, statement, f"needs the {AE} model")
-    radius = result.models[AE].radius_density
-    relative = [
-        abs(p - e) / e if e > 0 else math.inf
-        for p, e in zip(radius.peak, radius.expected_peak, strict=True)
-    ]
-    near = [r <= RADIUS_TOLERANCE for r in relative]
-    verdict = "supported" if all(near) else "contradicted" if not any(near) else "inconclusive"
-    return Claim(
-        key,
-        statement,
-        verdict,
-        f"Autoencoder, radius peak (bins of 0.5) per seed {_seeds_text(radius.peak)} against "
-        f"sqrt(sum E[z_i^2]) {_seeds_text(radius.expected_peak)} (relative distance "
-        f"{_seeds_text(tuple(relative))}); sqrt(d) = {radius.unit_gaussian_peak:.1f}, which "
-        "the source's unit-width axes gave.",
-        f"every seed's peak within {RADIUS_TOLERANCE:.0%} of the expected radius (supported), "
-        f"none (contradicted), else inconclusive; {len(relative)} seed(s)",
+def _radius_rule(model: ModelFilaments) -> AllSeeds:
+    """Every seed's relative peak distance lies within its own matched-Gaussian tolerance."""
+    radius = model.radius_density
+    excess = [r - t for r, t in zip(radius.relative_distance, radius.null_tolerance, strict=True)]
+    return AllSeeds(
+        excess,
+        below=0.0,
+        name="AE",
+        threshold_name="seed's own tolerance (difference 0)",
+        measure="relative distance of the radius peak minus the largest of 19 matched Gaussians'",
     )
+
+
+def _radius_context(model: ModelFilaments) -> str:
+    radius = model.radius_density
+    return (
+        f"Radius peak (bins of 0.5) per seed {_seeds_text(radius.peak)} against sqrt(sum "
+        f"E[z_i^2]) {_seeds_text(radius.expected_peak)}: relative distance "
+        f"{_seeds_text(radius.relative_distance, 3)}, tolerance "
+        f"{_seeds_text(radius.null_tolerance, 3)}; sqrt(d) = {radius.unit_gaussian_peak:.1f}, "
+        "which the source's unit-width axes gave."
+    )
+
+
+# -- what a claim needs ---------------------------------------------------------------------------
+def _ran(*models: str) -> Need:
+    def need(evidence: Evidence) -> str | None:
+        result = evidence.headline
+        return (
+            "the study's cell has no result" if result is None else missing(result.models, *models)
+        )
+
+    return need
+
+
+def _has_readings(evidence: Evidence) -> str | None:
+    if _ae(evidence).filament_score.low_dimension_ratio:
+        return None
+    return "the results predate the calibrated dimension and void readings; run the study again"
+
+
+def _has_null_tolerance(evidence: Evidence) -> str | None:
+    if _ae(evidence).radius_density.null_tolerance:
+        return None
+    return "the results predate the matched-Gaussian radius tolerance; run the study again"
+
+
+def _single_factor(evidence: Evidence) -> str | None:
+    """ "Nearly 1-d" is only expected of data with one generative factor."""
+    result = evidence.headline
+    smallest = _seeds_text(result.models[AE].filament_score.smallest_dimension)
+    if result.n_factors == 1:
+        return None
+    if result.n_factors is None:
+        why = f"the {result.dataset} data declares no generative factors"
+    else:
+        why = f"the data has {result.n_factors} generative factors"
+    return f"{why}, so a 1-d cloud is not expected (smallest local dimension per seed: {smallest})"
+
+
+def _criterion_tells(*models: str, few_still_count: bool = False) -> Need:
+    """Not judged where the criterion would call the mean training image meaningful: a decoder
+    putting out that blur would score as high. With ``few_still_count``, every seed at most
+    :data:`MEANINGLESS_MAX` is still judged (a lenient criterion only makes few rarer)."""
+
+    def need(evidence: Evidence) -> str | None:
+        decodes = {m: evidence.headline.models[m].random_decodes for m in models}
+        lenient = {m: d for m, d in decodes.items() if any(d.mean_image_meaningful)}
+        if not lenient:
+            return None
+        if few_still_count and all(
+            max(d.meaningful_fraction) <= MEANINGLESS_MAX for d in decodes.values()
+        ):
+            return None
+        return _mean_image_reason(lenient)
+
+    return need
+
+
+def _mean_image_reason(decodes: Mapping[str, DecodeSeeds]) -> str:
+    """The sentence naming the models whose criterion would call the mean image meaningful."""
+    lenient = "; ".join(
+        f"the {MODEL_NAMES.get(name, name)}'s in {sum(d.mean_image_meaningful)} of "
+        f"{len(d.mean_image_meaningful)} seeds (mean image {_seeds_text(d.mean_image_distance, 3)} "
+        f"from its nearest training image; thresholds {_seeds_text(d.pixel_threshold, 3)})"
+        for name, d in decodes.items()
+    )
+    return (
+        f"the criterion would call the mean training image meaningful ({lenient}), so a decoder "
+        "putting out that blur would score as high and the share is no evidence"
+    )
+
+
+MODEL_NAMES = {AE: "autoencoder", VAE: "VAE"}
+
+
+def _seeds_text(values: Sequence[float], digits: int = 2) -> str:
+    return ", ".join(f"{v:.{digits}f}" for v in values)
 
 
 STUDY = FilamentsStudy()

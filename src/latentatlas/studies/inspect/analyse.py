@@ -11,8 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.errors import InputError
+from latentatlas.studies.arrays import store_result
 from latentatlas.studies.engine import CellOutput
-from latentatlas.studies.filaments.study import store_result
 from latentatlas.studies.inspect.config import InspectConfig
 from latentatlas.studies.inspect.prepare import Prepared
 from latentatlas.studies.inspect.results import (

@@ -10,8 +10,8 @@ import numpy as np
 
 from latentatlas.report import Report, mean_std
 from latentatlas.studies import sections
+from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
-from latentatlas.studies.filaments.study import restore_result
 from latentatlas.studies.inspect.results import InspectResult
 
 

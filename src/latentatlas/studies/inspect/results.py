@@ -20,7 +20,7 @@ class Step(ResultMixin):
 
 @dataclass(frozen=True, eq=False)
 class DensitySeeds(ResultMixin):
-    """The shape of the cloud per seed (analysis/density.py, analysis/projections.py)."""
+    """The shape of the cloud per seed (analysis/density.py, analysis/pca.py, analysis/maps.py)."""
 
     n_dominant_axes: tuple[int, ...]
     radius_peak: tuple[float, ...]
