@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/silhouette.py
 	$(BIN)/python benchmarks/explorer_decode.py
+	$(BIN)/python benchmarks/inspect_60k.py
 
 # Regenerates the README's gallery (figures, tables, numbers) from real study runs: about
 # 30 minutes on 2 CPU cores the first time; finished studies are reused afterwards.
