@@ -286,7 +286,7 @@ def test_a_finished_run_of_other_settings_is_refused(tmp_path: Path) -> None:
     assert again.trained == 1 and again.rows[0]["seed"] == 1
     config_file = out / again.rows[0]["folder"] / "config.json"
     config_file.write_text(config_file.read_text().replace('"seed": 1', '"seed": 7'))
-    with pytest.raises(InputError, match=r"config\.json was altered since the run was written"):
+    with pytest.raises(InputError, match=r"config\.json was altered since it was written"):
         run_sweep(spec, out)
 
 

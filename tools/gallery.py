@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from latentatlas.studies.sections import verdict_label
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 FIGURES = ROOT / "docs" / "gallery"
@@ -190,7 +192,7 @@ def _gallery_markdown(results: dict[str, Any]) -> str:
         spread = headline.seed_variability[model]
         lines.append(
             f"| {titles.get(model, model)} | {mean_std(headline.silhouette[model])} | "
-            f"{mean_std(headline.knn[model].accuracy)} | "
+            f"{mean_std(headline.knn[model].column('accuracy'))} | "
             f"{mean_std(headline.label_reconstruction[model].error_rate)} | "
             f"{mean_std(spread.procrustes_pairs)} | {mean_std(spread.cka_pairs)} |"
         )
@@ -202,7 +204,7 @@ def _gallery_markdown(results: dict[str, Any]) -> str:
         "",
         "The source's claims, judged by the study from these numbers (the report opens with them):",
         "",
-        *[f"- **{c.verdict}**: {c.statement} {c.evidence}" for c in main.claims],
+        *[f"- **{verdict_label(c)}**: {c.statement} {c.evidence}" for c in main.claims],
         "",
         "![Silhouette of every model and seed against the pixel-space baseline]"
         "(docs/gallery/silhouette-by-seed.png)",
@@ -247,7 +249,7 @@ def _other_studies_markdown(results: dict[str, Any]) -> list[str]:
     for name in ATLAS_STUDIES:
         result = results[name]
         lines += [f"**{result.study.title}** ({result.study.source}): {result.study.question}", ""]
-        lines += [f"- **{c.verdict}**: {c.statement} {c.evidence}" for c in result.claims]
+        lines += [f"- **{verdict_label(c)}**: {c.statement} {c.evidence}" for c in result.claims]
         lines.append("")
         for file in figures[name]:
             title = FIGURE_SOURCES[file][2]
@@ -271,7 +273,7 @@ def _sweep_markdown(results: Any) -> list[str]:
         f"{config.seeds} seeds, {config.n_per_class} images per digit). Mean silhouette at "
         f"{dims} dimensions ({config.activations[0]}): " + "; ".join(parts) + ".",
         "",
-        *[f"- **{c.verdict}**: {c.statement} {c.evidence}" for c in verdicts],
+        *[f"- **{verdict_label(c)}**: {c.statement} {c.evidence}" for c in verdicts],
         "",
         "![Silhouette against the latent dimension, mean ± std over seeds with each seed as a "
         "dot](docs/gallery/silhouette-vs-latent-dim.png)",

@@ -405,10 +405,12 @@ def _atlas_child(folder: str, marker: str, jobs: str, ready: Any) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_an_atlas_killed_midway_completes_when_run_again(tiny_reference, tmp_path, jobs):
+def test_an_atlas_killed_midway_completes_when_run_again(
+    tiny_reference, tmp_path, jobs, monkeypatch
+):
     from latentatlas.studies.atlas import run_atlas
 
-    register()
+    monkeypatch.setitem(engine.STUDIES, TINY.name, "test_kill:TINY")  # undone after the test
     folder, marker = tmp_path / "atlas", tmp_path / "paused"
     process = _start(_atlas_child, str(folder), str(marker), str(jobs))
     _wait_until_paused(process, marker)

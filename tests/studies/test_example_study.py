@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _gates import passing_and_failing
 
 from latentatlas.analysis._result import PerSeed
 from latentatlas.studies import engine
@@ -69,20 +70,7 @@ def test_the_example_claims_follow_the_seeds_and_the_gate(example: object) -> No
     assert [c.verdict for c in verdicts] == ["supported", "supported"]
     few = _results([0.6, 0.62], [0.4, 0.41], pixels=0.1)
     assert engine.verdicts(example, config, few)[0].verdict == "indicative"
-    gate = _failed_gate()
+    gate = passing_and_failing()[1]
     gates = {"digits": CellGates({"ae": PerSeed((0,), (gate,))})}
     withheld = engine.verdicts(example, config, apart, gates)[0]
     assert withheld.verdict == "not judged" and "ae seed 0" in withheld.evidence
-
-
-def _failed_gate() -> object:
-    import numpy as np
-
-    from latentatlas.analysis.quality import learned_model_gate
-
-    x = np.random.default_rng(0).random((40, 16), dtype=np.float32)
-    blur = np.repeat(x.mean(axis=0, keepdims=True), 40, axis=0)
-    codes = np.random.default_rng(1).normal(size=(40, 2))
-    gate = learned_model_gate(x, blur, codes, x)
-    assert not gate.passed
-    return gate

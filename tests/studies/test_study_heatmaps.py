@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _gates import cell_gates
 from _reference import reference_differences
 from typer.testing import CliRunner
 
@@ -230,21 +231,8 @@ def _result(ae: ModelScores, vae: ModelScores, dataset: str = "heatmaps") -> Hea
 
 def _gates(failing: str | None = None) -> dict:
     """Gates of both models over 5 seeds; every seed of ``failing`` reconstructs the mean."""
-    from latentatlas.analysis._result import PerSeed
-    from latentatlas.analysis.quality import learned_model_gate
-    from latentatlas.studies.gates import CellGates
-
-    rng = np.random.default_rng(0)
-    x = rng.random((60, 1, 4, 4)).astype(np.float32)
-    codes = rng.standard_normal((60, 3))
-    good = learned_model_gate(x, x, codes, x)
-    bad = learned_model_gate(x, np.broadcast_to(x.mean(0), x.shape), codes, x)
-    assert good.passed and not bad.passed
-    models = {
-        m: PerSeed(tuple(range(5)), (bad if m == failing else good,) * 5)
-        for m in ("conv-ae", "conv-vae")
-    }
-    return {"heatmaps": CellGates(models), "heatmaps-t": CellGates(models)}
+    gates = cell_gates(("conv-ae", "conv-vae"), failing)
+    return {"heatmaps": gates, "heatmaps-t": gates}
 
 
 def _claims(ae: ModelScores, vae: ModelScores, gates: dict | None = None) -> dict:
