@@ -8,10 +8,12 @@ browser download is not used: it cannot work without the internet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,10 +43,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swi
 TIMEOUT_MS = 20_000
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a free port of 127.0.0.1, in a thread; its base URL."""
-    folder = build_runs(tmp_path_factory.mktemp("explorer-browser"))
+@contextlib.contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    """The app over ``folder`` on a free port of 127.0.0.1, in a thread; its base URL."""
     from latentatlas.cli.explore import loopback_listener
 
     listener = loopback_listener(
@@ -57,10 +58,19 @@ def server(tmp_path_factory):
     while not app_server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert app_server.started, "the explorer did not start within 30 s"
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    app_server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    finally:
+        app_server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The explorer over the shared tiny runs; its base URL."""
+    with _serve(build_runs(tmp_path_factory.mktemp("explorer-browser"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +261,66 @@ def test_a_3d_run_draws_a_rotatable_cloud_and_a_map_view_says_it_has_no_inverse(
     page.mouse.click(box["x"] + 8, box["y"] + 8)
     page.wait_for_function("document.getElementById('lift-note').textContent.includes('inverse')")
     _shot(page, tmp_path, "tsne-map")
+
+
+def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp_path):
+    """``latentatlas inspect`` of a user's factory and weights, then the explorer on its folder:
+    the page draws the codes, and a click decodes through the user's own decoder."""
+    import warnings
+
+    from safetensors.torch import save_file
+
+    import latentatlas as la
+
+    (tmp_path / "mine.py").write_text(FACTORY)
+    namespace: dict = {}
+    exec(FACTORY, namespace)
+    save_file(namespace["build"]().state_dict(), str(tmp_path / "mine.safetensors"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        la.inspect(
+            tmp_path / "mine",
+            model=f"{tmp_path / 'mine.py'}:build",
+            weights=(str(tmp_path / "mine.safetensors"),),
+            dataset="digits",
+            n=300,
+        )
+    with _serve(tmp_path / "mine") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(url)
+        _wait_ready(tab)
+        assert tab.evaluate("window.explorer.run") == "seed-0"
+        assert tab.evaluate("window.explorer.points.n_returned") == 300
+        _select_point(tab, 5)  # the sliders decode through the user's model
+        tab.wait_for_function("document.getElementById('img-recon').naturalWidth > 0")
+        _shot(tab, tmp_path, "inspected")
+        context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+#: A model from elsewhere: a module file with a factory, its encode and decode methods only.
+FACTORY = """
+import torch
+from torch import nn
+
+
+class Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.down, self.up = nn.Linear(64, 2), nn.Linear(2, 64)
+
+    def encode(self, x):
+        return self.down(x.reshape(len(x), -1))
+
+    def decode(self, z):
+        return torch.sigmoid(self.up(z)).reshape(len(z), 1, 8, 8)
+
+
+def build():
+    return Linear()
+"""
