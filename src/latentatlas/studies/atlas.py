@@ -145,7 +145,9 @@ def _add_study(report: object, results: engine.StudyResults, link: str) -> None:
     leanings = [claim.leaning for claim in results.claims]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS)
     settings = sections.settings_label(sections.is_quick(results.config))
-    section = report.add_section(f"{study.title} ({study.name}): {settings}")  # type: ignore[attr-defined]
+    short = {True: "quick settings", False: "the sources' settings", None: "changed settings"}
+    header = f"{study.title} ({study.name}): {short[sections.is_quick(results.config)]}"
+    section = report.add_section(header)  # type: ignore[attr-defined]
     section.add_html(
         _thumbnail(results.folder, link)
         + f"<p><strong>{html.escape(study.question)}</strong> After "
