@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -204,18 +204,9 @@ def bootstrap_ci(
     (float, float)
         Lower and upper ends.
     """
-    from scipy.stats import bootstrap
-
-    result = bootstrap(
-        (finite(a), finite(b)),
-        _difference_of_means,
-        n_resamples=N_RESAMPLES,
-        vectorized=True,
-        confidence_level=confidence,
-        method="percentile",
-        rng=np.random.default_rng(random_state),
+    return _percentile_interval(
+        (finite(a), finite(b)), _difference_of_means, confidence, random_state
     )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def mean_ci(
@@ -224,11 +215,21 @@ def mean_ci(
     random_state: int = RANDOM_STATE,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of ``mean(values)`` (at least two finite values)."""
+    return _percentile_interval((finite(values),), np.mean, confidence, random_state)
+
+
+def _percentile_interval(
+    samples: tuple[NDArray[np.float64], ...],
+    statistic: Any,
+    confidence: float,
+    random_state: int,
+) -> tuple[float, float]:
+    """SciPy's seeded percentile bootstrap of ``statistic`` over ``samples``."""
     from scipy.stats import bootstrap
 
     result = bootstrap(
-        (finite(values),),
-        np.mean,
+        samples,
+        statistic,
         n_resamples=N_RESAMPLES,
         vectorized=True,
         confidence_level=confidence,
