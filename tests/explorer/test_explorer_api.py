@@ -299,6 +299,8 @@ def test_bad_decode_requests_get_a_4xx_with_a_message(client, body):
         {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1], [2, 0]], "kind": "spline"},
         {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "view": "map:umap"},
         {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1, 1]], "n_points": "many"},
+        {"run": "runs/digits/ae/seed-0", "codes": [[0, 0], [1e6, 1e6]], "kind": "spline"},
+        {"run": "runs/digits/ae/seed-0", "codes": [[-1e6, 0], [0, 0]]},
     ],
 )
 def test_bad_path_requests_get_a_4xx(client, body):
@@ -377,3 +379,19 @@ def test_help_does_not_import_fastapi_or_torch():
         [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout) == []
+
+
+def test_a_path_may_reach_past_the_cloud_but_not_far_beyond_it(client):
+    from latentatlas.explorer.images import MAX_REACH
+
+    name = "runs/digits/ae/seed-0"
+    codes = client.app.state.catalogue.run(name).reference_codes()
+    centre = np.median(codes, axis=0)
+    radius = float(np.linalg.norm(codes - centre, axis=1).max())
+    direction = np.array([1.0, 0.0])
+    near = (centre + 2.0 * radius * direction).tolist()
+    far = (centre + (MAX_REACH + 0.5) * radius * direction).tolist()
+    body = {"run": name, "codes": [centre.tolist(), near], "n_points": 6}
+    assert client.post("/api/path", json=body).status_code == 200  # empty space near the data
+    refused = client.post("/api/path", json={**body, "codes": [centre.tolist(), far]})
+    assert refused.status_code == 422 and "beyond 3 times the cloud's radius" in refused.text

@@ -62,6 +62,28 @@ def reconstruction(run: RunView, index: int) -> NDArray[np.float32]:
 
 
 # -- paths of codes -------------------------------------------------------------------------------
+#: How far beyond the cloud a path may reach: waypoints at most this many cloud radii (the
+#: largest distance of a code from the codes' median) from the median. Paths through the empty
+#: space around the data stay possible; a typo of 1e6 no longer decodes codes six orders of
+#: magnitude outside anything the decoder has seen.
+MAX_REACH = 3.0
+
+
+def _check_within_reach(run: RunView, waypoints: NDArray[np.float64]) -> None:
+    """Refuse a waypoint farther than :data:`MAX_REACH` cloud radii from the codes' median."""
+    codes = np.asarray(run.reference_codes(), dtype=np.float64)
+    centre = np.median(codes, axis=0)
+    radius = float(np.linalg.norm(codes - centre, axis=1).max())
+    distances = np.linalg.norm(waypoints - centre, axis=1)
+    far = np.flatnonzero(distances > MAX_REACH * max(radius, 1e-12))
+    if far.size:
+        raise InputError(
+            f"waypoint {int(far[0]) + 1} lies {distances[far[0]]:.3g} from the centre of the "
+            f"codes, beyond {MAX_REACH:g} times the cloud's radius ({radius:.3g}); "
+            "pick points nearer the data"
+        )
+
+
 def path_points(
     run: RunView, waypoints: NDArray[np.float64], kind: str, n_points: int
 ) -> NDArray[np.float64]:
@@ -75,6 +97,7 @@ def path_points(
     """
     from latentatlas.analysis.paths import line_path
 
+    _check_within_reach(run, waypoints)
     if kind == "spline":
         if len(waypoints) != 2:
             raise InputError(f"a spline path takes 2 waypoints (two points), got {len(waypoints)}")
