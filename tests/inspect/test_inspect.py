@@ -220,7 +220,6 @@ def test_python_api_bad_input(tmp_path: Path) -> None:
 
 
 # -- the same numbers as a built-in run -----------------------------------------------------------
-@pytest.mark.slow
 def test_a_builtin_run_inspected_through_a_factory_gives_the_same_numbers(tmp_path: Path) -> None:
     """A tiny latentatlas run, its weights read back through the factory path: the silhouette of
     the codes and the reconstruction error equal what the run stored, to 1e-6."""
