@@ -19,10 +19,8 @@ from latentatlas.studies.claims import (
     NoAdvantage,
     NotJudged,
     Separated,
-    compare,
     judge,
     missing,
-    seeds_note,
 )
 
 LOW5 = [0.43, 0.45, 0.47, 0.42, 0.44]
@@ -261,14 +259,3 @@ def test_a_claim_of_the_old_format_still_loads() -> None:
     }
     claim = Claim.from_dict(old)
     assert claim.verdict == "inconclusive" and claim.seeds is None and claim.effect_ci is None
-
-
-# -- the old comparison, kept until the studies migrate -------------------------------------------
-def test_compare_reports_the_exact_permutation_p() -> None:
-    comparison = compare([0.5, 0.6], [0.1, 0.2])
-    assert comparison.direction == "greater" and comparison.p_value == pytest.approx(1 / 6)
-    assert "exact one-sided permutation p = 0.167" in comparison.describe("AE", "VAE")
-    tied = compare([0.5, 0.5, 0.6], [0.5, 0.5, 0.5])
-    assert tied.p_value == pytest.approx(0.5)
-    assert compare([0.5, 0.5], [0.5, 0.5]).p_value is None
-    assert "indicative only" in seeds_note(comparison)

@@ -21,7 +21,7 @@ from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
 from latentatlas.report import Report
 from latentatlas.studies import engine
-from latentatlas.studies.claims import Claim, compare
+from latentatlas.studies.claims import ClaimSpec, Separated
 from latentatlas.studies.config import StudyConfig, setting
 
 runner = CliRunner()
@@ -89,11 +89,17 @@ class ToyStudy(engine.Study):
         all_norms = [norm for model_norms in norms.values() for norm in model_norms]
         return engine.CellOutput(result, {"norms": np.asarray(all_norms)})
 
-    def claims(self, config: ToyConfig, results: Mapping[str, ToyResult]) -> list[Claim]:
-        one, two = results["dim-1"].code_norm, results["dim-2"].code_norm
-        comparison = compare(two.get("pca", ()), one.get("pca", ()))
-        verdict = "supported" if comparison.direction == "greater" else "contradicted"
-        return [Claim("more_dims", "Two dimensions hold more.", verdict, "", "no overlap")]
+    def claim_specs(self, config: ToyConfig) -> list[ClaimSpec]:
+        def norms(evidence: Any, cell: str) -> tuple[float, ...]:
+            return evidence.results[cell].code_norm.get("pca", ())
+
+        return [
+            ClaimSpec(
+                "more_dims",
+                "Two dimensions hold more.",
+                lambda e: Separated(norms(e, "dim-2"), norms(e, "dim-1"), expect="greater"),
+            )
+        ]
 
     def report(self, results: engine.StudyResults) -> Report:
         report = Report("Toy")
@@ -117,7 +123,8 @@ def test_a_study_runs_end_to_end_and_reads_back_typed(tmp_path: Path) -> None:
     results = engine.load(tmp_path / "toy")
     assert isinstance(results.results["dim-2"], ToyResult)
     assert len(results.results["dim-2"].code_norm["pca"]) == 2
-    assert [c.verdict for c in results.claims] == ["supported"]
+    # Two seeds that do not overlap: indicative, leaning supported (a test needs five).
+    assert [(c.verdict, c.leaning) for c in results.claims] == [("indicative", "supported")]
     metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
     assert set(metrics["cells"]) == {"dim-1", "dim-2"}
     assert metrics["verdicts"][0]["key"] == "more_dims"
@@ -216,15 +223,6 @@ def test_config_from_cli_text_quick_and_round_trip() -> None:
     flags = [option.flag for option in ToyConfig.cli_options()]
     assert flags == ["--seeds", "--models", "--lr", "--device", "--label"]
     assert "(default: 2; quick: 1)" in ToyConfig.cli_options()[0].help
-
-
-def test_compare_separates_and_tests_seed_groups() -> None:
-    apart = compare([0.6, 0.62, 0.65, 0.61, 0.64], [0.4, 0.42, 0.45, 0.41, 0.43])
-    assert apart.direction == "greater" and apart.separated and not apart.indicative_only
-    assert apart.p_value == pytest.approx(1 / 252)  # exact one-sided U test, 5 v 5, no ties
-    mixed = compare([0.5, 0.6], [0.55, 0.65])
-    assert mixed.direction == "overlap" and mixed.indicative_only
-    assert compare([0.3], [0.1]).p_value is None
 
 
 def _module_name(path: Path, root: Path) -> str:

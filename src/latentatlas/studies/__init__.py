@@ -12,8 +12,6 @@ from latentatlas._lazy import lazy_attributes
 
 _EXPORTS = {
     "Claim": "latentatlas.studies.claims",
-    "Comparison": "latentatlas.studies.claims",
-    "compare": "latentatlas.studies.claims",
     "StudyConfig": "latentatlas.studies.config",
     "setting": "latentatlas.studies.config",
     "STUDIES": "latentatlas.studies.engine",

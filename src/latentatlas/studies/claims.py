@@ -68,17 +68,14 @@ __all__ = [
     "Both",
     "Claim",
     "ClaimSpec",
-    "Comparison",
     "Equivalent",
     "Judgement",
     "NoAdvantage",
     "NotJudged",
     "Rule",
     "Separated",
-    "compare",
     "judge",
     "missing",
-    "seeds_note",
 ]
 
 
@@ -717,94 +714,3 @@ def _number(value: float, digits: int) -> str:
 def _prefixed(measure: str, text: str) -> str:
     """``"Silhouette: text"`` when a measure is named, else ``text``."""
     return f"{measure[0].upper()}{measure[1:]}: {text}" if measure else text
-
-
-# -- the comparison the studies used before rules (kept until they are migrated) ------------------
-@dataclass(frozen=True, eq=False)
-class Comparison(ResultMixin):
-    """Per-seed values of group ``a`` against group ``b``.
-
-    Attributes
-    ----------
-    mean_a, std_a, mean_b, std_b : float
-        Mean and sample standard deviation of each group.
-    n_a, n_b : int
-        Seeds in each group.
-    separated : bool
-        No overlap: every value of one group lies above every value of the other.
-    direction : {"greater", "less", "overlap"}
-        ``a`` above ``b``, below it, or overlapping.
-    p_value : float or None
-        One-sided permutation p-value of the difference of means in the direction of the
-        difference (exact up to 20,000 splits, never below the attainable minimum); None when
-        either group has fewer than 2 seeds or every value is the same.
-    """
-
-    mean_a: float
-    std_a: float
-    n_a: int
-    mean_b: float
-    std_b: float
-    n_b: int
-    separated: bool
-    direction: str
-    p_value: float | None
-
-    @property
-    def indicative_only(self) -> bool:
-        """True when a group has fewer than :data:`MIN_SEEDS_FOR_TEST` seeds."""
-        return min(self.n_a, self.n_b) < MIN_SEEDS_FOR_TEST
-
-    def describe(self, name_a: str, name_b: str, digits: int = 3) -> str:
-        """One sentence: both groups' mean ± std (n) and how they relate."""
-        relation = {
-            "greater": "above, with no overlap between seeds",
-            "less": "below, with no overlap between seeds",
-            "overlap": "overlapping",
-        }[self.direction]
-        kind = "exact " if sig.is_exact(self.n_a, self.n_b) else ""
-        p = "" if self.p_value is None else f"; {kind}one-sided permutation p = {self.p_value:.3g}"
-        return (
-            f"{name_a} {self.mean_a:.{digits}f} ± {self.std_a:.{digits}f} (n={self.n_a}) against "
-            f"{name_b} {self.mean_b:.{digits}f} ± {self.std_b:.{digits}f} (n={self.n_b}): "
-            f"{relation}{p}"
-        )
-
-
-def compare(a: Values, b: Values) -> Comparison:
-    """Compare the per-seed values ``a`` with ``b`` (prefer the rules for a verdict).
-
-    Parameters
-    ----------
-    a, b : sequence of float
-        One value per seed (non-finite values are left out).
-
-    Returns
-    -------
-    Comparison
-    """
-    first, second = sig.finite(a), sig.finite(b)
-    mean_a, std_a, n_a = mean_and_std(first)
-    mean_b, std_b, n_b = mean_and_std(second)
-    direction = "overlap"
-    if n_a and n_b and first.min() > second.max():
-        direction = "greater"
-    elif n_a and n_b and first.max() < second.min():
-        direction = "less"
-    p_value = None
-    if n_a >= 2 and n_b >= 2 and not (np.ptp(np.r_[first, second]) == 0):
-        alternative: Alternative = "greater" if mean_a >= mean_b else "less"
-        p_value = sig.permutation_p(first, second, alternative)
-    return Comparison(
-        mean_a, std_a, n_a, mean_b, std_b, n_b, direction != "overlap", direction, p_value
-    )
-
-
-def seeds_note(comparison: Comparison) -> str:
-    """The caveat every seed comparison carries: how many seeds, and whether that is few."""
-    n = min(comparison.n_a, comparison.n_b)
-    if comparison.indicative_only:
-        return (
-            f"{n} seed(s) per group: indicative only (a test needs at least {MIN_SEEDS_FOR_TEST})"
-        )
-    return f"{n} seeds per group"

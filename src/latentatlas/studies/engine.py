@@ -2,8 +2,8 @@
 
 A study is a small :class:`Study` object: a validated ``Config``, ``cells(config)`` (the grid,
 each cell naming the runs it needs), ``analyse(config, cell, context)`` (a typed result that is
-the metrics schema, plus the arrays its figures need), ``claims(config, results)`` (its source's
-claims with verdicts) and a report module (``report_module``) whose ``intro``, ``body`` and
+the metrics schema, plus the arrays its figures need), ``claim_specs(config)`` (its source's
+claims as data, which the engine judges) and a report module (``report_module``) whose ``intro``, ``body`` and
 ``methods`` draw from stored results only. The engine owns the folder::
 
     study.json            name, settings and environment, written once everything is validated
@@ -212,10 +212,6 @@ class Study(ABC):
         """Validate what only the study can (e.g. a user's model), before anything is written."""
         return None  # nothing by default
 
-    def claims(self, config: Any, results: Mapping[str, Any]) -> list[Claim]:
-        """The verdicts of a study whose claims are not yet data (none by default)."""
-        return []
-
     def cell_settings(self, config: Any, cell: Cell) -> dict[str, Any]:
         """What a cell's stored analysis depends on; it is reused while this is unchanged (by
         default every setting: an analysis option may change without any run changing)."""
@@ -351,10 +347,8 @@ def verdicts(
     A claim that declares the models it rests on (``needs=(gates.learned(...),)``) is not
     judged when any of their seeds failed the learned-model gate.
     """
-    specs = study.claim_specs(config)
-    if not specs:
-        return study.claims(config, results)
-    return judge(specs, Evidence(config, study.cells(config), results, dict(gates or {})))
+    evidence = Evidence(config, study.cells(config), results, dict(gates or {}))
+    return judge(study.claim_specs(config), evidence)
 
 
 def load(out: str | os.PathLike[str]) -> StudyResults:
