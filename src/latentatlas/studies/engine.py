@@ -3,8 +3,8 @@
 A study is a small :class:`Study` object: a validated ``Config``, ``cells(config)`` (the grid,
 each cell naming the runs it needs), ``analyse(config, cell, context)`` (a typed result that is
 the metrics schema, plus the arrays its figures need), ``claim_specs(config)`` (its source's
-claims as data, which the engine judges) and a report module (``report_module``) whose ``intro``, ``body`` and
-``methods`` draw from stored results only. The engine owns the folder::
+claims as data, which the engine judges) and a report module (``report_module``) whose
+``intro``, ``body`` and ``methods`` draw from stored results only. The engine owns the folder::
 
     study.json            name, settings and environment, written once everything is validated
     runs/...              the run directories (each complete or absent)
