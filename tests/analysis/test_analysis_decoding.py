@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from _results import round_trip
 
 from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
 from latentatlas.errors import InputError
@@ -21,10 +20,6 @@ def _plane_model(latent_2d: np.ndarray, seed: int = 0):
     model = build("pca", (16,), 2)
     model.fit_closed_form(x)
     return model, x, encode_array(model, x), reconstruction_error(model, x)
-
-
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
 
 
 def test_codes_on_a_ring_decode_badly_from_the_prior() -> None:
@@ -61,7 +56,7 @@ def test_codes_filling_a_disk_decode_well_from_the_fitted_gaussian() -> None:
     # the nearest training image really is the nearest
     decoded = result.samples[1]
     assert decoded.pixel_distance.min() >= 0.0
-    again = _round_trip(result)
+    again = round_trip(result)
     assert isinstance(again, RandomDecodesResult)
     np.testing.assert_array_equal(again.samples[0].meaningful, result.samples[0].meaningful)
     np.testing.assert_array_equal(again.samples[1].shown, result.samples[1].shown)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import skdim
+from _results import round_trip
 
 from latentatlas.analysis.density import (
     FWHM_PER_SIGMA,
@@ -22,10 +23,6 @@ from latentatlas.analysis.density import (
     radius_peak_null,
 )
 from latentatlas.errors import InputError
-
-
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
 
 
 def _curve(n: int = 1500, dim: int = 256, seed: int = 0):
@@ -69,7 +66,7 @@ def test_axis_density_finds_the_shifted_and_wide_axes() -> None:
     np.testing.assert_array_equal(result.counts[12], expected)
     assert result.bin_width == 0.25 and np.allclose(np.diff(result.edges), 0.25)
     np.testing.assert_allclose(result.densities.sum(axis=1) * 0.25, 1.0)
-    again = _round_trip(result)
+    again = round_trip(result)
     assert isinstance(again, AxisDensityResult) and again.dominant_axes == result.dominant_axes
 
 
@@ -89,7 +86,7 @@ def test_radius_density_peaks_near_sqrt_d() -> None:
     assert int(coarse.counts.sum()) == 20_000 and int(fine.counts.sum()) == 20_000
     assert 13.0 < result.minimum < result.median < result.maximum < 19.5
     np.testing.assert_allclose((coarse.density * coarse.width).sum(), 1.0)
-    again = _round_trip(result)
+    again = round_trip(result)
     assert isinstance(again, RadiusDensityResult) and again.histograms[1].peak == fine.peak
 
 
@@ -137,7 +134,7 @@ def test_a_filament_scores_against_its_matched_gaussian() -> None:
     assert result.void_fraction.shape == (3, 4) and result.void_excess > 0.1
     assert result.void_threshold == pytest.approx(VOID_EXCESS_MIN / np.sqrt(3))
     assert result.has_voids and result.one_dimensional is True
-    again = _round_trip(result)
+    again = round_trip(result)
     assert isinstance(again, FilamentScoreResult) and again.planes == result.planes
     np.testing.assert_array_equal(again.void_fraction, result.void_fraction)
 
@@ -236,7 +233,7 @@ def test_the_new_numbers_are_deterministic_and_round_trip() -> None:
     second = filament_score(cloud, n_queries=200, random_state=4)
     assert first.dimension_by_k == second.dimension_by_k
     assert first.void_excess == second.void_excess
-    again = _round_trip(first)
+    again = round_trip(first)
     assert again.ks == first.ks and again.dimension_by_k == first.dimension_by_k
     assert again.one_dimensional == first.one_dimensional
 
@@ -273,6 +270,6 @@ def test_the_radius_peak_of_a_gaussian_lies_within_its_null_tolerance() -> None:
     np.testing.assert_array_equal(
         null.relative_distances, radius_peak_null(cloud, random_state=0).relative_distances
     )
-    assert _round_trip(null).tolerance == null.tolerance
+    assert round_trip(null).tolerance == null.tolerance
     with pytest.raises(InputError, match="bin_width must be a positive"):
         radius_peak_null(cloud, bin_width=0.0)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 import pytest
+from _results import round_trip
 from scipy.spatial import ConvexHull
 
 from latentatlas.analysis.geometry import (
@@ -26,10 +26,6 @@ from latentatlas.models import build, encode_array
 
 CUBE = np.array(list(itertools.product([0.0, 1.0], repeat=3)))
 SIMPLEX = np.vstack([np.zeros(3), np.eye(3)])
-
-
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
 
 
 def _synthetic_factors(n: int = 2000, seed: int = 0):
@@ -68,7 +64,7 @@ def test_factor_views_is_deterministic_and_round_trips():
     first = factor_views(codes, factors, names, regressor="boosting", random_state=3)
     second = factor_views(codes, factors, names, regressor="boosting", random_state=3)
     assert first.r2 == second.r2
-    back = _round_trip(first)
+    back = round_trip(first)
     assert isinstance(back, FactorViewsResult)
     assert back.r2 == first.r2 and back.axis_pairs == first.axis_pairs
     for name in names:
@@ -114,7 +110,7 @@ def test_default_radius_scales_with_the_cloud_and_results_round_trip():
     assert large.occupied_fraction == pytest.approx(small.occupied_fraction)
     assert small.radius == pytest.approx(2.0 * small.median_neighbour_distance)
     assert hull(codes, n_samples=3000).occupied_fraction == small.occupied_fraction
-    back = _round_trip(small)
+    back = round_trip(small)
     assert isinstance(back, HullResult) and back.volume == small.volume
     np.testing.assert_array_equal(back.vertices, small.vertices)
 
@@ -138,7 +134,7 @@ def test_perturbations_of_a_linear_decoder_move_images_by_the_step_length():
     moved = perturb_points(codes[result.base_indices], 4, shape.radius, random_state=5)
     step = np.linalg.norm(moved - codes[result.base_indices][:, None], axis=2)
     np.testing.assert_allclose(result.image_change, step / 36.0, rtol=1e-3)
-    back = _round_trip(result)
+    back = round_trip(result)
     assert isinstance(back, HullPerturbationResult)
     np.testing.assert_allclose(back.image_change, result.image_change)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from _results import clusters, round_trip
 from sklearn.manifold import trustworthiness
 
 from latentatlas.analysis.maps import (
@@ -17,19 +16,8 @@ from latentatlas.analysis.maps import (
 from latentatlas.errors import InputError
 
 
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
-
-
-def _clusters(n: int = 600, dim: int = 8, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 4, n)
-    centres = 6.0 * rng.normal(size=(4, dim))
-    return (centres[labels] + rng.normal(size=(n, dim))).astype(np.float32), labels
-
-
 def test_neighbour_preservation_known_answers() -> None:
-    codes, _ = _clusters(n=500, dim=2)
+    codes, _ = clusters(n=500, dim=2)
     assert neighbour_preservation(codes, codes * 3.0 + 1.0) == 1.0  # a similarity keeps all
     rng = np.random.default_rng(2)
     shuffled = rng.permutation(codes)
@@ -41,7 +29,7 @@ def test_neighbour_preservation_known_answers() -> None:
 
 
 def test_tsne_map_is_repeatable_keeps_neighbours_and_round_trips() -> None:
-    codes, labels = _clusters(n=1100, dim=10)  # above 1,000 points: approximate neighbours
+    codes, labels = clusters(n=1100, dim=10)  # above 1,000 points: approximate neighbours
     options = dict(perplexity=10, early_exaggeration=16, n_iter=120, random_state=3, n_jobs=1)
     first = embed_2d(codes, **options)
     second = embed_2d(codes, **options)
@@ -51,7 +39,7 @@ def test_tsne_map_is_repeatable_keeps_neighbours_and_round_trips() -> None:
     # clusters stay apart: each point's nearest point in the map shares its label
     near = np.argsort(((first.embedding[:, None] - first.embedding[None]) ** 2).sum(-1), 1)[:, 1]
     assert np.mean(labels[near] == labels) > 0.95
-    again = _round_trip(first)
+    again = round_trip(first)
     assert isinstance(again, EmbeddingResult) and again.n_neighbors is None
     np.testing.assert_array_equal(again.embedding, first.embedding)
     assert again.trustworthiness == first.trustworthiness and first.trustworthiness_n == 1100
@@ -62,7 +50,7 @@ def test_tsne_map_is_repeatable_keeps_neighbours_and_round_trips() -> None:
 
 
 def test_trustworthiness_is_scikit_learns_on_a_seeded_sample() -> None:
-    codes, _ = _clusters(n=500, dim=6)
+    codes, _ = clusters(n=500, dim=6)
     embedding = codes[:, :2] + np.random.default_rng(1).normal(scale=0.3, size=(500, 2))
     score, used = map_trustworthiness(codes, embedding, k=7, n_samples=None)
     assert used == 500
@@ -89,14 +77,14 @@ def test_maps_stored_before_trustworthiness_still_load() -> None:
 
 
 def test_tsne_with_fft_gradients_is_repeatable() -> None:
-    codes, _ = _clusters(n=200, dim=6)
+    codes, _ = clusters(n=200, dim=6)
     first = embed_2d(codes, gradient="fft", n_iter=60, n_jobs=2)  # two threads, same map
     second = embed_2d(codes, gradient="fft", n_iter=60, n_jobs=2)
     np.testing.assert_array_equal(first.embedding, second.embedding)
 
 
 def test_tsne_after_pca_and_prereduction() -> None:
-    codes, _ = _clusters(n=200, dim=12)
+    codes, _ = clusters(n=200, dim=12)
     on_pcs = embed_2d(codes, n_components=2, n_iter=40, n_jobs=1)
     assert on_pcs.n_components == 2 and on_pcs.prereduce is None
     assert embed_2d(codes, prereduce=4, n_iter=40, n_jobs=1).prereduce == 4
@@ -105,7 +93,7 @@ def test_tsne_after_pca_and_prereduction() -> None:
 
 
 def test_bad_map_options() -> None:
-    codes, _ = _clusters(n=50)
+    codes, _ = clusters(n=50)
     with pytest.raises(InputError, match="method must be"):
         embed_2d(codes, method="pca")
     with pytest.raises(InputError, match="gradient must be"):
@@ -122,7 +110,7 @@ def test_bad_map_options() -> None:
 
 @pytest.mark.slow
 def test_umap_map_is_repeatable() -> None:
-    codes, _ = _clusters(n=500, dim=6)
+    codes, _ = clusters(n=500, dim=6)
     first = embed_2d(codes, method="umap", random_state=1)
     second = embed_2d(codes, method="umap", random_state=1)
     np.testing.assert_array_equal(first.embedding, second.embedding)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from _results import clusters, round_trip
 from sklearn.decomposition import PCA
 
 from latentatlas.analysis.pca import PcaSpectrumResult, PrincipalAxes, pca_spectrum, principal_axes
 from latentatlas.errors import InputError
 
 
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
-
-
-def _clusters(n: int = 600, dim: int = 8, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 4, n)
-    centres = 6.0 * rng.normal(size=(4, dim))
-    return (centres[labels] + rng.normal(size=(n, dim))).astype(np.float32), labels
-
-
 def test_principal_axes_match_scikit_learn() -> None:
-    codes, _ = _clusters()
+    codes, _ = clusters()
     axes = principal_axes(codes)
     reference = PCA().fit(codes.astype(np.float64))
     np.testing.assert_allclose(axes.variances, reference.explained_variance_, rtol=1e-8)
@@ -33,7 +21,7 @@ def test_principal_axes_match_scikit_learn() -> None:
         np.abs(axes.components @ reference.components_.T), np.eye(8), atol=1e-7
     )
     np.testing.assert_allclose(axes.transform(codes, 3)[:, 0].var(ddof=1), axes.variances[0])
-    again = _round_trip(axes)
+    again = round_trip(axes)
     assert isinstance(again, PrincipalAxes)
     np.testing.assert_array_equal(again.components, axes.components)
 
@@ -48,6 +36,6 @@ def test_spectrum_of_one_dominant_direction() -> None:
     assert 18.0 < spectrum.first_to_second < 26.0
     assert spectrum.cumulative[-1] == pytest.approx(1.0)
     assert spectrum.explained_variance_ratio[0] == pytest.approx(25 / 54, rel=0.05)
-    assert isinstance(_round_trip(spectrum), PcaSpectrumResult)
+    assert isinstance(round_trip(spectrum), PcaSpectrumResult)
     with pytest.raises(InputError, match="zero variance"):
         pca_spectrum(np.ones((10, 3)))

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from _results import round_trip
 
 from latentatlas.analysis.pca import principal_axes
 from latentatlas.analysis.planes import PlaneViewsResult, plane_views
 from latentatlas.errors import InputError
-
-
-def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict(), allow_nan=False)))
 
 
 def test_plane_views_count_like_histogram2d_and_zoom() -> None:
@@ -30,7 +25,7 @@ def test_plane_views_count_like_histogram2d_and_zoom() -> None:
     np.testing.assert_array_equal(pca_view.views[0].counts, on_pcs)
     default = plane_views(codes)
     assert len(default.views) == 5 and default.views[0].n_inside >= 0.99 * 5000
-    again = _round_trip(default)
+    again = round_trip(default)
     assert isinstance(again, PlaneViewsResult) and again.axes == (0, 1)
     np.testing.assert_array_equal(again.views[2].counts, default.views[2].counts)
 
