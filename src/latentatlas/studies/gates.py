@@ -83,20 +83,14 @@ def gate_models(
     elsewhere comes without its split), with the report's example arrays."""
     from latentatlas.analysis.quality import gate_of_model
     from latentatlas.analysis.sampling import stratified_sample
-    from latentatlas.models import reconstruct_array
 
     gates = PerSeed(
         tuple(range(len(models))),
         tuple(gate_of_model(m, x, x, labels=labels, train_labels=labels) for m in models.values()),
     )
     picked = stratified_sample(N_SHOWN, labels=labels, n_rows=len(x))
-    originals = np.asarray(x[picked], dtype=np.float32)
-    arrays: dict[str, NDArray[Any]] = {f"{PREFIX}originals": originals}
-    if labels is not None:
-        arrays[f"{PREFIX}labels"] = np.asarray(labels)[picked]
-    first = next(iter(models.values()))
-    arrays[f"{PREFIX}model/model"] = np.asarray(reconstruct_array(first, originals), np.float32)
-    return CellGates({"model": gates}), arrays
+    first = {"model": next(iter(models.values()))}
+    return CellGates({"model": gates}), _example_arrays(x, labels, picked, first)
 
 
 def _examples(first: Mapping[str, tuple[int, Any, Any]], context: Any) -> dict[str, NDArray]:
@@ -104,7 +98,6 @@ def _examples(first: Mapping[str, tuple[int, Any, Any]], context: Any) -> dict[s
     if not first:
         return {}
     from latentatlas.analysis.sampling import stratified_sample
-    from latentatlas.models import reconstruct_array
     from latentatlas.runs import split_indices
 
     _, config, _ = next(iter(first.values()))
@@ -121,13 +114,23 @@ def _examples(first: Mapping[str, tuple[int, Any, Any]], context: Any) -> dict[s
             n_rows=len(validation),
         )
     ]
-    originals = np.asarray(dataset.x[picked], dtype=np.float32)
-    arrays: dict[str, NDArray] = {f"{PREFIX}originals": originals}
-    if dataset.labels is not None:
-        arrays[f"{PREFIX}labels"] = np.asarray(dataset.labels)[picked]
-    for model, (_, _, run) in first.items():
-        reconstructions = reconstruct_array(run.model, originals)
-        arrays[f"{PREFIX}model/{model}"] = np.asarray(reconstructions, dtype=np.float32)
+    models = {model: run.model for model, (_, _, run) in first.items()}
+    return _example_arrays(dataset.x, dataset.labels, picked, models)
+
+
+def _example_arrays(
+    x: Any, labels: Any, picked: NDArray[np.int64], models: Mapping[str, Any]
+) -> dict[str, NDArray[Any]]:
+    """Rows ``picked`` of ``x`` (``gate/originals``), their labels and each model's
+    reconstructions of them (``gate/model/<key>``): what the report's gate figure draws."""
+    from latentatlas.models import reconstruct_array
+
+    originals = np.asarray(x[picked], dtype=np.float32)
+    arrays: dict[str, NDArray[Any]] = {f"{PREFIX}originals": originals}
+    if labels is not None:
+        arrays[f"{PREFIX}labels"] = np.asarray(labels)[picked]
+    for key, model in models.items():
+        arrays[f"{PREFIX}model/{key}"] = np.asarray(reconstruct_array(model, originals), np.float32)
     return arrays
 
 
