@@ -84,9 +84,9 @@ class ModelConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from latentatlas.models.registry import names  # late: keeps config light to import
+        from latentatlas.models.registry import is_known, names  # late: keeps config light
 
-        if self.name not in names():
+        if not is_known(self.name):
             raise InputError(
                 f"model.name {self.name!r} is not a known model; choose one of {', '.join(names())}"
             )

@@ -7,6 +7,7 @@ registering itself in ``latentatlas.studies.engine.STUDIES``.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from pathlib import Path
@@ -97,9 +98,17 @@ def _register(name: str) -> None:
         for option in settings
     ]
 
+    slotted = _has_slots(study.config_type)
+    if slotted:
+        parameters += _slot_parameters()
+
     def command(**values: Any) -> None:
         texts = {option.field: values.pop(option.field) for option in settings}
         config = study.config_type.from_cli(texts, quick=values["quick"])
+        if slotted and (values["model_file"] or values["weights"]):
+            config = dataclasses.replace(
+                config, model_files=tuple(values["model_file"]), weights=tuple(values["weights"])
+            )
         out = values["out"] if values["out"] is not None else Path("atlas") / name
         _run(
             name,
@@ -115,6 +124,39 @@ def _register(name: str) -> None:
     command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
     command.__doc__ = f"{study.question} (after {study.source})"
     study_app.command(name)(user_errors(command))
+
+
+def _has_slots(config_type: type) -> bool:
+    """Whether a study's settings take a user's model in a slot (the training block's
+    ``model_files``)."""
+    return "model_files" in getattr(config_type, "__dataclass_fields__", {})
+
+
+def _slot_parameters() -> list[inspect.Parameter]:
+    """``--model-file NAME=...`` and ``--weights NAME=...``, each repeatable."""
+    options = {
+        "model_file": typer.Option(
+            [],
+            "--model-file",
+            help="Your model in the slot NAME (a model key of the study, e.g. conv-ae): "
+            "NAME=package.module:function, NAME=file.py:function or NAME=scripted.pt "
+            "(TorchScript; repeat per seed). See docs/studies.md, 'Your model in a slot'.",
+            metavar="NAME=MODEL",
+        ),
+        "weights": typer.Option(
+            [],
+            "--weights",
+            help="Weights of the factory in slot NAME (.safetensors or .pt, read with "
+            "weights_only); repeat once per seed; without them the factory is trained.",
+            metavar="NAME=FILE",
+        ),
+    }
+    return [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=list[str]
+        )
+        for name, default in options.items()
+    ]
 
 
 def _run(

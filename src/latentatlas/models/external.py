@@ -284,16 +284,18 @@ def existing_file(path: str | Path, what: str, suffixes: tuple[str, ...] = ()) -
 
 
 # -- factory + weights ----------------------------------------------------------------------------
-def import_factory(spec: str) -> Callable[[], Any]:
-    """The callable named by ``pkg.mod:build`` or ``path/to/file.py:build``."""
+def import_factory(spec: str, flag: str = "--model") -> Callable[[], Any]:
+    """The callable named by ``pkg.mod:build`` or ``path/to/file.py:build``; ``flag`` is the
+    option that named it, for the error messages (``--model``, ``--model-file ae=``)."""
     module_name, sep, attribute = spec.rpartition(":")
+    what = _named(flag, spec)
     if not sep or not module_name or not attribute.isidentifier():
         raise InputError(
-            f"--model {spec!r} must look like package.module:function or file.py:function"
+            f"{_named(flag, repr(spec))} must look like package.module:function or file.py:function"
         )
     try:
         if module_name.endswith(".py"):
-            module = _import_file(Path(module_name))
+            module = _import_file(Path(module_name), flag)
         else:
             _on_path(Path.cwd())  # as `python -m` does: a package in the working folder imports
             module = importlib.import_module(module_name)
@@ -301,13 +303,18 @@ def import_factory(spec: str) -> Callable[[], Any]:
         raise
     except Exception as error:
         raise InputError(
-            f"--model {spec}: {module_name} does not import ({type(error).__name__}: "
-            f"{_short(error)})"
+            f"{what}: {module_name} does not import ({type(error).__name__}: {_short(error)})"
         ) from None
     factory = getattr(module, attribute, None)
     if not callable(factory):
-        raise InputError(f"--model {spec}: {module_name} has no function {attribute}")
+        raise InputError(f"{what}: {module_name} has no function {attribute}")
     return factory  # type: ignore[no-any-return]
+
+
+def _named(flag: str, spec: str) -> str:
+    """``--model spec`` or, for a flag ending in ``=`` (``--model-file ae=``), ``--model-file
+    ae=spec``: how a message names what the user typed."""
+    return f"{flag}{spec}" if flag.endswith("=") else f"{flag} {spec}"
 
 
 def _on_path(folder: Path) -> None:
@@ -315,8 +322,8 @@ def _on_path(folder: Path) -> None:
         sys.path.insert(0, str(folder))
 
 
-def _import_file(path: Path) -> Any:
-    existing_file(path, "--model file")
+def _import_file(path: Path, flag: str = "--model") -> Any:
+    existing_file(path, f"{flag.rstrip('=')} file")
     _on_path(path.resolve().parent)  # as running the script would: its neighbours import
     name = f"_latentatlas_user_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]}"
     if name in sys.modules:
@@ -334,17 +341,18 @@ def _import_file(path: Path) -> Any:
     return module
 
 
-def build_factory(spec: str) -> Any:
+def build_factory(spec: str, flag: str = "--model") -> Any:
     """Call the factory ``spec`` with no arguments; the object must encode and decode."""
-    factory = import_factory(spec)
+    factory = import_factory(spec, flag)
+    what = _named(flag, spec)
     try:
         module = factory()
     except Exception as error:
-        raise InputError(f"--model {spec} raised {type(error).__name__}: {_short(error)}") from None
+        raise InputError(f"{what} raised {type(error).__name__}: {_short(error)}") from None
     encoder, _ = _methods(module)
     if encoder is None:
         raise InputError(
-            f"--model {spec} returned a {type(module).__name__} without encode/decode methods "
+            f"{what} returned a {type(module).__name__} without encode/decode methods "
             "or encoder/decoder attributes"
         )
     return module
@@ -440,6 +448,16 @@ def from_factory(
 # -- TorchScript ----------------------------------------------------------------------------------
 def from_torchscript(path: str | Path, x: Any, device: str = "auto") -> ModelSource:
     """A TorchScript file exporting ``encode`` and ``decode`` (``@torch.jit.export``)."""
+    module = load_torchscript(path)
+    files = {str(path): sha256(path)}
+    name = f"TorchScript file {path}"
+    encode, decode = module.encode, module.decode
+    return _checked("torchscript", str(path), module, encode, decode, x, device, name, files)
+
+
+def load_torchscript(path: str | Path) -> Any:
+    """The scripted module in ``path``, on the CPU, refused unless it exports ``encode`` and
+    ``decode``."""
     file = existing_file(path, "TorchScript file")
     try:
         module = torch.jit.load(str(file), map_location="cpu")
@@ -454,10 +472,7 @@ def from_torchscript(path: str | Path, x: Any, device: str = "auto") -> ModelSou
             f"TorchScript file {file} exports no {missing[0]} method; mark encode and decode "
             "with @torch.jit.export before scripting"
         )
-    files = {str(path): sha256(file)}
-    name = f"TorchScript file {file}"
-    encode, decode = module.encode, module.decode
-    return _checked("torchscript", str(path), module, encode, decode, x, device, name, files)
+    return module
 
 
 # -- a latentatlas run ----------------------------------------------------------------------------

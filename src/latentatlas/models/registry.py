@@ -25,14 +25,22 @@ _MODELS: dict[str, str] = {
     "conv-vae": "latentatlas.models.conv:ConvVAE",
     "ae-classifier": "latentatlas.models.dense:ClassifierAutoencoder",
 }
+#: Models a study builds but nobody names: a user's model in a study's slot
+#: (:mod:`latentatlas.models.slot`, from ``latentatlas study NAME --model-file``).
+_HIDDEN: dict[str, str] = {"slot": "latentatlas.models.slot:SlotModel"}
 
 
 def model_class(name: str) -> type[Autoencoder]:
     """The class of the model ``name`` (imports it, and torch, on first use)."""
-    if name not in _MODELS:
+    if not is_known(name):
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(_MODELS)}")
-    module, attribute = _MODELS[name].split(":")
+    module, attribute = {**_MODELS, **_HIDDEN}[name].split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def is_known(name: str) -> bool:
+    """Whether ``name`` is a model the registry builds (a listed or a hidden one)."""
+    return name in _MODELS or name in _HIDDEN
 
 
 @dataclass(frozen=True)

@@ -325,6 +325,20 @@ class TrainingSettings(StudyConfig):
         0, "Seed of the train/validation split.", check=Interval(int, 0, MAX_SPLIT_SEED)
     )
     device: str = setting("auto", "auto, cpu or cuda.", check=OneOf(DEVICES))
+    # A user's model in a slot (see latentatlas.studies.slots); the CLI's --model-file and
+    # --weights are repeatable, so they are added by the study command, not generated here.
+    model_files: tuple[str, ...] = setting(
+        (), "NAME=package.module:function, NAME=file.py:function or NAME=TorchScript file.", cli=""
+    )
+    weights: tuple[str, ...] = setting((), "NAME=weights file of a --model-file factory.", cli="")
+    fingerprints: tuple[str, ...] = setting((), "path=sha256 of every slot file.", cli="")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.model_files or self.weights:
+            from latentatlas.studies.slots import settle
+
+            settle(self)
 
     def train_config(self) -> Any:
         """The :class:`~latentatlas.config.TrainConfig` of every run of the study."""

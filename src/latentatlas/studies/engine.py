@@ -99,10 +99,20 @@ def seed_runs(
         The cell's models by the key its results use (e.g. ``"vae-beta4"``).
     folder : str
         Where the runs go, relative to the study: ``{folder}/{key}/seed-{seed}``.
+
+    A model key the settings fill with a user's model (``--model-file KEY=...``) gets that
+    model in the built-in's place (:func:`latentatlas.studies.slots.model_in_slot`).
     """
+    from latentatlas.studies.slots import model_in_slot
+
     train = config.train_config()
     return tuple(
-        (RunConfig(data=data, model=model, train=train, seed=seed), f"{folder}/{key}/seed-{seed}")
+        (
+            RunConfig(
+                data=data, model=model_in_slot(config, key, model, seed), train=train, seed=seed
+            ),
+            f"{folder}/{key}/seed-{seed}",
+        )
         for key, model in models.items()
         for seed in range(config.seeds)
     )
@@ -142,7 +152,8 @@ class AnalysisContext:
         ----------
         cell : Cell
         group : callable, optional
-            ``group(run_config, relative_path) -> key``; by default the model's name.
+            ``group(run_config, relative_path) -> key``; by default the model key of the run's
+            folder (``.../<model>/seed-<s>``), which a user's model in a slot keeps.
 
         Raises
         ------
@@ -165,7 +176,7 @@ class AnalysisContext:
                     f"run {run.path} was trained on another train/validation split; "
                     "rerun with --force"
                 )
-            key = group(config, relative) if group is not None else config.model.name
+            key = group(config, relative) if group is not None else Path(relative).parent.name
             grouped.setdefault(key, []).append(run)
         return grouped, failed
 
@@ -316,6 +327,9 @@ def run(
     datasets = check_plan(plan)
     _check_report_target(folder)
     _check_write_targets(folder, cells)
+    from latentatlas.studies.slots import check as check_slots
+
+    check_slots(study, config, cells, datasets)  # a user's model in a slot, on the cells' data
     study.check(config)
     connect(executor)  # a cluster that cannot be reached fails here, before the first write
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
