@@ -203,3 +203,67 @@ def test_bad_input_is_one_sentence_and_writes_nothing(
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+# -- the model in a slot --------------------------------------------------------------------------
+def _in_slot(builtin: str, source: str, **options: Any) -> Any:
+    from latentatlas.models import build
+
+    slot = {"slot": builtin, "builtin": builtin, "source": source, **options}
+    return build("slot", (1, 28, 28), 4, **slot)
+
+
+def test_a_vae_slot_takes_the_elbo_with_the_posterior_the_encoder_gives() -> None:
+    import torch
+    import zoo
+
+    x = torch.rand(5, 1, 28, 28)
+    for name in ("build_vae", "build_parts"):  # (mu, logvar), and a Normal distribution
+        model = _in_slot("vae", factory(name), builtin_options={"beta": 4.0})
+        mu, logvar = model.encode_distribution(x)
+        reference = getattr(zoo, name)()
+        if name == "build_vae":
+            expected_mu, expected_logvar = reference.encode(x)
+        else:
+            normal = reference.encoder(x)
+            expected_mu, expected_logvar = normal.mean, 2 * normal.stddev.log()
+        torch.testing.assert_close(mu, expected_mu)
+        torch.testing.assert_close(logvar, expected_logvar)
+        model.eval()
+        terms = model.loss(x)
+        assert set(terms) == {"total", "reconstruction", "kl"} and model.variational
+        torch.testing.assert_close(terms["total"], terms["reconstruction"] + 4.0 * terms["kl"])
+    with pytest.raises(la.errors.InputError, match="gives no posterior, which a VAE slot needs"):
+        _in_slot("vae", factory("build_latentatlas_ae")).encode_distribution(x)
+
+
+def test_a_dae_slot_corrupts_its_training_input_with_the_dae_noise() -> None:
+    import torch
+
+    from latentatlas.models import build
+
+    model = _in_slot("dae", factory("build_latentatlas_ae"))
+    x = torch.rand(50, 1, 28, 28)
+    noisy = model.corrupt(x, torch.Generator().manual_seed(0))
+    builtin = build("dae", (1, 28, 28), 4).corrupt(x, torch.Generator().manual_seed(0))
+    assert model.denoising and torch.equal(noisy, builtin) and not torch.equal(noisy, x)
+    assert torch.equal(_in_slot("ae", factory("build_latentatlas_ae")).corrupt(x), x)
+
+
+def test_a_slot_runs_weights_load_into_the_users_module(tmp_path: Path) -> None:
+    """A slot run's model.safetensors keeps the module under ``inner.``; given back as weights
+    (to a slot or to inspect) the prefix is taken off."""
+    import torch
+    from safetensors.torch import save_file
+
+    model = _in_slot("ae", factory("build_latentatlas_ae"))
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, tmp_path / "run.safetensors"
+    )
+    fresh = la.models.external.build_factory(factory("build_latentatlas_ae"))
+    la.models.external.load_weights(fresh, tmp_path / "run.safetensors")
+    for key, tensor in fresh.state_dict().items():
+        assert torch.equal(tensor, model.state_dict()[f"inner.{key}"])
+    # encoder/decoder attributes that are modules are the user's module's, saved once
+    parts = _in_slot("vae", factory("build_parts"))
+    assert sorted(parts.state_dict()) == sorted(f"inner.{k}" for k in parts.inner.state_dict())

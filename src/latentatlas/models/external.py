@@ -33,6 +33,9 @@ from latentatlas.errors import InputError
 BATCH_SIZE = 256
 #: Keys of a checkpoint under which a training script often nests the state dict.
 NESTED_STATE_KEYS = ("state_dict", "model", "model_state_dict")
+#: Prefixes of every key of a state dict that wraps the module: ``DataParallel``'s, and the
+#: ``inner.`` of a latentatlas run of a user's model in a study's slot.
+WRAPPER_PREFIXES = ("module.", "inner.")
 #: Keys of a dict an encoder may return, the first present is the code (a VAE's mean).
 MEAN_KEYS = ("mu", "mean", "z_mean", "loc", "z")
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin", ".ckpt")
@@ -415,8 +418,9 @@ def load_weights(module: Any, path: str | Path) -> None:
     if not isinstance(module, nn.Module):
         raise InputError(f"--weights {path} needs a torch.nn.Module, got {type(module).__name__}")
     expected = module.state_dict()
-    if set(state) != set(expected) and all(k.startswith("module.") for k in state):
-        state = {k[len("module.") :]: v for k, v in state.items()}  # saved from DataParallel
+    for prefix in WRAPPER_PREFIXES:
+        if set(state) != set(expected) and all(k.startswith(prefix) for k in state):
+            state = {k[len(prefix) :]: v for k, v in state.items()}
     for key, tensor in expected.items():
         if key not in state:
             raise InputError(f"weights file {path} has no tensor {key!r}, which the model needs")

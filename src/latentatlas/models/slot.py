@@ -72,8 +72,10 @@ class SlotModel(Autoencoder):
             self.inner = external.load_torchscript(source)
         else:
             self.inner = external.build_factory(source, f"--model-file {self.options['slot']}=")
-        self._encode, self._decode = external._methods(self.inner)
-        if self._decode is None:
+        # A plain tuple: an encoder/decoder attribute that is a module must not be registered
+        # twice (its tensors would be saved twice, under inner. and again).
+        self._calls = external._methods(self.inner)
+        if self._calls[1] is None:
             raise InputError(
                 f"{self.where} has no decode method or decoder attribute; a study decodes codes"
             )
@@ -95,19 +97,21 @@ class SlotModel(Autoencoder):
     # -- the contract -----------------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Codes (n, latent_dim): the encoder's output, or its posterior mean."""
-        output = external._call(self._encode, x, f"the encoder of {self.where}")
+        output = external._call(self._calls[0], x, f"the encoder of {self.where}")
         return external.codes_of(output, len(x), None, self.where)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Decoded inputs (n, *input_shape)."""
-        output = external._call(self._decode, z, f"the decoder of {self.where}")  # type: ignore[arg-type]
+        output = external._call(self._calls[1], z, f"the decoder of {self.where}")  # type: ignore[arg-type]
         return external.images_of(output, len(z), self.input_shape, self.where)
 
     def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean and log-variance: the module's own ``encode_distribution``, or an
         encoder output of ``(mu, logvar)``, a dict with both, or a Normal distribution."""
         own = getattr(self.inner, "encode_distribution", None)
-        output = own(x) if callable(own) else self._encode(x)  # type: ignore[misc]
+        if not getattr(self.inner, "variational", True):  # a latentatlas autoencoder's stub
+            own = None
+        output = own(x) if callable(own) else self._calls[0](x)  # type: ignore[misc]
         return posterior_of(output, self.where)
 
     def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

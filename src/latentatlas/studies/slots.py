@@ -82,6 +82,8 @@ def settle(config: Any) -> None:
     file's SHA-256 (once: settings read back from a study folder keep theirs)."""
     from latentatlas.models.external import existing_file, sha256
 
+    for name in ("model_files", "weights", "fingerprints"):
+        _check_texts(getattr(config, name), name)
     model_files = tuple(_absolute(item, "--model-file") for item in config.model_files)
     weights = tuple(_absolute(item, "--weights") for item in config.weights)
     object.__setattr__(config, "model_files", model_files)
@@ -95,6 +97,14 @@ def settle(config: Any) -> None:
         for file in slot.files:
             existing_file(file, f"{'--model-file' if slot.torchscript else '--weights'} file")
     object.__setattr__(config, "fingerprints", tuple(f"{f}={sha256(f)}" for f in files))
+
+
+def _check_texts(values: Any, name: str) -> None:
+    """A list of ``NAME=VALUE`` (``path=sha256``) texts, as settings read back from JSON must be."""
+    if not isinstance(values, tuple | list) or not all(
+        isinstance(item, str) and "=" in item for item in values
+    ):
+        raise InputError(f"{name} must be a list of NAME=VALUE texts, got {values!r}")
 
 
 def _absolute(item: str, flag: str) -> str:
