@@ -267,3 +267,20 @@ def test_a_slot_runs_weights_load_into_the_users_module(tmp_path: Path) -> None:
     # encoder/decoder attributes that are modules are the user's module's, saved once
     parts = _in_slot("vae", factory("build_parts"))
     assert sorted(parts.state_dict()) == sorted(f"inner.{k}" for k in parts.inner.state_dict())
+
+
+@pytest.mark.parametrize(
+    ("study", "slots"),
+    [
+        ("digit-pairs", ["ae", "dae"]),  # not pca or linear-ae: the baselines
+        ("filaments", ["conv-ae", "conv-vae"]),
+        ("heatmaps", ["conv-vae", "conv-ae"]),
+        ("disentanglement", ["ae", "vae-beta1", "vae-beta4"]),  # not MNIST's ae-classifier
+    ],
+)
+def test_each_studys_slots_are_its_autoencoders_and_vaes(study: str, slots: list[str]) -> None:
+    from latentatlas.studies import engine
+    from latentatlas.studies.slots import valid_slots
+
+    recipe = engine.get(study)
+    assert valid_slots(recipe.cells(recipe.config_type())) == slots

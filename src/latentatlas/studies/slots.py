@@ -100,9 +100,10 @@ def settle(config: Any) -> None:
 
 
 def _check_texts(values: Any, name: str) -> None:
-    """A list of ``NAME=VALUE`` (``path=sha256``) texts, as settings read back from JSON must be."""
+    """A list of texts, as settings read back from JSON must be (each entry's form is checked
+    with its flag's name by :func:`_entry`; a fingerprint is ``path=sha256``)."""
     if not isinstance(values, tuple | list) or not all(
-        isinstance(item, str) and "=" in item for item in values
+        isinstance(item, str) and ("=" in item or name != "fingerprints") for item in values
     ):
         raise InputError(f"{name} must be a list of NAME=VALUE texts, got {values!r}")
 
