@@ -42,8 +42,13 @@ def builtin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _weights(builtin: Path) -> list[str]:
+def _weights(builtin: Path, copy_to: Path | None = None) -> list[str]:
+    """``--weights ae=...`` of each seed of the built-in run (copies in ``copy_to``)."""
+    import shutil
+
     files = [builtin / AE_RUNS / f"seed-{seed}" / "model.safetensors" for seed in (0, 1)]
+    if copy_to is not None:
+        files = [Path(shutil.copy(f, copy_to / f"ae-{s}.safetensors")) for s, f in enumerate(files)]
     return [arg for file in files for arg in ("--weights", f"ae={file}")]
 
 
@@ -68,7 +73,8 @@ def test_builtin_weights_through_the_slot_give_the_builtin_numbers(
 ) -> None:
     out = tmp_path / "slotted"
     model = factory("build_latentatlas_ae")
-    result = _study(*TINY, "--model-file", f"ae={model}", *_weights(builtin), "--out", out)
+    weights = _weights(builtin, copy_to=tmp_path)
+    result = _study(*TINY, "--model-file", f"ae={model}", *weights, "--out", out)
     assert result.exit_code == 0, result.output
     ours, theirs = (json.loads((f / "metrics.json").read_text()) for f in (out, builtin))
     for document in (ours, theirs):
@@ -76,11 +82,11 @@ def test_builtin_weights_through_the_slot_give_the_builtin_numbers(
     _assert_same(ours, theirs)  # every cell's numbers, the gates and the verdicts
     # The folder records how to load the model and the checksum of the weights it analysed.
     run = json.loads((out / AE_RUNS / "seed-1" / "config.json").read_text())
-    weights = builtin / AE_RUNS / "seed-1" / "model.safetensors"
+    weights_file = tmp_path / "ae-1.safetensors"
     assert run["model"]["name"] == "slot"
     assert run["model"]["options"]["source"] == model
-    assert run["model"]["options"]["weights"] == str(weights)
-    assert run["model"]["options"]["sha256"] == la.models.external.sha256(weights)
+    assert run["model"]["options"]["weights"] == str(weights_file)
+    assert run["model"]["options"]["sha256"] == la.models.external.sha256(weights_file)
     assert json.loads((out / "study.json").read_text())["config"]["model_files"] == [f"ae={model}"]
     # The explorer decodes with the user's model: the built-in model's images.
     from latentatlas.explorer import images
@@ -93,6 +99,12 @@ def test_builtin_weights_through_the_slot_give_the_builtin_numbers(
     assert (
         abs(images.reconstruction(slotted, row) - images.reconstruction(original, row)).max() < 1e-6
     )
+    # Weights that changed since are not mixed into the folder: refused, nothing rewritten.
+    (tmp_path / "ae-1.safetensors").write_bytes((tmp_path / "ae-0.safetensors").read_bytes())
+    before = (out / "metrics.json").read_bytes()
+    result = _study(*TINY, "--model-file", f"ae={model}", *weights, "--out", out)
+    assert result.exit_code == 2 and "was trained with other settings" in result.output
+    assert (out / "metrics.json").read_bytes() == before
 
 
 @pytest.mark.slow
