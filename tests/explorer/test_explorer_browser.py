@@ -263,6 +263,37 @@ def test_a_3d_run_draws_a_rotatable_cloud_and_a_map_view_says_it_has_no_inverse(
     _shot(page, tmp_path, "tsne-map")
 
 
+def test_a_continuous_colouring_in_3d_names_itself_once_and_keeps_legend_off_the_bar(
+    page, tmp_path
+):
+    """The 3-d view drew the legend over the colour bar and printed the colouring twice."""
+    _select_point(page, 7)  # a selection: the legend has an entry to show
+    page.select_option("#run-select", "runs/digits/vae/seed-0")
+    page.wait_for_function("window.explorer.points.dims === 3 && window.explorer.selectedCoords")
+    _wait_ready(page)
+    page.select_option("#colour-select", "error")
+    page.wait_for_function("document.querySelector('#cloud .colorbar') !== null")
+    boxes = page.evaluate(
+        """() => ['.legend', '.colorbar', '.gtitle'].map((s) => {
+            const r = document.querySelector('#cloud ' + s).getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom];
+        })"""
+    )
+    legend, bar, title = boxes
+
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    assert not overlap(legend, bar) and not overlap(legend, title)
+    texts = page.evaluate(
+        "Array.from(document.querySelectorAll('#cloud text')).map((t) => t.textContent)"
+    )
+    assert texts.count("reconstruction error (MSE)") == 1
+    assert "selected" in texts
+    _shot(page, tmp_path, "vae-3d-error")
+    page.select_option("#colour-select", "label")
+
+
 def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp_path):
     """``latentatlas inspect`` of a user's factory and weights, then the explorer on its folder:
     the page draws the codes, and a click decodes through the user's own decoder."""

@@ -37,11 +37,13 @@ def _embedding(n: int) -> EmbeddingResult:
 
 
 def test_axis_density_plot_colours_the_dominant_axes(codes) -> None:
-    fig = axis_density_plot(axis_density(codes))
+    result = axis_density(codes)
+    fig = axis_density_plot(result)
     every, alone = fig.axes
     assert isinstance(fig, Figure) and alone.get_title() == "dominant axes"
     assert len(every.lines) == 40 and [line.get_label() for line in alone.lines] == ["axis 5"]
-    assert "bins of 0.25" in every.get_xlabel()
+    assert f"bins of {result.bin_width:g}" in every.get_xlabel()
+    assert "bins of 0.25" in axis_density_plot(axis_density(codes, 0.25)).axes[0].get_xlabel()
 
 
 def test_radius_plot_draws_the_expected_peak(codes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
@@ -13,7 +14,7 @@ from latentatlas.analysis.decoding import RandomDecodesResult
 from latentatlas.analysis.density import AxisDensityResult, FilamentScoreResult, RadiusDensityResult
 from latentatlas.analysis.maps import EmbeddingResult
 from latentatlas.analysis.pca import PcaSpectrumResult
-from latentatlas.analysis.planes import PlaneViewsResult
+from latentatlas.analysis.planes import PlaneView, PlaneViewsResult
 from latentatlas.errors import InputError
 from latentatlas.plots.images import image_grid
 from latentatlas.plots.style import OKABE_ITO, class_colors, display_names, style_context
@@ -113,7 +114,8 @@ def pca_spectrum_plot(
 
 
 def plane_views_plot(result: PlaneViewsResult, title: str | None = None) -> Figure:
-    """A row of density images, one per zoom window (log colour scale, empty cells white).
+    """A row of density images, one per zoom window (log colour scale, empty cells white),
+    each outlining the next window with a dashed square.
     Look for: lines and voids that persist as the window shrinks."""
     names = ("PC", "PC") if result.basis == "pca" else ("axis ", "axis ")
     a, b = result.axes
@@ -121,18 +123,18 @@ def plane_views_plot(result: PlaneViewsResult, title: str | None = None) -> Figu
         n = len(result.views)
         fig = Figure(figsize=(n * 2.6 + 0.8, 2.9), layout="constrained")
         axes = fig.subplots(1, n, squeeze=False)[0]
-        for ax, view in zip(axes, result.views, strict=True):
-            h = view.half_width
-            shown = np.ma.masked_equal(view.counts.T, 0)  # rows of counts are the first axis
+        for index, (ax, view) in enumerate(zip(axes, result.views, strict=True)):
             image = ax.imshow(
-                shown,
+                np.ma.masked_equal(view.counts.T, 0),  # rows of counts are the first axis
                 origin="lower",
-                extent=(-h, h, -h, h),
+                extent=_window(view),
                 norm=_log_norm(view.counts),
                 interpolation="nearest",
                 cmap="cividis",
             )
-            ax.set_title(f"half-width {h:.3g}\n{view.n_inside} points")
+            if index + 1 < n:
+                _outline(ax, result.views[index + 1])
+            ax.set_title(f"half-width {view.half_width:.3g}\n{view.n_inside:,} points")
             ax.set_xlabel(f"{names[0]}{a + 1}")
             ax.set_aspect("equal")
         axes[0].set_ylabel(f"{names[1]}{b + 1}")
@@ -141,6 +143,32 @@ def plane_views_plot(result: PlaneViewsResult, title: str | None = None) -> Figu
             title or f"Projection onto the plane of {names[0]}{a + 1} and {names[1]}{b + 1}"
         )
     return fig
+
+
+def _window(view: PlaneView) -> tuple[float, float, float, float]:
+    """``(left, right, bottom, top)`` of a zoom window (results written before windows
+    followed the data are centred on the plane's origin)."""
+    cu, cv = view.centre or (0.0, 0.0)
+    h = view.half_width
+    return (cu - h, cu + h, cv - h, cv + h)
+
+
+def _outline(ax: Axes, view: PlaneView) -> None:
+    """A dashed square where the next, smaller window lies."""
+    from matplotlib.patches import Rectangle
+
+    left, right, bottom, top = _window(view)
+    ax.add_patch(
+        Rectangle(
+            (left, bottom),
+            right - left,
+            top - bottom,
+            fill=False,
+            edgecolor=OKABE_ITO[3],
+            linestyle="--",
+            linewidth=1.0,
+        )
+    )
 
 
 def _log_norm(counts: NDArray[np.int64]) -> LogNorm | None:
