@@ -45,7 +45,7 @@ BIG_RUN = "ae-200k"
 N_BIG = 200_000
 
 
-def _write_runs(folder: Path) -> None:
+def _write_runs(folder: Path, first_only: bool = False) -> None:
     rng = np.random.default_rng(0)
     dataset = Dataset(name="random", x=rng.random((256, 1, 28, 28), dtype=np.float32))
     for model, latent_dim in MODELS:
@@ -64,6 +64,8 @@ def _write_runs(folder: Path) -> None:
             seed=seed,
         )
         runs.train_run(config, folder / _conv_name(seed), dataset=images, progress=False)
+    if first_only:
+        return
     # A run with 200,000 codes: the small run's weights with a large cloud of codes beside them.
     big = folder / BIG_RUN
     runs.train_run(config_for_big(), big, dataset=dataset, progress=False)
@@ -81,9 +83,9 @@ def _write_runs(folder: Path) -> None:
     np.savez(big / "latents.npz", **latents)
     # The run's manifest vouches for its files; re-issue it for the enlarged latents, as a
     # run that had these codes would have it (the explorer refuses a replaced file).
-    from latentatlas._io import write_json
+    from latentatlas import _manifest
 
-    write_json(big / runs.MANIFEST, runs._manifest(big))
+    _manifest.write(big, runs.REQUIRED_FILES, runs.FORMAT_VERSION)
 
 
 def _conv_name(seed: int) -> str:
@@ -102,7 +104,7 @@ def _first_decodes(folder: str, warm_up: bool, threads: int, repeats: int) -> di
     cpu_start = time.process_time()
     base, server = _serve(Path(folder), warm_up=warm_up)
     rng = np.random.default_rng(2)
-    timings: dict[str, Any] = {"choose": [], "first": [], "warm": []}
+    timings: dict[str, Any] = {k: [] for k in ("choose", "first", "warm", "first_cpu", "warm_cpu")}
     with httpx.Client(timeout=60) as client:
         for seed in range(CONV_SEEDS):
             name = _conv_name(seed)
@@ -112,9 +114,11 @@ def _first_decodes(folder: str, warm_up: bool, threads: int, repeats: int) -> di
             for key, count in (("first", 1), ("warm", repeats)):
                 for _ in range(count):
                     z = rng.normal(size=CONV_DIM).tolist()
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     answer = client.post(f"{base}/api/decode", json={"run": name, "z": z})
                     timings[key].append(time.perf_counter() - start)
+                    # the server runs in this process: its CPU time and the client's together
+                    timings[f"{key}_cpu"].append(time.process_time() - cpu)
                     assert answer.status_code == 200, answer.text
     server.should_exit = True
     timings["cpu_seconds"] = time.process_time() - cpu_start
@@ -131,15 +135,25 @@ def _print_first_decodes(folder: Path, threads: int, repeats: int) -> None:
         f"{'-'.join(map(str, CONV_FILTERS))}: first decode after choosing each of "
         f"{CONV_SEEDS} runs, {repeats} warm decodes per run, a fresh process per setting"
     )
-    print(f"{'setting':<26} {'choose ms':>10} {'first ms':>9} {'warm ms':>8} {'first/warm':>11}")
+    print("wall ms, and in brackets the CPU ms of the process (server and client) meanwhile")
+    print(
+        f"{'setting':<26} {'choose ms':>10} {'first decode':>16} {'warm median':>16} "
+        f"{'first/warm':>11} {'(CPU)':>6}"
+    )
     for warm_up in (False, True):
         with context.Pool(1) as pool:
             t = pool.apply(_first_decodes, (str(folder), warm_up, threads, repeats))
         warm = 1000 * float(np.median(t["warm"]))
+        warm_cpu = 1000 * float(np.median(t["warm_cpu"]))
         for seed in range(CONV_SEEDS):
             first, choose = 1000 * t["first"][seed], 1000 * t["choose"][seed]
+            first_cpu = 1000 * t["first_cpu"][seed]
             label = f"{'warm-up on choosing' if warm_up else 'no warm-up (before)'}, run {seed}"
-            print(f"{label:<26} {choose:>10.1f} {first:>9.1f} {warm:>8.1f} {first / warm:>11.2f}")
+            print(
+                f"{label:<26} {choose:>10.1f} {first:>8.1f} ({first_cpu:>5.1f}) "
+                f"{warm:>8.1f} ({warm_cpu:>5.1f}) {first / warm:>11.2f} "
+                f"{first_cpu / max(warm_cpu, 1e-9):>6.2f}"
+            )
         print(f"  (process CPU {t['cpu_seconds']:.1f} s)")
 
 
@@ -285,7 +299,7 @@ def main() -> None:
     torch.set_num_threads(options.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _write_runs(folder)
+        _write_runs(folder, options.first_only)
         if options.first_only:
             _print_first_decodes(folder, options.threads, options.repeats)
             return

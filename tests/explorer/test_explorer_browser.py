@@ -333,6 +333,45 @@ def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 
+def test_vector_inputs_show_as_readable_profiles(browser, tmp_path):
+    """A 50-d input drew as a 112 x 2 pixel hairline; now a 224 x 112 bar profile, captioned."""
+    import numpy as np
+
+    from latentatlas import runs
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+    x = np.random.default_rng(0).random((150, 50)).astype(np.float32)
+    np.savez(tmp_path / "vectors.npz", x=x)
+    config = RunConfig(
+        data=DataConfig("arrays", {"path": str(tmp_path / "vectors.npz")}),
+        model=ModelConfig("ae", 2, {"hidden": [16]}),
+        train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
+    )
+    runs.train_run(config, tmp_path / "served" / "run", progress=False)
+    with _serve(tmp_path / "served") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(url)
+        _wait_ready(tab)
+        _select_point(tab, 5)
+        for element in ("img-original", "img-recon", "img-slider"):
+            _wait_image(tab, element)
+            size = tab.evaluate(
+                f"""(() => {{ const img = document.getElementById('{element}');
+                    const box = img.getBoundingClientRect();
+                    return [img.naturalWidth, img.naturalHeight, box.width, box.height]; }})()"""
+            )
+            assert size[:2] == [224, 112], (element, size)
+            assert size[2] >= 200 and size[3] >= 100, (element, size)  # drawn, not squeezed
+        assert "values 0–1" in tab.inner_text("#caption-original")
+        _shot(tab, tmp_path, "vectors")
+        context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
 #: A model from elsewhere: a module file with a factory, its encode and decode methods only.
 FACTORY = """
 import torch
