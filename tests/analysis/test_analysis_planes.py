@@ -75,3 +75,12 @@ def test_windows_follow_codes_far_from_the_origin() -> None:
     assert result.views[0].centre == pytest.approx(tuple(np.median(codes[:, :2], axis=0)))
     on_origin = plane_views(codes, basis="original", bins=32, centre="origin")
     assert on_origin.views[-1].n_inside == 0  # what the report showed before
+
+
+def test_zooms_on_a_thin_line_are_centred_on_it() -> None:
+    """Many squares hold all of a thin line; the zoom must sit on it, not with it on an edge."""
+    rng = np.random.default_rng(7)
+    line = np.column_stack([rng.uniform(-2, 2, 3000), rng.normal(size=3000) * 0.002])
+    result = plane_views(np.column_stack([line, np.zeros(3000)]), basis="original", bins=32)
+    for view in result.views:
+        assert abs(view.centre[1]) < 0.1 * view.half_width, view.half_width

@@ -155,8 +155,10 @@ def zoom_centres(
 
     The previous window is counted on a ``grid x grid`` mesh; a summed-area table gives the
     count of every square of the new window's size at once, and the fullest one (the first
-    in row order among equals) is kept. A window not smaller than the one before keeps its
-    centre.
+    in row order among equals) is kept. The window is then centred on the median of the
+    points in that square (many squares hold all of a thin line; the first of them has the
+    line on its edge), moved back inside the window before it where it stuck out. A window
+    not smaller than the one before keeps its centre.
     """
     centres = [first]
     for previous, h in itertools.pairwise(half_widths):
@@ -175,9 +177,17 @@ def zoom_centres(
         )
         row, col = np.unravel_index(int(np.argmax(boxes)), boxes.shape)
         cell = 2.0 * previous / grid
-        centres.append(
-            (cu - previous + (row + side / 2) * cell, cv - previous + (col + side / 2) * cell)
+        low_u, low_v = cu - previous + row * cell, cv - previous + col * cell
+        inside = (
+            (u >= low_u) & (u <= low_u + side * cell) & (v >= low_v) & (v <= low_v + side * cell)
         )
+        if inside.any():
+            centre = np.array([np.median(u[inside]), np.median(v[inside])])
+        else:
+            centre = np.array([low_u, low_v]) + side * cell / 2
+        room = max(previous - h, 0.0)
+        centre = np.clip(centre, np.array([cu, cv]) - room, np.array([cu, cv]) + room)
+        centres.append((float(centre[0]), float(centre[1])))
     return [(float(a), float(b)) for a, b in centres]
 
 

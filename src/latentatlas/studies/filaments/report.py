@@ -22,6 +22,7 @@ from latentatlas.plots import image_grid
 from latentatlas.plots.density import (
     SOURCE_NAMES,
     axis_density_plot,
+    axis_name,
     embedding_plot,
     intrinsic_dimension_plot,
     pca_spectrum_plot,
@@ -355,9 +356,8 @@ def _planes_section(
 
 
 def _plane_name(views: PlaneViewsResult) -> str:
-    a, b = views.axes
-    prefix = "PC" if views.basis == "pca" else "axis "
-    return f"{prefix}{a + 1} and {prefix}{b + 1}"
+    a, b = (axis_name(views.basis, axis) for axis in views.axes)
+    return f"{a} and {b}"
 
 
 def _dimension_section(
