@@ -194,8 +194,9 @@ def _axis_section(
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
         "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
         "ones, as in the source. Bins are chosen from the codes (Freedman-Diaconis on the "
-        "typical axis; the width is in the axis label): the source's 0.25 would draw a VAE's "
-        "codes, within about ±0.4, as triangles of three bins.",
+        "typical axis; the width is in the axis label), merged for a wider axis in "
+        "proportion to its width: the source's 0.25 would draw a VAE's codes, within about "
+        "±0.4, as triangles of three bins.",
     )
     counts = {_title(m): mean_std(result.models[m].axis_density.n_dominant, 1) for m in models}
     section.add_text(
