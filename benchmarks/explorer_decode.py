@@ -9,6 +9,12 @@ torch on ``--threads`` threads (2: the target machine). The issue's target: one 
 paints while a mouse drag pans that cloud (software WebGL renders on the CPU, so this is an
 upper bound for a machine with a GPU).
 
+It also serves the filaments study's 256-d conv autoencoder (3 x 64 x 64 sprites, filters
+16-32-64-128, as ``study filaments --quick``) and times the first decode after a run is chosen
+(the page's ``GET /api/runs/{name}``) against the warm ones, in a fresh process per setting:
+without the warm-up on choosing (the explorer before) and with it (now). Each line prints
+the first decode and its ratio to the warm median of the same process.
+
     python benchmarks/explorer_decode.py [--threads 2] [--repeats 200] [--browser]
 """
 
@@ -31,11 +37,15 @@ from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.data.base import Dataset
 
 MODELS = [("ae", 2), ("ae", 16), ("dae", 2), ("vae", 16), ("linear-ae", 16), ("pca", 16)]
+#: The filaments study's conv model (``--quick``): 256-d codes of 3 x 64 x 64 sprites.
+CONV_MODEL, CONV_DIM, CONV_FILTERS, CONV_SHAPE = "conv-ae", 256, (16, 32, 64, 128), (3, 64, 64)
+#: Conv runs (seeds) whose first decode is timed: each gives one cold sample.
+CONV_SEEDS = 3
 BIG_RUN = "ae-200k"
 N_BIG = 200_000
 
 
-def _write_runs(folder: Path) -> None:
+def _write_runs(folder: Path, first_only: bool = False) -> None:
     rng = np.random.default_rng(0)
     dataset = Dataset(name="random", x=rng.random((256, 1, 28, 28), dtype=np.float32))
     for model, latent_dim in MODELS:
@@ -45,6 +55,17 @@ def _write_runs(folder: Path) -> None:
             train=TrainConfig(epochs=1, batch_size=256, device="cpu"),
         )
         runs.train_run(config, folder / f"{model}-{latent_dim}", dataset=dataset, progress=False)
+    images = Dataset(name="random", x=rng.random((64, *CONV_SHAPE), dtype=np.float32))
+    for seed in range(CONV_SEEDS):
+        config = RunConfig(
+            data=DataConfig("random"),
+            model=ModelConfig(CONV_MODEL, CONV_DIM, {"filters": list(CONV_FILTERS)}),
+            train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
+            seed=seed,
+        )
+        runs.train_run(config, folder / _conv_name(seed), dataset=images, progress=False)
+    if first_only:
+        return
     # A run with 200,000 codes: the small run's weights with a large cloud of codes beside them.
     big = folder / BIG_RUN
     runs.train_run(config_for_big(), big, dataset=dataset, progress=False)
@@ -62,9 +83,78 @@ def _write_runs(folder: Path) -> None:
     np.savez(big / "latents.npz", **latents)
     # The run's manifest vouches for its files; re-issue it for the enlarged latents, as a
     # run that had these codes would have it (the explorer refuses a replaced file).
-    from latentatlas._io import write_json
+    from latentatlas import _manifest
 
-    write_json(big / runs.MANIFEST, runs._manifest(big))
+    _manifest.write(big, runs.REQUIRED_FILES, runs.FORMAT_VERSION)
+
+
+def _conv_name(seed: int) -> str:
+    return f"{CONV_MODEL}-{CONV_DIM}-seed-{seed}"
+
+
+def _first_decodes(folder: str, warm_up: bool, threads: int, repeats: int) -> dict[str, Any]:
+    """In a fresh process: for each conv run, the seconds of choosing it (the page's GET of
+    the run), of the first decode after that, and the warm decodes that follow."""
+    try:
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    torch.set_num_threads(threads)
+    cpu_start = time.process_time()
+    base, server = _serve(Path(folder), warm_up=warm_up)
+    rng = np.random.default_rng(2)
+    timings: dict[str, Any] = {k: [] for k in ("choose", "first", "warm", "first_cpu", "warm_cpu")}
+    with httpx.Client(timeout=60) as client:
+        for seed in range(CONV_SEEDS):
+            name = _conv_name(seed)
+            start = time.perf_counter()
+            assert client.get(f"{base}/api/runs/{name}").status_code == 200
+            timings["choose"].append(time.perf_counter() - start)
+            for key, count in (("first", 1), ("warm", repeats)):
+                for _ in range(count):
+                    z = rng.normal(size=CONV_DIM).tolist()
+                    start, cpu = time.perf_counter(), time.process_time()
+                    answer = client.post(f"{base}/api/decode", json={"run": name, "z": z})
+                    timings[key].append(time.perf_counter() - start)
+                    # the server runs in this process: its CPU time and the client's together
+                    timings[f"{key}_cpu"].append(time.process_time() - cpu)
+                    assert answer.status_code == 200, answer.text
+    server.should_exit = True
+    timings["cpu_seconds"] = time.process_time() - cpu_start
+    return timings
+
+
+def _print_first_decodes(folder: Path, threads: int, repeats: int) -> None:
+    """The conv runs' first decode without and with the warm-up, each in its own process."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh torch: nothing warm yet
+    print(
+        f"\n{CONV_MODEL} {CONV_DIM}-d on {'x'.join(map(str, CONV_SHAPE))}, filters "
+        f"{'-'.join(map(str, CONV_FILTERS))}: first decode after choosing each of "
+        f"{CONV_SEEDS} runs, {repeats} warm decodes per run, a fresh process per setting"
+    )
+    print("wall ms, and in brackets the CPU ms of the process (server and client) meanwhile")
+    print(
+        f"{'setting':<26} {'choose ms':>10} {'first decode':>16} {'warm median':>16} "
+        f"{'first/warm':>11} {'(CPU)':>6}"
+    )
+    for warm_up in (False, True):
+        with context.Pool(1) as pool:
+            t = pool.apply(_first_decodes, (str(folder), warm_up, threads, repeats))
+        warm = 1000 * float(np.median(t["warm"]))
+        warm_cpu = 1000 * float(np.median(t["warm_cpu"]))
+        for seed in range(CONV_SEEDS):
+            first, choose = 1000 * t["first"][seed], 1000 * t["choose"][seed]
+            first_cpu = 1000 * t["first_cpu"][seed]
+            label = f"{'warm-up on choosing' if warm_up else 'no warm-up (before)'}, run {seed}"
+            print(
+                f"{label:<26} {choose:>10.1f} {first:>8.1f} ({first_cpu:>5.1f}) "
+                f"{warm:>8.1f} ({warm_cpu:>5.1f}) {first / warm:>11.2f} "
+                f"{first_cpu / max(warm_cpu, 1e-9):>6.2f}"
+            )
+        print(f"  (process CPU {t['cpu_seconds']:.1f} s)")
 
 
 def config_for_big() -> RunConfig:
@@ -75,7 +165,7 @@ def config_for_big() -> RunConfig:
     )
 
 
-def _serve(folder: Path) -> tuple[str, object]:
+def _serve(folder: Path, warm_up: bool = True) -> tuple[str, object]:
     import uvicorn
 
     from latentatlas.cli.explore import loopback_listener
@@ -84,7 +174,7 @@ def _serve(folder: Path) -> tuple[str, object]:
     listener = loopback_listener(
         None
     )  # the socket `latentatlas explore` serves on (TCP_NODELAY set)
-    server = uvicorn.Server(uvicorn.Config(create_app(folder), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(folder, warm_up), log_level="warning"))
     threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
@@ -197,6 +287,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--browser", action="store_true", help="also time headless Chromium")
+    parser.add_argument(
+        "--first-only", action="store_true", help="only the conv runs' first decodes"
+    )
     options = parser.parse_args()
     try:  # the dev extra installs httpx2 (what FastAPI's TestClient uses); httpx has its API
         import httpx2 as httpx
@@ -206,7 +299,10 @@ def main() -> None:
     torch.set_num_threads(options.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _write_runs(folder)
+        _write_runs(folder, options.first_only)
+        if options.first_only:
+            _print_first_decodes(folder, options.threads, options.repeats)
+            return
         base, server = _serve(folder)
         print(f"torch threads: {torch.get_num_threads()}; {options.repeats} decodes per model")
         print(f"{'run':<14} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
@@ -217,6 +313,11 @@ def main() -> None:
                 )
                 median, p95, worst = (1000 * np.quantile(times, q) for q in (0.5, 0.95, 1.0))
                 print(f"{model + '-' + str(dim):<14} {median:>10.1f} {p95:>8.1f} {worst:>8.1f}")
+            times = np.array(_time_decodes(client, base, _conv_name(0), CONV_DIM, options.repeats))
+            median, p95, worst = (1000 * np.quantile(times, q) for q in (0.5, 0.95, 1.0))
+            print(
+                f"{CONV_MODEL + '-' + str(CONV_DIM):<14} {median:>10.1f} {p95:>8.1f} {worst:>8.1f}"
+            )
             for params in ({}, {"codes": "false"}, {"codes": "false", "max_points": 50_000}):
                 client.get(f"{base}/api/runs/{BIG_RUN}/points", params={"max_points": 1})
                 seconds = []
@@ -244,6 +345,7 @@ def main() -> None:
                     f"{max(intervals or [0]):.0f} ms"
                 )
         server.should_exit = True
+        _print_first_decodes(folder, options.threads, options.repeats)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from _results import round_trip
 
 from latentatlas.analysis.density import (
     FWHM_PER_SIGMA,
+    MAX_AXIS_BINS,
     NEARLY_1D_MAX_DIMENSION,
     VOID_EXCESS_MIN,
     AxisDensityResult,
@@ -54,7 +55,7 @@ def test_axis_density_finds_the_shifted_and_wide_axes() -> None:
     codes = rng.normal(size=(20_000, 40)).astype(np.float32)
     codes[:, 7] += 5.0  # off-centre, as the source's axis 52
     codes[:, 12] *= 4.0  # wide
-    result = axis_density(codes)
+    result = axis_density(codes, bin_width=0.25)  # the source's bins
     # ordered by centre^2 + sigma^2: 25 + 1 for axis 7 before 0 + 16 for axis 12
     assert result.dominant_axes == (7, 12)
     assert result.off_centre == (True, False) and result.wide == (False, True)
@@ -68,6 +69,25 @@ def test_axis_density_finds_the_shifted_and_wide_axes() -> None:
     np.testing.assert_allclose(result.densities.sum(axis=1) * 0.25, 1.0)
     again = round_trip(result)
     assert isinstance(again, AxisDensityResult) and again.dominant_axes == result.dominant_axes
+
+
+def test_default_bins_resolve_a_narrow_vae_like_cloud() -> None:
+    """The source's 0.25 drew a VAE's codes within ±0.4 as triangles of three bins."""
+    rng = np.random.default_rng(1)
+    codes = (rng.normal(size=(2000, 64)) * 0.15).astype(np.float32)
+    codes[:, 3] = rng.normal(size=2000) * 0.4 + 0.2  # one wider axis widens the range only
+    result = axis_density(codes)
+    inside = np.sum((result.edges >= -0.4) & (result.edges <= 0.4)) - 1
+    assert inside >= 20, result.bin_width
+    # no finer than the sampling noise allows: the typical axis's peak bin holds dozens
+    assert np.median(result.counts.max(axis=1)) >= 30
+    assert result.bin_width in {0.01, 0.02, 0.05}  # a plain number for the axis label
+    np.testing.assert_allclose(result.densities.sum(axis=1) * result.bin_width, 1.0)
+    assert result.dominant_axes == axis_density(codes, bin_width=0.25).dominant_axes
+    wide = axis_density(rng.normal(size=(5000, 8)) * 3.0)
+    assert 20 <= np.ptp(wide.edges) / wide.bin_width <= MAX_AXIS_BINS
+    outlier = np.concatenate([codes[:, :4], [[1e6, 0.0, 0.0, 0.0]]])
+    assert len(axis_density(outlier).edges) - 1 <= MAX_AXIS_BINS
 
 
 def test_axis_density_of_a_plain_gaussian_has_no_dominant_axes() -> None:

@@ -395,3 +395,65 @@ def test_a_path_may_reach_past_the_cloud_but_not_far_beyond_it(client):
     assert client.post("/api/path", json=body).status_code == 200  # empty space near the data
     refused = client.post("/api/path", json={**body, "codes": [centre.tolist(), far]})
     assert refused.status_code == 422 and "beyond 3 times the cloud's radius" in refused.text
+
+
+# -- vector inputs and the warm-up ----------------------------------------------------------------
+def _profile_heights(pixels: np.ndarray, n: int) -> np.ndarray:
+    """Each bar's height in pixels (its centre column's bar-coloured pixels) of a profile."""
+    from latentatlas.explorer.images import PROFILE_BAR
+
+    bar = np.all(pixels[..., :3] == PROFILE_BAR, axis=-1)
+    step = (pixels.shape[1] - 4) / n
+    centres = (2 + step * (np.arange(n) + 0.5)).astype(int)
+    return bar[:, centres].sum(axis=0)
+
+
+def test_vector_inputs_are_drawn_as_profiles_of_their_values(tmp_path):
+    """A 50-d vector drew as a 112 x 2 pixel hairline; now one bar per entry, its height the
+    value, the original marked on the reconstruction."""
+    rng = np.random.default_rng(0)
+    x = rng.random((120, 50)).astype(np.float32)
+    x[:, :10] = 0.9  # a plateau: the first ten bars stand high
+    np.savez(tmp_path / "vectors.npz", x=x)
+    config = RunConfig(
+        data=DataConfig("arrays", {"path": str(tmp_path / "vectors.npz")}),
+        model=ModelConfig("ae", 2, {"hidden": [16]}),
+        train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
+    )
+    runs.train_run(config, tmp_path / "served" / "run", progress=False)
+    client = TestClient(create_app(tmp_path / "served"))
+    index = _first_index(client, "run")
+    original = _png(client.get(f"/api/runs/run/image/{index}.png"))
+    assert original.shape[:2] == (112, 224)  # not a hairline
+    heights = _profile_heights(original, 50)
+    span = 112 - 1 - 2 * 3  # the profile's pixels from value 0 to value 1
+    np.testing.assert_allclose(heights / span, x[index], atol=2.5 / span)
+    recon = _png(client.get(f"/api/runs/run/reconstruction/{index}.png?with_original=true"))
+    from latentatlas.explorer.images import PROFILE_REFERENCE
+
+    marks = np.all(recon[..., :3] == PROFILE_REFERENCE, axis=-1)
+    assert marks.any(axis=0).sum() >= 50  # a mark over every bar
+    plain = _png(client.get(f"/api/runs/run/reconstruction/{index}.png"))
+    assert not np.all(plain[..., :3] == PROFILE_REFERENCE, axis=-1).any()
+    decoded = _png(client.post("/api/decode", json={"run": "run", "z": [0.0, 0.0]}))
+    assert decoded.shape[:2] == (112, 224)
+
+
+def test_choosing_a_run_warms_its_decoder(served):
+    """The page's GET of a run decodes one code then, not on the first slider move."""
+    name = "runs/digits/ae/seed-0"
+    for warm_up in (True, False):
+        app = create_app(served, warm_up=warm_up)
+        client = TestClient(app)
+        calls: list[int] = []
+        run = app.state.catalogue.run(name)
+
+        def counted(z, decode=run.model.decode, calls=calls):
+            calls.append(len(z))
+            return decode(z)
+
+        run.model.decode = counted
+        assert client.get(f"/api/runs/{name}").status_code == 200
+        assert calls == ([1] if warm_up else [])
+        client.get(f"/api/runs/{name}")
+        assert len(calls) == (1 if warm_up else 0)  # once per loaded run

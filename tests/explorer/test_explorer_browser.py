@@ -263,6 +263,37 @@ def test_a_3d_run_draws_a_rotatable_cloud_and_a_map_view_says_it_has_no_inverse(
     _shot(page, tmp_path, "tsne-map")
 
 
+def test_a_continuous_colouring_in_3d_names_itself_once_and_keeps_legend_off_the_bar(
+    page, tmp_path
+):
+    """The 3-d view drew the legend over the colour bar and printed the colouring twice."""
+    _select_point(page, 7)  # a selection: the legend has an entry to show
+    page.select_option("#run-select", "runs/digits/vae/seed-0")
+    page.wait_for_function("window.explorer.points.dims === 3 && window.explorer.selectedCoords")
+    _wait_ready(page)
+    page.select_option("#colour-select", "error")
+    page.wait_for_function("document.querySelector('#cloud .colorbar') !== null")
+    boxes = page.evaluate(
+        """() => ['.legend', '.colorbar', '.gtitle'].map((s) => {
+            const r = document.querySelector('#cloud ' + s).getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom];
+        })"""
+    )
+    legend, bar, title = boxes
+
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    assert not overlap(legend, bar) and not overlap(legend, title)
+    texts = page.evaluate(
+        "Array.from(document.querySelectorAll('#cloud text')).map((t) => t.textContent)"
+    )
+    assert texts.count("reconstruction error (MSE)") == 1
+    assert "selected" in texts
+    _shot(page, tmp_path, "vae-3d-error")
+    page.select_option("#colour-select", "label")
+
+
 def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp_path):
     """``latentatlas inspect`` of a user's factory and weights, then the explorer on its folder:
     the page draws the codes, and a click decodes through the user's own decoder."""
@@ -298,6 +329,45 @@ def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp
         _select_point(tab, 5)  # the sliders decode through the user's model
         tab.wait_for_function("document.getElementById('img-recon').naturalWidth > 0")
         _shot(tab, tmp_path, "inspected")
+        context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def test_vector_inputs_show_as_readable_profiles(browser, tmp_path):
+    """A 50-d input drew as a 112 x 2 pixel hairline; now a 224 x 112 bar profile, captioned."""
+    import numpy as np
+
+    from latentatlas import runs
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+    x = np.random.default_rng(0).random((150, 50)).astype(np.float32)
+    np.savez(tmp_path / "vectors.npz", x=x)
+    config = RunConfig(
+        data=DataConfig("arrays", {"path": str(tmp_path / "vectors.npz")}),
+        model=ModelConfig("ae", 2, {"hidden": [16]}),
+        train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
+    )
+    runs.train_run(config, tmp_path / "served" / "run", progress=False)
+    with _serve(tmp_path / "served") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(url)
+        _wait_ready(tab)
+        _select_point(tab, 5)
+        for element in ("img-original", "img-recon", "img-slider"):
+            _wait_image(tab, element)
+            size = tab.evaluate(
+                f"""(() => {{ const img = document.getElementById('{element}');
+                    const box = img.getBoundingClientRect();
+                    return [img.naturalWidth, img.naturalHeight, box.width, box.height]; }})()"""
+            )
+            assert size[:2] == [224, 112], (element, size)
+            assert size[2] >= 200 and size[3] >= 100, (element, size)  # drawn, not squeezed
+        assert "values 0–1" in tab.inner_text("#caption-original")
+        _shot(tab, tmp_path, "vectors")
         context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
 

@@ -37,11 +37,13 @@ def _embedding(n: int) -> EmbeddingResult:
 
 
 def test_axis_density_plot_colours_the_dominant_axes(codes) -> None:
-    fig = axis_density_plot(axis_density(codes))
+    result = axis_density(codes)
+    fig = axis_density_plot(result)
     every, alone = fig.axes
     assert isinstance(fig, Figure) and alone.get_title() == "dominant axes"
     assert len(every.lines) == 40 and [line.get_label() for line in alone.lines] == ["axis 5"]
-    assert "bins of 0.25" in every.get_xlabel()
+    assert f"bins of {result.bin_width:g}" in every.get_xlabel()
+    assert "bins of 0.25" in axis_density_plot(axis_density(codes, 0.25)).axes[0].get_xlabel()
 
 
 def test_radius_plot_draws_the_expected_peak(codes) -> None:
@@ -96,3 +98,23 @@ def test_decode_grid_has_a_row_per_source() -> None:
     assert len(fig.axes) == 8
     assert fig.axes[0].get_ylabel() == "N(0, I)\n75% meaningful"
     assert fig.axes[4].get_ylabel().startswith("fitted Gaussian")
+
+
+def test_a_wide_axis_is_drawn_on_proportionally_wider_bins() -> None:
+    """On the typical axis's bins a four times wider axis zig-zagged with sampling noise."""
+    from latentatlas.plots.density import axis_curve
+
+    rng = np.random.default_rng(3)
+    codes = rng.normal(size=(3000, 16)) * 0.1
+    codes[:, 2] *= 4.0
+    result = axis_density(codes)
+    x_typical, typical = axis_curve(result, 0)
+    x_wide, wide = axis_curve(result, 2)
+    assert len(x_typical) == len(result.counts[0])  # the shared bins themselves
+    assert len(x_wide) == -(-len(result.counts[2]) // 4)  # merged four at a time
+    for x, density in ((x_typical, typical), (x_wide, wide)):
+        np.testing.assert_allclose(density.sum() * (x[1] - x[0]), 1.0)
+    # smoother: the wide curve's steps are small against its peak, as a Gaussian's are
+    assert np.abs(np.diff(wide)).max() < 0.35 * wide.max()
+    fig = axis_density_plot(result)
+    assert len(fig.axes[1].lines[0].get_xdata()) == len(x_wide)  # axis 2, the dominant one

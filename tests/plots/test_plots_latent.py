@@ -95,3 +95,32 @@ def test_marked_points_get_rings_and_overlay_draws_every_seed():
     assert len(overlay.axes[0].collections) == 2  # one scatter per seed
     with pytest.raises(InputError, match="marked has 1 masks for 2 panels"):
         latent_scatter_grid(codes, labels, None, title="t", marked=marked[:1])
+
+
+@pytest.mark.parametrize("n_seeds", [1, 3])
+def test_legend_and_a_long_title_neither_overlap_nor_leave_the_figure(n_seeds):
+    """The digit-pairs figure printed the legend's title "class" over a long suptitle."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 200)
+    title = "Variational autoencoder: validation codes (digits 1/2, 2-d, relu), every seed drawn"
+    fig = latent_scatter_grid(
+        [rng.normal(size=(200, 2)) for _ in range(n_seeds)],
+        labels,
+        None,
+        title,
+        marked=[np.zeros(200, dtype=bool)] * n_seeds,
+        marked_label="reconstructed as the other digit",
+    )
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    suptitle = fig._suptitle.get_window_extent(renderer)
+    assert not legend.overlaps(suptitle)
+    assert fig.get_suptitle().replace("\n", " ") == title
+    for box in (legend, suptitle):
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    for ax in _visible_axes(fig):
+        assert not ax.get_window_extent(renderer).overlaps(legend)

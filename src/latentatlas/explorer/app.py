@@ -80,8 +80,12 @@ class PathRequest(_Strict):
     pcs: Components = [0, 1]
 
 
-def create_app(folder: str | os.PathLike[str]) -> FastAPI:
+def create_app(folder: str | os.PathLike[str], warm_up: bool = True) -> FastAPI:
     """The explorer app serving the runs at or below ``folder`` (a run, a study, the atlas).
+
+    With ``warm_up`` (the default) ``GET /api/runs/{name}``, which the page asks when a run is
+    chosen, also decodes one code, so that the first slider move is as fast as the next
+    (``benchmarks/explorer_decode.py`` compares both).
 
     Raises
     ------
@@ -100,7 +104,7 @@ def create_app(folder: str | os.PathLike[str]) -> FastAPI:
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=ALLOWED_HOSTS)
     _add_error_handlers(app)
     _add_page_routes(app)
-    _add_api_routes(app, catalogue)
+    _add_api_routes(app, catalogue, warm_up)
     return app
 
 
@@ -179,7 +183,7 @@ def _png(content: bytes) -> Response:
     return Response(content, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
-def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
+def _add_api_routes(app: FastAPI, catalogue: Catalogue, warm_up: bool) -> None:
     name_param = PathParam(..., max_length=1000, description="Run name, as GET /api/runs lists it.")
 
     @app.get("/api/runs", summary="The runs of the served folder")
@@ -215,9 +219,17 @@ def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
 
     @app.get("/api/runs/{name:path}/reconstruction/{index}.png", summary="A point's decode")
     def reconstruction(
-        name: str = name_param, index: int = PathParam(..., ge=0, lt=2**62)
+        name: str = name_param,
+        index: int = PathParam(..., ge=0, lt=2**62),
+        with_original: bool = Query(
+            False, description="Vector inputs: mark the original's values on the profile."
+        ),
     ) -> Response:
-        return _png(images.png(images.reconstruction(catalogue.run(name), index)))
+        decoded = images.reconstruction(catalogue.run(name), index)
+        original = None
+        if with_original and decoded.ndim == 1:
+            original = images.original_image(catalogue, name, index)
+        return _png(images.png(decoded, reference=original))
 
     @app.get("/api/runs/{name:path}/export.html", summary="The view as a self-contained page")
     def export(
@@ -236,7 +248,10 @@ def _add_api_routes(app: FastAPI, catalogue: Catalogue) -> None:
 
     @app.get("/api/runs/{name:path}", summary="A run: views, factors, slider ranges, PCA axes")
     def run_detail(name: str = name_param) -> dict[str, Any]:
-        return payloads.run_payload(catalogue.run(name))
+        run = catalogue.run(name)
+        if warm_up:
+            images.warm_up(run)
+        return payloads.run_payload(run)
 
     png_answer = {200: {"content": {"image/png": {}}, "description": "A PNG image."}}
 

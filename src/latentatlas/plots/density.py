@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
@@ -13,7 +14,7 @@ from latentatlas.analysis.decoding import RandomDecodesResult
 from latentatlas.analysis.density import AxisDensityResult, FilamentScoreResult, RadiusDensityResult
 from latentatlas.analysis.maps import EmbeddingResult
 from latentatlas.analysis.pca import PcaSpectrumResult
-from latentatlas.analysis.planes import PlaneViewsResult
+from latentatlas.analysis.planes import PlaneView, PlaneViewsResult
 from latentatlas.errors import InputError
 from latentatlas.plots.images import image_grid
 from latentatlas.plots.style import OKABE_ITO, class_colors, display_names, style_context
@@ -27,30 +28,51 @@ SOURCE_NAMES = {"prior": "N(0, I)", "fitted": "fitted Gaussian"}
 def axis_density_plot(result: AxisDensityResult, title: str = "Density along each axis") -> Figure:
     """Densities of all axes overlaid (grey, dominant ones coloured) and of the dominant alone.
 
+    Each axis is drawn on the shared bins merged by the integer ``k`` nearest to its width
+    over the typical width (:func:`axis_curve`): the shared bins suit the typical axis, and a
+    wide axis on them zig-zags with sampling noise.
+
     Look for: most axes sharing one narrow curve around 0, and the few dominant axes off
     the origin or wider.
     """
-    centres = (result.edges[:-1] + result.edges[1:]) / 2
-    density = result.densities
     dominant = list(result.dominant_axes[:8])  # at most the 8 Okabe-Ito colours
     with style_context():
         fig = Figure(figsize=(2 * PANEL_INCHES + 0.6, PANEL_INCHES), layout="constrained")
         every, alone = fig.subplots(1, 2, sharex=True, sharey=True)
-        for axis in range(len(density)):
+        for axis in range(len(result.counts)):
             if axis not in dominant:
-                every.plot(centres, density[axis], color="0.6", linewidth=0.5, alpha=0.5)
+                every.plot(*axis_curve(result, axis), color="0.6", linewidth=0.5, alpha=0.5)
         for colour, axis in zip(OKABE_ITO, dominant, strict=False):
             for ax in (every, alone):
-                ax.plot(centres, density[axis], color=colour, linewidth=1.2, label=f"axis {axis}")
-        every.set_title(f"all {len(density)} axes")
+                ax.plot(
+                    *axis_curve(result, axis), color=colour, linewidth=1.2, label=f"axis {axis}"
+                )
+        every.set_title(f"all {len(result.counts)} axes")
         alone.set_title("dominant axes" if dominant else "no dominant axes")
         if dominant:
             alone.legend(frameon=False)
         for ax in (every, alone):
-            ax.set_xlabel(f"coordinate value (bins of {result.bin_width:g})")
+            ax.set_xlabel(f"coordinate value (bins of {result.bin_width:g}, wider axes' wider)")
         every.set_ylabel("density")
         fig.suptitle(title)
     return fig
+
+
+def axis_curve(
+    result: AxisDensityResult, axis: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Bin centres and density of one axis, its shared bins merged ``k`` at a time, ``k`` the
+    nearest integer to its half-width over the typical one (at least 1): every axis then has
+    about as many bins across its width as the typical axis has."""
+    typical = result.median_half_width
+    ratio = result.half_widths[axis] / typical if typical > 0 else 1.0
+    k = max(1, round(ratio)) if np.isfinite(ratio) else 1
+    counts = result.counts[axis]
+    pad = -len(counts) % k
+    merged = np.pad(counts, (0, pad)).reshape(-1, k).sum(axis=1)
+    edges = result.edges[0] + result.bin_width * k * np.arange(len(merged) + 1)
+    total = max(int(counts.sum()), 1)
+    return (edges[:-1] + edges[1:]) / 2, merged / total / (k * result.bin_width)
 
 
 def radius_density_plot(result: RadiusDensityResult, title: str = "Density of radii") -> Figure:
@@ -113,34 +135,64 @@ def pca_spectrum_plot(
 
 
 def plane_views_plot(result: PlaneViewsResult, title: str | None = None) -> Figure:
-    """A row of density images, one per zoom window (log colour scale, empty cells white).
+    """A row of density images, one per zoom window (log colour scale, empty cells white),
+    each outlining the next window with a dashed square.
     Look for: lines and voids that persist as the window shrinks."""
-    names = ("PC", "PC") if result.basis == "pca" else ("axis ", "axis ")
-    a, b = result.axes
+    a, b = (axis_name(result.basis, axis) for axis in result.axes)
     with style_context():
         n = len(result.views)
         fig = Figure(figsize=(n * 2.6 + 0.8, 2.9), layout="constrained")
         axes = fig.subplots(1, n, squeeze=False)[0]
-        for ax, view in zip(axes, result.views, strict=True):
-            h = view.half_width
-            shown = np.ma.masked_equal(view.counts.T, 0)  # rows of counts are the first axis
+        for index, (ax, view) in enumerate(zip(axes, result.views, strict=True)):
             image = ax.imshow(
-                shown,
+                np.ma.masked_equal(view.counts.T, 0),  # rows of counts are the first axis
                 origin="lower",
-                extent=(-h, h, -h, h),
+                extent=_window(view),
                 norm=_log_norm(view.counts),
                 interpolation="nearest",
                 cmap="cividis",
             )
-            ax.set_title(f"half-width {h:.3g}\n{view.n_inside} points")
-            ax.set_xlabel(f"{names[0]}{a + 1}")
+            if index + 1 < n:
+                _outline(ax, result.views[index + 1])
+            ax.set_title(f"half-width {view.half_width:.3g}\n{view.n_inside:,} points")
+            ax.set_xlabel(a)
             ax.set_aspect("equal")
-        axes[0].set_ylabel(f"{names[1]}{b + 1}")
+        axes[0].set_ylabel(b)
         fig.colorbar(image, ax=list(axes), label="points per cell", shrink=0.8)
-        fig.suptitle(
-            title or f"Projection onto the plane of {names[0]}{a + 1} and {names[1]}{b + 1}"
-        )
+        fig.suptitle(title or f"Projection onto the plane of {a} and {b}")
     return fig
+
+
+def axis_name(basis: str, axis: int) -> str:
+    """``PC1`` for principal axis 0 (numbered from 1, as PCs are), ``axis 60`` for original
+    axis 60 (numbered as the codes' columns and the dominant-axes table)."""
+    return f"PC{axis + 1}" if basis == "pca" else f"axis {axis}"
+
+
+def _window(view: PlaneView) -> tuple[float, float, float, float]:
+    """``(left, right, bottom, top)`` of a zoom window (results written before windows
+    followed the data are centred on the plane's origin)."""
+    cu, cv = view.centre or (0.0, 0.0)
+    h = view.half_width
+    return (cu - h, cu + h, cv - h, cv + h)
+
+
+def _outline(ax: Axes, view: PlaneView) -> None:
+    """A dashed square where the next, smaller window lies."""
+    from matplotlib.patches import Rectangle
+
+    left, right, bottom, top = _window(view)
+    ax.add_patch(
+        Rectangle(
+            (left, bottom),
+            right - left,
+            top - bottom,
+            fill=False,
+            edgecolor=OKABE_ITO[3],
+            linestyle="--",
+            linewidth=1.0,
+        )
+    )
 
 
 def _log_norm(counts: NDArray[np.int64]) -> LogNorm | None:

@@ -11,9 +11,18 @@ from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from latentatlas.errors import InputError
-from latentatlas.plots.style import class_colors, display_names, panel_grid, style_context
+from latentatlas.plots.style import (
+    RC_PARAMS,
+    class_colors,
+    display_names,
+    fitted_title,
+    panel_grid,
+    style_context,
+)
 
 PANEL_INCHES = 3.0
+#: A single panel's figure is widened to this, so that its title and legend have room.
+MIN_WIDTH_INCHES = 5.0
 
 
 def latent_scatter_grid(
@@ -73,10 +82,8 @@ def latent_scatter_grid(
     names = seed_names if seed_names is not None else [f"seed {i}" for i in range(len(codes))]
     with style_context():
         n_rows, n_columns = panel_grid(len(codes))
-        fig = Figure(
-            figsize=(PANEL_INCHES * n_columns + 1.4, PANEL_INCHES * n_rows + 0.6),
-            layout="constrained",
-        )
+        width = max(PANEL_INCHES * n_columns + 0.6, MIN_WIDTH_INCHES)
+        fig = Figure(figsize=(width, PANEL_INCHES * n_rows + 1.0), layout="constrained")
         axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
         for index, (ax, code, name) in enumerate(zip(axes, codes, names, strict=False)):
             _scatter_panel(ax, code, shown, colors, jitter, name)
@@ -91,9 +98,35 @@ def latent_scatter_grid(
         if marked is not None:
             handles.append(_ring_handle(marked_label))
         if handles:
-            fig.legend(handles=handles, title="class", loc="outside right upper", frameon=False)
-        fig.suptitle(title)
+            _legend_below(fig, handles, title="class")
+        fig.suptitle(fitted_title(title, width))
     return fig
+
+
+def _legend_below(fig: Figure, handles: list[Line2D], title: str) -> None:
+    """The legend in rows under the panels: beside them, its title shared the suptitle's
+    line and ran into it wherever the title was wider than the panels."""
+    fig.legend(
+        handles=handles,
+        title=title,
+        loc="outside lower center",
+        ncols=_legend_columns([str(h.get_label()) for h in handles], fig.get_figwidth()),
+        frameon=False,
+        alignment="left",
+    )
+
+
+def _legend_columns(labels: Sequence[str], width_inches: float) -> int:
+    """The most columns whose entries fit ``width_inches`` (matplotlib fills a legend column by
+    column; a character is taken as 0.6 em, its marker, padding and the gap to the next as 5 em)."""
+    points = float(RC_PARAMS["legend.fontsize"])
+    for columns in range(len(labels), 1, -1):
+        rows = -(-len(labels) // columns)
+        chunks = [labels[i : i + rows] for i in range(0, len(labels), rows)]
+        needed = sum(max(map(len, c)) * 0.6 * points + 5 * points for c in chunks)
+        if needed <= 0.95 * width_inches * 72:
+            return columns
+    return 1
 
 
 def _as_codes(code: NDArray[np.floating], index: int) -> NDArray[np.float64]:
@@ -238,5 +271,5 @@ def latent_overlay(
             for i, name in enumerate(names)
         ]
         fig.legend(handles=handles, loc="outside right center", frameon=False)
-        fig.suptitle(title)
+        fig.suptitle(fitted_title(title, fig.get_figwidth()))
     return fig

@@ -137,6 +137,20 @@ def text_color_on(rgba: Sequence[float]) -> str:
     return "black" if luminance > 0.5 else "white"
 
 
+def fitted_title(text: str, width_inches: float, font_points: float | None = None) -> str:
+    """``text`` wrapped into lines that fit a figure ``width_inches`` wide.
+
+    A suptitle wider than its figure is cut at both edges and runs over a legend beside the
+    panels; matplotlib does not wrap it. The width of a character is taken as 0.6 em, a
+    little above DejaVu Sans' average, so a wrapped line fits with a small margin.
+    """
+    import textwrap
+
+    points = font_points or float(RC_PARAMS["figure.titlesize"])
+    per_line = max(12, int(width_inches * 72 / (0.6 * points)))
+    return "\n".join(textwrap.wrap(text, per_line)) or text
+
+
 def panel_grid(n_panels: int, per_row: int = 3) -> tuple[int, int]:
     """Rows and columns for ``n_panels`` panels side by side, wrapping after ``per_row``.
 

@@ -101,6 +101,7 @@ async function switchRun(name) {
     return status(`cannot load run ${name}: ${error.message}`, true);
   }
   const info = state.info;
+  showInputsAs(info.input_shape.length === 1);
   // A data set row is the same sample only in runs of the same data set (same loader options).
   const dropped = keep !== null && before && before.data_id !== info.data_id ? keep : null;
   if (dropped !== null) {
@@ -131,6 +132,15 @@ async function switchRun(name) {
     status(`Selection of row ${dropped} cleared: ${name} uses another data set (${info.dataset}), where that row is a different sample.`);
   }
   if (keep !== null) await select(keep, true);
+}
+
+// Inputs that are vectors, not images, come back as bar profiles (values 0-1, one bar per
+// entry; on a reconstruction the input's values are vermillion marks): wider pictures.
+function showInputsAs(vectors) {
+  state.vectors = vectors;
+  document.body.classList.toggle("vectors", vectors);
+  $("caption-original").textContent = vectors ? "input (bars: values 0–1)" : "image";
+  $("caption-recon").textContent = vectors ? "reconstruction (marks: input)" : "reconstruction";
 }
 
 function clearSelection() {
@@ -202,8 +212,11 @@ function dataTraces() {
   };
   const all = p.index.map((_, r) => r);
   if (!categorical) {
-    return [trace(all, title, { size, color: values, colorscale: "Cividis", showscale: true,
-      colorbar: { title: { text: title }, thickness: 12 } })];
+    // The colour bar names the values once; a legend entry would repeat the name beside it.
+    const t = trace(all, title, { size, color: values, colorscale: "Cividis", showscale: true,
+      colorbar: { title: { text: title }, thickness: 12 } });
+    t.showlegend = false;
+    return [t];
   }
   const groups = [...new Set(values)].sort((a, b) => (Number(a) - Number(b)) || String(a).localeCompare(String(b)));
   const palette = groups.length <= state.info.palettes.few.length ? state.info.palettes.few : state.info.palettes.many;
@@ -241,9 +254,11 @@ function draw() {
   const titles = p.axis_titles;
   const layout = {
     uirevision: `${state.run}|${p.view}|${(p.pcs || []).join()}`,
-    margin: { l: 60, r: 20, t: 40, b: 50 },
-    title: { text: `${state.run} — ${p.view === "pca" ? `PCA (PC${p.pcs[0] + 1}, PC${p.pcs[1] + 1})` : p.view}`, font: { size: 14 } },
-    legend: { title: { text: colourInfo().title }, itemsizing: "constant" },
+    // A continuous colouring's legend takes a row under the title (see legendLayout).
+    margin: { l: 60, r: 20, t: colourInfo().categorical ? 40 : 76, b: 50 },
+    title: { text: `${state.run} — ${p.view === "pca" ? `PCA (PC${p.pcs[0] + 1}, PC${p.pcs[1] + 1})` : p.view}`, font: { size: 14 },
+      y: 1, yref: "container", yanchor: "top", pad: { t: 10 } },
+    legend: legendLayout(),
     hovermode: "closest", dragmode: p.dims === 3 ? "orbit" : "pan", plot_bgcolor: "white",
   };
   if (p.dims === 3) {
@@ -259,6 +274,15 @@ function draw() {
   }
   Plotly.react(gd, state._traces.concat(overlayTraces()), layout, { responsive: true, scrollZoom: true, displaylogo: false });
   if (!gd._explorerHooked) hookPlot(gd);
+}
+
+// Classes: the legend on the right names them under the colouring's title. A continuous
+// colouring has its colour bar there instead, so the legend (only the marks: selected, path...)
+// lies in one row above the plot, where it cannot cover the bar.
+function legendLayout() {
+  const { title, categorical } = colourInfo();
+  if (categorical) return { title: { text: title }, itemsizing: "constant" };
+  return { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom", itemsizing: "constant" };
 }
 
 function hookPlot(gd) {
@@ -344,7 +368,7 @@ async function showPoint(index, hovered) {
       original.removeAttribute("src");
       $("point-hint").textContent = error.message;
     }),
-    api(`${base}/reconstruction/${index}.png`).then((blob) => current() && setImage($("img-recon"), blob))
+    api(`${base}/reconstruction/${index}.png${state.vectors ? "?with_original=true" : ""}`).then((blob) => current() && setImage($("img-recon"), blob))
       .catch((e) => status(e.message, true)),
   ];
   await Promise.all(images);

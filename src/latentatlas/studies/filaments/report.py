@@ -22,6 +22,7 @@ from latentatlas.plots import image_grid
 from latentatlas.plots.density import (
     SOURCE_NAMES,
     axis_density_plot,
+    axis_name,
     embedding_plot,
     intrinsic_dimension_plot,
     pca_spectrum_plot,
@@ -192,8 +193,10 @@ def _axis_section(
         title="Axis densities, all and dominant",
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
         "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
-        "ones, as in the source. Bins are the source's 0.25: axes narrower than a bin show as "
-        "spikes.",
+        "ones, as in the source. Bins are chosen from the codes (Freedman-Diaconis on the "
+        "typical axis; the width is in the axis label), merged for a wider axis in "
+        "proportion to its width: the source's 0.25 would draw a VAE's codes, within about "
+        "±0.4, as triangles of three bins.",
     )
     counts = {_title(m): mean_std(result.models[m].axis_density.n_dominant, 1) for m in models}
     section.add_text(
@@ -327,7 +330,9 @@ def _planes_section(
         "The source projected the codes onto planes of principal axes (1-2, 1-18, 8-35) and of "
         "two dominant original axes (52 and 221), zooming in until lines and voids appeared. "
         "Each row shows three windows, each a quarter of the previous width; white cells are "
-        "empty.",
+        "empty. The first window is centred on the codes' median, each smaller one on the "
+        "densest square of its size inside the one before (dashed), so the zooms show the "
+        "codes wherever they sit, not the plane's origin.",
     )
     count = min(int(arrays[f"{m}/planes/#"]) for m in models)
     for index in range(count):
@@ -352,9 +357,8 @@ def _planes_section(
 
 
 def _plane_name(views: PlaneViewsResult) -> str:
-    a, b = views.axes
-    prefix = "PC" if views.basis == "pca" else "axis "
-    return f"{prefix}{a + 1} and {prefix}{b + 1}"
+    a, b = (axis_name(views.basis, axis) for axis in views.axes)
+    return f"{a} and {b}"
 
 
 def _dimension_section(
