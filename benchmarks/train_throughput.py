@@ -169,12 +169,14 @@ class ConvStep:
         return best
 
 
-def conv_report(variants: list[str], repeats: int, steps: int) -> None:
+def conv_report(variants: list[str], repeats: int, steps: int, only: str = "") -> None:
     """Print each conv model's step time and FLOP/s per variant against the reference rates."""
     conv_peak, matmul_peak = conv_gflops(), matmul_gflops()
     print(f"reference: 3x3 convolution {conv_peak:.1f} GFLOP/s, matmul {matmul_peak:.1f} GFLOP/s")
     print("model | variant | ms/step | GFLOP/step | GFLOP/s | of conv | of matmul | compile s")
     for label, name, shape, latent, filters in CONV_MODELS:
+        if only not in f"{label} {name}":
+            continue
         chosen = [
             v for v in variants if v != "compile" or shutil.which("cc") or shutil.which("gcc")
         ]
@@ -211,13 +213,14 @@ def main() -> None:
     parser.add_argument("--no-dense", action="store_true", help="Skip the dense comparison.")
     parser.add_argument("--steps", type=int, default=3, help="Timed conv steps per round.")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--models", default="", help="Only conv models whose label has this.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads: {args.threads}, torch {torch.__version__}, load {os.getloadavg()[0]:.1f}")
     if not args.no_dense:
         dense_report(args)
     if args.conv:
-        conv_report(args.variants.split(","), args.repeats, args.steps)
+        conv_report(args.variants.split(","), args.repeats, args.steps, args.models)
 
 
 def dense_report(args: argparse.Namespace) -> None:
