@@ -66,6 +66,12 @@ def main() -> None:
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
     estimate = estimate_atlas(names, quick=quick, jobs=args.jobs)
     cpu1, wall1 = cpu_seconds(), time.perf_counter()
+    for study in estimate.studies:  # printed now, so that an interrupted run still shows them
+        print(
+            f"estimate {study.name}: data {study.data_seconds:.0f} s, training "
+            f"{study.training_seconds:.0f} s, analyses {study.analysis_seconds:.0f} s",
+            flush=True,
+        )
     clock = StageClock()
     with tempfile.TemporaryDirectory() as folder:
         run_atlas(
