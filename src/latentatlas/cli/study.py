@@ -226,6 +226,12 @@ def atlas(
         None, help="Training processes, one torch thread each (default: the core count)."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Estimate the time on this machine (a few timed training steps per model) and "
+        "exit without training or writing anything.",
+    ),
 ) -> None:
     """Run every study and write one index page with their verdicts (the main job)."""
     from latentatlas.studies.atlas import run_atlas
@@ -233,11 +239,15 @@ def atlas(
 
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
+    names = None if studies is None else parse_words(studies, "--studies")
+    if dry_run:
+        _print_estimate(names, quick, jobs or os.cpu_count() or 1)
+        return
     step = progress_lines(quiet)
 
     index = run_atlas(
         out,
-        names=None if studies is None else parse_words(studies, "--studies"),
+        names=names,
         quick=quick,
         force=force,
         jobs=jobs or os.cpu_count() or 1,
@@ -245,3 +255,40 @@ def atlas(
         on_step=step,
     )
     console.print(f"atlas: {index.resolve()}", soft_wrap=True)
+
+
+def _print_estimate(names: list[str] | None, quick: bool, jobs: int) -> None:
+    """Print :func:`~latentatlas.studies.estimate.estimate_atlas` as one table per study."""
+    from latentatlas.studies.estimate import estimate_atlas
+
+    estimate = estimate_atlas(names, quick=quick, jobs=jobs)
+    for study in estimate.studies:
+        table = Table(title=f"{study.name}: about {_minutes(study.seconds)}")
+        for column in ("stage", "runs", "epochs", "steps x s/step", "s/epoch", "wall"):
+            table.add_column(column, justify="left" if column == "stage" else "right")
+        table.add_row("data", "", "", "", "", _minutes(study.data_seconds))
+        for run in study.runs:
+            table.add_row(
+                f"train {run.model} on {run.data}",
+                str(run.runs),
+                str(run.epochs),
+                f"{run.steps_per_epoch} x {run.step_seconds:.3f}",
+                f"{run.epoch_seconds:.1f}",
+                f"{_minutes(run.run_seconds * run.runs)} CPU",
+            )
+        table.add_row(
+            "training (over the workers)", "", "", "", "", _minutes(study.training_seconds)
+        )
+        table.add_row("analyses and report", "", "", "", "", _minutes(study.analysis_seconds))
+        console.print(table)
+    console.print(
+        f"atlas: about {_minutes(estimate.seconds)} with --jobs {estimate.jobs} on "
+        f"{estimate.cores} cores (epochs at their maxima: early stopping only shortens it; "
+        f"worker start-up {estimate.startup_seconds:.1f} s, one-thread matmul "
+        f"{estimate.matmul_gflops:.0f} GFLOP/s, measured in {estimate.measured_seconds:.0f} s "
+        "under the machine's present load)"
+    )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"

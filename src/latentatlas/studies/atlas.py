@@ -55,12 +55,7 @@ def run_atlas(
     """
     folder = Path(out)
     engine.check_output_folder(folder)
-    chosen = list(names) if names else engine.names()
-    unknown = [name for name in chosen if name not in engine.STUDIES]
-    if unknown:
-        raise InputError(
-            f"unknown study {unknown[0]!r} for the atlas; choose from {', '.join(engine.names())}"
-        )
+    chosen = study_names(names)
     from latentatlas._lock import folder_lock
 
     entries = []
@@ -82,6 +77,17 @@ def run_atlas(
             )
             entries.append(AtlasEntry(name, folder / name, time.perf_counter() - started))
         return write_index(folder, [entry.name for entry in entries], quick=quick)
+
+
+def study_names(names: Sequence[str] | None = None) -> list[str]:
+    """The atlas's studies: ``names`` in their order (checked), or every registered study."""
+    chosen = list(names) if names else engine.names()
+    unknown = [name for name in chosen if name not in engine.STUDIES]
+    if unknown:
+        raise InputError(
+            f"unknown study {unknown[0]!r} for the atlas; choose from {', '.join(engine.names())}"
+        )
+    return chosen
 
 
 def write_index(folder: Path, names: Sequence[str], quick: bool | None = None) -> Path:
