@@ -64,12 +64,15 @@ class History:
         True when patience ran out before the last epoch.
     device : str
         Where training ran.
+    threads : int or None
+        The torch threads it trained with (None: not recorded, a run written before).
     """
 
     epochs: tuple[EpochRecord, ...] = ()
     best_epoch: int = 0
     stopped_early: bool = False
     device: str = "cpu"
+    threads: int | None = None
 
     @property
     def train_loss(self) -> list[float]:
@@ -93,6 +96,7 @@ class History:
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "device": self.device,
+            "threads": self.threads,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class History:
             best_epoch=int(data["best_epoch"]),
             stopped_early=bool(data["stopped_early"]),
             device=str(data["device"]),
+            threads=None if data.get("threads") is None else int(data["threads"]),
         )
 
 
@@ -258,6 +263,7 @@ def fit(
         best_epoch=state.best_epoch,
         stopped_early=len(state.records) < config.epochs,
         device=str(device),
+        threads=torch.get_num_threads(),
     )
 
 
@@ -392,7 +398,13 @@ def _fit_closed_form(
         seconds=time.perf_counter() - started,
     )
     model.eval()
-    return History(epochs=(record,), best_epoch=1, stopped_early=False, device=str(device))
+    return History(
+        epochs=(record,),
+        best_epoch=1,
+        stopped_early=False,
+        device=str(device),
+        threads=torch.get_num_threads(),
+    )
 
 
 def _patience_ran_out(state: _State, config: TrainConfig) -> bool:
