@@ -11,6 +11,7 @@ with the other runs and say in its report which ones failed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -641,12 +642,25 @@ def train_many(
     ``overwrite`` complete runs are trained again. One torch thread per run by default, so
     the weights do not depend on ``jobs`` or on the machine's thread settings.
     """
+    from latentatlas.progress import Progress
+
     datasets = check_plan(plan)
+    # In-process trainings show their own epochs (a bar, or lines off a terminal); runs in
+    # worker processes send theirs back to this stream, whose heartbeat names the latest.
+    beats = progress and jobs > 1 and len(plan) > 1
+    stream = Progress(
+        on_done, enabled=beats or on_done is not None, heartbeat=None if beats else math.inf
+    )
 
     def done(outcome: RunOutcome) -> None:
-        if on_done is not None:
-            on_done(f"trained {outcome.path}")
+        stream.step(f"trained {outcome.path}")
+
+    def epoch(path: Path, record: Any) -> None:
+        stream.update(f"training {path}: epoch {record.epoch}")
 
     executor = LocalExecutor(jobs, threads=threads, progress=progress, datasets=datasets)
-    outcomes = executor.run(plan, overwrite=overwrite, stop_on_error=True, on_done=done)
+    with stream:
+        outcomes = executor.run(
+            plan, overwrite=overwrite, stop_on_error=True, on_done=done, on_epoch=epoch
+        )
     return [outcome.path for outcome in outcomes]

@@ -128,10 +128,16 @@ class AnalysisContext:
         self._progress = progress if progress is not None else Progress(enabled=False)
         self._label, self._stage = label, label
 
-    def step(self, what: str) -> None:
-        """Say that the analysis of ``what`` begins (a model's seed, a map): a progress line."""
+    def begin(self) -> None:
+        """Say that the cell's analysis begins: the line ``analysing <cell>``, one per cell."""
+        self._stage = self._label
+        self._progress.step(f"analysing {self._label}")
+
+    def step(self, what: str, line: bool = True) -> None:
+        """Say that the analysis of ``what`` begins (a model's seed, a map): a progress line
+        ``<cell>: <what>``, or with ``line=False`` only the state the heartbeat names."""
         self._stage = f"{self._label}: {what}"
-        self._progress.step(self._stage)
+        (self._progress.step if line else self._progress.update)(self._stage)
 
     def update(self, detail: str) -> None:
         """Name the analysis now running within the current step (no line; the heartbeat shows
@@ -360,7 +366,7 @@ def _run(
     connect(executor)  # a cluster that cannot be reached fails here, before the first write
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
-            progress.step(f"{study.name}: checking the runs already in {folder}")
+            progress.update(f"{study.name}: checking the runs already in {folder}")
             _check_folder_matches(folder, study, plan, datasets)
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
         _write_study_file(folder, study, config, threads_per_run(executor))
@@ -369,9 +375,8 @@ def _run(
         retrained = {str(p) for _, p in todo}
         results, gates = {}, {}
         for cell in cells:
-            label = f"analysing {study.name} {cell.key}"
             failed = _relative(folder, failures)
-            context = AnalysisContext(folder, failed, datasets, progress, label)
+            context = AnalysisContext(folder, failed, datasets, progress, cell.key)
             analysed = _analysed(study, config, cell, context, retrained, force)
             results[cell.key], gates[cell.key] = analysed
         progress.step(f"{study.name}: judging the claims and writing metrics.json")
@@ -701,6 +706,7 @@ def _train_once(
             left = display.remaining_seconds()
             eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
             progress.step(f"{word} {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
+            progress.update(f"training: {display.done} of {len(todo)} run(s) finished")
 
         def epoch(path: Path, record: Any) -> None:
             display.epoch(path, record)
@@ -747,7 +753,8 @@ def _analysed(
         stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
         if stored is not None:
             return stored
-    context.step("loading its data and runs")
+    context.begin()
+    context.step("loading its data and runs", line=False)
     from latentatlas.executors import torch_threads
 
     # One torch thread, as the runs were trained: the numbers are then the same on every machine,
@@ -755,9 +762,9 @@ def _analysed(
     with torch_threads(1):
         output = study.analyse(config, cell, context)
         if output.gates is None:
-            context.step("the learned-model gate")
+            context.step("the learned-model gate", line=False)
         gates, gate_arrays = output.gates or gate_cell(cell, context)
-    context.step("writing its results")
+    context.step("writing its results", line=False)
     from latentatlas.studies.integrity import write_cell_manifest
 
     cell_folder.mkdir(parents=True, exist_ok=True)
