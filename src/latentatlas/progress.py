@@ -54,6 +54,7 @@ class Progress:
 
     Examples
     --------
+    >>> import math
     >>> lines = []
     >>> with Progress(lines.append, heartbeat=math.inf) as progress:
     ...     progress.step("loading data")
@@ -73,7 +74,7 @@ class Progress:
         self.on_step, self.enabled, self.clock = on_step, enabled, clock
         self.interval = HEARTBEAT_SECONDS if heartbeat is None else heartbeat
         self.state = ""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a callback may say something itself
         self._stage_started = self._last_line = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
