@@ -16,8 +16,14 @@ def package_version(name: str = "latentatlas") -> str:
         return "dev"
 
 
-def environment() -> dict[str, Any]:
+def environment(threads: int | None = None) -> dict[str, Any]:
     """Versions, thread settings, CPU and device: enough to trace a difference between machines.
+
+    Parameters
+    ----------
+    threads : int, optional
+        The torch threads the work runs with where it sets its own (a study's runs and
+        analyses: one each); by default this process's setting.
 
     Returns
     -------
@@ -38,7 +44,7 @@ def environment() -> dict[str, Any]:
         "numpy": numpy.__version__,
         "scikit-learn": package_version("scikit-learn"),
         "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": torch.get_num_threads() if threads is None else threads,
         "cpu_count": os.cpu_count(),
         "cpu": _cpu_name(),
         "platform": platform.platform(),

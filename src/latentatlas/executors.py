@@ -11,6 +11,7 @@ with the other runs and say in its report which ones failed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -108,7 +109,7 @@ class LocalExecutor:
             return []
         if self.jobs == 1 or len(plan) == 1:
             return self._run_here(plan, overwrite, stop_on_error, on_done, on_epoch)
-        return self._run_in_processes(plan, overwrite, stop_on_error, on_done)
+        return self._run_in_processes(plan, overwrite, stop_on_error, on_done, on_epoch)
 
     def _run_here(
         self,
@@ -148,17 +149,24 @@ class LocalExecutor:
         overwrite: bool,
         stop_on_error: bool,
         on_done: Callable[[RunOutcome], None] | None,
+        on_epoch: Callable[[Path, Any], None] | None,
     ) -> list[RunOutcome]:
-        threads = self.threads or max(1, (os.cpu_count() or 1) // self.jobs)
+        threads = threads_per_run(self)
         context = get_context("spawn")  # fork would copy torch's thread pools and locks
+        # Workers send each finished epoch back on this queue (handed over when they start:
+        # a queue cannot travel with a task) and a thread here passes it to on_epoch.
+        epochs = None if on_epoch is None else context.Queue()
         # Workers are started by ``submit`` in this thread, which outlives the pool: what
         # _die_with_parent ties their lives to (see there).
-        with ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=context,
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with (
+            _relay_epochs(epochs, on_epoch),
+            ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(), epochs),
+            ) as pool,
+        ):
             futures = [
                 pool.submit(
                     _train_in_worker, config.to_dict(), str(path), overwrite, threads, stop_on_error
@@ -397,6 +405,25 @@ def make_executor(name: str, jobs: int | None = None, address: str | None = None
     return RayExecutor(address=address, num_cpus=jobs)
 
 
+def threads_per_run(executor: Any) -> int | None:
+    """The torch threads each run of ``executor`` trains with (what a study records), or None
+    when the executor does not say.
+
+    :class:`LocalExecutor` with ``threads=None`` keeps this process's setting in-process and
+    gives each worker ``cpu_count // jobs``; :class:`RayExecutor` tasks train with one.
+    """
+    if isinstance(executor, RayExecutor):
+        return 1
+    threads = getattr(executor, "threads", None)
+    if threads is not None or not isinstance(executor, LocalExecutor):
+        return threads
+    if executor.jobs == 1:
+        import torch
+
+        return int(torch.get_num_threads())
+    return max(1, (os.cpu_count() or 1) // executor.jobs)
+
+
 def data_key(config: RunConfig | DataConfig) -> str:
     """A text that is equal for runs (or data configs) that load the same data the same way."""
     data = config.data if isinstance(config, RunConfig) else config
@@ -474,6 +501,39 @@ def _bind(on_epoch: Callable[[Path, Any], None], path: Path) -> Callable[[Any], 
     return lambda record: on_epoch(path, record)
 
 
+#: Where a worker process sends its epochs (set by :func:`_start_worker`; None elsewhere).
+_EPOCHS: Any = None
+
+
+def _start_worker(parent: int, epochs: Any) -> None:
+    """Worker initializer: die with the driver, and keep the queue the epochs go back on."""
+    global _EPOCHS
+    _die_with_parent(parent)
+    _EPOCHS = epochs
+
+
+@contextmanager
+def _relay_epochs(epochs: Any, on_epoch: Callable[[Path, Any], None] | None):  # type: ignore[no-untyped-def]
+    """Pass the ``(path, EpochRecord)`` pairs that workers put on ``epochs`` to ``on_epoch``,
+    from a thread, until the block (which outlasts the workers) ends."""
+    if epochs is None or on_epoch is None:
+        yield
+        return
+    import threading
+
+    def relay() -> None:
+        while (item := epochs.get()) is not None:
+            on_epoch(Path(item[0]), item[1])
+
+    thread = threading.Thread(target=relay, name="latentatlas-epochs", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        epochs.put(None)  # after the workers are gone: their epochs are all in the queue
+        thread.join()
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker initializer: end this worker when ``parent``, the driver that started it, dies.
 
@@ -528,11 +588,13 @@ def _train_in_worker(
     # The parent already showed each data set's warnings once, as one sentence, when it checked
     # the plan; a worker would repeat them as raw Python warnings for every run it trains.
     warnings.simplefilter("ignore")
+    queue = _EPOCHS
     return train_one(
         RunConfig.from_dict(config),
         Path(path),
         overwrite=overwrite,
         threads=threads,
+        on_epoch=None if queue is None else lambda record: queue.put((path, record)),
         catch=not stop_on_error,
     )
 
@@ -580,12 +642,25 @@ def train_many(
     ``overwrite`` complete runs are trained again. One torch thread per run by default, so
     the weights do not depend on ``jobs`` or on the machine's thread settings.
     """
+    from latentatlas.progress import Progress
+
     datasets = check_plan(plan)
+    # In-process trainings show their own epochs (a bar, or lines off a terminal); runs in
+    # worker processes send theirs back to this stream, whose heartbeat names the latest.
+    beats = progress and jobs > 1 and len(plan) > 1
+    stream = Progress(
+        on_done, enabled=beats or on_done is not None, heartbeat=None if beats else math.inf
+    )
 
     def done(outcome: RunOutcome) -> None:
-        if on_done is not None:
-            on_done(f"trained {outcome.path}")
+        stream.step(f"trained {outcome.path}")
+
+    def epoch(path: Path, record: Any) -> None:
+        stream.update(f"training {path}: epoch {record.epoch}")
 
     executor = LocalExecutor(jobs, threads=threads, progress=progress, datasets=datasets)
-    outcomes = executor.run(plan, overwrite=overwrite, stop_on_error=True, on_done=done)
+    with stream:
+        outcomes = executor.run(
+            plan, overwrite=overwrite, stop_on_error=True, on_done=done, on_epoch=epoch
+        )
     return [outcome.path for outcome in outcomes]

@@ -64,12 +64,15 @@ class History:
         True when patience ran out before the last epoch.
     device : str
         Where training ran.
+    threads : int or None
+        The torch threads it trained with (None: not recorded, a run written before).
     """
 
     epochs: tuple[EpochRecord, ...] = ()
     best_epoch: int = 0
     stopped_early: bool = False
     device: str = "cpu"
+    threads: int | None = None
 
     @property
     def train_loss(self) -> list[float]:
@@ -93,6 +96,7 @@ class History:
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "device": self.device,
+            "threads": self.threads,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class History:
             best_epoch=int(data["best_epoch"]),
             stopped_early=bool(data["stopped_early"]),
             device=str(data["device"]),
+            threads=None if data.get("threads") is None else int(data["threads"]),
         )
 
 
@@ -258,6 +263,7 @@ def fit(
         best_epoch=state.best_epoch,
         stopped_early=len(state.records) < config.epochs,
         device=str(device),
+        threads=torch.get_num_threads(),
     )
 
 
@@ -392,7 +398,13 @@ def _fit_closed_form(
         seconds=time.perf_counter() - started,
     )
     model.eval()
-    return History(epochs=(record,), best_epoch=1, stopped_early=False, device=str(device))
+    return History(
+        epochs=(record,),
+        best_epoch=1,
+        stopped_early=False,
+        device=str(device),
+        threads=torch.get_num_threads(),
+    )
 
 
 def _patience_ran_out(state: _State, config: TrainConfig) -> bool:
@@ -491,28 +503,44 @@ def _load_checkpoint(
 
 # -- progress -------------------------------------------------------------------------------------
 class _ProgressBar:
-    """A Rich progress bar over epochs, shown only on a terminal."""
+    """Epochs as a Rich progress bar on a terminal, else on the progress stream
+    (:mod:`latentatlas.progress`: a line to begin and to end, the latest epoch every few
+    seconds between them)."""
 
     def __init__(self, enabled: bool, epochs: int, done: int):
-        self.enabled = enabled and sys.stdout.isatty()
+        self.enabled, self.terminal = enabled, sys.stdout.isatty()
         self.epochs, self.done = epochs, done
         self.progress: Any = None
+        self.stream: Any = None
+        self.last = ""
 
     def __enter__(self) -> _ProgressBar:
-        if self.enabled:
+        if self.enabled and self.terminal:
             from rich.progress import Progress
 
             self.progress = Progress(transient=True)
             self.progress.start()
             self.task = self.progress.add_task("training", total=self.epochs, completed=self.done)
+        elif self.enabled:
+            from latentatlas.progress import Progress as Stream
+
+            self.stream = Stream().__enter__()
+            self.stream.step(f"training for {self.epochs} epochs")
         return self
 
     def advance(self, record: EpochRecord) -> None:
+        text = f"epoch {record.epoch} of {self.epochs}: train {record.train['total']:.4g}, "
+        text += f"validation {record.validation['total']:.4g}"
         if self.progress is not None:
-            text = f"epoch {record.epoch}: train {record.train['total']:.4g}, "
-            text += f"validation {record.validation['total']:.4g}"
             self.progress.update(self.task, advance=1, description=text)
+        if self.stream is not None:
+            self.last = text
+            self.stream.update(f"training {text}")
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+        if self.stream is not None:
+            self.stream.__exit__(*exc)
+            if exc[0] is None and self.last:
+                self.stream.step(f"trained: {self.last}")

@@ -57,14 +57,16 @@ def run_atlas(
     engine.check_output_folder(folder)
     chosen = study_names(names)
     from latentatlas._lock import folder_lock
+    from latentatlas.progress import progress_of
 
     entries = []
-    with folder_lock(folder):
+    # One stream (and one heartbeat) for every study of the atlas.
+    stream = progress_of(on_step, enabled=progress or on_step is not None)
+    with folder_lock(folder), stream:
         for index, name in enumerate(chosen, start=1):
             study = engine.get(name)
             config = study.config_type.quick() if quick else study.config_type()
-            if on_step is not None:
-                on_step(f"study {index} of {len(chosen)}: {name}")
+            stream.step(f"study {index} of {len(chosen)}: {name}")
             started = time.perf_counter()
             engine.run(
                 study,
@@ -73,9 +75,10 @@ def run_atlas(
                 force=force,
                 jobs=jobs,
                 progress=progress,
-                on_step=on_step,
+                on_step=stream,
             )
             entries.append(AtlasEntry(name, folder / name, time.perf_counter() - started))
+        stream.step("drawing the atlas index")
         return write_index(folder, [entry.name for entry in entries], quick=quick)
 
 

@@ -126,11 +126,33 @@ class AnalysisContext:
         folder: Path,
         failures: Mapping[str, str],
         datasets: dict[str, Any] | None = None,
+        progress: Any = None,
+        label: str = "analysing",
     ):
+        from latentatlas.progress import Progress
+
         self.folder = folder
         self.failures = dict(failures)
         # Shared by every cell of a study and seeded by the engine's up-front check.
         self._datasets: dict[str, Any] = {} if datasets is None else datasets
+        self._progress = progress if progress is not None else Progress(enabled=False)
+        self._label, self._stage = label, label
+
+    def begin(self) -> None:
+        """Say that the cell's analysis begins: the line ``analysing <cell>``, one per cell."""
+        self._stage = self._label
+        self._progress.step(f"analysing {self._label}")
+
+    def step(self, what: str, line: bool = True) -> None:
+        """Say that the analysis of ``what`` begins (a model's seed, a map): a progress line
+        ``<cell>: <what>``, or with ``line=False`` only the state the heartbeat names."""
+        self._stage = f"{self._label}: {what}"
+        (self._progress.step if line else self._progress.update)(self._stage)
+
+    def update(self, detail: str) -> None:
+        """Name the analysis now running within the current step (no line; the heartbeat shows
+        it while it lasts)."""
+        self._progress.update(f"{self._stage}: {detail}")
 
     def dataset(self, config: DataConfig) -> Any:
         """The data set of ``config``, loaded once per study."""
@@ -308,22 +330,46 @@ def run(
     executor : Executor, optional
         What trains the plan; by default :class:`~latentatlas.executors.LocalExecutor`.
     progress : bool
-        A progress bar on a terminal (never in CI).
-    on_step : callable, optional
-        Called with a line of text at each step (run finished, cell analysed).
+        A progress bar of the runs on a terminal (never in CI) and, without ``on_step``,
+        progress lines on the ``latentatlas`` logger (printed on stderr while logging is not
+        set up); False is silent.
+    on_step : callable or Progress, optional
+        Called with each progress line (runs trained, each analysis stage, the report drawn,
+        and a heartbeat naming the current stage whenever nothing was said for a few seconds;
+        :mod:`latentatlas.progress`).
     retries : int
         How many more times a failed run is trained, after the others (a sweep: 1); a run
         that fails every time is recorded with its error and the rest carry on.
     """
-    from latentatlas.executors import LocalExecutor, check_plan, connect
+    from latentatlas.progress import progress_of
 
     study = get(name) if isinstance(name, str) else name
     if not isinstance(config, study.config_type):
         raise InputError(f"study {study.name} takes a {study.config_type.__name__}")
-    folder = Path(out)
+    # A given on_step hears every line; without one, ``progress`` says whether the logger does.
+    with progress_of(on_step, enabled=progress or on_step is not None) as stream:
+        return _run(study, config, Path(out), force, jobs, executor, progress, stream, retries)
+
+
+def _run(
+    study: Study,
+    config: Any,
+    folder: Path,
+    force: bool,
+    jobs: int,
+    executor: Any,
+    bar: bool,
+    progress: Any,
+    retries: int,
+) -> Path:
+    """:func:`run` inside its progress stream: each stage says that it begins."""
+    from latentatlas.executors import LocalExecutor, check_plan, connect, threads_per_run
+
     check_output_folder(folder)
     cells = study.cells(config)
     plan = _plan(folder, cells)
+    # An update, not a line: a refused study prints its error alone (unless checking is slow).
+    progress.update(f"{study.name}: loading the data and checking {len(plan)} planned runs")
     datasets = check_plan(plan)
     _check_report_target(folder)
     _check_write_targets(folder, cells)
@@ -334,19 +380,23 @@ def run(
     connect(executor)  # a cluster that cannot be reached fails here, before the first write
     with folder_lock(folder):  # a second process writing here is refused, not interleaved
         if not force:
+            progress.update(f"{study.name}: checking the runs already in {folder}")
             _check_folder_matches(folder, study, plan, datasets)
-        _write_study_file(folder, study, config)
-        todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
-        failures = _train(todo, executor, force, progress, on_step, retries)
+        _write_study_file(folder, study, config, threads_per_run(executor))
+        todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
+        failures = _train(todo, executor, force, bar, progress, retries)
         retrained = {str(p) for _, p in todo}
         results, gates = {}, {}
         for cell in cells:
-            context = AnalysisContext(folder, _relative(folder, failures), datasets)
-            analysed = _analysed(study, config, cell, context, retrained, force, on_step)
+            failed = _relative(folder, failures)
+            context = AnalysisContext(folder, failed, datasets, progress, cell.key)
+            analysed = _analysed(study, config, cell, context, retrained, force)
             results[cell.key], gates[cell.key] = analysed
+        progress.step(f"{study.name}: judging the claims and writing metrics.json")
         claims = verdicts(study, config, results, gates)
         _write_metrics(folder, study, config, cells, results, gates, claims, failures)
+        progress.step(f"{study.name}: drawing the report")
         return write_report(folder)
 
 
@@ -579,7 +629,9 @@ def _stored_validation_indices(path: Path) -> NDArray[np.int64]:
         raise InputError(f"{path / 'latents.npz'} cannot be read: {error}") from None
 
 
-def _write_study_file(folder: Path, study: Study, config: Any) -> None:
+def _write_study_file(folder: Path, study: Study, config: Any, threads: int | None) -> None:
+    """study.json; its environment's ``torch_threads`` are those each run trains with (and the
+    analyses run with one), not this process's default."""
     from latentatlas._env import environment
     from latentatlas.studies.integrity import FORMAT_VERSION
 
@@ -587,7 +639,7 @@ def _write_study_file(folder: Path, study: Study, config: Any) -> None:
         "study": study.name,
         "format_version": FORMAT_VERSION,
         "config": config.to_dict(),
-        "environment": environment(),
+        "environment": environment(threads),
     }
     from latentatlas.studies.integrity import write_study_manifest
 
@@ -626,22 +678,21 @@ def _train(
     todo: Sequence[tuple[RunConfig, Path]],
     executor: Any,
     force: bool,
-    progress: bool,
-    on_step: Callable[[str], None] | None,
+    bar: bool,
+    progress: Any,
     retries: int = 0,
 ) -> dict[str, str]:
     """Train the plan, then up to ``retries`` more times the runs that failed; return the runs
     that failed every time (path -> reason) and let the rest carry on."""
-    failures = _train_once(todo, executor, force, progress, on_step, "run")
+    failures = _train_once(todo, executor, force, bar, progress, "run")
     for attempt in range(1, retries + 1):
         failed = {Path(path) for path in failures}
         again = [(config, path) for config, path in todo if Path(path) in failed]
         if not again:
             break
-        if on_step is not None:
-            times = "once" if retries == 1 else f"(retry {attempt} of {retries})"
-            on_step(f"retrying {len(again)} failed run(s) {times}")
-        failures = _train_once(again, executor, force, progress, on_step, "retry")
+        times = "once" if retries == 1 else f"(retry {attempt} of {retries})"
+        progress.step(f"retrying {len(again)} failed run(s) {times}")
+        failures = _train_once(again, executor, force, bar, progress, "retry")
     return failures
 
 
@@ -649,26 +700,47 @@ def _train_once(
     todo: Sequence[tuple[RunConfig, Path]],
     executor: Any,
     force: bool,
-    progress: bool,
-    on_step: Callable[[str], None] | None,
+    bar: bool,
+    progress: Any,
     word: str,
 ) -> dict[str, str]:
     """Train ``todo`` once; return the failed runs (path -> reason)."""
     failures: dict[str, str] = {}
-    with _ProgressDisplay(len(todo), progress) as display:
+    if not todo:
+        return failures
+    epochs = {Path(path): config.train.epochs for config, path in todo}
+    progress.step(f"training {len(todo)} run(s): {_how(executor)}")
+    with _ProgressDisplay(len(todo), bar) as display:
 
         def done(outcome: Any) -> None:
             display.finished(outcome)
             if not outcome.ok:
                 failures[str(outcome.path)] = outcome.error or "failed"
-            if on_step is not None:
-                state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
-                left = display.remaining_seconds()
-                eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
-                on_step(f"{word} {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
+            state = "trained" if outcome.ok else f"FAILED ({outcome.error})"
+            left = display.remaining_seconds()
+            eta = f", about {left / 60:.1f} min left" if display.done < len(todo) else ""
+            progress.step(f"{word} {display.done} of {len(todo)} {state}{eta}: {outcome.path}")
+            progress.update(f"training: {display.done} of {len(todo)} run(s) finished")
 
-        executor.run(todo, overwrite=force, on_done=done, on_epoch=display.epoch)
+        def epoch(path: Path, record: Any) -> None:
+            display.epoch(path, record)
+            name = f"{path.parent.name}/{path.name}"
+            total = epochs.get(Path(path), "?")
+            loss = record.validation.get("total", float("nan"))
+            progress.update(f"training {name}: epoch {record.epoch} of {total}, loss {loss:.4g}")
+
+        executor.run(todo, overwrite=force, on_done=done, on_epoch=epoch)
     return failures
+
+
+def _how(executor: Any) -> str:
+    """How the executor trains, for the progress line: processes and threads per run."""
+    from latentatlas.executors import threads_per_run
+
+    jobs = getattr(executor, "jobs", None)
+    where = type(executor).__name__ if jobs is None else f"{jobs} process(es)"
+    threads = threads_per_run(executor)
+    return where if threads is None else f"{where}, {threads} torch thread(s) each"
 
 
 def _relative(folder: Path, failures: Mapping[str, str]) -> dict[str, str]:
@@ -683,7 +755,6 @@ def _analysed(
     context: AnalysisContext,
     retrained: set[str],
     force: bool,
-    on_step: Callable[[str], None] | None,
 ) -> tuple[Any, Any]:
     """The cell's result and its runs' gates: read back when finished and still valid, else
     analysed and stored."""
@@ -696,15 +767,18 @@ def _analysed(
         stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
         if stored is not None:
             return stored
-    if on_step is not None:
-        on_step(f"analysing {cell.key}")
+    context.begin()
+    context.step("loading its data and runs", line=False)
     from latentatlas.executors import torch_threads
 
     # One torch thread, as the runs were trained: the numbers are then the same on every machine,
     # and the small batches of path decodes and traversals run faster than on busy threads.
     with torch_threads(1):
         output = study.analyse(config, cell, context)
+        if output.gates is None:
+            context.step("the learned-model gate", line=False)
         gates, gate_arrays = output.gates or gate_cell(cell, context)
+    context.step("writing its results", line=False)
     from latentatlas.studies.integrity import write_cell_manifest
 
     cell_folder.mkdir(parents=True, exist_ok=True)

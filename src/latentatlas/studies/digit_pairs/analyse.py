@@ -47,6 +47,7 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
     train_idx, val_idx = runs.split_indices(first_config, dataset)
     x_train, y_train = dataset.x[train_idx], dataset.labels[train_idx]
     x_val, y_val = dataset.x[val_idx], dataset.labels[val_idx]
+    context.step("the label classifier and the pixels' silhouette")
     classifier = fit_label_classifier(x_train, y_train, kind=config.classifier, random_state=0)
     examples = _example_rows(y_val)
     pixels = original_space_silhouette(x_val, y_val)
@@ -57,11 +58,14 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
         "pixel_silhouette": np.asarray(pixels.samples),
     }
     by_model, failed = context.finished_runs(cell)
-    outcomes = {
-        model: _analyse_model(model, model_runs, classifier, x_val, y_val, examples, arrays)
-        for model, model_runs in by_model.items()
-    }
+    outcomes = {}
+    for model, model_runs in by_model.items():
+        context.step(f"{model}: silhouettes, seed spread, labels and k-NN")
+        outcomes[model] = _analyse_model(
+            model, model_runs, classifier, x_val, y_val, examples, arrays
+        )
     if config.with_sculpting and cell.params["activation"] == config.activations[0]:
+        context.step("manifold sculpting")
         outcomes["sculpting"] = _analyse_sculpting(
             config, cell.params["latent_dim"], x_train, x_val, y_val, y_train, arrays
         )

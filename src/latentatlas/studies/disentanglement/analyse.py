@@ -53,6 +53,7 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     by_model, failed = context.finished_runs(cell, group=lambda _, path: path.split("/")[-2])
     for model in cell.params["models"]:
         if by_model.get(model):
+            context.step(f"{model}: traversals, DCI, MIG and SAP of {len(by_model[model])} seed(s)")
             models[model] = _analyse_model(
                 config,
                 model,

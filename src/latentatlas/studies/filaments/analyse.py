@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,10 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
     if dataset.label_names is not None:
         arrays["label_names"] = np.asarray(dataset.label_names, dtype=str)
     models = {
-        model: _analyse_model(config, model, model_runs, images, labels, arrays)
+        model: _analyse_model(config, model, model_runs, images, labels, arrays, context.step)
         for model, model_runs in by_model.items()
     }
+    context.step("the resource table (timed fits)")
     result = FilamentsResult(
         dataset=config.dataset,
         image_shape=tuple(int(s) for s in images.shape[1:]),
@@ -101,14 +103,20 @@ def _analyse_model(
     images: NDArray[np.float32],
     labels: NDArray[np.int64] | None,
     arrays: dict[str, NDArray[Any]],
+    say: Callable[[str], None] = lambda stage: None,
 ) -> ModelFilaments:
-    """One model's numbers over its seeds; the first seed's figures go into ``arrays``."""
-    per_seed = [_analyse_seed(config, run, images) for run in model_runs]
+    """One model's numbers over its seeds; the first seed's figures go into ``arrays``;
+    ``say`` names each stage as it begins (progress)."""
+    per_seed = []
+    for run in model_runs:
+        say(f"{model}/seed-{run.config.seed}: densities, local dimension, random decodes")
+        per_seed.append(_analyse_seed(config, run, images))
     first, first_run = per_seed[0], model_runs[0]
     for name in ("axis", "radius", "spectrum", "score", "decodes"):
         store_result(arrays, f"{model}/{name}", first[name])
     _store_nearest(arrays, model, first["decodes"], images)
     codes = first_run.latents["train_codes"]
+    say(f"{model}: t-SNE map and plane views")
     preservation = _store_map(config, model, codes, labels, arrays)
     _store_planes(model, codes, first["axis"], arrays)
     axes = [s["axis"] for s in per_seed]

@@ -107,6 +107,7 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     """
     dataset = context.dataset(data_config(config, cell.params["dataset"]))
     train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
+    context.step("the factor reader and the training images' index")
     data = _cell_data(config, dataset, train_idx, val_idx)
     view_rows = np.sort(np.random.default_rng(0).permutation(len(val_idx))[:VIEW_POINTS])
     arrays: dict[str, NDArray[Any]] = {"view/factors": data.factors_val[view_rows]}
@@ -114,11 +115,14 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     notes: dict[str, str] = {}
     models = {}
     for model, model_runs in by_model.items():
-        outcomes = [
-            _analyse_seed(run, data, f"{model}/seed-{run.config.seed}", notes) for run in model_runs
-        ]
+        outcomes = []
+        for run in model_runs:
+            where = f"{model}/seed-{run.config.seed}"
+            context.step(where)
+            outcomes.append(_analyse_seed(run, data, where, notes, context.update))
         models[model] = _model_scores(outcomes)
         arrays.update(_model_arrays(model, model_runs[0], outcomes[0], view_rows))
+    context.step("the baseline image distance")
     baseline = _nearest_image_distance(data, data.x_val[baseline_rows(data.factors_val)])
     labels = data.labels_val
     result = HeatmapsResult(
@@ -183,31 +187,44 @@ def _attempt(notes: dict[str, str], where: str, compute: Callable[[], T]) -> T |
         return None
 
 
-def _analyse_seed(run: Any, data: _CellData, where: str, notes: dict[str, str]) -> _SeedOutcome:
-    """Every analysis of one trained model on the validation split."""
+def _analyse_seed(
+    run: Any,
+    data: _CellData,
+    where: str,
+    notes: dict[str, str],
+    say: Callable[[str], None] = lambda stage: None,
+) -> _SeedOutcome:
+    """Every analysis of one trained model on the validation split; ``say`` names each stage
+    as it begins (progress)."""
     codes = np.asarray(run.latents["validation_codes"], dtype=np.float64)
+    say("factor views")
     views = _attempt(
         notes,
         f"{where}/factor_views",
         lambda: factor_views(codes, data.factors_val, data.factor_names, random_state=0),
     )
+    say("convex hull")
     shape = _attempt(notes, f"{where}/hull", lambda: hull(codes, random_state=0))
     perturbations = None
     decodes: tuple[float, float, float] = (np.nan, np.nan, np.nan)
     examples = (np.zeros((0, *data.x_val.shape[1:]), np.float32), np.zeros(0))
     if shape is not None:
+        say("hull perturbations and decodes")
         perturbations = hull_perturbations(run.model, codes, shape, random_state=0)
         decodes, examples = _hull_decodes(run.model, codes, shape, data)
+    say("decoded paths")
     paths = _decoded_paths(run.model, codes, data, where, notes)
     scale = np.median(_neighbour_distances(codes))
     knn = None
     if data.labels_train is not None and data.labels_val is not None:
         train_codes = run.latents["train_codes"]
+        say("k-NN accuracy")
         knn = _attempt(
             notes,
             f"{where}/knn",
             lambda: knn_accuracy(train_codes, data.labels_train, codes, data.labels_val),
         )
+    say("reconstruction errors, path scores and random directions")
     return _SeedOutcome(
         seed=int(run.config.seed),
         views=views,

@@ -32,8 +32,11 @@ GRID_VALUES = np.linspace(-3.0, 3.0, 7)
 Arrays = dict[str, NDArray[Any]]
 
 
-def analyse_cell(config: InspectConfig, prepared: Prepared) -> CellOutput:
-    """Every analysis group that the sources and data allow, in a fixed order."""
+def analyse_cell(
+    config: InspectConfig, prepared: Prepared, say: Callable[[str], None] = lambda group: None
+) -> CellOutput:
+    """Every analysis group that the sources and data allow, in a fixed order; ``say`` names
+    each group as it begins (progress)."""
     arrays: Arrays = {"rows": prepared.rows}
     codes = [prepared.codes(seed) for seed in range(len(prepared.sources))]
     for seed, z in enumerate(codes):
@@ -44,7 +47,7 @@ def analyse_cell(config: InspectConfig, prepared: Prepared) -> CellOutput:
         arrays["label_names"] = np.asarray(prepared.label_names, dtype=str)
     if prepared.factors is not None:
         arrays["factors"] = prepared.factors
-    steps: list[Step] = []
+    steps = _Steps(say)
     density = _run(
         steps,
         "shape of the cloud and 2-d map",
@@ -114,11 +117,20 @@ def _gates(prepared: Prepared, decoded: bool) -> tuple[Any, Arrays] | None:
     return gate_models(models, prepared.x, prepared.labels)
 
 
-def _run(steps: list[Step], name: str, reason: str | None, analyse: Callable[[], Any]) -> Any:
+class _Steps(list[Step]):
+    """The groups' records, and who to tell as each group begins."""
+
+    def __init__(self, say: Callable[[str], None]):
+        super().__init__()
+        self.say = say
+
+
+def _run(steps: _Steps, name: str, reason: str | None, analyse: Callable[[], Any]) -> Any:
     """Run one group, or record why not; an analysis refusing these codes is recorded too."""
     if reason is not None:
         steps.append(Step(name, False, reason))
         return None
+    steps.say(name)
     try:
         value = analyse()
     except InputError as error:

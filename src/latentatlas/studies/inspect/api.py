@@ -23,7 +23,7 @@ def inspect(
     labels: Any = None,
     factors: Any = None,
     factor_names: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: bool = True,
     **settings: Any,
 ) -> Path:
     """Map one model with every analysis its model and data allow; return the report's path.
@@ -47,7 +47,8 @@ def inspect(
     labels, factors, factor_names : optional
         Labels (n,) and ground-truth factors (n, k) of ``data`` or ``codes``.
     progress : bool
-        Print progress lines.
+        Progress lines on the ``latentatlas`` logger, printed on stderr while logging is not
+        set up (:mod:`latentatlas.progress`); False is silent.
     **settings
         Any setting of :class:`~latentatlas.studies.inspect.config.InspectConfig`
         (``n``, ``device``, ``tsne_points``, ...).
@@ -82,8 +83,7 @@ def inspect(
         study._prepared = _prepare(
             config, dataset, encode, decode, codes, labels, factors, factor_names
         )
-    step = (lambda line: print(line)) if progress else None
-    return run(study, config, out, progress=progress, on_step=step)
+    return run(study, config, out, progress=progress)
 
 
 def run(

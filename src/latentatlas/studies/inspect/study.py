@@ -56,7 +56,9 @@ class InspectStudy(Study):
         """Every analysis the model and data allow; see :func:`analyse.analyse_cell`."""
         from latentatlas.studies.inspect.analyse import analyse_cell
 
-        return analyse_cell(config, self.prepared(config))
+        context.step("loading the model and data, encoding")
+        prepared = self.prepared(config)
+        return analyse_cell(config, prepared, context.step)
 
     def headline(self, config: InspectConfig, results: Mapping[str, Any]) -> dict[str, Any]:
         """metrics.json's top level: the one result."""
