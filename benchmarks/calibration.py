@@ -73,7 +73,10 @@ class Profile:
 
 
 FULL = Profile("full", 5, 40, 3000, 1000, (256, 16), (0.0, 0.01, 0.03, 0.1, 0.3), 1000, 20)
+#: What docs/analyses/calibration.md shows when the machine is too busy for the full profile.
+DOCS = Profile("docs", 2, 10, 1500, 500, (16,), (0.0, 0.01, 0.03, 0.1, 0.3), 300, 6)
 SMALL = Profile("small", 1, 6, 800, 400, (16,), (0.0, 0.03), 60, 2)
+PROFILES = {profile.name: profile for profile in (FULL, DOCS, SMALL)}
 
 
 @dataclass(frozen=True)
@@ -409,7 +412,7 @@ def statistics_rows(profile: Profile) -> list[Row]:
                 profile.draws,
                 f"supported when p < {sig.ALPHA}",
                 "alpha; the margin from the row below",
-                POWER_TARGET,
+                _power_floor(profile.draws),
                 sig.ALPHA + _slack(profile.draws),
             )
         )
@@ -419,6 +422,11 @@ def statistics_rows(profile: Profile) -> list[Row]:
 def _slack(draws: int) -> float:
     """Two binomial standard errors of a rate of alpha over ``draws`` draws."""
     return 2 * float(np.sqrt(sig.ALPHA * (1 - sig.ALPHA) / draws))
+
+
+def _power_floor(draws: int) -> float:
+    """:data:`POWER_TARGET` less two binomial standard errors of that rate over ``draws``."""
+    return POWER_TARGET - 2 * float(np.sqrt(POWER_TARGET * (1 - POWER_TARGET) / draws))
 
 
 # -- the equivalence margins ----------------------------------------------------------------------
@@ -464,7 +472,7 @@ def margin_rows(profile: Profile) -> list[Row]:
             0,
             f"EQUIVALENCE_SDS = {EQUIVALENCE_SDS} (this run: {factor:.2f})",
             f"the margin {POWER_TARGET:.0%} of no-difference draws resolve (resolvable_margin)",
-            POWER_TARGET - 2 * float(np.sqrt(0.16 / profile.draws)),
+            _power_floor(profile.draws),
             0.0,
         )
     ]
@@ -486,7 +494,7 @@ def margin_rows(profile: Profile) -> list[Row]:
                 f"margin {margin}",
                 f"{EQUIVALENCE_SDS} x between-seed sd {sd}, rounded up to 0.01"
                 + (" (at least the binomial floor 0.02)" if name == "k-NN accuracy" else ""),
-                POWER_TARGET - 2 * float(np.sqrt(0.16 / profile.draws)),
+                _power_floor(profile.draws),
                 sig.ALPHA + _slack(profile.draws),
             )
         )
@@ -554,10 +562,10 @@ def write_doc(rows: Sequence[Row], profile: Profile, seconds: tuple[float, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=("full", "small"), default="full")
+    parser.add_argument("--profile", choices=tuple(PROFILES), default="full")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args()
-    profile = FULL if args.profile == "full" else SMALL
+    profile = PROFILES[args.profile]
     start, cpu = time.perf_counter(), time.process_time()
     rows = []
     for section in SECTIONS:
