@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from _benchmarks import load
 from latentatlas.analysis.traversal import (
     AGREEMENT_COSINE,
     CONSISTENCY_THRESHOLD,
@@ -177,16 +175,7 @@ _NEW_FIELDS = ("mean_cosine", "silent_share", "agreement_cosine", "cross_dimensi
 
 
 # -- calibration on synthetic decoders with a known answer (benchmarks/calibrate_traversal.py) -----
-def _calibration_module():
-    path = Path(__file__).parents[2] / "benchmarks" / "calibrate_traversal.py"
-    spec = importlib.util.spec_from_file_location("calibrate_traversal", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["calibrate_traversal"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-calibration = _calibration_module()
+calibration = load("calibrate_traversal")
 
 
 @pytest.mark.parametrize("split", list(calibration.SPLITS))

@@ -58,9 +58,15 @@ Values = Sequence[float] | NDArray[np.floating]
 MIN_SEEDS_FOR_TEST = 5
 #: Below this many seeds in a group a claim is not judged at all.
 MIN_SEEDS_TO_JUDGE = 2
+#: An equivalence margin spans this many between-seed standard deviations: the smallest margin
+#: at which TOST with 5 seeds a group shows two groups with no true difference equivalent in 80%
+#: of draws (``benchmarks/calibration.py``, ``margin_factor``: 1.94 over 200 normal draws,
+#: rounded up to 0.1; docs/analyses/calibration.md). A narrower margin could not be resolved.
+EQUIVALENCE_SDS = 2.0
 
 __all__ = [
     "ALPHA",
+    "EQUIVALENCE_SDS",
     "MIN_SEEDS_FOR_TEST",
     "MIN_SEEDS_TO_JUDGE",
     "VERDICTS",
@@ -74,9 +80,24 @@ __all__ = [
     "NotJudged",
     "Rule",
     "Separated",
+    "equivalence_margin",
     "judge",
     "missing",
 ]
+
+
+def equivalence_margin(seed_sd: float, floor: float = 0.0, step: float = 0.01) -> float:
+    """The margin of an alike / no-advantage claim from the measure's between-seed spread.
+
+    ``EQUIVALENCE_SDS * seed_sd``, at least ``floor``, rounded up to a multiple of ``step``:
+    the smallest margin TOST can resolve at 5 seeds a group with power 0.8 when the two
+    groups vary from seed to seed by ``seed_sd`` (docs/analyses/statistics.md, "Margins").
+
+    >>> equivalence_margin(0.012)
+    0.03
+    """
+    raw = max(EQUIVALENCE_SDS * seed_sd, floor)
+    return round(float(np.ceil(raw / step - 1e-9)) * step, 10)
 
 
 # -- records --------------------------------------------------------------------------------------
