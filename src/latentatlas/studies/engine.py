@@ -45,6 +45,7 @@ from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
 from latentatlas.studies import registry
 from latentatlas.studies.claims import Claim, ClaimSpec, Evidence, judge
+from latentatlas.studies.config import check_memory
 
 #: The registry (:mod:`latentatlas.studies.registry`), re-exported where its users look for it.
 STUDIES, OWN_COMMAND = registry.STUDIES, registry.OWN_COMMAND
@@ -311,6 +312,7 @@ def run(
         raise InputError(f"study {study.name} takes a {study.config_type.__name__}")
     folder = Path(out)
     check_output_folder(folder)
+    check_memory(config)  # before the data are loaded: a typo can ask for terabytes
     cells = study.cells(config)
     plan = _plan(folder, cells)
     datasets = check_plan(plan)
