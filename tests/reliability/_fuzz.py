@@ -108,8 +108,11 @@ def surface(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             except Leftover:
                 counts["leftovers"] += 1
                 raise
-            except BaseException:  # another exception, or a broken invariant
+            except Exception:  # another exception, or a broken invariant
                 counts["tracebacks"] += 1
+                raise
+            except BaseException:  # hypothesis stopping a draw: not a case
+                counts["cases"] -= 1
                 raise
             else:
                 counts[_current[-1]] += 1
@@ -121,6 +124,23 @@ def surface(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return case
 
     return decorate
+
+
+def cli_refusal(result: Any) -> None:
+    """Check that a CliRunner ``result`` is a clean refusal and count it: exit code 2 with one
+    red sentence (or typer's own usage error, for text given to a number option), no traceback.
+    """
+    if result.exit_code != 2 or not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"exit {result.exit_code}: {result.output[-2000:]}") from (
+            result.exception
+        )
+    message = result.stderr.strip()
+    assert "Traceback" not in result.output, result.output
+    if message.startswith("error:"):
+        assert len(message.splitlines()) == 1, message  # one sentence, not a wall of text
+    else:
+        assert "Usage:" in message, message
+    refused()
 
 
 def files_under(folder: Path) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fuzz import fuzz_settings, no_leftovers, refused, surface
+from _fuzz import cli_refusal, fuzz_settings, no_leftovers, refused, surface
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -122,13 +122,7 @@ def _sweep_case(text: str) -> None:
         spec.write_text(text, encoding="utf-8", errors="surrogatepass")
         result = RUNNER.invoke(app, ["sweep", str(spec), "--out", str(out), "--quiet"])
         if not isinstance(result.exception, Accepted):
-            assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (
-                result.output[-2000:],
-                result.exception,
-            )
-            message = result.stderr.strip()
-            assert message.startswith("error:") and len(message.splitlines()) == 1, message
-            refused()
+            cli_refusal(result)
         no_leftovers(Path(root), ("spec.toml",))
 
 
@@ -166,3 +160,24 @@ def test_stored_sweep_settings_read_back_or_are_one_input_error(document, source
         refused()
         return
     assert SweepSpec.from_dict(spec.to_dict()) == spec  # what it stores reads back the same
+
+
+# -- regressions the fuzzing found ----------------------------------------------------------------
+def test_a_vae_without_hidden_layers_is_one_sentence(tmp_path):
+    """``hidden = ""`` gave the VAE no layer to read its mean from: an IndexError (exit 1)."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'dataset = "digits"\nmodels = ["vae"]\nlatent_dims = [2]\nseeds = [0]\nhidden = ""\n'
+    )
+    result = RUNNER.invoke(app, ["sweep", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "option hidden of model vae needs at least 1 value" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_conv_model_without_filters_is_one_sentence():
+    from latentatlas.config import ModelConfig
+    from latentatlas.models import check_buildable
+
+    with pytest.raises(InputError, match="option filters of model conv-ae needs at least 1"):
+        check_buildable(ModelConfig("conv-ae", 2, {"filters": ""}), (1, 28, 28))
