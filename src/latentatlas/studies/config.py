@@ -135,10 +135,11 @@ Constraint = Interval | OneOf | Each
 #: Bytes per neighbour of each point in openTSNE's affinities: the neighbour search's indices and
 #: distances (8 + 8), the sparse affinities (8 + 4) and their symmetrised copy (up to twice that).
 TSNE_BYTES_PER_NEIGHBOUR = 52
-#: Float32 values autograd keeps per activation value of a conv autoencoder (the layers' inputs,
-#: outputs and activations, encoder and decoder); 6.9 measured with saved-tensor hooks on the
-#: conv-vae at 96 px, batch 16 (``filaments.resources``), rounded up.
-CONV_SAVED_PER_ACTIVATION = 8
+#: Float32 values a training step holds per activation value of a conv autoencoder (per value of
+#: its input and of each convolution's output map): autograd keeps 3.9 (the layers' inputs,
+#: outputs and activations, encoder and decoder; measured with saved-tensor hooks on the conv-vae
+#: at 96 px, the rise from batch 8 to 16), and the backward pass holds their gradients beside.
+CONV_SAVED_PER_ACTIVATION = 6
 
 
 @dataclasses.dataclass(frozen=True)
