@@ -143,24 +143,3 @@ test_digit_pairs_options = _study_property("digit-pairs")
 test_heatmaps_options = _study_property("heatmaps")
 test_filaments_options = _study_property("filaments")
 test_disentanglement_options = _study_property("disentanglement")
-
-
-# -- regressions the fuzzing found ----------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("arguments", "named"),
-    [
-        (["--memory-batch-sizes", "4096", "--memory-image-side", "1024"], "memory_batch_sizes"),
-        (["--tsne-points", "1000000", "--n", "1000000", "--perplexity", "300000"], "tsne_points"),
-        (["--dataset", "images", "--path", "/etc", "--image-size", "1024"], "image_size"),
-    ],
-)
-def test_settings_that_would_not_fit_in_memory_are_refused_before_any_write(
-    tmp_path, arguments, named
-):
-    """Accepted by every bound, these asked for 72 GiB to 43,000 GiB mid-study (a MemoryError
-    or the OOM killer, after the folder and runs were written)."""
-    out = tmp_path / "out"
-    result = _invoke(["study", "filaments", *arguments], out)
-    assert result.exit_code == 2, result.output
-    assert named in result.stderr and "GiB" in result.stderr, result.stderr
-    assert not out.exists()

@@ -103,7 +103,7 @@ def test_the_tsne_estimate_counts_the_neighbours_opentsne_takes():
 def test_settings_beyond_the_machine_are_refused_before_the_first_write(
     tmp_path, study, settings, named
 ):
-    """Within every declared bound, these asked for 72 GiB to 43,000 GiB mid-study."""
+    """Within every declared bound, these asked for 54 GiB to 43,000 GiB mid-study."""
     from latentatlas.studies import engine
     from latentatlas.studies.config import check_memory
 
