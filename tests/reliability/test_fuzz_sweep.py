@@ -181,3 +181,9 @@ def test_a_conv_model_without_filters_is_one_sentence():
 
     with pytest.raises(InputError, match="option filters of model conv-ae needs at least 1"):
         check_buildable(ModelConfig("conv-ae", 2, {"filters": ""}), (1, 28, 28))
+
+
+def test_a_stored_source_with_a_newline_stays_one_line():
+    """A spec file named with a newline (``source`` in study.json) split the message in two."""
+    with pytest.raises(InputError, match=r"^'a\\nb.toml' has no 'dataset' key"):
+        SweepSpec.from_dict({"source": "a\nb.toml"})
