@@ -45,7 +45,6 @@ from latentatlas.config import DataConfig, RunConfig
 from latentatlas.errors import InputError
 from latentatlas.studies import registry
 from latentatlas.studies.claims import Claim, ClaimSpec, Evidence, judge
-from latentatlas.studies.config import check_memory
 
 #: The registry (:mod:`latentatlas.studies.registry`), re-exported where its users look for it.
 STUDIES, OWN_COMMAND = registry.STUDIES, registry.OWN_COMMAND
@@ -306,6 +305,7 @@ def run(
         that fails every time is recorded with its error and the rest carry on.
     """
     from latentatlas.executors import LocalExecutor, check_plan, connect
+    from latentatlas.studies.config import check_memory
 
     study = get(name) if isinstance(name, str) else name
     if not isinstance(config, study.config_type):
