@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench gallery browser clean
+.PHONY: demo test lint format bench gallery browser fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench: $(STAMP)
 # 30 minutes on 2 CPU cores the first time; finished studies are reused afterwards.
 gallery: $(STAMP)
 	$(BIN)/python tools/gallery.py
+
+# The nightly-size fuzz suite (docs/reliability.md): every fuzz property of tests/reliability
+# with ten times its CI examples, over 10,000 cases in all; prints the cases, results, clean
+# refusals, tracebacks, hangs and leftovers per surface and writes them to build/fuzz.json.
+fuzz: $(STAMP)
+	mkdir -p build && LATENTATLAS_FUZZ=nightly LATENTATLAS_FUZZ_REPORT=build/fuzz.json \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability -k fuzz
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from _fuzz import fuzz_settings, refused, surface
+from hypothesis import given
 from hypothesis import strategies as st
 
 from latentatlas import runs
@@ -23,12 +24,8 @@ from latentatlas.studies import engine
 from latentatlas.studies.digit_pairs import STUDY as DIGIT_PAIRS
 from latentatlas.studies.digit_pairs.config import DigitPairsConfig
 
-FUZZ = settings(
-    max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
-FEW = settings(
-    max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = fuzz_settings(80)
+FEW = fuzz_settings(30)
 torch.set_num_threads(1)
 
 SCALARS = st.one_of(
@@ -57,12 +54,14 @@ def _input_error_or(call, *args):
     try:
         return call(*args)
     except InputError as error:
+        refused()
         return error
 
 
 # -- run configs ----------------------------------------------------------------------------------
 @FUZZ
 @given(document=JSON)
+@surface("run configs")
 def test_any_json_is_a_run_config_or_an_input_error(document):
     _input_error_or(RunConfig.from_dict, document)
 
@@ -74,6 +73,7 @@ def test_any_json_is_a_run_config_or_an_input_error(document):
     train=st.one_of(_fields(TrainConfig), JSON),
     seed=JSON,
 )
+@surface("run configs")
 def test_run_config_sections_with_random_values(data, model, train, seed):
     document = {"data": data, "model": model, "train": train, "seed": seed}
     config = _input_error_or(RunConfig.from_dict, document)
@@ -83,6 +83,7 @@ def test_run_config_sections_with_random_values(data, model, train, seed):
 
 @FUZZ
 @given(train=_fields(TrainConfig, ()))
+@surface("run configs")
 def test_train_configs_accept_only_finite_checked_numbers(train):
     config = _input_error_or(TrainConfig.from_dict, train)
     if not isinstance(config, InputError):
@@ -108,6 +109,7 @@ def test_unknown_keys_of_mixed_types_are_named():
 # -- study settings and study.json ----------------------------------------------------------------
 @FUZZ
 @given(settings_=st.one_of(_fields(DigitPairsConfig), JSON))
+@surface("study settings and study folders")
 def test_digit_pairs_settings_from_any_json(settings_):
     config = _input_error_or(DigitPairsConfig.from_dict, settings_)
     if not isinstance(config, InputError):
@@ -138,6 +140,7 @@ STUDY_FILE = st.one_of(
         ).map(json.dumps),
     ),
 )
+@surface("study settings and study folders")
 def test_a_study_folder_with_random_study_and_metrics_files(study, metrics):
     with tempfile.TemporaryDirectory() as folder:
         payload = study.encode() if isinstance(study, str) else study
@@ -146,6 +149,7 @@ def test_a_study_folder_with_random_study_and_metrics_files(study, metrics):
             Path(folder, "metrics.json").write_text(metrics)
         with pytest.raises(InputError):
             engine.load(folder)
+        refused()
 
 
 # -- run folders ----------------------------------------------------------------------------------
@@ -197,6 +201,7 @@ def _damage(path: Path, how: str, argument: object) -> None:
     damages=st.lists(st.tuples(FILES, DAMAGE), min_size=1, max_size=3),
     keep_manifest=st.booleans(),
 )
+@surface("run folders")
 def test_a_damaged_run_folder_loads_or_is_one_input_error(damages, keep_manifest):
     with tempfile.TemporaryDirectory() as root:
         run = Path(root) / "runs" / "run"
@@ -223,6 +228,7 @@ def test_a_damaged_run_folder_loads_or_is_one_input_error(damages, keep_manifest
         st.fixed_dictionaries({"records": JSON, "best_epoch": JSON}),
     ),
 )
+@surface("run folders")
 def test_an_interrupted_run_with_damaged_files_is_listed_or_refused(run_config, checkpoint):
     with tempfile.TemporaryDirectory() as root:
         partial = Path(root) / "run.partial"
@@ -236,6 +242,7 @@ def test_an_interrupted_run_with_damaged_files_is_listed_or_refused(run_config, 
         try:
             summaries = runs.list_runs(root)
         except InputError:
+            refused()
             return
         assert len(summaries) == 1 and summaries[0].status in ("incomplete", "broken")
 

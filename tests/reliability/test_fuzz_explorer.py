@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from _fuzz import fuzz_settings, refused, surface
+from hypothesis import given
 from hypothesis import strategies as st
 
 from latentatlas import runs
@@ -23,9 +24,7 @@ from fastapi.testclient import TestClient
 
 from latentatlas.explorer import create_app
 
-FUZZ = settings(
-    max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = fuzz_settings(80)
 torch.set_num_threads(1)
 RUN = "runs/ae/seed-0"
 
@@ -92,10 +91,12 @@ def _answered(response) -> None:
     assert response.status_code < 500, (response.status_code, response.text[:300])
     if response.status_code >= 400:
         assert "detail" in response.json() and "Traceback" not in response.text
+        refused()
 
 
 @FUZZ
 @given(endpoint=st.sampled_from(sorted(BODIES)), data=st.data())
+@surface("explorer API")
 def test_fuzzed_post_bodies_get_an_answer_or_a_4xx(endpoint, data):
     body = data.draw(st.one_of(BODIES[endpoint], JSON), label="body")
     response = _client().post(endpoint, content=json.dumps(body, allow_nan=True))
@@ -115,6 +116,7 @@ def test_fuzzed_post_bodies_get_an_answer_or_a_4xx(endpoint, data):
         max_size=3,
     ),
 )
+@surface("explorer API")
 def test_fuzzed_run_routes_get_an_answer_or_a_4xx(name, route, index, query):
     url = f"/api/runs/{quote(name, safe='/')}{route.replace('{i}', quote(str(index)))}"
     response = _client().get(url, params={k: str(v) for k, v in query.items()})

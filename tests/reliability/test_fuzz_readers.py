@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _fuzz import fuzz_settings, refused, surface
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
@@ -26,12 +27,8 @@ from PIL import Image
 from latentatlas.data import arrays, images, mnist
 from latentatlas.errors import InputError
 
-FUZZ = settings(
-    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
-FEW = settings(
-    max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = fuzz_settings(60)
+FEW = fuzz_settings(25)
 IDX_TYPES = sorted(mnist._IDX_DTYPES)
 
 
@@ -74,11 +71,13 @@ def _read_idx_or_input_error(payload: bytes, gzipped: bool) -> np.ndarray | None
         try:
             return mnist.read_idx(path)
         except InputError:
+            refused()
             return None
 
 
 @FUZZ
 @given(payload=st.binary(max_size=300), gzipped=st.booleans())
+@surface("IDX reader")
 def test_random_bytes_are_an_idx_file_or_an_input_error(payload, gzipped):
     array = _read_idx_or_input_error(payload, gzipped)
     if array is not None:
@@ -96,6 +95,7 @@ def test_random_bytes_are_an_idx_file_or_an_input_error(payload, gzipped):
     extra=st.integers(-8, 8),
     gzipped=st.booleans(),
 )
+@surface("IDX reader")
 def test_declared_sizes_huge_wrong_or_truncated_are_refused(code, dims, extra, gzipped):
     itemsize = np.dtype(mnist._IDX_DTYPES[code]).itemsize
     declared = int(np.prod(dims, dtype=object)) * itemsize
@@ -107,6 +107,7 @@ def test_declared_sizes_huge_wrong_or_truncated_are_refused(code, dims, extra, g
 
 @FUZZ
 @given(cut=st.floats(0.0, 1.0, exclude_max=True), flip=st.integers(0, 2**16))
+@surface("IDX reader")
 def test_a_truncated_or_damaged_gzip_is_an_input_error(cut, flip):
     packed = bytearray(
         gzip.compress(_idx_bytes(0x08, [3, 28, 28], bytes(range(256)) * 9 + b"x" * 48))
@@ -118,6 +119,7 @@ def test_a_truncated_or_damaged_gzip_is_an_input_error(cut, flip):
         path.write_bytes(payload)
         with pytest.raises(InputError):
             mnist.read_idx(path)
+        refused()
 
 
 @FEW
@@ -128,6 +130,7 @@ def test_a_truncated_or_damaged_gzip_is_an_input_error(cut, flip):
     labels_payload=st.one_of(st.binary(max_size=16), st.just(_idx_bytes(0x08, [2], b"\x01\x0c"))),
     gzipped=st.booleans(),
 )
+@surface("IDX reader")
 def test_mnist_load_and_describe_on_fuzzed_files(images_payload, labels_payload, gzipped):
     suffix = ".gz" if gzipped else ""
     pack = gzip.compress if gzipped else bytes
@@ -138,7 +141,7 @@ def test_mnist_load_and_describe_on_fuzzed_files(images_payload, labels_payload,
             try:
                 call(data_dir=folder)
             except InputError:
-                pass
+                refused()
 
 
 # -- npz / npy ------------------------------------------------------------------------------------
@@ -156,6 +159,7 @@ def _load_or_input_error(path: Path) -> object:
     try:
         return arrays.load(path)
     except InputError as error:
+        refused()
         return error
 
 
@@ -193,6 +197,7 @@ def _as_mnist_npz(folder: Path, hostile: np.ndarray) -> Path:
 @given(
     prefix=st.sampled_from([b"\x93NUMPY", b"PK\x03\x04", b"PK", b""]), rest=st.binary(max_size=300)
 )
+@surface("array reader (npz/npy)")
 def test_random_bytes_that_start_like_numpy_files(prefix, rest):
     with _scratch() as folder:
         file = Path(folder) / "data.npz"
@@ -208,6 +213,7 @@ def test_random_bytes_that_start_like_numpy_files(prefix, rest):
     packed=st.booleans(),
     body=st.binary(max_size=64),
 )
+@surface("array reader (npz/npy)")
 def test_huge_or_odd_declared_npy_headers_are_refused(shape, descr, packed, body):
     header = {"descr": descr, "fortran_order": False, "shape": tuple(shape)}
     buffer = io.BytesIO()
@@ -242,6 +248,7 @@ ANY_ARRAY = hnp.arrays(
 
 @FUZZ
 @given(contents=st.dictionaries(KEYS, ANY_ARRAY, max_size=5), compressed=st.booleans())
+@surface("array reader (npz/npy)")
 def test_npz_files_with_random_keys_shapes_dtypes_and_values(contents, compressed):
     with _scratch() as folder:
         file = Path(folder) / "data.npz"
@@ -267,6 +274,7 @@ def test_npz_files_with_random_keys_shapes_dtypes_and_values(contents, compresse
         st.lists(st.text(max_size=3), max_size=4),
     ),
 )
+@surface("array reader (npz/npy)")
 def test_labels_and_label_names_of_any_value(n, labels, names):
     contents = {"x": np.zeros((n, 2)), "labels": np.array(labels)}
     if names is not None:
@@ -281,6 +289,7 @@ def test_labels_and_label_names_of_any_value(n, labels, names):
 
 @FEW
 @given(cut=st.floats(0.0, 1.0, exclude_max=True), suffix=st.sampled_from([".npy", ".npz"]))
+@surface("array reader (npz/npy)")
 def test_a_truncated_numpy_file_is_an_input_error(cut, suffix):
     with _scratch() as folder:
         file = Path(folder) / f"data{suffix}"
@@ -290,6 +299,7 @@ def test_a_truncated_numpy_file_is_an_input_error(cut, suffix):
         file.write_bytes(payload[: int(cut * len(payload))])
         with pytest.raises(InputError):
             arrays.load(file)
+        refused()
 
 
 # -- image folders --------------------------------------------------------------------------------
@@ -335,6 +345,7 @@ def _load_images(folder: Path, cache: Path | None = None) -> object:
         try:
             return images.load(folder, size=8, workers=1, cache_dir=cache)
         except InputError as error:
+            refused()
             return error
 
 
@@ -351,6 +362,7 @@ def _load_images(folder: Path, cache: Path | None = None) -> object:
     ),
     names=st.lists(st.sampled_from(HOSTILE_NAMES), min_size=4, max_size=4, unique=True),
 )
+@surface("image folder reader")
 def test_damaged_images_with_hostile_names(files, names):
     with _scratch() as root:
         folder = Path(root) / "photos"
@@ -382,6 +394,7 @@ def test_damaged_images_with_hostile_names(files, names):
         st.none(), st.integers(-5, 10**20), st.text(max_size=4), st.lists(st.integers(), max_size=3)
     ),
 )
+@surface("image folder reader")
 def test_a_tampered_cache_manifest_is_rebuilt_or_refused(field, value):
     import json
 

@@ -62,3 +62,66 @@ def test_a_model_too_large_for_memory_is_refused_before_allocating(name, latent_
 
     with pytest.raises(InputError):
         check_buildable(ModelConfig(name, latent_dim, options), (1, 28, 28))
+
+
+# -- a study's settings: the memory estimate before the first write -------------------------------
+def test_the_conv_estimate_covers_the_activations_autograd_keeps():
+    """Measured with saved-tensor hooks on conv-vae steps at 96 px: what autograd keeps per
+    image (the rise from batch 8 to 16; the weights are the model's own estimate) is at most
+    the estimate, which leaves room for the gradients of backward but not twice as much."""
+    import torch
+
+    from latentatlas.studies.config import conv_memory
+    from latentatlas.studies.filaments.config import SOURCE_FILTERS
+    from latentatlas.studies.filaments.resources import _training_steps
+
+    saved = [
+        _training_steps((3, 96, 96), 256, None, batch, 1, torch.device("cpu"))["saved"]
+        for batch in (8, 16)
+    ]
+    per_image = (saved[1] - saved[0]) / 8 * 2**20
+    estimate = conv_memory(1, 3, 96, SOURCE_FILTERS, "").needed
+    assert per_image <= estimate <= 2 * per_image, (per_image, estimate)
+
+
+def test_the_tsne_estimate_counts_the_neighbours_opentsne_takes():
+    from latentatlas.studies.config import TSNE_BYTES_PER_NEIGHBOUR, tsne_memory
+
+    assert tsne_memory(1000, 10.0, "").needed == 1000 * 30 * TSNE_BYTES_PER_NEIGHBOUR
+    assert tsne_memory(50, 30.0, "").needed == 50 * 49 * TSNE_BYTES_PER_NEIGHBOUR  # n - 1 cap
+
+
+@pytest.mark.parametrize(
+    ("study", "settings", "named"),
+    [
+        ("filaments", {"memory_batch_sizes": (4096,), "memory_image_side": 1024}, "memory_batch"),
+        ("filaments", {"n": 10**6, "tsne_points": 10**6, "perplexity": 3e5}, "tsne_points"),
+        ("filaments", {"dataset": "images", "path": "x", "image_size": 1024}, "image_size"),
+        ("inspect", {"codes": ("x",), "tsne_points": 10**6, "perplexity": 1e4}, "perplexity"),
+    ],
+)
+def test_settings_beyond_the_machine_are_refused_before_the_first_write(
+    tmp_path, study, settings, named
+):
+    """Within every declared bound, these asked for 54 GiB to 43,000 GiB mid-study."""
+    from latentatlas.studies import engine
+    from latentatlas.studies.config import check_memory
+
+    config_type = engine.get(study).config_type
+    config = config_type(**settings, fingerprints=("x=0",)) if study == "inspect" else None
+    config = config or config_type(**settings)
+    with pytest.raises(InputError, match=rf"GiB \(set by [^)]*{named}.*more than this machine"):
+        check_memory(config)
+    with pytest.raises(InputError, match="GiB"):
+        engine.run(study, config, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_default_and_quick_settings_fit_this_machine():
+    from latentatlas.studies import engine
+    from latentatlas.studies.config import check_memory
+
+    for name in ("digit-pairs", "heatmaps", "filaments", "disentanglement"):
+        config_type = engine.get(name).config_type
+        check_memory(config_type())
+        check_memory(config_type.quick())

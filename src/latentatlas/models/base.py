@@ -138,8 +138,9 @@ def positive_number(
     return float(value)
 
 
-def int_tuple(options: dict[str, Any], key: str, model: str) -> tuple[int, ...]:
-    """Return ``options[key]`` as a tuple of positive ints (accepts "128,32" strings too)."""
+def int_tuple(options: dict[str, Any], key: str, model: str, min_items: int = 0) -> tuple[int, ...]:
+    """Return ``options[key]`` as a tuple of at least ``min_items`` positive ints (accepts
+    "128,32" strings too)."""
     value = options[key]
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
@@ -151,6 +152,11 @@ def int_tuple(options: dict[str, Any], key: str, model: str) -> tuple[int, ...]:
     if value is None or any(s < 1 for s in sizes):
         raise InputError(
             f"option {key} of model {model} must be a list of positive integers, got "
+            f"{options[key]!r}"
+        )
+    if len(sizes) < min_items:
+        raise InputError(
+            f"option {key} of model {model} needs at least {min_items} value(s), got "
             f"{options[key]!r}"
         )
     return sizes

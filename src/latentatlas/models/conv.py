@@ -60,7 +60,7 @@ class _ConvBase(Autoencoder):
                 f"model {self.name} needs images at least {_MIN_SIDE} pixels high and wide, got "
                 f"{height}x{width}"
             )
-        filters = int_tuple(self.options, "filters", self.name)
+        filters = int_tuple(self.options, "filters", self.name, min_items=1)
         self.options["filters"] = filters
         self.bottleneck = self._bottleneck_size()
         heights = _side_sizes(height, len(filters))

@@ -141,7 +141,7 @@ class DenseVAE(VariationalMixin, Autoencoder):
 
     def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: dict[str, Any]):
         super().__init__(input_shape, latent_dim, options)
-        hidden = list(int_tuple(self.options, "hidden", self.name))
+        hidden = list(int_tuple(self.options, "hidden", self.name, min_items=1))
         self.options["hidden"] = tuple(hidden)
         self.beta = positive_number(self.options, "beta", self.name, allow_zero=True)
         self.decoder_kind = choice(self.options, "decoder", ("gaussian", "bernoulli"), self.name)

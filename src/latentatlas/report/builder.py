@@ -292,6 +292,8 @@ def write_figures(figures: Sequence[tuple[str, str, bytes]], folder: Path, title
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise InputError(f"{folder} is not a folder; remove it so the figures can be written")
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for stale in folder.parent.glob(f".{folder.name}-*"):  # a writer killed midway left it
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         lines = [f"# Figures of: {title}", ""]

@@ -132,6 +132,73 @@ class Each:
 
 Constraint = Interval | OneOf | Each
 
+#: Bytes per neighbour of each point in openTSNE's affinities: the neighbour search's indices and
+#: distances (8 + 8), the sparse affinities (8 + 4) and their symmetrised copy (up to twice that).
+TSNE_BYTES_PER_NEIGHBOUR = 52
+#: Float32 values a training step holds per activation value of a conv autoencoder (per value of
+#: its input and of each convolution's output map): autograd keeps 3.9 (the layers' inputs,
+#: outputs and activations, encoder and decoder; measured with saved-tensor hooks on the conv-vae
+#: at 96 px, the rise from batch 8 to 16), and the backward pass holds their gradients beside.
+CONV_SAVED_PER_ACTIVATION = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class MemoryNeed:
+    """The memory one step of a study will ask for, estimated from its settings alone.
+
+    ``settings`` names the settings that set it (``"tsne_points and perplexity"``), ``what``
+    the allocation in words, ``needed`` the bytes.
+    """
+
+    settings: str
+    what: str
+    needed: int
+
+
+def tsne_memory(points: int, perplexity: float, settings: str) -> MemoryNeed:
+    """openTSNE's affinities of ``points`` codes: ``min(points - 1, 3 perplexity)`` neighbours
+    each (its default ``n_neighbors``), :data:`TSNE_BYTES_PER_NEIGHBOUR` bytes apiece."""
+    neighbours = min(points - 1, math.ceil(3 * perplexity))
+    return MemoryNeed(
+        settings,
+        f"the t-SNE of {points:,} points with {neighbours:,} neighbours each",
+        points * neighbours * TSNE_BYTES_PER_NEIGHBOUR,
+    )
+
+
+def conv_memory(
+    batch: int, channels: int, side: int, filters: tuple[int, ...], settings: str
+) -> MemoryNeed:
+    """A training step of a conv autoencoder (stride-2 convolutions of ``filters``) on
+    ``batch`` images of ``channels`` x ``side`` x ``side``: the activations autograd keeps
+    (:data:`CONV_SAVED_PER_ACTIVATION` float32 values per value of the input and of each
+    convolution's output map)."""
+    sides = [side]
+    for _ in filters:
+        sides.append((sides[-1] + 1) // 2)
+    maps = sum(f * s * s for f, s in zip(filters, sides[1:], strict=True))
+    values = channels * side * side + maps
+    return MemoryNeed(
+        settings,
+        f"a training step of the conv autoencoder on {batch:,} images of {channels}x{side}x{side}",
+        4 * CONV_SAVED_PER_ACTIVATION * batch * values,
+    )
+
+
+def check_memory(config: Any) -> None:
+    """Refuse settings whose largest step would not fit in this machine's memory, before
+    anything is written, naming the settings and the estimate (``config.memory_needs()``)."""
+    from latentatlas.analysis._checks import memory_bytes
+
+    available = memory_bytes()
+    for need in getattr(config, "memory_needs", lambda: ())():
+        if need.needed > available:
+            raise InputError(
+                f"{need.what} needs about {need.needed / 2**30:,.1f} GiB (set by "
+                f"{need.settings}), more than this machine's {available / 2**30:,.1f} GiB; "
+                f"choose smaller {need.settings}"
+            )
+
 
 def setting(
     default: Any,
@@ -220,6 +287,11 @@ class StudyConfig:
 
     def check_relations(self) -> None:
         """Checks that relate several settings (none by default)."""
+
+    def memory_needs(self) -> tuple[MemoryNeed, ...]:
+        """The memory of the study's largest steps, estimated from the settings (see
+        :func:`check_memory`; none by default)."""
+        return ()
 
     @classmethod
     def quick(cls, **overrides: Any) -> Any:

@@ -364,8 +364,10 @@ def _run(
 ) -> Path:
     """:func:`run` inside its progress stream: each stage says that it begins."""
     from latentatlas.executors import LocalExecutor, check_plan, connect, threads_per_run
+    from latentatlas.studies.config import check_memory
 
     check_output_folder(folder)
+    check_memory(config)  # before the data are loaded: a typo can ask for terabytes
     cells = study.cells(config)
     plan = _plan(folder, cells)
     # An update, not a line: a refused study prints its error alone (unless checking is slow).

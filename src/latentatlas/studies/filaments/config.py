@@ -9,12 +9,26 @@ from typing import Any, ClassVar
 
 from latentatlas.config import DataConfig
 from latentatlas.errors import InputError
-from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
+from latentatlas.studies.config import (
+    Each,
+    Interval,
+    MemoryNeed,
+    OneOf,
+    TrainingSettings,
+    conv_memory,
+    redefault,
+    setting,
+    tsne_memory,
+)
 
 STUDY_MODELS: tuple[str, ...] = ("conv-ae", "conv-vae")
 DATASETS: tuple[str, ...] = ("sprites-rgb", "mnist", "images")
 #: The source's CelebA images were 96x96x3: its parameter table is for that input.
 SOURCE_IMAGE_SIDE = 96
+#: The source's encoder: 32-64-128-256 filters; the resource table measures that model.
+SOURCE_FILTERS = (32, 64, 128, 256)
+#: Channels and side of each data set's images (``images``: RGB squares of ``image_size``).
+IMAGE_SHAPES = {"sprites-rgb": (3, 64), "mnist": (1, 28)}
 #: Bounds that keep a typo from allocating terabytes before any check could speak: a side of
 #: 1,024 px is already 12 MB per RGB image, a million images fill memory on any workstation.
 MAX_IMAGE_SIDE = 1024
@@ -189,6 +203,29 @@ class FilamentsConfig(TrainingSettings):
                 f"id_neighbours must be below id_queries ({self.id_queries}), "
                 f"got {self.id_neighbours}"
             )
+
+    def memory_needs(self) -> tuple[MemoryNeed, ...]:
+        """The study's training step, the resource table's largest measured step and the
+        t-SNE map (on at most ``n`` codes), estimated before anything runs."""
+        channels, side = IMAGE_SHAPES.get(self.dataset, (3, self.image_size))
+        points = self.tsne_points if self.dataset == "images" else min(self.tsne_points, self.n)
+        return (
+            conv_memory(
+                min(self.batch_size, self.n),
+                channels,
+                side,
+                self.filters,
+                "batch_size, filters" + (", image_size" if self.dataset == "images" else ""),
+            ),
+            conv_memory(
+                max(self.memory_batch_sizes),
+                3,
+                self.memory_image_side,
+                SOURCE_FILTERS,
+                "memory_batch_sizes, memory_image_side",
+            ),
+            tsne_memory(points, self.perplexity, "tsne_points, perplexity"),
+        )
 
 
 def data_config(config: FilamentsConfig) -> DataConfig:

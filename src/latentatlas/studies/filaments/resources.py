@@ -11,11 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from latentatlas.studies.filaments.config import FilamentsConfig
+from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig
 from latentatlas.studies.filaments.results import ResourceRow, ResourceTable
 
-#: The source's encoder: 32-64-128-256 filters on 96x96x3 images; the table is for that model.
-SOURCE_FILTERS = (32, 64, 128, 256)
 #: Parameters are counted at the source's two latent dimensions.
 TABLE_LATENT_DIMS = (256, 512)
 _PROC_STATUS = Path("/proc/self/status")

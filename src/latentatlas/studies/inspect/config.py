@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from latentatlas.errors import InputError
-from latentatlas.studies.config import DEVICES, Interval, OneOf, StudyConfig, setting
+from latentatlas.studies.config import (
+    DEVICES,
+    Interval,
+    MemoryNeed,
+    OneOf,
+    StudyConfig,
+    setting,
+    tsne_memory,
+)
 
 MAX_ROWS = 1_000_000
 SOURCE_KINDS = ("factory", "torchscript", "codes", "python")
@@ -165,6 +173,11 @@ class InspectConfig(StudyConfig):
                 _check_run(run)
             for path in self.files():
                 _check_file(path)
+
+    def memory_needs(self) -> tuple[MemoryNeed, ...]:
+        """The t-SNE map (on at most ``n`` codes), estimated before anything runs."""
+        points = self.tsne_points if self.n is None else min(self.tsne_points, self.n)
+        return (tsne_memory(points, self.perplexity, "tsne_points, perplexity"),)
 
     def _fingerprints(self) -> tuple[str, ...]:
         from latentatlas.models.external import sha256

@@ -222,15 +222,16 @@ def parse_spec(document: Mapping[str, Any], source: str = "spec") -> SweepSpec:
     Whether the models can be built and the data loaded is checked by the engine, before
     anything is written.
     """
+    where = source if source.isprintable() else repr(source)  # a message stays on one line
     if not isinstance(document, Mapping):
-        raise InputError(f"{source} must be a table of keys and values")
+        raise InputError(f"{where} must be a table of keys and values")
     missing = [key for key in REQUIRED_KEYS if key not in document]
     if missing:
-        raise InputError(f"{source} has no {missing[0]!r} key; it needs {', '.join(REQUIRED_KEYS)}")
+        raise InputError(f"{where} has no {missing[0]!r} key; it needs {', '.join(REQUIRED_KEYS)}")
     try:
-        return SweepSpec.model_validate({**_grid(document, source), "source": source})
+        return SweepSpec.model_validate({**_grid(document, where), "source": source})
     except ValidationError as error:
-        raise InputError(f"{source}: {_sentence(error)}") from None
+        raise InputError(f"{where}: {_sentence(error)}") from None
 
 
 def _grid(document: Mapping[str, Any], source: str) -> dict[str, Any]:
