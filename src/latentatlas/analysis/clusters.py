@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_fits_in_memory
 from latentatlas.analysis._result import ResultMixin
+from latentatlas.analysis._threads import idle_blas_threads
 from latentatlas.errors import InputError
 
 Metric = Literal["euclidean", "cosine"]
@@ -106,7 +107,8 @@ def silhouette(
     :data:`FLOAT32_CHECK_ROWS` rows (seeded random ones and those where float32 is weakest)
     are recomputed exactly in float64; if any of them differs by more than
     :data:`FLOAT32_TOLERANCE`, the whole silhouette is recomputed in float64. The result
-    says which arithmetic its values come from.
+    says which arithmetic its values come from. BLAS runs on the cores other work leaves
+    idle (:func:`latentatlas.analysis._threads.idle_threads`); the values do not depend on it.
 
     Parameters
     ----------
@@ -151,11 +153,12 @@ def silhouette(
         precision = "float32" if len(points) >= FLOAT32_FROM else "float64"
     sizes = np.bincount(class_index, minlength=len(classes)).astype(np.float64)
     samples, deviation = None, None
-    if precision == "float32":
-        samples, deviation = _float32_silhouette(points, class_index, sizes, block, metric)
-    if samples is None:
-        sums = _class_distance_sums(points, _onehot(class_index, len(classes)), block, metric)
-        samples, precision = _silhouette_from_sums(sums, class_index, sizes), "float64"
+    with idle_blas_threads():  # a BLAS thread without a free core only spins
+        if precision == "float32":
+            samples, deviation = _float32_silhouette(points, class_index, sizes, block, metric)
+        if samples is None:
+            sums = _class_distance_sums(points, _onehot(class_index, len(classes)), block, metric)
+            samples, precision = _silhouette_from_sums(sums, class_index, sizes), "float64"
     class_means = {
         _plain(label): float(samples[class_index == k].mean()) for k, label in enumerate(classes)
     }
@@ -170,7 +173,10 @@ def silhouette(
 
 
 def original_space_silhouette(
-    x: ArrayLike, labels: ArrayLike, block_size: int | None = None
+    x: ArrayLike,
+    labels: ArrayLike,
+    block_size: int | None = None,
+    precision: Precision = "auto",
 ) -> SilhouetteResult:
     """Silhouette of the raw inputs (the "original space" baseline), each image flattened.
 
@@ -184,6 +190,8 @@ def original_space_silhouette(
         Class of each input.
     block_size : int, optional
         Passed to :func:`silhouette`.
+    precision : {"auto", "float64", "float32"}
+        Passed to :func:`silhouette` (``"auto"``: float32 tiles, checked, from 20,000 images).
 
     Returns
     -------
@@ -193,7 +201,8 @@ def original_space_silhouette(
     inputs = np.asarray(x)
     if inputs.ndim < 1 or len(inputs) == 0:
         raise InputError(f"x must hold at least one sample, got shape {inputs.shape}")
-    return silhouette(inputs.reshape(len(inputs), -1), labels, block_size=block_size)
+    flat = inputs.reshape(len(inputs), -1)
+    return silhouette(flat, labels, block_size=block_size, precision=precision)
 
 
 def _onehot(class_index: NDArray[np.intp], k: int, dtype: Any = np.float64) -> NDArray[Any]:
