@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=80_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=40)
+    parser.add_argument("--only", choices=("openTSNE", "embed_2d"), help="measure one of them")
     args = parser.parse_args()
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(
@@ -74,10 +75,12 @@ def main() -> None:
     )
     print(f"{'implementation':<12} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'extra MiB':>10}")
     rows = {}
-    for implementation in ("openTSNE", "embed_2d"):
+    for implementation in [args.only] if args.only else ["openTSNE", "embed_2d"]:
         rows[implementation] = measure(implementation, args.n, args.threads, args.iterations)
         wall, cpu, peak, extra = rows[implementation]
         print(f"{implementation:<12} {wall:8.1f} {cpu:8.1f} {peak:9.0f} {extra:10.0f}", flush=True)
+    if args.only:
+        return
     ours, theirs = rows["embed_2d"], rows["openTSNE"]
     print(f"peak ours - openTSNE: {ours[2] - theirs[2]:+.0f} MiB (target: at most 0)")
 

@@ -372,7 +372,9 @@ def _tsne(
         random_state=random_state,
     )
     initial = pca(np.asarray(data, dtype=np.float64), random_state=random_state)
-    return np.asarray(tsne.fit(data, initialization=initial), dtype=np.float64)
+    # A copy, not a view: a view would keep openTSNE's embedding object, and with it the
+    # affinities and the neighbour index, alive while the map is scored.
+    return np.array(tsne.fit(data, initialization=initial), dtype=np.float64)
 
 
 def _umap(
