@@ -168,30 +168,6 @@ def test_auto_precision_is_float64_for_small_data():
     )
 
 
-@pytest.mark.parametrize("precision", ["float64", "float32"])
-def test_values_do_not_depend_on_the_blas_threads(monkeypatch, precision):
-    from latentatlas.analysis import _threads
-
-    x, labels = _blobs(600, 50, 4, seed=8)
-    results = []
-    for threads in (1, 2):
-        monkeypatch.setattr(_threads, "idle_threads", lambda threads=threads: threads)
-        results.append(silhouette(x, labels, block_size=256, precision=precision).samples)
-    np.testing.assert_array_equal(results[0], results[1])
-
-
-@pytest.mark.parametrize(
-    ("cores", "load", "expected"),
-    [(2, 0.1, 2), (2, 1.0, 2), (2, 2.0, 1), (2, 21.6, 1), (16, 5.0, 12)],
-)
-def test_idle_threads_leave_busy_cores_alone(monkeypatch, cores, load, expected):
-    from latentatlas.analysis import _threads
-
-    monkeypatch.setattr(_threads.os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (load, load, load))
-    assert _threads.idle_threads() == expected
-
-
 def test_well_separated_clusters_score_near_one():
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 50)

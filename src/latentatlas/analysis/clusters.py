@@ -11,7 +11,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_fits_in_memory
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.analysis._threads import idle_blas_threads
 from latentatlas.errors import InputError
 
 Metric = Literal["euclidean", "cosine"]
@@ -107,8 +106,7 @@ def silhouette(
     :data:`FLOAT32_CHECK_ROWS` rows (seeded random ones and those where float32 is weakest)
     are recomputed exactly in float64; if any of them differs by more than
     :data:`FLOAT32_TOLERANCE`, the whole silhouette is recomputed in float64. The result
-    says which arithmetic its values come from. BLAS runs on the cores other work leaves
-    idle (:func:`latentatlas.analysis._threads.idle_threads`); the values do not depend on it.
+    says which arithmetic its values come from.
 
     Parameters
     ----------
@@ -153,12 +151,11 @@ def silhouette(
         precision = "float32" if len(points) >= FLOAT32_FROM else "float64"
     sizes = np.bincount(class_index, minlength=len(classes)).astype(np.float64)
     samples, deviation = None, None
-    with idle_blas_threads():  # a BLAS thread without a free core only spins
-        if precision == "float32":
-            samples, deviation = _float32_silhouette(points, class_index, sizes, block, metric)
-        if samples is None:
-            sums = _class_distance_sums(points, _onehot(class_index, len(classes)), block, metric)
-            samples, precision = _silhouette_from_sums(sums, class_index, sizes), "float64"
+    if precision == "float32":
+        samples, deviation = _float32_silhouette(points, class_index, sizes, block, metric)
+    if samples is None:
+        sums = _class_distance_sums(points, _onehot(class_index, len(classes)), block, metric)
+        samples, precision = _silhouette_from_sums(sums, class_index, sizes), "float64"
     class_means = {
         _plain(label): float(samples[class_index == k].mean()) for k, label in enumerate(classes)
     }
