@@ -47,6 +47,34 @@ def test_knn_on_random_labels_is_near_chance():
     assert 0.2 < result.accuracy < 0.47
 
 
+@pytest.mark.parametrize(
+    ("dim", "n_classes", "labels_as", "seed"),
+    [(2, 3, int, 0), (16, 10, int, 1), (5, 4, str, 2), (3, 5, int, 3)],
+)
+def test_knn_cross_validation_equals_grid_search(dim, n_classes, labels_as, seed):
+    # One neighbour search per fold must give GridSearchCV's scores, k and predictions; even
+    # k's make tied votes. (Among exactly equidistant neighbours, which one counts depends on
+    # the search's k in scikit-learn itself, so codes here have no equal distances.)
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, 500)
+    codes = rng.normal(size=(500, dim)) + 1.5 * rng.normal(size=(n_classes, dim))[labels]
+    labels = labels.astype(str) if labels_as is str else labels
+    ks = (1, 2, 3, 4, 5, 7, 9, 11, 15, 21)
+    result = knn_accuracy(codes[:400], labels[:400], codes[400:], labels[400:], ks=ks)
+    search = GridSearchCV(
+        KNeighborsClassifier(),
+        {"n_neighbors": list(ks)},
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        scoring="accuracy",
+    ).fit(codes[:400], labels[:400])
+    assert list(result.cv_scores.values()) == list(search.cv_results_["mean_test_score"])
+    assert result.k == search.best_params_["n_neighbors"]
+    assert result.accuracy == accuracy_score(labels[400:], search.predict(codes[400:]))
+
+
 def test_knn_drops_k_larger_than_a_fold():
     codes, labels = _blobs(15, 5.0, seed=3)
     result = knn_accuracy(codes, labels, codes, labels, ks=(1, 3, 11, 13), cv=3)

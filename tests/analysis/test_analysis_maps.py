@@ -83,6 +83,18 @@ def test_tsne_with_fft_gradients_is_repeatable() -> None:
     np.testing.assert_array_equal(first.embedding, second.embedding)
 
 
+@pytest.mark.parametrize("gradient", ["bh", "fft"])
+def test_float32_codes_are_mapped_without_a_float64_copy_to_the_same_map(gradient) -> None:
+    # The map of float32 codes runs on them as given; it must be the map of their float64
+    # copy (the old input), to the last bit: same neighbours, same float64 initialisation.
+    codes, _ = clusters(n=300, dim=8)
+    codes32 = codes.astype(np.float32)
+    as_given = embed_2d(codes32, gradient=gradient, n_iter=40, n_jobs=1)
+    upcast = embed_2d(codes32.astype(np.float64), gradient=gradient, n_iter=40, n_jobs=1)
+    np.testing.assert_array_equal(as_given.embedding, upcast.embedding)
+    assert as_given.preservation == upcast.preservation
+
+
 def test_tsne_after_pca_and_prereduction() -> None:
     codes, _ = clusters(n=200, dim=12)
     on_pcs = embed_2d(codes, n_components=2, n_iter=40, n_jobs=1)

@@ -11,8 +11,8 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.neural_network import MLPClassifier
 
 from latentatlas.analysis._checks import check_codes, check_vector, flatten_images
@@ -146,6 +146,12 @@ def knn_accuracy(
     and scored on the evaluation (validation) codes. Codes are used as they are, not
     standardised: the latent geometry, distances included, is the object of study.
 
+    The cross-validation gives the same scores, and so the same ``k``, as scikit-learn's
+    ``GridSearchCV(KNeighborsClassifier(), {"n_neighbors": ks})`` with the same folds (a
+    test checks this), but each fold's neighbours are searched once, for the largest ``k``,
+    and every candidate votes among the first ``k`` of them: ``GridSearchCV`` refits and
+    searches again for each candidate, 8x the work with the default ``ks``.
+
     Parameters
     ----------
     train_codes : array-like of shape (n_train, d)
@@ -172,22 +178,39 @@ def knn_accuracy(
     folds = _check_folds(cv, y_train)
     smallest_fit = len(y_train) - int(np.ceil(len(y_train) / folds))  # codes fitted per fold
     candidates = _check_ks(ks, smallest_fit)
-    search = GridSearchCV(
-        KNeighborsClassifier(),
-        {"n_neighbors": candidates},
-        cv=StratifiedKFold(folds, shuffle=True, random_state=random_state),
-        scoring="accuracy",
+    splits = StratifiedKFold(folds, shuffle=True, random_state=random_state).split(x_train, y_train)
+    fold_scores = np.column_stack(
+        [_fold_accuracies(x_train, y_train, fit, held, candidates) for fit, held in splits]
     )
-    search.fit(x_train, y_train)
-    predicted = search.predict(x_eval)
+    mean_scores = fold_scores.mean(axis=1)  # as GridSearchCV's mean_test_score
+    best = candidates[int(np.argmax(mean_scores))]  # the first (smallest k) on ties
+    predicted = KNeighborsClassifier(n_neighbors=best).fit(x_train, y_train).predict(x_eval)
     return KnnResult(
         accuracy=float(accuracy_score(y_eval, predicted)),
         macro_f1=float(f1_score(y_eval, predicted, average="macro")),
-        k=int(search.best_params_["n_neighbors"]),
-        cv_scores={
-            int(k): float(score)
-            for k, score in zip(candidates, search.cv_results_["mean_test_score"], strict=True)
-        },
+        k=int(best),
+        cv_scores={int(k): float(score) for k, score in zip(candidates, mean_scores, strict=True)},
+    )
+
+
+def _fold_accuracies(
+    x: NDArray[Any],
+    y: NDArray[Any],
+    fit: NDArray[np.intp],
+    held: NDArray[np.intp],
+    candidates: list[int],
+) -> NDArray[np.float64]:
+    """Held-out accuracy of a uniform-weight k-NN vote for each candidate ``k``, one search.
+
+    The vote is ``KNeighborsClassifier``'s: the class with the most of the ``k`` nearest
+    labels, the first of the sorted classes on ties.
+    """
+    classes, fit_index = np.unique(y[fit], return_inverse=True)
+    search = NearestNeighbors(n_neighbors=max(candidates)).fit(x[fit])
+    nearest = fit_index.reshape(-1)[search.kneighbors(x[held], return_distance=False)]
+    votes = np.cumsum(np.eye(len(classes), dtype=np.int32)[nearest], axis=1)  # (m, k_max, C)
+    return np.array(
+        [np.mean(classes[votes[:, k - 1].argmax(axis=1)] == y[held]) for k in candidates]
     )
 
 

@@ -15,14 +15,34 @@ from latentatlas.errors import InputError
 
 Metric = Literal["euclidean", "cosine"]
 METRICS: tuple[str, ...] = ("euclidean", "cosine")
+Precision = Literal["auto", "float64", "float32"]
+PRECISIONS: tuple[str, ...] = ("auto", "float64", "float32")
 
 #: Default memory for one distance tile, in bytes; the tile is ``block_size**2`` float64 values.
 #: 32 MiB gives 2,048 x 2,048 tiles: large enough for full-speed BLAS, small enough that the
 #: symmetric half of the matrix is most of the work and memory stays far below scikit-learn's.
 DEFAULT_TILE_BYTES = 32 * 2**20
 
-#: Squared distances below this fraction of the tile's squared-norm scale are recomputed exactly.
+#: Squared distances below this fraction of the tile's squared-norm scale are recomputed exactly
+#: (float64 tiles; float32 tiles use :data:`CLOSE_PAIR_RELATIVE_FLOAT32`).
 CLOSE_PAIR_RELATIVE = 1e-6
+
+#: ``precision="auto"`` computes float32 tiles from this many points on (below it a float64
+#: silhouette takes under a second, and the studies' reference numbers stay bit-for-bit).
+FLOAT32_FROM = 20_000
+
+#: In float32 tiles the expansion's rounding is ~1e-5 of the squared-norm scale (sgemm over
+#: 784 terms), so pairs closer than this fraction of it are recomputed exactly in float64.
+CLOSE_PAIR_RELATIVE_FLOAT32 = 1e-3
+
+#: Rows whose float32 silhouette is recomputed exactly in float64 as the agreement check: half
+#: a seeded random sample, half the rows where float32 is weakest (smallest a(i) relative to
+#: the squared-norm scale, i.e. tight classes far from the centre).
+FLOAT32_CHECK_ROWS = 256
+
+#: Largest |float32 - float64| silhouette accepted on the checked rows; beyond it every tile is
+#: recomputed in float64. Well-conditioned data deviate by ~1e-7 (tests, docs/analyses/clusters.md).
+FLOAT32_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,12 +59,22 @@ class SilhouetteResult(ResultMixin):
         The labels the silhouette was computed for, as given.
     class_means : dict
         Mean silhouette of the samples of each label, keyed by label value.
+
+    precision : str
+        ``"float64"`` or ``"float32"``: the arithmetic of the distance tiles the values come
+        from (float32 only when its agreement check passed).
+    float32_deviation : float or None
+        With a float32 attempt, the largest ``|s32(i) - s64(i)|`` over the rows checked
+        exactly in float64 (above :data:`FLOAT32_TOLERANCE` the result is float64); None
+        when no float32 tiles were computed.
     """
 
     mean: float
     samples: NDArray[np.float64]
     labels: NDArray[Any]
     class_means: dict[Any, float]
+    precision: str = "float64"
+    float32_deviation: float | None = None
 
 
 def silhouette(
@@ -52,6 +82,7 @@ def silhouette(
     labels: ArrayLike,
     block_size: int | None = None,
     metric: Metric = "euclidean",
+    precision: Precision = "auto",
 ) -> SilhouetteResult:
     """Compute the exact silhouette of every sample, in tiles so memory stays bounded.
 
@@ -63,11 +94,19 @@ def silhouette(
     0 apart here; scikit-learn's expansion leaves ~1e-8 between them, so with duplicated
     float points the two differ by up to ~1e-9 (see docs/analyses/clusters.md).
 
-    Distances are computed in float64 on ``block_size x block_size`` tiles of the distance
-    matrix; each tile is reduced to per-class sums with one matrix product against a
-    one-hot class matrix, and the matrix's symmetry means only tiles on or above the
-    diagonal are computed. Extra memory is ``O(block_size**2 + block_size * d + n * k)``
-    for ``n`` samples in ``d`` dimensions and ``k`` classes: never the ``n x n`` matrix.
+    Distances are computed on ``block_size x block_size`` tiles of the distance matrix;
+    each tile is reduced to per-class sums with one matrix product against a one-hot class
+    matrix, and the matrix's symmetry means only tiles on or above the diagonal are
+    computed. Extra memory is ``O(block_size**2 + block_size * d + n * k)`` for ``n``
+    samples in ``d`` dimensions and ``k`` classes: never the ``n x n`` matrix.
+
+    The tiles are float64, or float32 (about 2.5x faster at 60,000 x 784) with a float64
+    agreement check: pairs closer than :data:`CLOSE_PAIR_RELATIVE_FLOAT32` of the
+    squared-norm scale are recomputed exactly, the sums are accumulated in float64, and
+    :data:`FLOAT32_CHECK_ROWS` rows (seeded random ones and those where float32 is weakest)
+    are recomputed exactly in float64; if any of them differs by more than
+    :data:`FLOAT32_TOLERANCE`, the whole silhouette is recomputed in float64. The result
+    says which arithmetic its values come from.
 
     Parameters
     ----------
@@ -81,6 +120,9 @@ def silhouette(
         ``DEFAULT_TILE_BYTES`` (32 MiB), i.e. 2,048 rows.
     metric : {"euclidean", "cosine"}
         Distance between points, as in ``sklearn.metrics.pairwise_distances``.
+    precision : {"auto", "float64", "float32"}
+        Arithmetic of the distance tiles: float64; float32 with the agreement check above;
+        or ``"auto"``, float32 from :data:`FLOAT32_FROM` points on and float64 below.
 
     Returns
     -------
@@ -103,20 +145,35 @@ def silhouette(
     block = _check_block_size(block_size, len(points))
     if metric not in METRICS:
         raise InputError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-    onehot = np.zeros((len(points), len(classes)), dtype=np.float64)
-    onehot[np.arange(len(points)), class_index] = 1.0
-    sums = _class_distance_sums(points, onehot, block, metric)
-    samples = _silhouette_from_sums(sums, class_index, onehot.sum(axis=0))
+    if precision not in PRECISIONS:
+        raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision == "auto":
+        precision = "float32" if len(points) >= FLOAT32_FROM else "float64"
+    sizes = np.bincount(class_index, minlength=len(classes)).astype(np.float64)
+    samples, deviation = None, None
+    if precision == "float32":
+        samples, deviation = _float32_silhouette(points, class_index, sizes, block, metric)
+    if samples is None:
+        sums = _class_distance_sums(points, _onehot(class_index, len(classes)), block, metric)
+        samples, precision = _silhouette_from_sums(sums, class_index, sizes), "float64"
     class_means = {
         _plain(label): float(samples[class_index == k].mean()) for k, label in enumerate(classes)
     }
     return SilhouetteResult(
-        mean=float(samples.mean()), samples=samples, labels=label_array, class_means=class_means
+        mean=float(samples.mean()),
+        samples=samples,
+        labels=label_array,
+        class_means=class_means,
+        precision=precision,
+        float32_deviation=deviation,
     )
 
 
 def original_space_silhouette(
-    x: ArrayLike, labels: ArrayLike, block_size: int | None = None
+    x: ArrayLike,
+    labels: ArrayLike,
+    block_size: int | None = None,
+    precision: Precision = "auto",
 ) -> SilhouetteResult:
     """Silhouette of the raw inputs (the "original space" baseline), each image flattened.
 
@@ -130,6 +187,8 @@ def original_space_silhouette(
         Class of each input.
     block_size : int, optional
         Passed to :func:`silhouette`.
+    precision : {"auto", "float64", "float32"}
+        Passed to :func:`silhouette` (``"auto"``: float32 tiles, checked, from 20,000 images).
 
     Returns
     -------
@@ -139,27 +198,111 @@ def original_space_silhouette(
     inputs = np.asarray(x)
     if inputs.ndim < 1 or len(inputs) == 0:
         raise InputError(f"x must hold at least one sample, got shape {inputs.shape}")
-    return silhouette(inputs.reshape(len(inputs), -1), labels, block_size=block_size)
+    flat = inputs.reshape(len(inputs), -1)
+    return silhouette(flat, labels, block_size=block_size, precision=precision)
+
+
+def _onehot(class_index: NDArray[np.intp], k: int, dtype: Any = np.float64) -> NDArray[Any]:
+    onehot = np.zeros((len(class_index), k), dtype=dtype)
+    onehot[np.arange(len(class_index)), class_index] = 1.0
+    return onehot
+
+
+def _float32_silhouette(
+    points: NDArray[Any],
+    class_index: NDArray[np.intp],
+    sizes: NDArray[np.float64],
+    block: int,
+    metric: str,
+) -> tuple[NDArray[np.float64] | None, float]:
+    """Silhouette from float32 tiles, and its largest deviation on the rows checked in float64.
+
+    Returns ``(None, deviation)`` when the check fails (the caller then uses float64 tiles).
+    """
+    onehot = _onehot(class_index, len(sizes), np.float32)
+    sums = _class_distance_sums(points, onehot, block, metric, np.float32)
+    samples = _silhouette_from_sums(sums, class_index, sizes)
+    checked = _check_rows(sums, class_index, sizes, points, metric)
+    exact_sums = _row_distance_sums(points, checked, _onehot(class_index, len(sizes)), metric)
+    exact = _silhouette_from_sums(exact_sums, class_index[checked], sizes)
+    deviation = float(np.max(np.abs(samples[checked] - exact)))
+    return (samples if deviation <= FLOAT32_TOLERANCE else None), deviation
+
+
+def _check_rows(
+    sums: NDArray[np.float64],
+    class_index: NDArray[np.intp],
+    sizes: NDArray[np.float64],
+    points: NDArray[Any],
+    metric: str,
+) -> NDArray[np.intp]:
+    """Rows for the float64 check: a seeded random half, and the rows where float32 is weakest.
+
+    The expansion's rounding is relative to the squared norms, so it matters most where a
+    point's mean distance to its own class, a(i), is small beside its (centred) norm.
+    """
+    n = len(points)
+    if n <= FLOAT32_CHECK_ROWS:
+        return np.arange(n)
+    random_rows = np.random.default_rng(0).choice(n, FLOAT32_CHECK_ROWS // 2, replace=False)
+    own = sums[np.arange(n), class_index] / np.maximum(sizes[class_index] - 1.0, 1.0)
+    scale = np.ones(n)
+    if metric == "euclidean":  # centred norms, a block of rows at a time (no float64 copy)
+        center = points.mean(axis=0, dtype=np.float64)
+        for rows in _blocks(n, 4096):
+            centred = points[rows] - center
+            scale[rows] = np.sqrt(np.einsum("ij,ij->i", centred, centred)) + 1e-300
+    weakest = np.argsort(own / scale, kind="stable")
+    chosen = np.unique(random_rows)
+    weakest = weakest[~np.isin(weakest, chosen)][: FLOAT32_CHECK_ROWS - len(chosen)]
+    return np.sort(np.concatenate([chosen, weakest]))
+
+
+def _row_distance_sums(
+    points: NDArray[Any], rows: NDArray[np.intp], onehot: NDArray[np.float64], metric: str
+) -> NDArray[np.float64]:
+    """Exact (float64) sum of distances from the given rows to every class, shape (m, k)."""
+    center = points.mean(axis=0, dtype=np.float64) if metric == "euclidean" else None
+    left, left_scale = _operand(points[rows], metric, center, side="left")
+    sums = np.zeros((len(rows), onehot.shape[1]))
+    for cols in _blocks(len(points), int(np.sqrt(DEFAULT_TILE_BYTES / 8))):
+        right, right_scale = _operand(points[cols], metric, center, side="right")
+        tile = left @ right.T
+        if metric == "euclidean":  # self-pairs are close pairs here: recomputed to exactly 0
+            _refine_close_pairs(tile, points, rows, cols, left_scale + right_scale)
+        _finish_distances(tile, metric)
+        own = np.flatnonzero((rows >= cols.start) & (rows < cols.stop))
+        tile[own, rows[own] - cols.start] = 0.0
+        sums += tile @ onehot[cols]
+    return sums
 
 
 def _class_distance_sums(
-    points: NDArray[Any], onehot: NDArray[np.float64], block: int, metric: str
+    points: NDArray[Any],
+    onehot: NDArray[Any],
+    block: int,
+    metric: str,
+    dtype: Any = np.float64,
 ) -> NDArray[np.float64]:
-    """Sum of distances from every point to every class, shape (n, k), tile by tile."""
+    """Sum of distances from every point to every class, shape (n, k), tile by tile.
+
+    Tiles are ``dtype`` (float64 or float32); the sums are accumulated in float64.
+    """
     center = points.mean(axis=0, dtype=np.float64) if metric == "euclidean" else None
-    sums = np.zeros_like(onehot)
-    buffer = np.empty(block * block, dtype=np.float64)
+    close = CLOSE_PAIR_RELATIVE if dtype == np.float64 else CLOSE_PAIR_RELATIVE_FLOAT32
+    sums = np.zeros(onehot.shape, dtype=np.float64)
+    buffer = np.empty(block * block, dtype=dtype)
     for rows in _blocks(len(points), block):
-        left, left_scale = _operand(points[rows], metric, center, side="left")
+        left, left_scale = _operand(points[rows], metric, center, "left", dtype)
         for cols in _blocks(len(points), block, start=rows.start):
-            right, right_scale = _operand(points[cols], metric, center, side="right")
+            right, right_scale = _operand(points[cols], metric, center, "right", dtype)
             tile = buffer[: (rows.stop - rows.start) * (cols.stop - cols.start)]
             tile = tile.reshape(rows.stop - rows.start, cols.stop - cols.start)
             np.matmul(left, right.T, out=tile)
             if rows == cols:
                 np.fill_diagonal(tile, np.inf)  # self-pairs: not "close pairs" to recompute
             if metric == "euclidean":
-                _refine_close_pairs(tile, points, rows, cols, left_scale + right_scale)
+                _refine_close_pairs(tile, points, rows, cols, left_scale + right_scale, close)
             _finish_distances(tile, metric)
             if rows == cols:
                 np.fill_diagonal(tile, 0.0)  # a point's distance to itself, free of rounding
@@ -170,17 +313,23 @@ def _class_distance_sums(
 
 
 def _refine_close_pairs(
-    tile: NDArray[np.float64], points: NDArray[Any], rows: slice, cols: slice, scale: float
+    tile: NDArray[Any],
+    points: NDArray[Any],
+    rows: slice | NDArray[np.intp],
+    cols: slice,
+    scale: float,
+    relative: float = CLOSE_PAIR_RELATIVE,
 ) -> None:
     """Recompute, from coordinate differences, squared distances the expansion cannot resolve.
 
     ``|x|^2 + |y|^2 - 2 x.y`` carries an absolute rounding error of order
     ``eps * (|x|^2 + |y|^2)``, which after the square root is ~1e-8 for identical points.
-    Pairs whose computed value is below ``CLOSE_PAIR_RELATIVE * scale`` (near-duplicates, the
-    only pairs where that error is not negligible) are recomputed exactly, so duplicated
-    points get distance 0. scikit-learn keeps the expansion's value for them.
+    Pairs whose computed value is below ``relative * scale`` (near-duplicates, the only pairs
+    where that error is not negligible) are recomputed exactly, so duplicated points get
+    distance 0. scikit-learn keeps the expansion's value for them. ``rows`` is a slice of
+    ``points`` or an array of row indices.
     """
-    limit = CLOSE_PAIR_RELATIVE * scale
+    limit = relative * scale
     if tile.min() >= limit:  # the usual case: one fast reduction instead of a mask and a search
         return
     close_rows, close_cols = np.nonzero(tile < limit)
@@ -188,20 +337,25 @@ def _refine_close_pairs(
     for first in range(0, len(close_rows), pairs_per_chunk):
         chunk = slice(first, first + pairs_per_chunk)
         i, j = close_rows[chunk], close_cols[chunk]
-        differences = points[rows.start + i].astype(np.float64) - points[cols.start + j]
+        first_rows = rows[i] if isinstance(rows, np.ndarray) else rows.start + i
+        differences = points[first_rows].astype(np.float64) - points[cols.start + j]
         tile[i, j] = np.einsum("ij,ij->i", differences, differences)
 
 
 def _operand(
-    chunk: NDArray[Any], metric: str, center: NDArray[np.float64] | None, side: str
-) -> tuple[NDArray[np.float64], float]:
+    chunk: NDArray[Any],
+    metric: str,
+    center: NDArray[np.float64] | None,
+    side: str,
+    dtype: Any = np.float64,
+) -> tuple[NDArray[Any], float]:
     """One factor of a tile's product, augmented so the product is the whole distance formula.
 
     Euclidean: ``[x, |x|^2, 1] . [-2y, 1, |y|^2] = |x - y|^2`` (after centering, which keeps
     the expansion's cancellation error small). Cosine: ``[x/|x|, 1] . [-y/|y|, 1] = 1 - cos``.
     Folding the norms into the product saves two passes over every tile. Also returns the
     largest squared norm in the chunk (Euclidean only; 0 for cosine), the scale of the
-    expansion's rounding error.
+    expansion's rounding error. The operand is built in float64 and then cast to ``dtype``.
     """
     rows, dim = chunk.shape
     extra = 2 if metric == "euclidean" else 1
@@ -216,17 +370,17 @@ def _operand(
         else:
             body *= -2.0
             out[:, dim], out[:, dim + 1] = 1.0, squared_norms
-        return out, float(squared_norms.max())
+        return out.astype(dtype, copy=False), float(squared_norms.max())
     norms = np.sqrt(np.einsum("ij,ij->i", body, body))
     norms[norms == 0.0] = 1.0  # as sklearn.preprocessing.normalize: a zero row stays zero
     body /= norms[:, None]
     if side == "right":
         body *= -1.0
     out[:, dim] = 1.0
-    return out, 0.0
+    return out.astype(dtype, copy=False), 0.0
 
 
-def _finish_distances(tile: NDArray[np.float64], metric: str) -> None:
+def _finish_distances(tile: NDArray[Any], metric: str) -> None:
     """Turn the raw product into distances in place, clamping rounding below zero."""
     if metric == "euclidean":
         np.maximum(tile, 0.0, out=tile)

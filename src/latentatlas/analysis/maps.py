@@ -298,8 +298,13 @@ def embed_2d(
 
 def _map_input(
     codes: NDArray[Any], n_components: int | None, prereduce: int | None
-) -> tuple[NDArray[np.float64], int | None]:
-    """What the map is computed from, and the pre-reduction used (None when none)."""
+) -> tuple[NDArray[np.floating], int | None]:
+    """What the map is computed from, and the pre-reduction used (None when none).
+
+    Float codes are passed on as they are, float32 included: openTSNE's neighbour index and
+    umap-learn store float32 anyway, so a float64 copy only added ``8 n d`` bytes to the
+    peak (issue 30); :func:`_tsne` keeps the float64 PCA initialisation.
+    """
     if n_components is not None:
         n_components = check_positive_int(n_components, "n_components")
         if n_components > codes.shape[1]:
@@ -309,7 +314,7 @@ def _map_input(
         return principal_axes(codes).transform(codes, n_components), None
     if prereduce is not None and codes.shape[1] > check_positive_int(prereduce, "prereduce"):
         return principal_axes(codes).transform(codes, prereduce), prereduce
-    return np.asarray(codes, dtype=np.float64), None
+    return (codes if codes.dtype.kind == "f" else codes.astype(np.float64)), None
 
 
 def _settings(
@@ -340,14 +345,21 @@ def _settings(
 
 
 def _tsne(
-    data: NDArray[np.float64],
+    data: NDArray[np.floating],
     settings: dict[str, Any],
     n_jobs: int,
     gradient: str,
     random_state: int,
 ) -> NDArray[np.float64]:
-    """openTSNE in its two standard phases: exaggerated, then plain."""
+    """openTSNE in its two standard phases: exaggerated, then plain.
+
+    The initialisation is openTSNE's own PCA initialisation of the codes in float64, as
+    when the whole map ran on a float64 copy (the same numbers); the copy now lives only
+    while the two components are computed, not through the neighbour search and the
+    optimisation, which take the codes as given (openTSNE's Annoy index stores float32).
+    """
     import openTSNE
+    from openTSNE.initialization import pca
 
     exaggerated = min(250, settings["n_iter"] // 4)
     tsne = openTSNE.TSNE(
@@ -359,11 +371,14 @@ def _tsne(
         n_jobs=n_jobs,
         random_state=random_state,
     )
-    return np.asarray(tsne.fit(data), dtype=np.float64)
+    initial = pca(np.asarray(data, dtype=np.float64), random_state=random_state)
+    # A copy, not a view: a view would keep openTSNE's embedding object, and with it the
+    # affinities and the neighbour index, alive while the map is scored.
+    return np.array(tsne.fit(data, initialization=initial), dtype=np.float64)
 
 
 def _umap(
-    data: NDArray[np.float64], settings: dict[str, Any], random_state: int
+    data: NDArray[np.floating], settings: dict[str, Any], random_state: int
 ) -> NDArray[np.float64]:
     """umap-learn, imported here: it is optional and takes seconds to import (numba)."""
     try:
