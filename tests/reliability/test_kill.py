@@ -3,12 +3,14 @@ or with two worker processes) and a study and a sweep on Ray once they are prova
 nothing half-written looks complete, no worker outlives its driver, and running again finishes
 with the same weights and results as an uninterrupted run.
 
-A driver is killed while it waits, blocked, after its first finished run (see
-:func:`pause_after_first_run`), never after a delay: on a loaded machine a delay let the study
-finish before the kill."""
+No kill waits for a delay: on a loaded machine a delay lands somewhere else (or after the end).
+A training kills itself at its n-th optimiser step or file operation (see :func:`die_at_event`),
+n drawn with a seed; a driver is killed while it waits, blocked, after its first finished run
+(see :func:`pause_after_first_run`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +62,61 @@ def kill_config() -> RunConfig:
     )
 
 
-def _train_child(out: str, ready: Any) -> None:
+#: What a training's kill point counts: optimiser steps and these calls (a rename's eve, a sync).
+FILE_EVENTS = ("fsync", "replace", "rename")
+
+
+def training_events(on_event: Callable[[], None]) -> Callable[[], None]:
+    """Call ``on_event`` before each file operation of :data:`FILE_EVENTS` and after each
+    optimiser step in this process; return the function that stops it."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    originals = {name: getattr(os, name) for name in FILE_EVENTS}
+
+    def counted(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            on_event()
+            return real(*args, **kwargs)
+
+        return call
+
+    hook = register_optimizer_step_post_hook(lambda *_: on_event())
+    for name, real in originals.items():
+        setattr(os, name, counted(real))
+
+    def stop() -> None:
+        hook.remove()
+        for name, real in originals.items():
+            setattr(os, name, real)
+
+    return stop
+
+
+def count_training_events(out: Path) -> int:
+    """The events (see :func:`training_events`) of one uninterrupted training into ``out``."""
+    count = itertools.count()
+    stop = training_events(lambda: next(count))
+    try:
+        runs.train_run(kill_config(), out, kill_dataset())
+    finally:
+        stop()
+    return next(count)
+
+
+def die_at_event(n: int) -> None:
+    """SIGKILL this process at its ``n``-th training event, whatever the machine's load."""
+    count = itertools.count(1)
+
+    def tick() -> None:
+        if next(count) == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    training_events(tick)  # for the rest of this (child) process
+
+
+def _train_child(out: str, kill_at: str, ready: Any) -> None:
     dataset = kill_dataset()
+    die_at_event(int(kill_at))
     ready.set()
     runs.train_run(kill_config(), out, dataset=dataset, progress=False, resume=True)
 
@@ -82,11 +137,14 @@ def _start(target: Any, *args: str) -> Any:
     return process
 
 
-def _kill_after(process: Any, seconds: float) -> None:
-    time.sleep(seconds)
+def _join_killed_or_finished(process: Any, where: str) -> None:
+    """Wait for a child that kills itself (or finishes first); fail, killing it, if it hangs."""
+    process.join(240)
     if process.is_alive():
-        os.kill(process.pid, signal.SIGKILL)
-    process.join()
+        process.kill()
+        process.join()
+        raise AssertionError(f"{where}: the training neither died nor finished in 240 s")
+    assert process.exitcode in (0, -signal.SIGKILL), f"{where}: exit code {process.exitcode}"
 
 
 def pause_after_first_run(marker: str | os.PathLike[str]) -> None:
@@ -198,16 +256,17 @@ def _check_nothing_half_written(root: Path, where: str) -> None:
 
 
 def test_a_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(tmp_path):
-    started = time.perf_counter()
-    whole = runs.load(runs.train_run(kill_config(), tmp_path / "whole", kill_dataset()))
-    duration = time.perf_counter() - started
+    events = count_training_events(tmp_path / "whole")
+    whole = runs.load(tmp_path / "whole")
     rng = random.Random(KILL_SEED)
-    for trial in range(2):
+    seeded = [[rng.randint(1, events + events // 10) for _ in range(2)] for _ in range(2)]
+    # and once just before the run is renamed into place (its last event syncs the folder)
+    for trial, points in enumerate([*seeded, [events - 1]]):
         out = tmp_path / f"cut-{trial}" / "run"
-        points = [rng.uniform(0.0, 1.3 * duration) for _ in range(2)]
-        for point in points:  # killed, restarted with resume, killed again
-            _kill_after(_start(_train_child, str(out)), point)
-            _check_nothing_half_written(out.parent, f"killed {point:.2f} s into {points}")
+        for point in points:  # killed, restarted with resume, killed again (or finished)
+            where = f"killed at event {point} of {events} (points {points})"
+            _join_killed_or_finished(_start(_train_child, str(out), str(point)), where)
+            _check_nothing_half_written(out.parent, where)
         resumed = runs.load(runs.train_run(kill_config(), out, kill_dataset(), resume=True))
         for key, value in whole.model.state_dict().items():
             assert torch.equal(value, resumed.model.state_dict()[key]), (key, points)

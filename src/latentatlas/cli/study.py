@@ -39,11 +39,11 @@ def study_main(
     from latentatlas.studies import engine
 
     table = Table(title="Studies (latentatlas study NAME --help)")
-    for column in ("name", "question", "source"):
+    for column in ("name", "question", "after"):
         table.add_column(column, overflow="fold")
     for name in engine.names():
         study = engine.get(name)
-        table.add_row(name, study.question, study.source)
+        table.add_row(name, study.question, study.citation)
     console.print(table)
 
 
@@ -113,7 +113,7 @@ def _register(name: str) -> None:
         )
 
     command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
-    command.__doc__ = f"{study.question} (after {study.source})"
+    command.__doc__ = f"{study.question} (after {study.citation})"
     study_app.command(name)(user_errors(command))
 
 
