@@ -43,7 +43,7 @@ def study_main(
         table.add_column(column, overflow="fold")
     for name in engine.names():
         study = engine.get(name)
-        table.add_row(name, study.question, study.citation)
+        table.add_row(name, study.question, getattr(study, "citation", study.source))
     console.print(table)
 
 
@@ -113,7 +113,7 @@ def _register(name: str) -> None:
         )
 
     command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
-    command.__doc__ = f"{study.question} (after {study.citation})"
+    command.__doc__ = f"{study.question} (after {getattr(study, 'citation', study.source)})"
     study_app.command(name)(user_errors(command))
 
 
