@@ -50,14 +50,14 @@ torch.set_num_threads(1)
 # -- a training -----------------------------------------------------------------------------------
 def kill_dataset() -> Dataset:
     rng = np.random.default_rng(0)
-    return Dataset(name="toy", x=rng.random((1500, 1, 8, 8), dtype=np.float32))
+    return Dataset(name="toy", x=rng.random((800, 1, 8, 8), dtype=np.float32))
 
 
 def kill_config() -> RunConfig:
     return RunConfig(
         data=DataConfig("toy"),
         model=ModelConfig("ae", 2, {"hidden": [32]}),
-        train=TrainConfig(epochs=10, batch_size=32, device="cpu", patience=None),
+        train=TrainConfig(epochs=4, batch_size=32, device="cpu", patience=None),
         seed=3,
     )
 
@@ -130,11 +130,28 @@ def _start(target: Any, *args: str) -> Any:
     ready = context.Event()
     process = context.Process(target=target, args=(*args, ready))
     process.start()
+    _STARTED.append(process)
     if not ready.wait(60):
         process.kill()
         process.join()
         raise AssertionError("the child did not start")
     return process
+
+
+#: The children :func:`_start` started; :func:`_no_child_left` kills those a test left alive.
+_STARTED: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left() -> Iterator[None]:
+    """Kill, after each test, the forked children it left (a test that failed or timed out):
+    one left alive would keep training, and this process would wait for it when it exits."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.is_alive():
+            process.kill()
+        process.join()
 
 
 def _join_killed_or_finished(process: Any, where: str) -> None:
