@@ -141,3 +141,26 @@ def local_cluster(
                 reap(node.pid)
         for temp in temps:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+#: A driver that waits until the cluster at argv[1] has argv[2] live nodes (up to 180 s).
+_WAIT_FOR_NODES = """
+import sys, time, ray
+ray.init(address=sys.argv[1], logging_level="error", log_to_driver=False)
+deadline = time.monotonic() + 180
+while sum(node["Alive"] for node in ray.nodes()) < int(sys.argv[2]):
+    assert time.monotonic() < deadline, f"{len(ray.nodes())} nodes joined"
+    time.sleep(0.5)
+"""
+
+
+def wait_for_nodes(cluster: Cluster, env: dict[str, str]) -> None:
+    """Return once every node of ``cluster`` has joined it (they boot in the background)."""
+    answer = subprocess.run(
+        [sys.executable, "-c", _WAIT_FOR_NODES, cluster.address, str(len(cluster.sessions))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert answer.returncode == 0, answer.stderr[-3000:]
