@@ -193,7 +193,7 @@ def _gallery_markdown(results: dict[str, Any]) -> str:
         "Everything in this section is written by `make gallery` (`tools/gallery.py`) from the "
         "studies' stored results; no number is copied by hand.",
         "",
-        f"What the digit-pairs study (after {main.study.source}) shows for digits 1 and 2 with "
+        f"What the digit-pairs study (after {main.study.citation}) shows for digits 1 and 2 with "
         f"the default settings on the embedded MNIST subset (`{_command('digit-pairs')}`; "
         f"{headline.n_train} training and {headline.n_validation} validation images; every number "
         "on the validation images, mean ± std over seeds):",
@@ -279,7 +279,8 @@ def _other_studies_markdown(results: dict[str, Any]) -> list[str]:
     }
     for name in ATLAS_STUDIES:
         result = results[name]
-        lines += [f"**{result.study.title}** ({result.study.source}): {result.study.question}", ""]
+        study = result.study
+        lines += [f"**{study.title}** ({study.citation}): {study.question}", ""]
         lines += [f"- **{verdict_label(c)}**: {c.statement} {c.evidence}" for c in result.claims]
         lines.append("")
         for file, alt in figures[name].items():

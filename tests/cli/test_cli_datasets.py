@@ -34,6 +34,25 @@ def test_table_lists_all_seven() -> None:
     assert "11,875" in result.output
 
 
+def test_table_shows_each_loaders_options_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from latentatlas.cli import datasets as command
+    from latentatlas.data.registry import REGISTRY
+
+    monkeypatch.setattr(command.console, "width", 80)
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    words = {word for line in result.output.splitlines() for word in line.split()}
+    for name, entry in REGISTRY.items():  # every option the loader takes, each shown whole
+        labels = command.option_labels(name)
+        assert [label.split("=")[0].split(" ")[0] for label in labels] == list(entry.options)
+        assert all(label.split(" ")[0] in words for label in labels), (name, labels)
+    assert {"split=train", "n_per_class", "antialias=false", "rescale=false"} <= words
+    assert result.output.count("path (required)") == 2  # images and arrays need a path
+
+
 def test_json() -> None:
     result = run("--json")
     assert result.exit_code == 0, result.output

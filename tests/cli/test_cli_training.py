@@ -49,6 +49,10 @@ def test_train_several_seeds_then_list_them(tmp_path):
 
     listed = runner.invoke(app, ["runs", "list", str(out)])
     assert listed.exit_code == 0 and "seed-0" in listed.output and "seed-1" in listed.output
+    report = runner.invoke(app, ["report", str(out)])  # not a study: what to run instead
+    assert report.exit_code == 2 and "Traceback" not in report.output
+    instead = f"latentatlas inspect --run {out / 'seed-0'} --run {out / 'seed-1'} --out"
+    assert "not a study" in report.output and instead in " ".join(report.output.split())
 
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already holds a complete run" in again.output

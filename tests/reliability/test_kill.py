@@ -3,27 +3,24 @@ or with two worker processes) and a study and a sweep on Ray once they are prova
 nothing half-written looks complete, no worker outlives its driver, and running again finishes
 with the same weights and results as an uninterrupted run.
 
-A driver is killed while it waits, blocked, after its first finished run (see
-:func:`pause_after_first_run`), never after a delay: on a loaded machine a delay let the study
-finish before the kill."""
+No kill waits for a delay: on a loaded machine a delay lands somewhere else (or after the end).
+A training kills itself at its n-th optimiser step or file operation (see :func:`die_at_event`),
+n drawn with a seed; a driver is killed while it waits, blocked, after its first finished run
+(see :func:`pause_after_first_run`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
 import random
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +28,20 @@ import numpy as np
 import pytest
 import torch
 
+from _ray_cluster import (
+    Cluster,
+    live_processes,
+    local_cluster,
+    ray_environment,
+    reap,
+    session_processes,
+)
+from _tiny_study import TINY, TINY_ENTRY, TinyConfig, TinyResult, register, tiny_metrics
 from latentatlas import runs
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.data.base import Dataset
 from latentatlas.executors import LocalExecutor, RayExecutor
-from latentatlas.report import Report
 from latentatlas.studies import engine
-from latentatlas.studies.config import StudyConfig, setting
 
 #: Seed of the kill points; the points are printed on failure through the assertion messages.
 KILL_SEED = 20240611
@@ -48,20 +51,73 @@ torch.set_num_threads(1)
 # -- a training -----------------------------------------------------------------------------------
 def kill_dataset() -> Dataset:
     rng = np.random.default_rng(0)
-    return Dataset(name="toy", x=rng.random((1500, 1, 8, 8), dtype=np.float32))
+    return Dataset(name="toy", x=rng.random((800, 1, 8, 8), dtype=np.float32))
 
 
 def kill_config() -> RunConfig:
     return RunConfig(
         data=DataConfig("toy"),
         model=ModelConfig("ae", 2, {"hidden": [32]}),
-        train=TrainConfig(epochs=10, batch_size=32, device="cpu", patience=None),
+        train=TrainConfig(epochs=4, batch_size=32, device="cpu", patience=None),
         seed=3,
     )
 
 
-def _train_child(out: str, ready: Any) -> None:
+#: What a training's kill point counts: optimiser steps and these calls (a rename's eve, a sync).
+FILE_EVENTS = ("fsync", "replace", "rename")
+
+
+def training_events(on_event: Callable[[], None]) -> Callable[[], None]:
+    """Call ``on_event`` before each file operation of :data:`FILE_EVENTS` and after each
+    optimiser step in this process; return the function that stops it."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    originals = {name: getattr(os, name) for name in FILE_EVENTS}
+
+    def counted(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            on_event()
+            return real(*args, **kwargs)
+
+        return call
+
+    hook = register_optimizer_step_post_hook(lambda *_: on_event())
+    for name, real in originals.items():
+        setattr(os, name, counted(real))
+
+    def stop() -> None:
+        hook.remove()
+        for name, real in originals.items():
+            setattr(os, name, real)
+
+    return stop
+
+
+def count_training_events(out: Path) -> int:
+    """The events (see :func:`training_events`) of one uninterrupted training into ``out``."""
+    count = itertools.count()
+    stop = training_events(lambda: next(count))
+    try:
+        runs.train_run(kill_config(), out, kill_dataset())
+    finally:
+        stop()
+    return next(count)
+
+
+def die_at_event(n: int) -> None:
+    """SIGKILL this process at its ``n``-th training event, whatever the machine's load."""
+    count = itertools.count(1)
+
+    def tick() -> None:
+        if next(count) == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    training_events(tick)  # for the rest of this (child) process
+
+
+def _train_child(out: str, kill_at: str, ready: Any) -> None:
     dataset = kill_dataset()
+    die_at_event(int(kill_at))
     ready.set()
     runs.train_run(kill_config(), out, dataset=dataset, progress=False, resume=True)
 
@@ -75,6 +131,7 @@ def _start(target: Any, *args: str) -> Any:
     ready = context.Event()
     process = context.Process(target=target, args=(*args, ready))
     process.start()
+    _STARTED.append(process)
     if not ready.wait(60):
         process.kill()
         process.join()
@@ -82,11 +139,30 @@ def _start(target: Any, *args: str) -> Any:
     return process
 
 
-def _kill_after(process: Any, seconds: float) -> None:
-    time.sleep(seconds)
+#: The children :func:`_start` started; :func:`_no_child_left` kills those a test left alive.
+_STARTED: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left() -> Iterator[None]:
+    """Kill, after each test, the forked children it left (a test that failed or timed out):
+    one left alive would keep training, and this process would wait for it when it exits."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def _join_killed_or_finished(process: Any, where: str) -> None:
+    """Wait for a child that kills itself (or finishes first); fail, killing it, if it hangs."""
+    process.join(240)
     if process.is_alive():
-        os.kill(process.pid, signal.SIGKILL)
-    process.join()
+        process.kill()
+        process.join()
+        raise AssertionError(f"{where}: the training neither died nor finished in 240 s")
+    assert process.exitcode in (0, -signal.SIGKILL), f"{where}: exit code {process.exitcode}"
 
 
 def pause_after_first_run(marker: str | os.PathLike[str]) -> None:
@@ -116,9 +192,11 @@ def _pause_run_of(executor_type: type, marker: Path) -> None:
 
 
 def _wait_until_paused(process: Any, marker: Path, log: Path | None = None) -> None:
-    """Wait (up to 120 s) until the driver has finished a run and blocked; fail if it ended."""
-    deadline = time.monotonic() + 120
-    while not marker.exists() and _alive(process) and time.monotonic() < deadline:
+    """Wait until the driver has finished a run and blocked; fail if it ended first.
+
+    No deadline of its own: at load 20 on 2 cores a two-worker driver's first run took over
+    the 120 s it once had. pytest's timeout stops a hang; the children are killed after it."""
+    while not marker.exists() and _alive(process):
         time.sleep(0.02)
     if marker.exists():
         return
@@ -140,18 +218,7 @@ def _kill(process: Any) -> None:
 
 def _children(parent: int) -> dict[int, str]:
     """pid -> name of the live child processes of ``parent``, from /proc."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # exited while we looked
-            continue
-        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if int(ppid) == parent and state not in ("Z", "X"):
-            found[int(entry.name)] = stat[stat.index("(") + 1 : stat.rindex(")")]
-    return found
+    return {pid: name for pid, name, fields in live_processes() if int(fields[1]) == parent}
 
 
 def _still_alive(pids: dict[int, str], seconds: float) -> dict[int, str]:
@@ -198,16 +265,17 @@ def _check_nothing_half_written(root: Path, where: str) -> None:
 
 
 def test_a_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(tmp_path):
-    started = time.perf_counter()
-    whole = runs.load(runs.train_run(kill_config(), tmp_path / "whole", kill_dataset()))
-    duration = time.perf_counter() - started
+    events = count_training_events(tmp_path / "whole")
+    whole = runs.load(tmp_path / "whole")
     rng = random.Random(KILL_SEED)
-    for trial in range(2):
+    seeded = [[rng.randint(1, events + events // 10) for _ in range(2)] for _ in range(2)]
+    # and once just before the run is renamed into place (its last event syncs the folder)
+    for trial, points in enumerate([*seeded, [events - 1]]):
         out = tmp_path / f"cut-{trial}" / "run"
-        points = [rng.uniform(0.0, 1.3 * duration) for _ in range(2)]
-        for point in points:  # killed, restarted with resume, killed again
-            _kill_after(_start(_train_child, str(out)), point)
-            _check_nothing_half_written(out.parent, f"killed {point:.2f} s into {points}")
+        for point in points:  # killed, restarted with resume, killed again (or finished)
+            where = f"killed at event {point} of {events} (points {points})"
+            _join_killed_or_finished(_start(_train_child, str(out), str(point)), where)
+            _check_nothing_half_written(out.parent, where)
         resumed = runs.load(runs.train_run(kill_config(), out, kill_dataset(), resume=True))
         for key, value in whole.model.state_dict().items():
             assert torch.equal(value, resumed.model.state_dict()[key]), (key, points)
@@ -217,71 +285,11 @@ def test_a_training_killed_at_random_points_resumes_to_the_uninterrupted_weights
 
 
 # -- a study --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TinyConfig(StudyConfig):
-    seeds: int = setting(3, "Seeds.")
-
-
-@dataclass(frozen=True, eq=False)
-class TinyResult(ResultMixin):
-    code_norms: tuple[float, ...]
-
-
-class TinyStudy(engine.Study):
-    name = "tiny-kill"
-    title = "Tiny"
-    question = "Does a killed study resume?"
-    source = "tests/reliability/test_kill.py"
-    config_type = TinyConfig
-    result_type = TinyResult
-
-    def cells(self, config: TinyConfig) -> list[engine.Cell]:
-        plan = tuple(
-            (
-                RunConfig(
-                    DataConfig("digits"),
-                    ModelConfig("ae", 2, {"hidden": [16]}),
-                    TrainConfig(epochs=6, batch_size=64, device="cpu"),
-                    seed,
-                ),
-                f"runs/seed-{seed}",
-            )
-            for seed in range(config.seeds)
-        )
-        return [engine.Cell("all", plan, {})]
-
-    def analyse(
-        self, config: TinyConfig, cell: engine.Cell, context: engine.AnalysisContext
-    ) -> engine.CellOutput:
-        norms = []
-        for _, relative in cell.runs:
-            run = context.run(relative)
-            norms.append(float(np.linalg.norm(run.latents["validation_codes"])))
-        return engine.CellOutput(TinyResult(tuple(norms)), {"norms": np.asarray(norms)})
-
-    def report(self, results: engine.StudyResults) -> Report:
-        report = Report("Tiny")
-        report.add_section("Norms").add_text(str(results.arrays("all")["norms"].tolist()))
-        return report
-
-
-TINY = TinyStudy()
-
-
-def register() -> None:
-    engine.STUDIES[TINY.name] = "test_kill:TINY"
-
-
 def _study_child(folder: str, marker: str, jobs: str, ready: Any) -> None:
     register()
     pause_after_first_run(marker)
     ready.set()
     engine.run(TINY, TINY.config_type(), folder, jobs=int(jobs), progress=False)
-
-
-def _metrics(folder: Path) -> dict[str, Any]:
-    document = json.loads((folder / "metrics.json").read_text())
-    return {key: document[key] for key in ("cells", "failed_runs")}
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +298,7 @@ def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     register()
     folder = tmp_path_factory.mktemp("reference")
     engine.run(TINY, TinyConfig(), folder, progress=False)
-    return _metrics(folder)
+    return tiny_metrics(folder)
 
 
 def _alive(process: Any) -> bool:
@@ -308,7 +316,7 @@ def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path
     _check_nothing_half_written(folder / "runs", f"study with {jobs} job(s) killed")
     assert not (folder / "report.html").exists()
     engine.run(TINY, TinyConfig(), folder, progress=False)
-    assert _metrics(folder) == tiny_reference
+    assert tiny_metrics(folder) == tiny_reference
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))
 
@@ -410,7 +418,7 @@ def test_an_atlas_killed_midway_completes_when_run_again(
 ):
     from latentatlas.studies.atlas import run_atlas
 
-    monkeypatch.setitem(engine.STUDIES, TINY.name, "test_kill:TINY")  # undone after the test
+    monkeypatch.setitem(engine.STUDIES, TINY.name, TINY_ENTRY)  # undone after the test
     folder, marker = tmp_path / "atlas", tmp_path / "paused"
     process = _start(_atlas_child, str(folder), str(marker), str(jobs))
     _wait_until_paused(process, marker)
@@ -419,7 +427,7 @@ def test_an_atlas_killed_midway_completes_when_run_again(
     assert not (folder / "index.html").exists()
     index = run_atlas(folder, names=[TINY.name], progress=False)
     assert index.is_file() and f'href="{TINY.name}/report.html"' in index.read_text()
-    assert _metrics(folder / TINY.name) == tiny_reference
+    assert tiny_metrics(folder / TINY.name) == tiny_reference
     assert [s.status for s in runs.list_runs(folder / TINY.name / "runs")] == ["complete"] * 3
 
 
@@ -430,29 +438,12 @@ def test_an_atlas_killed_midway_completes_when_run_again(
 RAY_AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")  # per-node helpers, not workers
 
 
-def _session_processes(session: int) -> dict[int, str]:
-    """pid -> title of the live processes of ``session``, from /proc (psutil is no dependency)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
-        except OSError:  # exited while we looked
-            continue
-        state, _, _, sid = stat[stat.rindex(")") + 2 :].split()[:4]
-        if int(sid) == session and state not in ("Z", "X"):
-            found[int(entry.name)] = title.strip()
-    return found
-
-
 def _ray_workers(session: int, title: str | None = None) -> dict[int, str]:
     """The Ray workers of ``session`` (``ray::IDLE``, ``ray::_train_in_worker``), or those titled
     ``title``."""
     return {
         pid: name
-        for pid, name in _session_processes(session).items()
+        for pid, name in session_processes(session).items()
         if name.startswith("ray::") and name not in RAY_AGENTS and title in (None, name)
     }
 
@@ -465,70 +456,17 @@ def _wait_until_gone(session: int, title: str | None, seconds: float) -> dict[in
     return left
 
 
-def _reap(session: int, seconds: float = 10.0) -> None:
-    """SIGKILL, by pid, whatever is left of ``session``, and wait until it is gone."""
-    deadline = time.monotonic() + seconds
-    while (left := _session_processes(session)) and time.monotonic() < deadline:
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
-    assert not _session_processes(session), f"processes of session {session} outlived the test"
-
-
 @pytest.fixture(scope="module")
 def ray_env() -> dict[str, str]:
-    """The environment of the drivers and the cluster: a token of their own (no ~/.ray)."""
-    pytest.importorskip("ray", reason="ray is an optional extra (pip install 'latentatlas[ray]')")
-    if not Path("/proc/self/stat").is_file():
-        pytest.skip("finding a driver's Ray processes reads /proc")
-    return {
-        **os.environ,
-        "RAY_AUTH_MODE": "token",
-        "RAY_AUTH_TOKEN": secrets.token_hex(32),
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "PYTHONWARNINGS": "ignore",
-    }
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """A running Ray cluster: its address, and the session its processes belong to."""
-
-    address: str
-    session: int
+    """The environment of the drivers and the cluster (see :func:`ray_environment`)."""
+    return ray_environment()
 
 
 @pytest.fixture(scope="module")
 def ray_cluster(ray_env: dict[str, str]) -> Iterator[Cluster]:
-    """A one-node Ray cluster of 2 CPUs, as ``ray start --head`` makes one, for the module.
-
-    It boots while a test does other work: a driver's ``ray.init`` waits for it.
-    """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    temp = tempfile.mkdtemp(prefix="la-ray-")  # short: Ray's socket paths must stay short
-    ray = (sys.executable, "-m", "ray.scripts.scripts")  # the `ray` command of this Python
-    options = ("--num-cpus=2", "--node-ip-address=127.0.0.1", "--include-dashboard=false")
-    head = subprocess.Popen(
-        [*ray, "start", "--head", "--block", f"--port={port}", f"--temp-dir={temp}", *options],
-        env=ray_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield Cluster(f"127.0.0.1:{port}", head.pid)
-    finally:
-        head.terminate()  # ray start --block then stops every process it started
-        try:
-            head.wait(30)
-        finally:
-            _reap(head.pid)
-            shutil.rmtree(temp, ignore_errors=True)
+    """A one-node Ray cluster of 2 CPUs, as ``ray start --head`` makes one, for the module."""
+    with local_cluster(ray_env, head_cpus=2) as cluster:
+        yield cluster
 
 
 @pytest.fixture
@@ -540,7 +478,7 @@ def drivers() -> Iterator[list[subprocess.Popen[bytes]]]:
         if process.poll() is None:
             process.kill()
         process.wait()
-        _reap(process.pid)  # a killed local Ray's agents linger for up to a minute
+        reap(process.pid)  # a killed local Ray's agents linger for up to a minute
 
 
 def _driver(drivers: list[Any], env: dict[str, str], log: Path, code: str, *args: str) -> Any:
@@ -573,7 +511,7 @@ def _pausing(marker: Path | None) -> str:
 def _study_driver(folder: Path, address: str | None, marker: Path | None = None) -> str:
     """A driver running the tiny study on a Ray: a local one it starts, or the cluster's."""
     return _pausing(marker) + (
-        "from test_kill import TINY, TinyConfig, register\n"
+        "from _tiny_study import TINY, TinyConfig, register\n"
         "from latentatlas.executors import make_executor\n"
         "from latentatlas.studies import engine\n"
         "register()\n"
@@ -601,7 +539,7 @@ def test_a_study_on_a_local_ray_killed_midway_completes_when_run_again(
     assert not (folder / "report.html").exists()
     again = _driver(drivers, ray_env, log, _study_driver(folder, ray_cluster.address))
     _finish(again, log)
-    assert _metrics(folder) == tiny_reference  # as uninterrupted in one process
+    assert tiny_metrics(folder) == tiny_reference  # as uninterrupted in one process
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))
 
@@ -623,7 +561,7 @@ def test_a_sweep_on_a_ray_cluster_killed_midway_completes_when_run_again(
     # The cluster lives on and stops the dead driver's tasks itself: at once on one node, where
     # the driver's raylet sees it die; later on other nodes, and 30 s later through Ray client.
     # A task still running then holds its run's lock, and the rerun's task of it waits.
-    running = _wait_until_gone(ray_cluster.session, "ray::_train_in_worker", 10)
+    running = _wait_until_gone(ray_cluster.sessions[0], "ray::_train_in_worker", 10)
     assert not running, f"tasks of the killed driver still run: {running}"
     _check_nothing_half_written(folder / "runs", "sweep on Ray killed after a run")
     assert not (folder / "results.csv").exists()

@@ -58,6 +58,23 @@ def test_the_atlas_runs_its_studies_and_links_their_reports(
     )
     assert again.exit_code == 0, again.output
     assert [p.stat().st_mtime_ns for p in weights] == before  # a finished study is reused
+    (out / "index.html").unlink()
+    (out / "digit-pairs" / "report.html").unlink()
+    redrawn = runner.invoke(app, ["report", str(out)])  # every study's report and the index
+    assert redrawn.exit_code == 0, redrawn.output
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")  # when it was drawn
+    redrawn_index = stamp.sub("", (out / "index.html").read_text())
+    assert redrawn_index == stamp.sub("", index)  # the settings read back from the study too
+    assert (out / "digit-pairs" / "report.html").is_file()
+    assert [p.stat().st_mtime_ns for p in weights] == before  # drawn, not recomputed
+
+
+def test_report_of_a_folder_without_studies_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "empty")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "is not a study folder" in result.output
+    assert not list((tmp_path / "empty").iterdir())  # nothing written
 
 
 def test_an_unknown_study_is_one_sentence(tmp_path: Path) -> None:

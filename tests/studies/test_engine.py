@@ -210,7 +210,8 @@ def test_report_of_a_corrupt_or_foreign_metrics_file_is_one_sentence(
 def test_study_list_shows_the_registered_studies() -> None:
     result = runner.invoke(app, ["study", "--list"])
     assert result.exit_code == 0
-    assert "digit-pairs" in result.output and "000_2b4a74d5463f301c.txt" in result.output
+    assert "digit-pairs" in result.output and "Lancione" in result.output  # cited by author
+    assert "000_2b4a74d5463f301c.txt" not in result.output  # a file name not in the repository
 
 
 def test_config_from_cli_text_quick_and_round_trip() -> None:

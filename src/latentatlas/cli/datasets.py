@@ -40,27 +40,63 @@ def datasets(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
+    console.print(_table(rows))
+
+
+def _table(rows: list[dict[str, object]]) -> Table:
+    """The data sets as a Rich table: each loader's options in a column of their own."""
     from rich import box
 
-    # Four columns and no vertical rules fit 80 columns with every word whole.
-    table = Table(title="latentatlas data sets", box=box.SIMPLE_HEAD)
+    # No vertical rules and the options one per line: 80 columns keep every word whole.
+    table = Table(
+        title="latentatlas data sets",
+        box=box.SIMPLE_HEAD,
+        caption="Give an option as -o KEY=VALUE (train, datasets preview) or as a key of a "
+        "sweep spec; a default follows '='.",
+    )
     for column in ("name", "size", "shape"):
         table.add_column(column, no_wrap=True, justify="right" if column == "size" else "left")
+    table.add_column("options", no_wrap=True)
     table.add_column("what it is", ratio=1)
     for row in rows:
-        details = [str(row["summary"]) + "."]
-        if row["labels"]:
-            details.append(f"Labels: {row['labels']}.")
-        if row["factors"]:
-            details.append("Factors: " + ", ".join(row["factors"]) + ".")  # type: ignore[arg-type]
-        details.append(f"From: {row['source']}.")
         table.add_row(
             str(row["name"]),
             "-" if row["size"] is None else f"{row['size']:,}",
             "-" if row["shape"] is None else "x".join(str(s) for s in row["shape"]),
-            " ".join(details),
+            "\n".join(option_labels(str(row["name"]))) or "-",
+            _details(row),
         )
-    console.print(table)
+    return table
+
+
+def _details(row: dict[str, object]) -> str:
+    details = [str(row["summary"]) + "."]
+    if row["labels"]:
+        details.append(f"Labels: {row['labels']}.")
+    if row["factors"]:
+        details.append("Factors: " + ", ".join(row["factors"]) + ".")  # type: ignore[arg-type]
+    details.append(f"From: {row['source']}.")
+    return " ".join(details)
+
+
+def option_labels(name: str) -> list[str]:
+    """``KEY`` or ``KEY=DEFAULT`` for each option of data set ``name``'s loader; a required
+    one reads ``KEY (required)``."""
+    import inspect
+
+    from latentatlas.data.registry import entry
+
+    labels = []
+    for parameter in inspect.signature(entry(name).loader).parameters.values():
+        if parameter.default is inspect.Parameter.empty:
+            labels.append(f"{parameter.name} (required)")
+        elif parameter.default is None:
+            labels.append(parameter.name)
+        else:  # true/false as the loaders, the CLI and TOML read them
+            default = parameter.default
+            shown = str(default).lower() if isinstance(default, bool) else str(default)
+            labels.append(f"{parameter.name}={shown}")
+    return labels
 
 
 @datasets_app.command("preview")

@@ -40,11 +40,11 @@ def study_main(
     from latentatlas.studies import engine
 
     table = Table(title="Studies (latentatlas study NAME --help)")
-    for column in ("name", "question", "source"):
+    for column in ("name", "question", "after"):
         table.add_column(column, overflow="fold")
     for name in engine.names():
         study = engine.get(name)
-        table.add_row(name, study.question, study.source)
+        table.add_row(name, study.question, getattr(study, "citation", study.source))
     console.print(table)
 
 
@@ -122,7 +122,7 @@ def _register(name: str) -> None:
         )
 
     command.__signature__ = inspect.Signature(parameters + _engine_parameters())  # type: ignore[attr-defined]
-    command.__doc__ = f"{study.question} (after {study.source})"
+    command.__doc__ = f"{study.question} (after {getattr(study, 'citation', study.source)})"
     study_app.command(name)(user_errors(command))
 
 
@@ -201,16 +201,45 @@ _register_all()
 @app.command("report")
 @user_errors
 def report(
-    folder: Path = typer.Argument(..., help="A study folder written by `latentatlas study`."),
+    folder: Path = typer.Argument(
+        ..., help="A study folder (`latentatlas study`) or an atlas folder (`latentatlas atlas`)."
+    ),
 ) -> None:
-    """Redraw a study's report.html from its stored results, without recomputing.
+    """Redraw a study's report.html, or every study's and the index of an atlas, from the stored
+    results, without recomputing.
 
     A study whose files do not match their manifests is refused with the command that
     recomputes what is damaged (`latentatlas check FOLDER` lists all of it).
     """
+    from latentatlas.studies import atlas
     from latentatlas.studies.engine import write_report
 
-    console.print(f"report: {write_report(folder)}")
+    if (folder / "study.json").is_file() or not folder.is_dir():
+        console.print(f"report: {write_report(folder)}", soft_wrap=True)
+        return
+    if atlas.study_folders(folder):
+        for path in atlas.redraw(folder):
+            kind = "atlas" if path.name == "index.html" else "report"
+            console.print(f"{kind}: {path}", soft_wrap=True)
+        return
+    _refuse_runs(folder)
+    write_report(folder)  # says what the folder lacks
+
+
+def _refuse_runs(folder: Path) -> None:
+    """Refuse a folder of runs (``latentatlas train``'s output) with the command that maps them."""
+    import shlex
+
+    from latentatlas.runs import find_runs
+
+    found = find_runs(folder)
+    if found:
+        runs = " ".join(f"--run {shlex.quote(str(path))}" for path in found)
+        raise InputError(
+            f"{folder} holds {len(found)} run(s) of `latentatlas train`, not a study, so it has "
+            f"no report to redraw; map them with `latentatlas inspect {runs} "
+            f"--out {shlex.quote(str(folder / 'inspect'))}`"
+        )
 
 
 @app.command("atlas")

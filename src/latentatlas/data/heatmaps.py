@@ -1,4 +1,4 @@
-"""Gaussian and Student-t density heatmaps on a 36x36 grid: seed 002's data, with known factors.
+"""Gaussian and Student-t density heatmaps on a 36x36 grid, as the heatmaps source draws them.
 
 Each image is a centred bivariate density with covariance
 ``[[var_x, corr * sqrt(var_x * var_y)], [corr * sqrt(var_x * var_y), var_y]]`` evaluated on
@@ -39,8 +39,8 @@ VARIANCES = _arange_values(0.1, 0.2, 25)
 CORRELATIONS = _arange_values(-0.95, 0.1, 19)
 N_IMAGES = len(VARIANCES) ** 2 * len(CORRELATIONS)
 DOF_VALUES = (2.0, 200.0)
-SOURCE = "generated: Gaussian densities on seed 002's grid"
-SOURCE_T = "generated: Student-t densities (2 or 200 dof) on seed 002's grid"
+SOURCE = "generated: Gaussian densities on the heatmaps study's source grid"
+SOURCE_T = "generated: Student-t densities (2 or 200 dof) on the heatmaps study's source grid"
 _CHUNK = 1024
 
 
@@ -129,7 +129,7 @@ def _subset(subsample: object, seed: int, dataset: str) -> NDArray[np.int64]:
 
 
 def load(subsample: int | None = None, seed: int = 0) -> Dataset:
-    """Load the 11,875 Gaussian heatmaps of seed 002 with factors (var_x, var_y, corr).
+    """Load the 11,875 Gaussian heatmaps of the heatmaps source with factors (var_x, var_y, corr).
 
     Parameters
     ----------

@@ -96,10 +96,16 @@ def study_names(names: Sequence[str] | None = None) -> list[str]:
 def write_index(folder: Path, names: Sequence[str], quick: bool | None = None) -> Path:
     """Write ``folder/index.html`` over the finished studies ``names`` (read from their folders).
 
-    ``quick`` says which settings the atlas ran (its ``--quick``); each study's line also says
-    which settings it was run with, read from its stored settings.
+    ``quick`` says which settings the atlas ran (its ``--quick``); None reads it from the
+    studies where they all ran the same (a redraw). Each study's line also says which settings
+    it was run with, read from its stored settings.
     """
     from latentatlas.report import Report
+
+    loaded = [engine.load(folder / name) for name in names]
+    if quick is None:
+        kinds = {sections.is_quick(results.config) for results in loaded}
+        quick = kinds.pop() if len(kinds) == 1 else None
 
     intro = (
         "Each row is one source document's investigation, rerun over several seeds. The "
@@ -116,10 +122,44 @@ def write_index(folder: Path, names: Sequence[str], quick: bool | None = None) -
         subtitle="Four investigations of autoencoder latent spaces, each a study with verdicts",
         intro=intro,
     )
-    for name in names:
-        results = engine.load(folder / name)
+    for name, results in zip(names, loaded, strict=True):
         _add_study(report, results, f"{name}/report.html")
     return report.write(folder / "index.html")
+
+
+def study_folders(folder: Path) -> list[str]:
+    """The registered studies that have a study folder (a ``study.json``) in the atlas ``folder``,
+    in the atlas's order."""
+    return [name for name in engine.names() if (folder / name / "study.json").is_file()]
+
+
+def redraw(out: str | os.PathLike[str]) -> list[Path]:
+    """Redraw every study's ``report.html`` in the atlas ``out``, then its index, from the stored
+    results only (nothing is trained or analysed).
+
+    Returns
+    -------
+    list of Path
+        The studies' reports, then ``index.html``.
+
+    Raises
+    ------
+    InputError
+        When ``out`` holds no study folder, or one sentence naming a damaged study and the
+        command that recomputes it.
+    """
+    from latentatlas._lock import folder_lock
+
+    folder = Path(out)
+    names = study_folders(folder)
+    if not names:
+        raise InputError(
+            f"{folder} is not an atlas folder: it holds none of the study folders "
+            f"{', '.join(engine.names())} (run `latentatlas atlas --out {folder}` first)"
+        )
+    with folder_lock(folder):
+        reports = [engine.write_report(folder / name) for name in names]
+        return [*reports, write_index(folder, names)]
 
 
 def answer(verdicts: Sequence[str], leanings: Sequence[str | None] | None = None) -> str:
