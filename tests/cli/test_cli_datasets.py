@@ -40,7 +40,9 @@ def test_table_shows_each_loaders_options_whole_at_80_columns(
     from latentatlas.cli import datasets as command
     from latentatlas.data.registry import REGISTRY
 
-    monkeypatch.setattr(command.console, "width", 80)
+    # The private field, not the ``width`` property: restoring the property would pin the shared
+    # console at whatever width it had computed, and later tests would print cut tables.
+    monkeypatch.setattr(command.console, "_width", 80)
     result = run()
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80

@@ -29,6 +29,7 @@ from latentatlas.studies.heatmaps.results import (
     PathScores,
     ReconstructionScores,
 )
+from latentatlas.studies.heatmaps.study import KNN_MARGIN
 
 runner = CliRunner()
 #: The reduced grid: both data sets, both models, two seeds, tiny image count and widths.
@@ -256,7 +257,8 @@ def test_the_sources_findings_over_five_separated_seeds_are_supported() -> None:
     claims = _claims(_scores(**SOURCE_AE), _scores())
     assert {key: c.verdict for key, c in claims.items()} == dict.fromkeys(CLAIM_KEYS, "supported")
     assert all(c.seeds == 5 and c.p_value is not None and c.p_value < 0.05 for c in claims.values())
-    assert claims["knn_similar"].evidence.count("margin ±0.020") == 2  # accuracy and F1
+    margin = f"margin ±{KNN_MARGIN:.3f}"  # calibrated (docs/analyses/calibration.md): 0.030
+    assert claims["knn_similar"].evidence.count(margin) == 2  # accuracy and F1
     assert "random directions" in claims["vae_directions_monotone"].evidence
 
 
