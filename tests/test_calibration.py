@@ -72,3 +72,23 @@ def test_every_claim_has_its_row_in_the_claims_doc():
         study = engine.get(name)
         for spec in study.claim_specs(study.config_type()):
             assert f"| `{spec.key}` |" in text, (name, spec.key)
+
+
+def test_one_section_replaces_only_its_own_rows(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    rows = calibration.statistics_rows(
+        calibration.Profile("tiny", 1, 1, 100, 50, (16,), (0.0,), 3, 1)
+    )
+    doc = tmp_path / "calibration.md"
+    doc.write_text(f"intro\n\n{calibration.table(rows)}\n\nafter\n")
+    monkeypatch.setattr(calibration, "DOC", doc)
+    changed = replace(rows[1], power=0.123, n_power=7)
+    calibration.replace_rows([changed])
+    lines = doc.read_text().splitlines()
+    assert lines[0] == "intro" and lines[-1] == "after"
+    assert sum("0.123 (n = 7)" in line for line in lines) == 1
+    assert lines[5].startswith(f"| {changed.measure} |") and "0.123 (n = 7)" in lines[5]
+    assert lines[4] == calibration.table(rows).splitlines()[2]  # the other rows as they were
+    with pytest.raises(SystemExit, match="no row for"):
+        calibration.replace_rows([replace(changed, measure="a measure the table lacks")])

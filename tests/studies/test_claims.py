@@ -18,6 +18,7 @@ from latentatlas.studies.claims import (
     Equivalent,
     NoAdvantage,
     NotJudged,
+    Paired,
     Separated,
     judge,
     missing,
@@ -82,6 +83,68 @@ def test_a_rule_refuses_a_bad_direction_or_margin() -> None:
         NoAdvantage(LOW5, HIGH5, margin=math.nan)
     with pytest.raises(InputError, match="exactly one of above= or below="):
         AllSeeds(LOW5)
+
+
+# -- Paired ---------------------------------------------------------------------------------------
+SHARED5 = [0.20, 0.90, 0.40, 0.70, 0.55]  # a large per-seed effect both members of a pair share
+LIFTED5 = [v + d for v, d in zip(SHARED5, [0.03, 0.05, 0.02, 0.04, 0.06], strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expect", "verdict"),
+    [
+        (LIFTED5, SHARED5, "greater", ("supported", None)),
+        (SHARED5, LIFTED5, "greater", ("contradicted", None)),
+        (SHARED5, LIFTED5, "less", ("supported", None)),
+        (MIXED5, HIGH5[:2] + LOW5[:3], "greater", ("inconclusive", None)),
+        (LIFTED5[:3], SHARED5[:3], "greater", ("indicative", "supported")),
+        (SHARED5[:4], LIFTED5[:4], "greater", ("indicative", "contradicted")),
+        ([0.5, 0.6], [0.55, 0.55], "greater", ("inconclusive", None)),
+        ([0.5, math.nan, 0.7], [0.4, 0.3, math.nan], "greater", ("not judged", None)),
+        (LIFTED5, [], "greater", ("not judged", None)),
+    ],
+)
+def test_paired_verdicts(
+    a: list[float], b: list[float], expect: str, verdict: tuple[str, str | None]
+) -> None:
+    assert _verdict(Paired(a, b, expect=expect)) == verdict
+
+
+def test_paired_sees_what_independent_groups_hide() -> None:
+    # Every seed's a lies above its own b, but the seeds' spread swamps the difference of means.
+    assert _verdict(Separated(LIFTED5, SHARED5)) == ("inconclusive", None)
+    judgement = Paired(LIFTED5, SHARED5, names=("axes", "random lines"), measure="rho").judge()
+    assert judgement.verdict == "supported"
+    assert judgement.p_value == pytest.approx(1 / 32)  # the attainable minimum at 5 pairs
+    assert judgement.effect == pytest.approx(0.04)
+    low, high = judgement.effect_ci
+    assert 0.02 <= low < 0.04 < high <= 0.06  # an interval of the mean paired difference
+    assert judgement.seeds == 5
+    assert "mean paired difference 0.040" in judgement.evidence
+    assert "exact one-sided paired sign-flip p = 0.0312" in judgement.evidence
+    assert "sign-flip permutation test" in judgement.test and "5 pairs" in judgement.test
+
+
+def test_paired_leaves_out_a_pair_with_a_missing_member_and_says_why_it_cannot_judge() -> None:
+    judgement = Paired([*LIFTED5, math.nan], [*SHARED5, 0.3]).judge()
+    assert judgement.seeds == 5 and judgement.verdict == "supported"
+    unequal = Paired(LIFTED5, SHARED5[:4], names=("axes", "random lines")).judge()
+    assert unequal.verdict == "not judged"
+    assert "do not pair up seed by seed (5 and 4 values)" in unequal.evidence
+    with pytest.raises(InputError, match="expect must be 'greater' or 'less'"):
+        Paired(LIFTED5, SHARED5, expect="above")
+
+
+def test_paired_false_positives_stay_at_alpha() -> None:
+    """Paired groups with no difference: supported in at most about alpha of the draws."""
+    rng = np.random.default_rng(21)
+    draws, supported = 200, 0
+    for _ in range(draws):
+        shared = rng.normal(0.0, 2.0, 5)
+        a, b = shared + rng.normal(size=5), shared + rng.normal(size=5)
+        supported += Paired(a, b).judge().verdict == "supported"
+    # only p = 1/32 rejects at 5 pairs; binomial(200, 1/32) exceeds 15 with probability < 1%
+    assert supported <= 15
 
 
 # -- Equivalent -----------------------------------------------------------------------------------

@@ -136,3 +136,50 @@ def test_calibration_false_positives_stay_at_alpha() -> None:
         tost += sig.tost_p(a + 1.0, b, margin=1.0) < sig.ALPHA  # true difference on the margin
     # binomial(300, 0.05) exceeds 25 with probability < 1%
     assert plain <= 25 and tost <= 25
+
+
+# -- the paired sign-flip test --------------------------------------------------------------------
+def test_paired_all_positive_differences_give_one_in_two_to_the_n() -> None:
+    differences = [0.1, 0.4, 0.2, 0.3, 0.05]
+    assert sig.paired_p(differences) == pytest.approx(1 / 32)
+    assert sig.paired_p(differences, "less") == pytest.approx(1.0)
+    assert sig.paired_p(differences[:2]) == pytest.approx(1 / 4)  # never below 1 / 2**n
+    assert sig.is_exact_paired(14) and not sig.is_exact_paired(15)
+
+
+def test_paired_p_matches_a_brute_force_count_of_sign_flips() -> None:
+    from itertools import product
+
+    d = np.array([0.3, -0.1, 0.5, 0.2, -0.4, 0.7])
+    means = [np.mean(d * np.array(signs)) for signs in product((1, -1), repeat=d.size)]
+    expected = np.mean(np.array(means) >= d.mean() - 1e-12)
+    assert sig.paired_p(d) == pytest.approx(expected)
+    assert sig.paired_p([0.0] * 5) == pytest.approx(1.0)  # no sign at all: every flip ties
+    assert sig.paired_p([2.0, 3.0, math.nan, 1.0]) == pytest.approx(1 / 8)
+
+
+def test_paired_p_is_wilcoxon_on_signed_ranks_and_the_sign_test_on_signs() -> None:
+    from scipy.stats import binomtest, rankdata, wilcoxon
+
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        d = rng.normal(0.3, 1.0, 7)
+        signed_ranks = np.sign(d) * rankdata(np.abs(d))
+        for side in ("greater", "less"):
+            exact = wilcoxon(d, alternative=side, method="exact").pvalue
+            assert sig.paired_p(signed_ranks, side) == pytest.approx(exact)
+        above = int(np.sum(d > 0))
+        sign_p = binomtest(above, d.size, 0.5, alternative="greater").pvalue
+        assert sig.paired_p(np.sign(d)) == pytest.approx(sign_p)
+
+
+def test_paired_false_positives_stay_at_alpha_with_a_shared_seed_effect() -> None:
+    """Pairs that share a large per-seed effect but no difference: at most about 5% rejected."""
+    rng = np.random.default_rng(9)
+    draws, rejected = 300, 0
+    for _ in range(draws):
+        shared = rng.normal(0.0, 3.0, 5)  # one seed's decoder, common to both members
+        a, b = shared + rng.normal(0.0, 1.0, 5), shared + rng.normal(0.0, 1.0, 5)
+        rejected += sig.paired_p(a - b) < sig.ALPHA
+    # at 5 pairs only p = 1/32 rejects; binomial(300, 1/32) exceeds 20 with probability < 1%
+    assert rejected <= 20

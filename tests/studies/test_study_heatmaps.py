@@ -284,6 +284,25 @@ def test_directions_must_beat_random_directions_as_well_as_the_ae() -> None:
     assert random_too["vae_directions_monotone"] == "inconclusive"
 
 
+def test_directions_are_judged_seed_by_seed_against_their_own_random_lines() -> None:
+    from dataclasses import replace
+
+    # Seeds differ widely, but every seed's directions beat its own decoder's random lines by
+    # 0.02-0.04: paired, that is five of five (p = 1/32); as two groups it would be lost.
+    random = (0.60, 0.95, 0.70, 0.85, 0.75)
+    lift = (0.02, 0.03, 0.04, 0.02, 0.03)
+    directions = tuple(r + d for r, d in zip(random, lift, strict=True))
+    vae = replace(_scores(), directions_monotonicity=directions, random_monotonicity=random)
+    claim = _claims(_scores(monotone=0.3), vae)["vae_directions_monotone"]
+    assert claim.verdict == "supported"
+    assert claim.p_value == pytest.approx(1 / 32)  # the larger part's p: the paired one
+    assert "mean paired difference 0.028" in claim.evidence
+    assert "sign-flip" in claim.test and "drawn afresh for each seed" in claim.evidence
+    # One seed whose directions fall below its random lines: no longer five of five.
+    worse = replace(vae, directions_monotonicity=(0.5, *directions[1:]))
+    assert _verdicts(_scores(monotone=0.3), worse)["vae_directions_monotone"] == "inconclusive"
+
+
 def test_alike_knn_scores_need_the_difference_inside_the_margin() -> None:
     from latentatlas.studies.heatmaps.study import KNN_MARGIN
 

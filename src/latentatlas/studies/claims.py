@@ -1,9 +1,10 @@
 """Claims of a source document as data, and the engine that gives each an honest verdict.
 
 A study declares its source's claims as :class:`ClaimSpec` records: a statement and a *rule*
-built from the results (:class:`Separated`, :class:`Equivalent`, :class:`NoAdvantage`,
-:class:`AllSeeds`, :class:`Both`, :class:`NotJudged`). :func:`judge` evaluates them into
-:class:`Claim` records, with the statistics in one place (:mod:`._significance`):
+built from the results (:class:`Separated`, :class:`Paired`, :class:`Equivalent`,
+:class:`NoAdvantage`, :class:`AllSeeds`, :class:`Both`, :class:`NotJudged`). :func:`judge`
+evaluates them into :class:`Claim` records, with the statistics in one place
+(:mod:`._significance`):
 
 - ``supported`` / ``contradicted``: a one-sided test at ``alpha = 0.05`` with at least
   :data:`MIN_SEEDS_FOR_TEST` seeds per group;
@@ -14,7 +15,8 @@ built from the results (:class:`Separated`, :class:`Equivalent`, :class:`NoAdvan
   fewer than 2 seeds); the evidence says why in one sentence.
 
 Every two-group verdict reports the difference of means with a 95% bootstrap interval and an
-exact permutation p-value that is never below its attainable minimum (1/6 for 2 seeds a group).
+exact permutation p-value that is never below its attainable minimum (1/6 for 2 seeds a group;
+for :class:`Paired`, whose seeds come in pairs, 1/32 for 5 pairs).
 
 >>> spec = ClaimSpec(
 ...     "ae_sparser",
@@ -78,6 +80,7 @@ __all__ = [
     "Judgement",
     "NoAdvantage",
     "NotJudged",
+    "Paired",
     "Rule",
     "Separated",
     "equivalence_margin",
@@ -203,7 +206,33 @@ class NotJudged:
 
 
 @dataclass(frozen=True)
-class Separated:
+class _Directional:
+    """The fields of a rule that says which way group ``a`` lies from group ``b``."""
+
+    a: Values
+    b: Values
+    expect: Alternative = "greater"
+    names: tuple[str, str] = ("a", "b")
+    measure: str = ""
+    digits: int = 3
+
+    def __post_init__(self) -> None:
+        _check_direction("expect", self.expect)
+
+    def _decide(
+        self, tested: bool, p_expected: float, p_opposite: float, side: str | None
+    ) -> tuple[str, str | None, float]:
+        """Verdict, leaning and p: tested from the p-values, else from the ``side`` seeds lie."""
+        if tested:
+            verdict, leaning = _tested(p_expected, p_opposite)
+        else:
+            verdict, leaning = _indicative(side == self.expect, side == sig.opposite(self.expect))
+        p_value = p_opposite if "contradicted" in (verdict, leaning) else p_expected
+        return verdict, leaning, p_value
+
+
+@dataclass(frozen=True)
+class Separated(_Directional):
     """Group ``a`` lies above (``expect="greater"``) or below (``"less"``) group ``b``.
 
     With at least :data:`MIN_SEEDS_FOR_TEST` seeds per group: supported when the one-sided
@@ -225,16 +254,6 @@ class Separated:
         Decimals in the evidence.
     """
 
-    a: Values
-    b: Values
-    expect: Alternative = "greater"
-    names: tuple[str, str] = ("a", "b")
-    measure: str = ""
-    digits: int = 3
-
-    def __post_init__(self) -> None:
-        _check_direction("expect", self.expect)
-
     def judge(self) -> Judgement:
         """The verdict, the difference of means with its interval and the permutation p."""
         groups = _Groups.of(self.a, self.b, self.names, self.measure, self.digits)
@@ -242,21 +261,55 @@ class Separated:
             return groups.judge()
         p_expected = sig.permutation_p(groups.a, groups.b, self.expect)
         p_opposite = sig.permutation_p(groups.a, groups.b, sig.opposite(self.expect))
-        if groups.tested:
-            verdict, leaning = _tested(p_expected, p_opposite)
-        else:
-            side = groups.side()
-            leaning = (
-                None if side is None else "supported" if side == self.expect else "contradicted"
-            )
-            verdict = "inconclusive" if leaning is None else "indicative"
-        p_value = p_opposite if "contradicted" in (verdict, leaning) else p_expected
+        verdict, leaning, p_value = self._decide(
+            groups.tested, p_expected, p_opposite, groups.side()
+        )
         test = (
             f"one-sided {groups.kind} permutation test of the difference of means "
             f"({groups.names[0]} {_WORDS[self.expect]} {groups.names[1]}), "
             f"{_alpha_and_seeds(groups)}; with fewer, indicative when the seeds do not overlap"
         )
         return groups.judgement(verdict, leaning, p_value, "one-sided permutation", test)
+
+
+@dataclass(frozen=True)
+class Paired(_Directional):
+    """Group ``a`` lies above (``expect="greater"``) or below (``"less"``) ``b``, seed by seed.
+
+    For groups whose ``i``-th values share something (one seed's model, the same random
+    directions): the test is on the per-seed differences ``a_i - b_i``, an exact one-sided
+    sign-flip permutation test of their mean (:func:`._significance.paired_p`; at least 1/32 for
+    5 pairs). With at least :data:`MIN_SEEDS_FOR_TEST` pairs: supported when the test in the
+    expected direction gives ``p < alpha``, contradicted when the test in the opposite direction
+    does, else inconclusive. With 2 to 4 pairs: indicative, leaning the way the differences lie
+    when every one lies on one side of 0, else inconclusive. A pair with a non-finite value on
+    either side is left out; groups of unequal lengths do not pair up and are not judged.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        Per-seed values, the same seeds in the same order.
+    expect, names, measure, digits
+        As for :class:`Separated`.
+    """
+
+    def judge(self) -> Judgement:
+        """The verdict, the mean paired difference with its interval and the sign-flip p."""
+        groups = _Groups.paired(self.a, self.b, self.names, self.measure, self.digits)
+        if isinstance(groups, NotJudged):
+            return groups.judge()
+        differences = groups.a - groups.b
+        p_expected = sig.paired_p(differences, self.expect)
+        p_opposite = sig.paired_p(differences, sig.opposite(self.expect))
+        side = "greater" if np.all(differences > 0) else "less" if np.all(differences < 0) else None
+        verdict, leaning, p_value = self._decide(groups.tested, p_expected, p_opposite, side)
+        test = (
+            f"one-sided {groups.kind} sign-flip permutation test of the mean paired difference "
+            f"({groups.names[0]} {_WORDS[self.expect]} {groups.names[1]}, seed by seed), "
+            f"alpha {ALPHA}, {groups.seeds} pairs (supported or contradicted need at least "
+            f"{MIN_SEEDS_FOR_TEST}); with fewer, indicative when every difference lies on one side"
+        )
+        return groups.judgement(verdict, leaning, p_value, "one-sided paired sign-flip", test)
 
 
 @dataclass(frozen=True)
@@ -603,6 +656,7 @@ class _Groups:
     measure: str
     digits: int
     ci: tuple[float, float]
+    is_paired: bool = False
 
     @classmethod
     def of(
@@ -614,6 +668,25 @@ class _Groups:
                 return NotJudged(_too_few_reason(name, values.size))
         return cls(first, second, names, measure, digits, sig.bootstrap_ci(first, second))
 
+    @classmethod
+    def paired(
+        cls, a: Values, b: Values, names: tuple[str, str], measure: str, digits: int
+    ) -> _Groups | NotJudged:
+        """The pairs with a finite value on both sides; the interval is of their mean difference."""
+        first = np.asarray(a, dtype=np.float64).ravel()
+        second = np.asarray(b, dtype=np.float64).ravel()
+        if first.size != second.size:
+            return NotJudged(
+                f"{names[0]} and {names[1]} do not pair up seed by seed ({first.size} and "
+                f"{second.size} values)"
+            )
+        both = np.isfinite(first) & np.isfinite(second)
+        first, second = first[both], second[both]
+        if first.size < MIN_SEEDS_TO_JUDGE:
+            return NotJudged(_too_few_reason(f"{names[0]} and {names[1]}", first.size, "pair"))
+        ci = sig.mean_ci(first - second)
+        return cls(first, second, names, measure, digits, ci, is_paired=True)
+
     @property
     def seeds(self) -> int:
         return int(min(self.a.size, self.b.size))
@@ -624,6 +697,8 @@ class _Groups:
 
     @property
     def kind(self) -> str:
+        if self.is_paired:
+            return "exact" if sig.is_exact_paired(self.a.size) else "Monte Carlo"
         return "exact" if sig.is_exact(self.a.size, self.b.size) else "Monte Carlo"
 
     @property
@@ -652,11 +727,12 @@ class _Groups:
         d = self.digits
         low, high = self.ci
         groups = f"{self._group(0)} against {self._group(1)}"
+        difference = "mean paired difference" if self.is_paired else "difference"
         margin_text = ""
         if margin is not None:
             margin_text = f"; margin {'±' if symmetric else ''}{_number(margin, d)}"
         evidence = (
-            f"{_prefixed(self.measure, groups)}; difference {_number(self.effect, d)} "
+            f"{_prefixed(self.measure, groups)}; {difference} {_number(self.effect, d)} "
             f"(95% CI {_number(low, d)} to {_number(high, d)}{margin_text}); {self.kind} "
             f"{p_name} p = {p_value:.3g}."
         )
@@ -708,10 +784,11 @@ def _alpha_and_seeds(groups: _Groups) -> str:
     )
 
 
-def _too_few_reason(name: str, n: int) -> str:
+def _too_few_reason(name: str, n: int, unit: str = "seed") -> str:
+    verb = "have" if unit == "pair" else "has"
     return (
-        f"{name} has {n} seed{'s' if n != 1 else ''} with a finite value and a verdict needs at "
-        f"least {MIN_SEEDS_TO_JUDGE}"
+        f"{name} {verb} {n} {unit}{'s' if n != 1 else ''} with a finite value and a verdict "
+        f"needs at least {MIN_SEEDS_TO_JUDGE}"
     )
 
 

@@ -237,18 +237,23 @@ def _analyse_seed(
         path_scores={n: _path_scores(d, data, scale) for n, d in paths.items()},
         knn=knn,
         validation_loss=float(run.history.best.validation["total"]),
-        random_monotonicity=_random_monotonicity(run.model, codes, data),
+        random_monotonicity=_random_monotonicity(run.model, codes, data, int(run.config.seed)),
     )
 
 
-def _random_monotonicity(model: Any, codes: NDArray[np.float64], data: _CellData) -> float:
+def _random_monotonicity(
+    model: Any, codes: NDArray[np.float64], data: _CellData, seed: int
+) -> float:
     """Mean monotonicity of lines through the median code in seeded random directions.
 
     The null of the direction paths: :data:`N_RANDOM_DIRECTIONS` directions drawn uniformly on
     the sphere, each line made by the axis paths' rule (1st to 99th percentile of the codes'
-    projections, :func:`direction_path`), decoded and scored as they are.
+    projections, :func:`direction_path`), decoded and scored as they are. The directions are
+    drawn afresh for each run ``seed``, so that the seeds' (directions, random lines) pairs are
+    independent of one another, as the claim's paired test assumes.
     """
-    directions = np.random.default_rng(0).standard_normal((N_RANDOM_DIRECTIONS, codes.shape[1]))
+    rng = np.random.default_rng(seed)
+    directions = rng.standard_normal((N_RANDOM_DIRECTIONS, codes.shape[1]))
     return float(
         np.mean(
             [

@@ -115,9 +115,10 @@ class ModelScores(ResultMixin):
 
     ``directions_monotonicity`` is the mean over :data:`DIRECTION_PATHS` of each path's
     ``monotonicity``; ``random_monotonicity`` the same statistic over
-    :data:`N_RANDOM_DIRECTIONS` lines through the median code in seeded random directions, made
-    by the rule of the axis paths (the null the directions must beat; empty in results stored
-    before it was measured); ``knn`` is None on data without labels (``heatmaps``).
+    :data:`N_RANDOM_DIRECTIONS` lines through the median code in random directions seeded by the
+    run's seed (before, the same directions for every seed), made by the rule of the axis paths
+    (the null the directions must beat; empty in results stored before it was measured);
+    ``knn`` is None on data without labels (``heatmaps``).
     """
 
     seeds: tuple[int, ...]

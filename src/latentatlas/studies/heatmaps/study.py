@@ -22,6 +22,7 @@ from latentatlas.studies.claims import (
     ClaimSpec,
     Equivalent,
     Evidence,
+    Paired,
     Separated,
     equivalence_margin,
     missing,
@@ -171,9 +172,11 @@ def claim_specs(config: HeatmapsConfig) -> list[ClaimSpec]:
             evidence=f"Monotonicity: mean over the {len(DIRECTION_PATHS)} direction paths of "
             "the largest |Spearman rho| between position and a factor read off the decodes "
             "that sweeps at least 20% of its range; the null is the same statistic on "
-            f"{N_RANDOM_DIRECTIONS} lines through the median code in seeded random directions, "
-            "made by the axis paths' rule. A smooth decoder is monotone along almost any "
-            "line, so the source's directions must beat random ones and the AE's.",
+            f"{N_RANDOM_DIRECTIONS} lines through the median code in random directions drawn "
+            "afresh for each seed (seeded by the run's seed), made by the axis paths' rule. A "
+            "smooth decoder is monotone along almost any line, so the source's directions must "
+            "beat random ones (a paired test, seed by seed: both share the seed's decoder) and "
+            "the AE's (two independent groups).",
             needs=pair_needs,
         ),
         ClaimSpec(
@@ -220,7 +223,7 @@ def _directions_rule(result: HeatmapsResult, pair: Pair) -> Both:
     ae, vae = pair
     measure = f"direction monotonicity ({result.dataset})"
     return Both(
-        Separated(
+        Paired(  # one seed's directions and random lines share its decoder
             vae.directions_monotonicity,
             vae.random_monotonicity,
             expect="greater",
