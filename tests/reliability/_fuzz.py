@@ -70,6 +70,25 @@ def no_leftovers(folder: Path, expected: tuple[str, ...] = ()) -> None:
         raise Leftover(f"left behind in {folder}: {found[:5]}")
 
 
+class Accepted(Exception):
+    """Raised where the engine would take its first step of work: the options were accepted."""
+
+
+@contextlib.contextmanager
+def stopped_at(target: str) -> Iterator[None]:
+    """Replace ``target`` (``"module.function"``, e.g. the engine's folder lock, its first write,
+    or the executors' plan check, before any data are loaded) with one that raises
+    :class:`Accepted`, so an accepted case costs no training."""
+    import pytest
+
+    def accepted(*args: Any, **kwargs: Any) -> Any:
+        raise Accepted(target)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(target, accepted)
+        yield
+
+
 @contextlib.contextmanager
 def _alarm(seconds: int) -> Iterator[None]:
     """Raise :class:`Hang` in the main thread after ``seconds`` (no-op in other threads)."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from _fuzz import cli_refusal, fuzz_settings, no_leftovers, surface
+from _fuzz import Accepted, cli_refusal, fuzz_settings, no_leftovers, stopped_at, surface
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -32,17 +32,9 @@ ZOO = Path(__file__).resolve().parents[1] / "inspect" / "zoo.py"
 torch.set_num_threads(1)
 
 
-class Accepted(Exception):
-    """Raised in place of the first write: the options were accepted."""
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _stop_at_the_first_write():
-    def accepted(folder: Any) -> Any:
-        raise Accepted(str(folder))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("latentatlas.studies.engine.folder_lock", accepted)
+    with stopped_at("latentatlas.studies.engine.folder_lock"):
         yield
 
 

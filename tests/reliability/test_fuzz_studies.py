@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fuzz import cli_refusal, fuzz_settings, no_leftovers, surface
+from _fuzz import Accepted, cli_refusal, fuzz_settings, no_leftovers, stopped_at, surface
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -28,19 +28,9 @@ STUDIES = ("digit-pairs", "heatmaps", "filaments", "disentanglement")
 RUNNER = CliRunner()
 
 
-class Accepted(Exception):
-    """Raised in place of the plan check (or the first write): the settings were accepted."""
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _stop_at_the_plan_check():
-    """The engine's plan check raises :class:`Accepted`: no data loaded, no model trained."""
-
-    def accepted(plan: Any) -> Any:
-        raise Accepted(len(plan))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("latentatlas.executors.check_plan", accepted)
+    with stopped_at("latentatlas.executors.check_plan"):
         yield
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fuzz import cli_refusal, fuzz_settings, no_leftovers, refused, surface
+from _fuzz import Accepted, cli_refusal, fuzz_settings, no_leftovers, refused, stopped_at, surface
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -34,17 +34,9 @@ DATA_KEYS = ["n_per_class", "digits", "data_dir", "subsample", "n", "seed"]
 MODEL_KEYS = ["hidden", "activation", "beta", "noise", "filters", "decoder", "bottleneck"]
 
 
-class Accepted(Exception):
-    """Raised in place of the first write: the spec was accepted."""
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _stop_at_the_first_write():
-    def accepted(folder: Any) -> Any:
-        raise Accepted(str(folder))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("latentatlas.studies.engine.folder_lock", accepted)
+    with stopped_at("latentatlas.studies.engine.folder_lock"):
         yield
 
 

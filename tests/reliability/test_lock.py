@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import signal
 import subprocess
@@ -123,13 +122,6 @@ def test_processes_racing_for_one_folder_never_write_at_once(tmp_path: Path) -> 
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def _engine_is_locked() -> bool:
-    from latentatlas.studies import engine
-
-    return "folder_lock" in inspect.getsource(engine.run)
-
-
-@pytest.mark.skipif(not _engine_is_locked(), reason="engine.run does not take folder_lock yet")
 def test_a_second_study_into_the_same_folder_is_refused(tmp_path: Path) -> None:
     from test_kill import TINY, register  # the tiny study of the kill tests
 
