@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,18 +85,27 @@ def browser():
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def shared_page(browser, server):
-    """One page for the module (loading plotly.js takes seconds); each test resets it."""
+@contextlib.contextmanager
+def _opened(browser, url: str) -> Iterator[Any]:
+    """A fresh page on ``url``, ready, that collects its JavaScript errors in ``tab.errors``."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     tab.errors = []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-    tab.goto(server)
-    _wait_ready(tab)
-    yield tab
-    context.close()
+    try:
+        tab.goto(url)
+        _wait_ready(tab)
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser, server):
+    """One page for the module (loading plotly.js takes seconds); each test resets it."""
+    with _opened(browser, server) as tab:
+        yield tab
 
 
 @pytest.fixture
@@ -316,20 +326,13 @@ def test_a_model_trained_elsewhere_is_explored_with_its_own_decoder(browser, tmp
             dataset="digits",
             n=300,
         )
-    with _serve(tmp_path / "mine") as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(url)
-        _wait_ready(tab)
+    with _serve(tmp_path / "mine") as url, _opened(browser, url) as tab:
         assert tab.evaluate("window.explorer.run") == "seed-0"
         assert tab.evaluate("window.explorer.points.n_returned") == 300
         _select_point(tab, 5)  # the sliders decode through the user's model
         tab.wait_for_function("document.getElementById('img-recon').naturalWidth > 0")
         _shot(tab, tmp_path, "inspected")
-        context.close()
+        errors = tab.errors
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 
@@ -348,14 +351,7 @@ def test_vector_inputs_show_as_readable_profiles(browser, tmp_path):
         train=TrainConfig(epochs=1, batch_size=64, device="cpu"),
     )
     runs.train_run(config, tmp_path / "served" / "run", progress=False)
-    with _serve(tmp_path / "served") as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto(url)
-        _wait_ready(tab)
+    with _serve(tmp_path / "served") as url, _opened(browser, url) as tab:
         _select_point(tab, 5)
         for element in ("img-original", "img-recon", "img-slider"):
             _wait_image(tab, element)
@@ -368,7 +364,7 @@ def test_vector_inputs_show_as_readable_profiles(browser, tmp_path):
             assert size[2] >= 200 and size[3] >= 100, (element, size)  # drawn, not squeezed
         assert "values 0–1" in tab.inner_text("#caption-original")
         _shot(tab, tmp_path, "vectors")
-        context.close()
+        errors = tab.errors
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 
