@@ -40,7 +40,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -290,8 +289,14 @@ def monotonicity_seed(meaningful: bool, seed: int) -> tuple[float, float]:
     random, so that its axes are random directions themselves (the null of the claim).
     """
     from latentatlas.analysis.factor_reader import fit_factor_reader
-    from latentatlas.analysis.paths import decode_path, direction_path, monotonicity_of
-    from latentatlas.studies.heatmaps.analyse import PATH_POINTS, _random_monotonicity
+    from latentatlas.analysis.paths import (
+        decode_path,
+        direction_path,
+        monotonicity_of,
+        random_direction_monotonicity,
+    )
+    from latentatlas.studies.heatmaps.analyse import PATH_POINTS
+    from latentatlas.studies.heatmaps.results import N_RANDOM_DIRECTIONS
 
     rng = np.random.default_rng([seed, int(meaningful)])
     rotation = np.eye(PATH_DIM)
@@ -308,9 +313,11 @@ def monotonicity_seed(meaningful: bool, seed: int) -> tuple[float, float]:
         )[0]
         for axis in np.eye(PATH_DIM)
     ]
-    # the study's own null statistic (heatmaps/analyse.py), on this decoder and reader
-    data = SimpleNamespace(reader=reader, continuous=None)
-    return float(np.mean(axes)), _random_monotonicity(model, codes, data, seed)
+    # the study's own null statistic, on this decoder and reader
+    null = random_direction_monotonicity(
+        model, codes, reader, None, N_RANDOM_DIRECTIONS, PATH_POINTS, random_state=seed
+    )
+    return float(np.mean(axes)), null
 
 
 def monotonicity_rows(profile: Profile) -> list[Row]:

@@ -29,6 +29,7 @@ from latentatlas.analysis.paths import (
     path_arrays,
     path_from_arrays,
     path_length,
+    random_direction_monotonicity,
 )
 from latentatlas.data.heatmaps import render_heatmaps
 from latentatlas.errors import InputError
@@ -258,3 +259,18 @@ def test_reader_and_decode_refuse_mismatched_inputs(reader, pca_model):
         fit_factor_reader(np.zeros((20, 4)), np.zeros((20, 1)), ("a",), kind="forest")
     with pytest.raises(InputError, match="latent_dim"):
         decode_path(pca_model, np.zeros((3, 2)), np.zeros((5, 2)))
+
+
+def test_random_direction_monotonicity_is_the_mean_over_seeded_random_lines(
+    heatmaps, reader, pca_model
+):
+    codes = encode_array(pca_model, heatmaps.x).astype(np.float64)
+    value = random_direction_monotonicity(pca_model, codes, reader, n_directions=3, n_points=8,
+                                          random_state=4)  # fmt: skip
+    directions = np.random.default_rng(4).standard_normal((3, 3))
+    lines = [decode_path(pca_model, direction_path(codes, d, 8), codes, reader) for d in directions]
+    assert value == pytest.approx(np.mean([monotonicity_of(line)[0] for line in lines]))
+    assert 0.0 <= value <= 1.0
+    assert value == random_direction_monotonicity(pca_model, codes, reader, None, 3, 8, 4)
+    with pytest.raises(InputError, match="n_directions"):
+        random_direction_monotonicity(pca_model, codes, reader, n_directions=0)

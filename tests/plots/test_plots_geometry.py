@@ -12,9 +12,11 @@ from latentatlas.plots.geometry import (
     error_histograms,
     latent_3d_figure,
     latent_pairs_figure,
+    off_data_decodes_figure,
     offmanifold_figure,
     path_factors_figure,
     path_figure,
+    perturbations_figure,
     worst_reconstructions_figure,
 )
 
@@ -79,6 +81,22 @@ def test_path_figure_shows_the_strip_with_distances_and_readings(codes, decoding
     np.testing.assert_allclose(latent.lines[0].get_xydata(), decoding.points[:, [0, 2]])
 
 
+def test_path_figure_projects_on_the_two_axes_the_path_moves_along_by_default(codes):
+    path = line_path([0.0, 0.0, 0.0], [0.1, 0.0, 2.0], n_points=5)
+    decoding = describe_path(path, np.zeros((5, 1, 3, 3)), codes)
+    latent = path_figure(codes, decoding, "a path").axes[0]
+    assert (latent.get_xlabel(), latent.get_ylabel()) == ("z1", "z3")
+
+
+def test_hull_image_grids_title_each_column():
+    images = np.random.default_rng(0).random((3, 1, 4, 4))
+    fig = off_data_decodes_figure(images, np.array([0.5, 1.25, 2.0]), "empty")
+    assert [ax.get_title() for ax in fig.axes] == ["0.50", "1.25", "2.00"]
+    moved = perturbations_figure(np.stack([images, images]), "moves")
+    assert [ax.get_title() for ax in moved.axes[:3]] == ["hull code", "moved 1", "moved 2"]
+    assert len(moved.axes) == 6
+
+
 def test_path_profiles_draw_one_line_per_path_and_panel_per_factor(decoding):
     fig = offmanifold_figure({"one": decoding, "two": decoding}, "distances")
     assert len(fig.axes[0].lines) == 2
@@ -118,6 +136,8 @@ def test_worst_reconstructions_grid_has_two_rows():
         (lambda c, d: latent_3d_figure(c, {}, "t"), "colourings is empty"),
         (lambda c, d: path_figure(c[:, :2], d, "t"), "latent axes"),
         (lambda c, d: offmanifold_figure({}, "t"), "decodings is empty"),
+        (lambda c, d: off_data_decodes_figure(np.zeros((2, 4)), np.zeros(3), "t"), "one entry"),
+        (lambda c, d: perturbations_figure(np.zeros((2, 4)), "t"), r"shape \(e, 1 \+ p"),
         (lambda c, d: error_histograms({"a": np.array([np.nan])}, "t"), "finite"),
     ],
 )

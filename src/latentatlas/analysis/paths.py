@@ -615,6 +615,58 @@ def monotonicity_of(
     return best, best_name
 
 
+def random_direction_monotonicity(
+    model: Autoencoder,
+    codes: ArrayLike,
+    reader: FactorReader,
+    factors: frozenset[str] | None = None,
+    n_directions: int = 6,
+    n_points: int = 12,
+    random_state: int = 0,
+) -> float:
+    """Mean :func:`monotonicity_of` over lines through the codes in random directions.
+
+    The null a chosen direction's monotonicity is read against (the maximum over factors makes
+    a high value easy: a smooth decoder changes some factor steadily along almost any line).
+    ``n_directions`` directions are drawn uniformly on the sphere (normalised standard normal
+    vectors), each line made by the axis paths' rule (:func:`direction_path`: through the
+    median code, from the 1st to the 99th percentile of the codes' projections), decoded and
+    read by ``reader``. Seed it with the run's seed, so that the directions of different runs
+    are independent draws (a paired test over seeds assumes it).
+
+    Parameters
+    ----------
+    model : Autoencoder
+    codes : array-like of shape (n, d)
+    reader : FactorReader
+        Reads the factors off each decoded image.
+    factors : frozenset of str, optional
+        The factors considered, as in :func:`monotonicity_of`.
+    n_directions, n_points : int
+        Random lines, and points decoded along each.
+    random_state : int
+        Seed of the directions.
+
+    Returns
+    -------
+    float
+    """
+    rng = np.random.default_rng(random_state)
+    directions = rng.standard_normal(
+        (check_positive_int(n_directions, "n_directions"), np.shape(codes)[1])
+    )
+    return float(
+        np.mean(
+            [
+                monotonicity_of(
+                    decode_path(model, direction_path(codes, d, n_points), codes, reader), factors
+                )[0]
+                for d in directions
+            ]
+        )
+    )
+
+
 def _ties_kept(readings: NDArray[np.float64]) -> NDArray[np.float64]:
     """``readings`` in units of :data:`TIE_TOLERANCE` times their range, rounded: ties stay ties."""
     quantum = TIE_TOLERANCE * float(np.ptp(readings))

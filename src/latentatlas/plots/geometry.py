@@ -171,7 +171,7 @@ def path_figure(
     codes: NDArray[np.floating],
     decoding: PathDecoding,
     title: str,
-    axes: tuple[int, int] = (0, 1),
+    axes: tuple[int, int] | None = None,
     colour: NDArray[np.floating] | None = None,
     colour_name: str | None = None,
     n_images: int = 10,
@@ -191,8 +191,9 @@ def path_figure(
     decoding : PathDecoding
         From ``analysis.paths.decode_path``.
     title : str
-    axes : (int, int)
-        The latent axes of the projection.
+    axes : (int, int), optional
+        The latent axes of the projection; by default the two along which the path moves
+        most, in axis order.
     colour : ndarray of shape (n,), optional
     colour_name : str, optional
         Colour bar label.
@@ -207,6 +208,7 @@ def path_figure(
     """
     z = _codes(codes, min_dim=2)
     path = np.asarray(decoding.points, dtype=np.float64)
+    axes = _moving_axes(path) if axes is None else axes
     if path.shape[1] != z.shape[1] or any(not 0 <= a < z.shape[1] for a in axes):
         raise InputError(f"path and codes must share latent axes {axes}; got {path.shape[1]}-d")
     strip = np.unique(np.linspace(0, len(path) - 1, min(n_images, len(path))).round().astype(int))
@@ -229,6 +231,13 @@ def path_figure(
         top.suptitle(title)
         _image_strip(bottom, decoding, strip)
     return fig
+
+
+def _moving_axes(path: NDArray[np.float64]) -> tuple[int, int]:
+    """The two latent axes along which ``path`` moves most, in axis order."""
+    extent = np.ptp(path, axis=0)
+    first, second = sorted(int(a) for a in np.argsort(-extent, kind="stable")[:2])
+    return first, second
 
 
 def _draw_path(ax: Axes, xy: NDArray[np.float64], strip: NDArray[np.intp]) -> None:
@@ -319,6 +328,40 @@ def path_factors_figure(decoding: PathDecoding, title: str) -> Figure:
             ax.set_ylabel(f"{name} read off the image")
         fig.suptitle(title)
     return fig
+
+
+def off_data_decodes_figure(
+    images: NDArray[np.floating], distances: NDArray[np.floating], title: str
+) -> Figure:
+    """Decodes of points in the empty regions of a latent hull, each titled with its distance
+    to the nearest training image (``analysis.hull_decodes``' examples)."""
+    if len(images) == 0 or len(images) != len(distances):
+        raise InputError(
+            f"images and distances must hold one entry per decode; got {len(images)} and "
+            f"{len(distances)}"
+        )
+    column_titles = [f"{d:.2f}" for d in distances]
+    return image_grid(images, n_columns=len(images), column_titles=column_titles, title=title)
+
+
+def perturbations_figure(images: NDArray[np.floating], title: str) -> Figure:
+    """One row per perturbed code: its decode, then the decodes of its random moves.
+
+    Parameters
+    ----------
+    images : ndarray of shape (e, 1 + p, ...)
+        ``HullPerturbationResult.example_images``.
+    title : str
+    """
+    if np.ndim(images) < 3 or len(images) == 0:
+        raise InputError(f"images must have shape (e, 1 + p, ...), got {np.shape(images)}")
+    columns = images.shape[1]
+    return image_grid(
+        images.reshape(-1, *images.shape[2:]),
+        n_columns=columns,
+        column_titles=["hull code"] + [f"moved {k}" for k in range(1, columns)],
+        title=title,
+    )
 
 
 def error_histograms(

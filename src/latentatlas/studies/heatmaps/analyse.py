@@ -4,38 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.neighbors import NearestNeighbors
 
 from latentatlas import runs
 from latentatlas.analysis import (
+    FactorReader,
+    FactorViewsResult,
+    HullDecodesResult,
+    HullPerturbationResult,
+    HullResult,
+    KnnResult,
+    NearestImages,
+    PathDecoding,
+    ReconstructionErrors,
     decode_path,
-    direction_path,
     factor_views,
     fit_factor_reader,
     hull,
+    hull_decodes,
     hull_perturbations,
     knn_accuracy,
     monotonicity_of,
+    random_direction_monotonicity,
     reconstruction_errors,
     stratified_sample,
-    uniform_in_hull,
 )
-from latentatlas.analysis.factor_reader import FactorReader
 from latentatlas.analysis.paths import (
-    PathDecoding,
     arc_path,
     axis_path,
     bounding_plane_paths,
     empty_space_path,
     isovariance_path,
-    off_manifold_distance,
     path_arrays,
 )
 from latentatlas.errors import InputError
+from latentatlas.studies.columns import columns_of
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.heatmaps.config import HeatmapsConfig, data_config
 from latentatlas.studies.heatmaps.results import (
@@ -76,23 +83,22 @@ class _CellData:
     labels_train: NDArray[np.int64] | None
     labels_val: NDArray[np.int64] | None
     reader: FactorReader
-    training_images: NearestNeighbors
+    training_images: NearestImages
 
 
-@dataclass
-class _SeedOutcome:
-    """The analyses of one run; None where an analysis could not be computed (see notes)."""
+@dataclass(frozen=True)
+class _Seed:
+    """The analyses of one run; None where one could not be computed (the notes say why)."""
 
     seed: int
-    views: Any
-    errors: Any
-    hull: Any
-    perturbations: Any
-    decodes: tuple[float, float, float]
-    off_data_examples: tuple[NDArray[np.float32], NDArray[np.float64]]
+    views: FactorViewsResult | None
+    errors: ReconstructionErrors
+    hull: HullResult | None
+    perturbations: HullPerturbationResult | None
+    decodes: HullDecodesResult | None
     paths: dict[str, PathDecoding]
-    path_scores: dict[str, tuple[float, float, float, float, str]]
-    knn: Any
+    path_scores: dict[str, dict[str, Any]]  # the rows of PathScores
+    knn: KnnResult | None
     validation_loss: float
     random_monotonicity: float
 
@@ -115,15 +121,15 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     notes: dict[str, str] = {}
     models = {}
     for model, model_runs in by_model.items():
-        outcomes = []
+        seeds = []
         for run in model_runs:
             where = f"{model}/seed-{run.config.seed}"
             context.step(where)
-            outcomes.append(_analyse_seed(run, data, where, notes, context.update))
-        models[model] = _model_scores(outcomes)
-        arrays.update(_model_arrays(model, model_runs[0], outcomes[0], view_rows))
+            seeds.append(_analyse_seed(run, data, where, notes, context.update))
+        models[model] = _model_scores(seeds)
+        arrays.update(_model_arrays(model, model_runs[0], seeds[0], view_rows))
     context.step("the baseline image distance")
-    baseline = _nearest_image_distance(data, data.x_val[baseline_rows(data.factors_val)])
+    baseline = data.training_images.distance(data.x_val[baseline_rows(data.factors_val)])
     labels = data.labels_val
     result = HeatmapsResult(
         dataset=dataset.name,
@@ -155,10 +161,6 @@ def _cell_data(
     reader = fit_factor_reader(
         x_train, dataset.factors[train_idx], names, kind=config.reader, random_state=0
     )
-    # Decodes are compared with every training heatmap in pixel space (1,296 dimensions),
-    # where brute force on BLAS is ~8x faster than the KD-tree of off_manifold_distance.
-    images = NearestNeighbors(n_neighbors=1, algorithm="brute")
-    images.fit(x_train.reshape(len(x_train), -1).astype(np.float64))
     labels = None if dataset.labels is None else np.asarray(dataset.labels)
     return _CellData(
         x_val=dataset.x[val_idx],
@@ -170,7 +172,7 @@ def _cell_data(
         labels_train=None if labels is None else labels[train_idx],
         labels_val=None if labels is None else labels[val_idx],
         reader=reader,
-        training_images=images,
+        training_images=NearestImages(x_train),
     )
 
 
@@ -193,7 +195,7 @@ def _analyse_seed(
     where: str,
     notes: dict[str, str],
     say: Callable[[str], None] = lambda stage: None,
-) -> _SeedOutcome:
+) -> _Seed:
     """Every analysis of one trained model on the validation split; ``say`` names each stage
     as it begins (progress)."""
     codes = np.asarray(run.latents["validation_codes"], dtype=np.float64)
@@ -205,16 +207,19 @@ def _analyse_seed(
     )
     say("convex hull")
     shape = _attempt(notes, f"{where}/hull", lambda: hull(codes, random_state=0))
-    perturbations = None
-    decodes: tuple[float, float, float] = (np.nan, np.nan, np.nan)
-    examples = (np.zeros((0, *data.x_val.shape[1:]), np.float32), np.zeros(0))
+    perturbations = decodes = None
     if shape is not None:
         say("hull perturbations and decodes")
         perturbations = hull_perturbations(run.model, codes, shape, random_state=0)
-        decodes, examples = _hull_decodes(run.model, codes, shape, data)
+        decodes = hull_decodes(
+            run.model, codes, shape, data.training_images, HULL_DECODES, N_EXAMPLES
+        )
     say("decoded paths")
-    paths = _decoded_paths(run.model, codes, data, where, notes)
-    scale = np.median(_neighbour_distances(codes))
+    paths = {
+        name: decode_path(run.model, path, codes, data.reader)
+        for name, path in make_paths(codes, data, where, notes).items()
+    }
+    spacing = float(np.median(_neighbour_distances(codes)))  # also where the hull failed
     knn = None
     if data.labels_train is not None and data.labels_val is not None:
         train_codes = run.latents["train_codes"]
@@ -225,228 +230,139 @@ def _analyse_seed(
             lambda: knn_accuracy(train_codes, data.labels_train, codes, data.labels_val),
         )
     say("reconstruction errors, path scores and random directions")
-    return _SeedOutcome(
-        seed=int(run.config.seed),
+    seed = int(run.config.seed)
+    return _Seed(
+        seed=seed,
         views=views,
         errors=reconstruction_errors(run.model, data.x_val, n_worst=N_EXAMPLES),
         hull=shape,
         perturbations=perturbations,
         decodes=decodes,
-        off_data_examples=examples,
         paths=paths,
-        path_scores={n: _path_scores(d, data, scale) for n, d in paths.items()},
+        path_scores={n: _path_scores(d, data, spacing) for n, d in paths.items()},
         knn=knn,
         validation_loss=float(run.history.best.validation["total"]),
-        random_monotonicity=_random_monotonicity(run.model, codes, data, int(run.config.seed)),
-    )
-
-
-def _random_monotonicity(
-    model: Any, codes: NDArray[np.float64], data: _CellData, seed: int
-) -> float:
-    """Mean monotonicity of lines through the median code in seeded random directions.
-
-    The null of the direction paths: :data:`N_RANDOM_DIRECTIONS` directions drawn uniformly on
-    the sphere, each line made by the axis paths' rule (1st to 99th percentile of the codes'
-    projections, :func:`direction_path`), decoded and scored as they are. The directions are
-    drawn afresh for each run ``seed``, so that the seeds' (directions, random lines) pairs are
-    independent of one another, as the claim's paired test assumes.
-    """
-    rng = np.random.default_rng(seed)
-    directions = rng.standard_normal((N_RANDOM_DIRECTIONS, codes.shape[1]))
-    return float(
-        np.mean(
-            [
-                monotonicity_of(
-                    decode_path(model, direction_path(codes, d, PATH_POINTS), codes, data.reader),
-                    data.continuous,
-                )[0]
-                for d in directions
-            ]
-        )
+        random_monotonicity=random_direction_monotonicity(
+            run.model, codes, data.reader, data.continuous, N_RANDOM_DIRECTIONS, PATH_POINTS, seed
+        ),
     )
 
 
 def _neighbour_distances(codes: NDArray[np.float64]) -> NDArray[np.float64]:
     """Distance from each code to its nearest other code (k=2: the nearest is itself)."""
+    from sklearn.neighbors import NearestNeighbors
+
     return NearestNeighbors(n_neighbors=2).fit(codes).kneighbors(codes)[0][:, 1]
-
-
-def _nearest_image_distance(data: _CellData, images: NDArray[Any]) -> NDArray[np.float64]:
-    """Frobenius distance from each image to its nearest training heatmap."""
-    flat = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
-    return data.training_images.kneighbors(flat)[0][:, 0]
-
-
-def _hull_decodes(
-    model: Any, codes: NDArray[np.float64], shape: Any, data: _CellData
-) -> tuple[tuple[float, float, float], tuple[NDArray[np.float32], NDArray[np.float64]]]:
-    """Decode points drawn uniformly in the hull; how far their images are from any heatmap.
-
-    Returns (median distance over all points, median over the points off the data, share of
-    points off the data) and the first :data:`N_EXAMPLES` off-data decodes with distances.
-    """
-    from latentatlas.models import decode_array
-
-    points = uniform_in_hull(codes[shape.vertices], HULL_DECODES, random_state=0)
-    images = decode_array(model, points.astype(np.float32))
-    distance = _nearest_image_distance(data, images)
-    off = off_manifold_distance(points, codes) > shape.radius
-    off_median = float(np.median(distance[off])) if off.any() else np.nan
-    summary = (float(np.median(distance)), off_median, float(off.mean()))
-    shown = np.flatnonzero(off)[:N_EXAMPLES]
-    return summary, (images[shown].astype(np.float32), distance[shown])
 
 
 def make_paths(
     codes: NDArray[np.float64], data: _CellData, where: str, notes: dict[str, str]
 ) -> dict[str, NDArray[np.float64]]:
-    """The source's paths through the codes, by name (see :data:`PATH_NAMES`).
+    """The source's paths through the codes, by name, in :data:`PATH_NAMES` order.
 
-    Lines along each latent axis through the median code; the isovariance curve; the upper
-    and lower bounding-plane lines in the plane of z2 and z3; a half circle in the plane of
-    z1 and z3 around the median code, with the median distance of the codes from it in that
-    plane as radius; and the straight path across the emptiest part of the cloud.
+    What each is: ``report.PATH_CAPTIONS``. A path that cannot be made on these codes is left
+    out, with the reason in ``notes``.
     """
-    makers: dict[str, Callable[[], Any]] = {
-        f"axis-z{axis + 1}": (lambda a=axis: axis_path(codes, a, PATH_POINTS))
-        for axis in range(codes.shape[1])
-    }
-    makers["isovariance"] = lambda: isovariance_path(
-        codes, data.factors_val, data.factor_names, n_points=PATH_POINTS
-    )
-    planes = _attempt(
-        notes, f"{where}/paths/planes", lambda: bounding_plane_paths(codes, (1, 2), PATH_POINTS)
-    )
     centre = np.median(codes, axis=0)
     radius = float(np.median(np.linalg.norm((codes - centre)[:, [0, 2]], axis=1)))
-    makers["arc-z1-z3"] = lambda: arc_path(centre, radius, (0, 2), (0.0, np.pi), PATH_POINTS)
-    makers["empty-space"] = lambda: empty_space_path(codes, PATH_POINTS, random_state=0)
-    paths = {}
-    for name in PATH_NAMES:
-        if name in ("upper-plane", "lower-plane"):
-            if planes is not None:
-                paths[name] = planes[name.split("-")[0]]
-            continue
-        path = _attempt(notes, f"{where}/paths/{name}", makers[name])
-        if path is not None:
-            paths[name] = path
-    return paths
+    makers: dict[str, Callable[[], Any]] = {
+        "planes": partial(bounding_plane_paths, codes, (1, 2), PATH_POINTS),
+        **{f"axis-z{a + 1}": partial(axis_path, codes, a, PATH_POINTS) for a in range(3)},
+        "isovariance": partial(
+            isovariance_path, codes, data.factors_val, data.factor_names, n_points=PATH_POINTS
+        ),
+        "arc-z1-z3": partial(arc_path, centre, radius, (0, 2), (0.0, np.pi), PATH_POINTS),
+        "empty-space": partial(empty_space_path, codes, PATH_POINTS, random_state=0),
+    }
+    made = {name: _attempt(notes, f"{where}/paths/{name}", make) for name, make in makers.items()}
+    planes = made.pop("planes") or {}
+    made |= {f"{side}-plane": planes.get(side) for side in ("upper", "lower")}
+    return {name: made[name] for name in PATH_NAMES if made.get(name) is not None}
 
 
-def _decoded_paths(
-    model: Any, codes: NDArray[np.float64], data: _CellData, where: str, notes: dict[str, str]
-) -> dict[str, PathDecoding]:
+def _path_scores(decoding: PathDecoding, data: _CellData, spacing: float) -> dict[str, Any]:
+    """One decoded path's row of :class:`PathScores`."""
+    monotonicity, factor = monotonicity_of(decoding, data.continuous)
     return {
-        name: decode_path(model, path, codes, data.reader)
-        for name, path in make_paths(codes, data, where, notes).items()
+        "max_offmanifold": decoding.max_offmanifold,
+        "max_offmanifold_scaled": decoding.max_offmanifold / spacing if spacing > 0 else np.nan,
+        "max_image_distance": float(data.training_images.distance(decoding.images).max()),
+        "monotonicity": monotonicity,
+        "monotone_factor": factor,
     }
 
 
-def _path_scores(
-    decoding: PathDecoding, data: _CellData, scale: float
-) -> tuple[float, float, float, float, str]:
-    """(max off-manifold, the same in neighbour distances, worst decode's distance to a
-    heatmap, monotonicity, its factor) of one decoded path."""
-    monotonicity, factor = monotonicity_of(decoding, data.continuous)
-    return (
-        decoding.max_offmanifold,
-        decoding.max_offmanifold / scale if scale > 0 else np.nan,
-        float(_nearest_image_distance(data, decoding.images).max()),
-        monotonicity,
-        factor,
-    )
+def _model_scores(seeds: list[_Seed]) -> ModelScores:
+    """One model's per-seed analyses as the columns of its :class:`ModelScores`."""
+    names = next((s.views.factor_names for s in seeds if s.views is not None), ())
 
+    def column(value: Callable[[_Seed], Any]) -> tuple[Any, ...]:
+        return tuple(value(s) for s in seeds)
 
-def _model_scores(outcomes: list[_SeedOutcome]) -> ModelScores:
-    """One model's per-seed numbers gathered into its :class:`ModelScores`."""
-    names = next((o.views.factor_names for o in outcomes if o.views is not None), ())
+    def r2(field: str) -> dict[str, tuple[float, ...]]:
+        return {
+            n: column(lambda s, n=n: getattr(s.views, field)[n] if s.views else np.nan)
+            for n in names
+        }
 
-    def each(get: Callable[[_SeedOutcome], Any], absent: Any = np.nan) -> tuple[Any, ...]:
-        return tuple(absent if get(o) is None else get(o) for o in outcomes)
-
-    def errors(field: str) -> tuple[float, ...]:
-        return tuple(float(getattr(o.errors.frobenius_summary, field)) for o in outcomes)
-
-    median, p99 = errors("median"), errors("p99")
-    hulls = [o.hull for o in outcomes]
+    summaries = column(lambda s: s.errors.frobenius_summary)
+    knns = column(lambda s: s.knn)
     return ModelScores(
-        seeds=tuple(o.seed for o in outcomes),
-        factor_r2={n: each(lambda o, n=n: o.views and o.views.r2[n]) for n in names},
-        factor_linear_r2={n: each(lambda o, n=n: o.views and o.views.linear_r2[n]) for n in names},
-        reconstruction=ReconstructionScores(
-            mean=errors("mean"),
-            median=median,
-            p99=p99,
-            tail_ratio=tuple(p / m if m > 0 else np.nan for p, m in zip(p99, median, strict=True)),
-            skewness=errors("skewness"),
+        seeds=column(lambda s: s.seed),
+        factor_r2=r2("r2"),
+        factor_linear_r2=r2("linear_r2"),
+        reconstruction=columns_of(
+            ReconstructionScores,
+            summaries,
+            tail_ratio=tuple(e.p99 / e.median if e.median > 0 else np.nan for e in summaries),
         ),
-        hull=HullScores(
-            occupied_fraction=tuple(_field(h, "occupied_fraction") for h in hulls),
-            occupied_se=tuple(_field(h, "occupied_se") for h in hulls),
-            volume=tuple(_field(h, "volume") for h in hulls),
-            median_neighbour_distance=tuple(_field(h, "median_neighbour_distance") for h in hulls),
-            perturbation_change=tuple(
-                _field(o.perturbations, "mean_image_change") for o in outcomes
+        hull=columns_of(
+            HullScores,
+            column(lambda s: s.hull),
+            perturbation_change=column(
+                lambda s: s.perturbations.mean_image_change if s.perturbations else np.nan
             ),
         ),
-        decodes=DecodeScores(*(tuple(o.decodes[k] for o in outcomes) for k in range(3))),
-        paths={name: _path_table(outcomes, name) for name in PATH_NAMES},
-        directions_monotonicity=tuple(
-            float(np.mean([o.path_scores[n][3] for n in DIRECTION_PATHS if n in o.path_scores]))
-            if any(n in o.path_scores for n in DIRECTION_PATHS)
-            else np.nan
-            for o in outcomes
+        decodes=columns_of(DecodeScores, column(lambda s: s.decodes)),
+        paths={
+            n: columns_of(PathScores, column(lambda s, n=n: s.path_scores.get(n)))
+            for n in PATH_NAMES
+        },
+        directions_monotonicity=column(_directions_monotonicity),
+        knn=None
+        if all(k is None for k in knns)
+        else columns_of(
+            KnnScores, knns, f1=tuple(np.nan if k is None else k.macro_f1 for k in knns)
         ),
-        knn=_knn_scores(outcomes),
-        validation_loss=tuple(o.validation_loss for o in outcomes),
-        random_monotonicity=tuple(o.random_monotonicity for o in outcomes),
+        validation_loss=column(lambda s: s.validation_loss),
+        random_monotonicity=column(lambda s: s.random_monotonicity),
     )
 
 
-def _field(result: Any, name: str) -> float:
-    return np.nan if result is None else float(getattr(result, name))
-
-
-def _path_table(outcomes: list[_SeedOutcome], name: str) -> PathScores:
-    missing = (np.nan, np.nan, np.nan, np.nan, "")
-    rows = [o.path_scores.get(name, missing) for o in outcomes]
-    return PathScores(
-        max_offmanifold=tuple(float(r[0]) for r in rows),
-        max_offmanifold_scaled=tuple(float(r[1]) for r in rows),
-        max_image_distance=tuple(float(r[2]) for r in rows),
-        monotonicity=tuple(float(r[3]) for r in rows),
-        monotone_factor=tuple(str(r[4]) for r in rows),
-    )
-
-
-def _knn_scores(outcomes: list[_SeedOutcome]) -> KnnScores | None:
-    if all(o.knn is None for o in outcomes):
-        return None
-    return KnnScores(
-        accuracy=tuple(_field(o.knn, "accuracy") for o in outcomes),
-        f1=tuple(_field(o.knn, "macro_f1") for o in outcomes),
-        k=tuple(-1 if o.knn is None else int(o.knn.k) for o in outcomes),
-    )
+def _directions_monotonicity(seed: _Seed) -> float:
+    """Mean monotonicity of the direction paths this seed could make (NaN without any)."""
+    made = [seed.path_scores[n]["monotonicity"] for n in DIRECTION_PATHS if n in seed.path_scores]
+    return float(np.mean(made)) if made else np.nan
 
 
 def _model_arrays(
-    model: str, run: Any, outcome: _SeedOutcome, view_rows: NDArray[np.int64]
+    model: str, run: Any, seed: _Seed, view_rows: NDArray[np.int64]
 ) -> dict[str, NDArray[Any]]:
     """What the report draws of one model, from its first finished seed."""
-    errors = outcome.errors
+    errors = seed.errors
     arrays: dict[str, NDArray[Any]] = {
-        f"{model}/seed": np.array([outcome.seed]),
+        f"{model}/seed": np.array([seed.seed]),
         f"{model}/codes": np.asarray(run.latents["validation_codes"])[view_rows],
         f"{model}/errors": np.asarray(errors.frobenius),
         f"{model}/worst/indices": np.asarray(errors.worst_indices),
         f"{model}/worst/originals": np.asarray(errors.worst_originals),
         f"{model}/worst/reconstructions": np.asarray(errors.worst_reconstructions),
-        f"{model}/off_data/images": outcome.off_data_examples[0],
-        f"{model}/off_data/distances": outcome.off_data_examples[1],
     }
-    if outcome.perturbations is not None:
-        arrays[f"{model}/perturbations"] = np.asarray(outcome.perturbations.example_images)
-    for name, decoding in outcome.paths.items():
+    if seed.decodes is not None:
+        arrays[f"{model}/off_data/images"] = seed.decodes.example_images
+        arrays[f"{model}/off_data/distances"] = seed.decodes.example_distances
+    if seed.perturbations is not None:
+        arrays[f"{model}/perturbations"] = np.asarray(seed.perturbations.example_images)
+    for name, decoding in seed.paths.items():
         arrays.update(path_arrays(f"{model}/paths/{name}", decoding))
     return arrays

@@ -6,26 +6,27 @@ redraws the page in seconds after a change of template or figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from latentatlas.analysis.geometry import factor_columns
 from latentatlas.analysis.paths import path_from_arrays
-from latentatlas.plots import class_colors, image_grid, metric_strip
+from latentatlas.plots import class_colors, metric_strip
 from latentatlas.plots.geometry import (
     error_histograms,
     latent_3d_figure,
     latent_pairs_figure,
+    off_data_decodes_figure,
     offmanifold_figure,
     path_factors_figure,
     path_figure,
+    perturbations_figure,
     worst_images_figure,
 )
 from latentatlas.report import Report, mean_std
 from latentatlas.studies.engine import StudyResults
-from latentatlas.studies.heatmaps.config import HeatmapsConfig
 from latentatlas.studies.heatmaps.results import (
     DIRECTION_PATHS,
     MODEL_TITLES,
@@ -34,6 +35,7 @@ from latentatlas.studies.heatmaps.results import (
     ModelScores,
 )
 
+Arrays = Mapping[str, np.ndarray]
 #: One colour per model in every figure of the report.
 MODEL_COLORS = dict(zip(MODEL_TITLES.values(), class_colors(len(MODEL_TITLES)), strict=True))
 DATASET_TITLES = {
@@ -42,6 +44,7 @@ DATASET_TITLES = {
 }
 #: The source's headline trajectory, whose factor readings get their own figure.
 SOURCE_TRAJECTORIES = ("isovariance",)
+#: What each path of ``analyse.make_paths`` is.
 PATH_CAPTIONS = {
     "axis-z1": "a line along latent axis z1 through the median code",
     "axis-z2": "a line along latent axis z2 through the median code",
@@ -56,6 +59,38 @@ PATH_CAPTIONS = {
     "empty-space": "the straight path between two hull codes that runs farthest from the data "
     "(the source's 'transversing empty space')",
 }
+
+
+class Number(NamedTuple):
+    """A per-seed number of the summary table and, with a ``strip`` label, of its own figure;
+    ``baseline``: drawn against a real validation heatmap's distance to the training set."""
+
+    column: str
+    strip: str | None
+    values: Callable[[ModelScores], tuple[float, ...]]
+    digits: int = 3
+    baseline: bool = False
+
+
+#: The numbers the verdicts are read from, in the summary table and one strip each.
+NUMBERS = (
+    Number("median error", "median Frobenius error", lambda s: s.reconstruction.median),
+    Number("p99 error", None, lambda s: s.reconstruction.p99),
+    Number("p99 / median", "p99 / median of the error", lambda s: s.reconstruction.tail_ratio, 2),
+    Number("hull occupied", "share of the hull near a code", lambda s: s.hull.occupied_fraction),
+    Number(
+        "off-data decode",
+        "off-data decode: distance to a heatmap",
+        lambda s: s.decodes.off_data_distance,
+        baseline=True,
+    ),
+    Number(
+        "monotonicity", "monotonicity of the direction paths", lambda s: s.directions_monotonicity
+    ),
+    Number(
+        "random directions", "monotonicity of random directions", lambda s: s.random_monotonicity
+    ),
+)
 
 
 def _title(model: str) -> str:
@@ -73,49 +108,25 @@ def title(results: StudyResults) -> str:
 
 def intro(results: StudyResults) -> str:
     """The paragraph under the title: what was trained and how to read the numbers."""
-    return _intro(results.config)
-
-
-def body(report: Report, results: StudyResults) -> None:
-    """The study's own sections, between the verdicts and the methods."""
-    _summary(report, results)
-    _seed_spread(report, results.results[results.cells[0].key])
-    for number, cell in enumerate(results.cells):
-        result: HeatmapsResult = results.results[cell.key]
-        arrays = results.arrays(cell.key)
-        _reconstruction_section(report, result, arrays)
-        for model in result.models:
-            if f"{model}/seed" in arrays:
-                _model_section(report, result, model, arrays, with_paths=number == 0)
-        if any(scores.knn is not None for scores in result.models.values()):
-            _knn_section(report, result)
-    _notes(report, results)
-
-
-def methods(report: Report, results: StudyResults) -> None:
-    """How every number was computed."""
-    _methods(report, results.config, results)
-
-
-def _intro(config: HeatmapsConfig) -> str:
     return (
         "A convolutional VAE and an autoencoder of the same layout embed 36x36 heatmaps of "
         "bivariate densities in a 3-d latent space. The images vary by three factors (the two "
         "variances and the correlation; the Student-t set adds the degrees of freedom). The "
         "source compared the two latent spaces by eye; here each of its statements is a number "
-        f"measured on the validation split over {config.seeds} training seed(s) per model, "
-        "and the verdicts below are read from those numbers with their spread over seeds."
+        f"measured on the validation split over {results.config.seeds} training seed(s) per "
+        "model, and the verdicts below are read from those numbers with their spread over seeds."
     )
 
 
-def _summary(report: Report, results: StudyResults) -> None:
-    rows = []
-    for cell in results.cells:
-        result: HeatmapsResult = results.results[cell.key]
-        for model, scores in result.models.items():
-            rows.append(_summary_row(result, model, scores))
+def body(report: Report, results: StudyResults) -> None:
+    """The study's own sections, between the verdicts and the methods."""
+    cells: list[HeatmapsResult] = [results.results[cell.key] for cell in results.cells]
     report.add_summary_table(
-        rows,
+        [
+            _summary_row(result, model, scores)
+            for result in cells
+            for model, scores in result.models.items()
+        ],
         caption="Validation split only; mean ± std over seeds. R²: held-out fit of each factor "
         "from the codes (k-NN regressor). Errors: Frobenius norm per image. Hull occupied: share "
         "of the convex hull near a code. Off-data decode: distance of decodes of the hull's "
@@ -123,22 +134,35 @@ def _summary(report: Report, results: StudyResults) -> None:
         "off the decodes change monotonically along the direction paths; random directions: "
         "the same along lines through the median code in random directions (the null).",
     )
+    _seed_spread(report, cells[0])
+    for number, (cell, result) in enumerate(zip(results.cells, cells, strict=True)):
+        arrays = results.arrays(cell.key)
+        _reconstruction_section(report, result, arrays)
+        for model in result.models:
+            if f"{model}/seed" in arrays:
+                _model_section(report, result, model, arrays, with_paths=number == 0)
+        if any(scores.knn is not None for scores in result.models.values()):
+            _knn_section(report, result)
+    notes = [
+        {"data set": key, "analysis": where, "why it is missing": why}
+        for key, result in results.results.items()
+        for where, why in result.notes.items()
+    ]
+    if notes:
+        report.add_section(
+            "Analyses that could not be computed",
+            "Their numbers are left out (NaN) of the means above.",
+        ).add_table(notes)
 
 
 def _summary_row(result: HeatmapsResult, model: str, scores: ModelScores) -> dict[str, Any]:
     row: dict[str, Any] = {"data set": result.dataset, "model": _title(model)}
-    for name in result.factor_names:
-        if name in scores.factor_r2:
-            row[f"R² {name}"] = mean_std(scores.factor_r2[name])
     row |= {
-        "median error": mean_std(scores.reconstruction.median),
-        "p99 error": mean_std(scores.reconstruction.p99),
-        "p99 / median": mean_std(scores.reconstruction.tail_ratio, digits=2),
-        "hull occupied": mean_std(scores.hull.occupied_fraction),
-        "off-data decode": mean_std(scores.decodes.off_data_distance),
-        "monotonicity": mean_std(scores.directions_monotonicity),
-        "random directions": mean_std(scores.random_monotonicity),
+        f"R² {n}": mean_std(scores.factor_r2[n])
+        for n in result.factor_names
+        if n in scores.factor_r2
     }
+    row |= {n.column: mean_std(n.values(scores), digits=n.digits) for n in NUMBERS}
     if scores.knn is not None:
         row["k-NN accuracy"] = mean_std(scores.knn.accuracy)
         row["k-NN F1"] = mean_std(scores.knn.f1)
@@ -155,29 +179,19 @@ def _seed_spread(report: Report, result: HeatmapsResult) -> None:
         "models against the spread of their seeds (a permutation test; with fewer than 5 "
         "seeds a model, only an indicative leaning).",
     )
-    metrics = (
-        ("median Frobenius error", lambda s: s.reconstruction.median, None),
-        ("p99 / median of the error", lambda s: s.reconstruction.tail_ratio, None),
-        ("share of the hull near a code", lambda s: s.hull.occupied_fraction, None),
-        (
-            "off-data decode: distance to a heatmap",
-            lambda s: s.decodes.off_data_distance,
-            ("real validation heatmap", result.baseline_image_distance),
-        ),
-        ("monotonicity of the direction paths", lambda s: s.directions_monotonicity, None),
-        ("monotonicity of random directions", lambda s: s.random_monotonicity, None),
-    )
-    for label, values, reference in metrics:
-        by_model = {_title(m): values(s) for m, s in result.models.items() if len(values(s))}
-        if not by_model:
+    for number in NUMBERS:
+        label = number.strip
+        by_model = {_title(m): number.values(s) for m, s in result.models.items()}
+        by_model = {m: values for m, values in by_model.items() if len(values)}
+        if label is None or not by_model:
             continue  # results stored before this number was measured lack it
         section.add_figure(
             metric_strip(
                 by_model,
                 metric_label=label,
                 title=f"{label} ({result.dataset})",
-                reference=None if reference is None else reference[1],
-                reference_label=None if reference is None else reference[0],
+                reference=result.baseline_image_distance if number.baseline else None,
+                reference_label="real validation heatmap" if number.baseline else None,
                 colors=MODEL_COLORS,
             ),
             title=f"{label[0].upper()}{label[1:]} per seed",
@@ -186,14 +200,11 @@ def _seed_spread(report: Report, result: HeatmapsResult) -> None:
         )
 
 
-def _reconstruction_section(
-    report: Report, result: HeatmapsResult, arrays: Mapping[str, np.ndarray]
-) -> None:
+def _reconstruction_section(report: Report, result: HeatmapsResult, arrays: Arrays) -> None:
     models = [m for m in result.models if f"{m}/errors" in arrays]
     if not models:
         return
-    data = _data_title(result.dataset)
-    section = report.add_section(f"{data}: reconstruction errors")
+    section = report.add_section(f"{_data_title(result.dataset)}: reconstruction errors")
     seeds = ", ".join(f"{_title(m)} seed {int(arrays[f'{m}/seed'][0])}" for m in models)
     section.add_figure(
         error_histograms(
@@ -207,12 +218,13 @@ def _reconstruction_section(
         "model's right tail reaches: the source's AE is better on average but heavy tailed.",
     )
     for model in models:
+        worst = arrays[f"{model}/worst/indices"]
         section.add_figure(
             worst_images_figure(
                 arrays[f"{model}/worst/originals"],
                 arrays[f"{model}/worst/reconstructions"],
-                arrays[f"{model}/worst/indices"],
-                arrays[f"{model}/errors"][arrays[f"{model}/worst/indices"]],
+                worst,
+                arrays[f"{model}/errors"][worst],
                 title=f"{_title(model)}: worst reconstructions ({result.dataset}, seed "
                 f"{int(arrays[f'{model}/seed'][0])})",
             ),
@@ -222,35 +234,32 @@ def _reconstruction_section(
         )
 
 
-def _colourings(result: HeatmapsResult, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """The factors of the shown codes, plus var_x - var_y (the source's colouring)."""
-    return factor_columns(arrays["view/factors"], result.factor_names)
-
-
 def _model_section(
-    report: Report,
-    result: HeatmapsResult,
-    model: str,
-    arrays: Mapping[str, np.ndarray],
-    with_paths: bool,
+    report: Report, result: HeatmapsResult, model: str, arrays: Arrays, with_paths: bool
 ) -> None:
+    """The model's latent space (its first seed), its paths and what it decodes near its hull;
+    the paths' and the perturbations' figures on the headline data set only."""
     title, seed = _title(model), int(arrays[f"{model}/seed"][0])
     where = f"{title}, {result.dataset}, seed {seed}"
     section = report.add_section(f"{_data_title(result.dataset)}: the {title}'s latent space")
     codes = arrays[f"{model}/codes"]
-    colourings = _colourings(result, arrays)
-    paths = {
-        name: arrays[f"{model}/paths/{name}/points"]
+    colourings = factor_columns(arrays["view/factors"], result.factor_names)
+    decodings = {
+        name: path_from_arrays(arrays, f"{model}/paths/{name}")
         for name in PATH_NAMES
         if with_paths and f"{model}/paths/{name}/points" in arrays
     }
     section.add_plotly(
         latent_3d_figure(
-            codes, colourings, title=f"{where}: validation codes", paths=paths, show_hull=True
+            codes,
+            colourings,
+            title=f"{where}: validation codes",
+            paths={name: decoding.points for name, decoding in decodings.items()},
+            show_hull=True,
         ),
         title=f"{title}: the 3-d latent space ({result.dataset})",
         caption=f"Drag to rotate, pick the colouring in the menu ({len(codes)} validation codes, "
-        "seed " + str(seed) + "). Look at whether one direction carries the correlation, "
+        f"seed {seed}). Look at whether one direction carries the correlation, "
         "where unequal variances sit, and at the gaps inside the grey hull.",
     )
     section.add_figure(
@@ -260,58 +269,19 @@ def _model_section(
         "gradient means the factor is laid out along that direction.",
     )
     _paths_table(section, result.models[model])
-    if with_paths:
-        _path_figures(section, result, model, arrays, where)
-    _hull_figures(section, model, arrays, where, with_perturbations=with_paths)
-
-
-def _paths_table(section: Any, scores: ModelScores) -> None:
-    rows = []
-    for name, path in scores.paths.items():
-        factors = [f for f in path.monotone_factor if f]
-        rows.append(
-            {
-                "path": name,
-                "direction": "yes" if name in DIRECTION_PATHS else "",
-                "max off-manifold (neighbour distances)": mean_std(path.max_offmanifold_scaled, 1),
-                "worst decode: distance to a heatmap": mean_std(path.max_image_distance),
-                "monotonicity (|Spearman ρ|)": mean_std(path.monotonicity),
-                "monotone in": ", ".join(sorted(set(factors))) or "n/a",
-            }
-        )
-    section.add_table(
-        rows,
-        caption="Per path, mean ± std over seeds. Off-manifold: the farthest path point from any "
-        "code, in units of the median distance between neighbouring codes. Monotonicity: the "
-        "largest |Spearman ρ| between position and a factor read off the decoded images.",
-    )
-
-
-def _path_figures(
-    section: Any, result: HeatmapsResult, model: str, arrays: Mapping[str, np.ndarray], where: str
-) -> None:
-    codes = arrays[f"{model}/codes"]
-    colourings = _colourings(result, arrays)
-    decodings = {}
-    first = 0  # the stored arrays are those of the model's first finished seed
-    for name in PATH_NAMES:
-        prefix = f"{model}/paths/{name}"
-        if f"{prefix}/points" not in arrays:
-            continue
-        decoding = decodings[name] = path_from_arrays(arrays, prefix)
-        factor = result.models[model].paths[name].monotone_factor[first]
+    for name, decoding in decodings.items():
+        factor = result.models[model].paths[name].monotone_factor[0]  # the stored seed's
         colour = factor if factor in colourings else "corr"
         section.add_figure(
             path_figure(
                 codes,
                 decoding,
                 title=f"{where}: path '{name}'",
-                axes=_moving_axes(decoding.points),
                 colour=colourings[colour],
                 colour_name=colour,
                 n_images=10,
             ),
-            title=f"Path '{name}' ({_title(model)})",
+            title=f"Path '{name}' ({title})",
             caption=f"{PATH_CAPTIONS.get(name, name)}; codes coloured by {colour}. Below, the "
             "decodes along it with their distance d to the nearest code and the factors read "
             "off each image: look for a steady change of one factor, and for decodes that are "
@@ -320,41 +290,49 @@ def _path_figures(
         if name in SOURCE_TRAJECTORIES and decoding.factors is not None:
             section.add_figure(
                 path_factors_figure(decoding, title=f"{where}: factors along '{name}'"),
-                title=f"Factors read along '{name}' ({_title(model)})",
+                title=f"Factors read along '{name}' ({title})",
                 caption="A monotone curve in one panel and flat ones elsewhere is a direction "
                 "that changes one trait only.",
             )
     if decodings:
         section.add_figure(
             offmanifold_figure(decodings, title=f"{where}: distance of each path from the data"),
-            title=f"Paths against the data ({_title(model)})",
+            title=f"Paths against the data ({title})",
             caption="Distance of each path point to the nearest validation code: paths that "
             "rise far above zero cross empty space, where the source saw the AE's decodes fail.",
         )
+    _hull_figures(section, model, arrays, where, with_perturbations=with_paths)
 
 
-def _moving_axes(points: np.ndarray) -> tuple[int, int]:
-    """The two latent axes along which a path moves most, in axis order (a drawing choice)."""
-    extent = np.ptp(np.asarray(points), axis=0)
-    first, second = sorted(int(a) for a in np.argsort(-extent, kind="stable")[:2])
-    return first, second
+def _paths_table(section: Any, scores: ModelScores) -> None:
+    rows = [
+        {
+            "path": name,
+            "direction": "yes" if name in DIRECTION_PATHS else "",
+            "max off-manifold (neighbour distances)": mean_std(path.max_offmanifold_scaled, 1),
+            "worst decode: distance to a heatmap": mean_std(path.max_image_distance),
+            "monotonicity (|Spearman ρ|)": mean_std(path.monotonicity),
+            "monotone in": ", ".join(sorted({f for f in path.monotone_factor if f})) or "n/a",
+        }
+        for name, path in scores.paths.items()
+    ]
+    section.add_table(
+        rows,
+        caption="Per path, mean ± std over seeds. Off-manifold: the farthest path point from any "
+        "code, in units of the median distance between neighbouring codes. Monotonicity: the "
+        "largest |Spearman ρ| between position and a factor read off the decoded images.",
+    )
 
 
 def _hull_figures(
-    section: Any,
-    model: str,
-    arrays: Mapping[str, np.ndarray],
-    where: str,
-    with_perturbations: bool,
+    section: Any, model: str, arrays: Arrays, where: str, with_perturbations: bool
 ) -> None:
     images = arrays.get(f"{model}/off_data/images")
     if images is not None and len(images):
-        distances = arrays[f"{model}/off_data/distances"]
         section.add_figure(
-            image_grid(
+            off_data_decodes_figure(
                 images,
-                n_columns=len(images),
-                column_titles=[f"{d:.2f}" for d in distances],
+                arrays[f"{model}/off_data/distances"],
                 title=f"{where}: decodes of empty points in the hull",
             ),
             title="Decoding the hull's empty regions",
@@ -364,14 +342,8 @@ def _hull_figures(
         )
     perturbed = arrays.get(f"{model}/perturbations")
     if with_perturbations and perturbed is not None and len(perturbed):
-        columns = perturbed.shape[1]
         section.add_figure(
-            image_grid(
-                perturbed.reshape(-1, *perturbed.shape[2:]),
-                n_columns=columns,
-                column_titles=["hull code"] + [f"moved {k}" for k in range(1, columns)],
-                title=f"{where}: perturbations near the hull",
-            ),
+            perturbations_figure(perturbed, title=f"{where}: perturbations near the hull"),
             title="Perturbing codes on the hull",
             caption="Each row: the decode of a code on the hull, then of random moves of one "
             "near-data radius. The source found these stay heatmap-like: the space near the "
@@ -402,20 +374,9 @@ def _knn_section(report: Report, result: HeatmapsResult) -> None:
     )
 
 
-def _notes(report: Report, results: StudyResults) -> None:
-    rows = [
-        {"data set": key, "analysis": where, "why it is missing": why}
-        for key, result in results.results.items()
-        for where, why in result.notes.items()
-    ]
-    if rows:
-        report.add_section(
-            "Analyses that could not be computed",
-            "Their numbers are left out (NaN) of the means above.",
-        ).add_table(rows)
-
-
-def _methods(report: Report, config: HeatmapsConfig, results: StudyResults) -> None:
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    config = results.config
     first: HeatmapsResult = results.results[results.cells[0].key]
     reader = ", ".join(f"{n} {v:.3f}" for n, v in first.reader_r2.items())
     subsample = "all 11,875" if config.subsample is None else f"a random {config.subsample:,}"
