@@ -26,6 +26,10 @@ READERS: tuple[str, ...] = ("knn", "mlp")
 class HeatmapsConfig(TrainingSettings):
     """Settings of the heatmaps study; the defaults are the source's where it gives them.
 
+    The training block (seeds, epochs, learning rate, split, device) is
+    :class:`~latentatlas.studies.config.TrainingSettings`', with the source's Adam without
+    weight decay and its halving of the rate on plateaus.
+
     Parameters
     ----------
     datasets : tuple of str
@@ -33,23 +37,12 @@ class HeatmapsConfig(TrainingSettings):
         the first is the headline cell, where the source's AE/VAE comparison is judged.
     models : tuple of str
         ``conv-vae`` and ``conv-ae``, both with a 3-d latent space.
-    seeds : int
-        Training seeds per model (the data split is the same for every seed).
-    epochs, batch_size, lr, patience : training settings
-        Adam (lr None = the model's default, 1e-3) with a halving-on-plateau schedule as in
-        the source, early stopping on the validation loss.
     filters : tuple of int
         Filters of the four stride-2 convolutions (mirrored in the decoder).
     subsample : int, optional
         Keep a random subset of this many of the 11,875 images (for quick runs).
-    validation_fraction : float
-        Share held out; every metric is computed on it (the source's 80/20 split).
-    split_seed : int
-        Seed of the train/validation split, shared by every run of the study.
     reader : {"knn", "mlp"}
         Regressor that reads the factors off decoded images (``analysis.fit_factor_reader``).
-    device : {"auto", "cpu", "cuda"}
-        Where to train.
     """
 
     QUICK: ClassVar[Mapping[str, Any]] = {
@@ -60,7 +53,7 @@ class HeatmapsConfig(TrainingSettings):
         "filters": (16, 32, 64, 128),
     }
 
-    LR_SCHEDULE: ClassVar[str] = "plateau"  # the source halves the rate on plateaus
+    LR_SCHEDULE: ClassVar[str] = "plateau"
 
     seeds: int = redefault(TrainingSettings, "seeds", 3)
     weight_decay: float = redefault(TrainingSettings, "weight_decay", 0.0)  # Keras' Adam has none

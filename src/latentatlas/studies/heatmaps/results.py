@@ -59,13 +59,8 @@ class HullScores(ResultMixin):
 
 @dataclass(frozen=True, eq=False)
 class DecodeScores(ResultMixin):
-    """How heatmap-like the decodes of points drawn uniformly in the codes' hull are, per seed.
-
-    Each decode is scored by its Frobenius distance to the nearest training heatmap (the
-    units of the reconstruction error). ``hull_distance`` is the median over every point,
-    ``off_data_distance`` the median over the points farther than the hull's near-data radius
-    from every code (the empty regions; NaN when no point is), ``off_data_share`` their share.
-    """
+    """How far the decodes of points drawn uniformly in the codes' hull lie from the nearest
+    training heatmap, per seed: :class:`~latentatlas.analysis.HullDecodesResult`'s numbers."""
 
     hull_distance: tuple[float, ...]
     off_data_distance: tuple[float, ...]

@@ -97,17 +97,16 @@ class HeatmapsStudy(Study):
         return analyse_cell(config, cell, context)
 
     def claim_specs(self, config: HeatmapsConfig) -> list[ClaimSpec]:
-        """The source's claims: the AE/VAE comparison on the headline cell, k-NN on heatmaps-t."""
-        return claim_specs(config)
+        """The source's seven claims as data, each resting on both models of its cell: the
+        AE/VAE comparison on the headline cell, k-NN on heatmaps-t."""
+        return _claim_specs(config.datasets[0])
 
 
 # -- claims ---------------------------------------------------------------------------------------
 Pair = tuple[ModelScores, ModelScores]
 
 
-def claim_specs(config: HeatmapsConfig) -> list[ClaimSpec]:
-    """The seven claims of the source as data, each resting on both models of its cell."""
-    headline = config.datasets[0]
+def _claim_specs(headline: str) -> list[ClaimSpec]:
     pair_needs = _needs(headline)
     four_needs = (*_needs(FOUR_FACTORS), _has_knn)
 
