@@ -156,6 +156,7 @@ class SweepStudy(Study):
         column is None.
         """
         cells: dict[str, Cell] = {}
+        columns = {option.name: option.column for option in config.options}
         for model in config.models:
             options = config.options_of(model)
             pairs = config.digit_pairs or (None,)
@@ -165,7 +166,7 @@ class SweepStudy(Study):
                 first = _run_config(config, model, latent_dim, pair, chosen, config.seeds[0])
                 shown = {"model": model, "latent_dim": latent_dim, "seed": None}
                 shown |= {} if pair is None else {"digit_pair": _display(pair)}
-                shown |= {o.column: _display(chosen.get(o.name)) for o in config.options}
+                shown |= {column: _display(chosen.get(o)) for o, column in columns.items()}
                 for seed, key in zip(config.seeds, _seed_keys(first, config.seeds), strict=True):
                     run = dataclasses.replace(first, seed=seed)
                     params = {**shown, "seed": seed}
