@@ -224,7 +224,7 @@ class SweepSpec(BaseModel):
             document["max_runs"] = self.max_runs
         for option in self.options:
             document[option.name] = option.values if len(option.values) > 1 else option.values[0]
-        return {**_lists(document), "source": self.source}
+        return {**_raw(document), "source": self.source}
 
     @classmethod
     def from_dict(cls, data: Any) -> SweepSpec:
@@ -322,12 +322,8 @@ def _display(value: Any) -> Any:
 
 
 def _raw(value: Any) -> Any:
-    """Tuples (frozen TOML lists) back to lists, as TOML, a loader or a model takes them."""
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _lists(value: Any) -> Any:
-    """``value`` with every (nested) tuple as a list, as TOML and JSON hold it."""
+    """Tuples (frozen TOML lists), nested too, back to lists, as TOML, JSON, a loader or a model
+    takes them."""
     if isinstance(value, dict):
-        return {key: _lists(item) for key, item in value.items()}
-    return [_lists(item) for item in value] if isinstance(value, tuple | list) else value
+        return {key: _raw(item) for key, item in value.items()}
+    return [_raw(item) for item in value] if isinstance(value, tuple | list) else value
