@@ -209,6 +209,7 @@ def test_every_stage_of_a_study_says_that_it_begins_in_order(tmp_path: Path) -> 
     lines, records = _recorded(tmp_path / "study", TinyConfig(), jobs=1)
     lines = [line for line in lines if "still working" not in line]
     order = [
+        "progress-tiny: 2 runs planned, 0 already finished",
         "training 2 run(s): 1 process(es), 1 torch thread(s) each",
         "run 1 of 2 trained",
         "run 2 of 2 trained",

@@ -387,6 +387,8 @@ def _run(
         executor = executor or LocalExecutor(jobs, threads=1, datasets=datasets)
         _write_study_file(folder, study, config, threads_per_run(executor))
         todo = [(c, p) for c, p in plan if force or not _is_complete(p)]
+        finished = len(plan) - len(todo)
+        progress.step(f"{study.name}: {len(plan)} runs planned, {finished} already finished")
         failures = _train(todo, executor, force, bar, progress, retries)
         retrained = {str(p) for _, p in todo}
         results, gates = {}, {}

@@ -14,12 +14,11 @@ import numpy as np
 from latentatlas.studies.sweep.metrics import METRICS
 from latentatlas.studies.sweep.spec import SweepSpec, _display
 
+Rows = Sequence[Mapping[str, Any]]
 
-def build_report(spec: SweepSpec, rows: Sequence[Mapping[str, Any]]) -> Any:
-    """The sweep's report: a summary table, each metric against each swept option, failures.
 
-    It draws from the table's rows only (no data, no models), so it is redrawn in seconds.
-    """
+def build_report(spec: SweepSpec, rows: Rows) -> Any:
+    """The sweep's report: a summary table, each metric against each swept option, failures."""
     from latentatlas.report import Report
 
     finished = [row for row in rows if row["status"] == "finished"]
@@ -36,7 +35,7 @@ def build_report(spec: SweepSpec, rows: Sequence[Mapping[str, Any]]) -> Any:
     )
     metrics = [m for m in METRICS if any(_finite(row.get(m)) for row in finished)]
     report.add_summary_table(
-        _summary_rows(finished, [name for name, _ in swept], metrics),
+        _summary_rows(finished, [name for name, _ in swept] or ["model"], metrics),
         caption="Each configuration's metrics over seeds (mean ± std, n = seeds).",
     )
     for name, values in swept:
@@ -50,39 +49,53 @@ def build_report(spec: SweepSpec, rows: Sequence[Mapping[str, Any]]) -> Any:
     return report
 
 
-def _summary_rows(
-    rows: Sequence[Mapping[str, Any]], swept: Sequence[str], metrics: Sequence[str]
-) -> list[dict[str, Any]]:
-    groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+def _grouped(rows: Rows, columns: Sequence[str], metric: str) -> dict[tuple[Any, ...], list[Any]]:
+    """The finite values of ``metric``, grouped by the rows' values of ``columns`` (in order)."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:
-        groups.setdefault(tuple(row.get(name) for name in swept or ["model"]), []).append(row)
-    summary = []
-    for key, members in groups.items():
-        line: dict[str, Any] = dict(zip(swept or ["model"], key, strict=True))
-        for metric in metrics:
-            line[metric] = [row[metric] for row in members if _finite(row.get(metric))]
-        summary.append(line)
-    return summary
+        if _finite(row.get(metric)):
+            groups.setdefault(tuple(row.get(name) for name in columns), []).append(row[metric])
+    return groups
+
+
+def _summary_rows(rows: Rows, columns: Sequence[str], metrics: Sequence[str]) -> list[Any]:
+    """A row per combination of ``columns``' values, with each metric's values over seeds."""
+    groups = {metric: _grouped(rows, columns, metric) for metric in metrics}
+    keys = dict.fromkeys(tuple(row.get(name) for name in columns) for row in rows)
+    return [
+        {**dict(zip(columns, key, strict=True)), **{m: groups[m].get(key, []) for m in metrics}}
+        for key in keys
+    ]
 
 
 def _add_option_section(
     report: Any,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Rows,
     option: str,
     values: Sequence[Any],
     models: Sequence[str],
     metrics: Sequence[str],
 ) -> None:
+    """Each metric against ``option``: per model and value, each seed's mean over the other
+    swept options."""
     from latentatlas.plots import metric_vs_option
 
     section = report.add_section(f"Metrics against {option}")
     seeds = sorted({row["seed"] for row in rows})
     for metric in metrics:
+        groups = _grouped(rows, ("model", option, "seed"), metric)
         by_model = {
-            model: [_seed_means(rows, model, option, value, metric, seeds) for value in values]
+            model: [
+                [
+                    float(np.mean(groups[model, value, s]))
+                    for s in seeds
+                    if (model, value, s) in groups
+                ]
+                for value in values
+            ]
             for model in models
         }
-        by_model = {m: v for m, v in by_model.items() if any(len(s) for s in v)}
+        by_model = {m: v for m, v in by_model.items() if any(v)}
         if not by_model:
             continue
         figure = metric_vs_option(
@@ -96,42 +109,13 @@ def _add_option_section(
         )
 
 
-def _seed_means(
-    rows: Sequence[Mapping[str, Any]],
-    model: str,
-    option: str,
-    value: Any,
-    metric: str,
-    seeds: Sequence[int],
-) -> list[float]:
-    """Per seed, the metric's mean over the runs of ``model`` with ``option == value``."""
-    means = []
-    for seed in seeds:
-        found = [
-            row[metric]
-            for row in rows
-            if row["model"] == model
-            and row.get(option) == value
-            and row["seed"] == seed
-            and _finite(row.get(metric))
-        ]
-        if found:
-            means.append(float(np.mean(found)))
-    return means
-
-
-def _add_strips(
-    report: Any, rows: Sequence[Mapping[str, Any]], models: Sequence[str], metrics: Sequence[str]
-) -> None:
+def _add_strips(report: Any, rows: Rows, models: Sequence[str], metrics: Sequence[str]) -> None:
     from latentatlas.plots import metric_strip
 
     section = report.add_section("Metrics by model")
     for metric in metrics:
-        by_model = {
-            model: [r[metric] for r in rows if r["model"] == model and _finite(r.get(metric))]
-            for model in models
-        }
-        by_model = {m: v for m, v in by_model.items() if v}
+        groups = _grouped(rows, ("model",), metric)
+        by_model = {model: groups[(model,)] for model in models if (model,) in groups}
         if by_model:
             section.add_figure(
                 metric_strip(by_model, METRICS[metric], f"{metric} by model"),
@@ -140,16 +124,12 @@ def _add_strips(
             )
 
 
-def _add_failures(report: Any, failed: Sequence[Mapping[str, Any]]) -> None:
-    if not failed:
-        return
-    section = report.add_section("Failed runs", "Each failed run was tried twice.")
-    section.add_table(
-        [
-            {"run": r["folder"], "model": r["model"], "seed": r["seed"], "error": r["error"]}
-            for r in failed
-        ]
-    )
+def _add_failures(report: Any, failed: Rows) -> None:
+    if failed:
+        section = report.add_section("Failed runs", "Each failed run was tried twice.")
+        section.add_table(
+            [{"run": r["folder"], **{c: r[c] for c in ("model", "seed", "error")}} for r in failed]
+        )
 
 
 def _finite(value: Any) -> bool:

@@ -1,4 +1,9 @@
-"""The sweep spec: a TOML grid of options, validated as a pydantic model before anything runs."""
+"""The sweep spec: a TOML grid of options, validated as a pydantic model before anything runs.
+
+A scalar is one value and a list is swept (a list of lists for list-valued options such as
+``hidden``); every key besides :data:`SPEC_KEYS` is a training, data or model option. Whether each
+combination's model builds and its data load is the engine's check, before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -26,7 +33,7 @@ from latentatlas.errors import InputError
 
 #: Keys every spec may have (``digit_pairs`` only for data sets with a ``digits`` option).
 SPEC_KEYS = ("dataset", "models", "latent_dims", "seeds", "digit_pairs", "max_runs")
-REQUIRED_KEYS = ("dataset", "models", "latent_dims", "seeds")
+REQUIRED_KEYS = SPEC_KEYS[:4]
 TRAIN_KEYS = tuple(f.name for f in fields(TrainConfig))
 #: The most runs a spec may plan unless it raises ``max_runs``: a larger grid is almost always
 #: a typo, and refusing it costs a multiplication, not a plan.
@@ -35,6 +42,46 @@ MAX_RUNS = 10_000
 #: own ``seed``) gets its kind as a prefix, e.g. ``data_seed``.
 RESERVED_COLUMNS = ("run", "folder", "model", "latent_dim", "seed", "digit_pair", "status", "error")
 _SCALARS = (bool, int, float, str)
+T = TypeVar("T")
+
+
+def _listed(values: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    """``values`` unchanged, or an error for an empty list or the first value listed twice (1,
+    1.0 and true are different values of an option; a set keeps it linear)."""
+    if not values:
+        raise ValueError(f"{name} is an empty list; give at least one value")
+    seen: set[Any] = set()
+    for item in values:
+        if (type(item), item) in seen:
+            raise ValueError(f"{name} lists {_display(item)} twice")
+        seen.add((type(item), item))
+    return values
+
+
+def _known_model(name: str) -> str:
+    from latentatlas.models.registry import names
+
+    if name not in names():
+        raise ValueError(
+            f"models lists {name!r}, which is not a model; choose from {', '.join(names())}"
+        )
+    return name
+
+
+def _digit_set(digits: tuple[int, ...]) -> tuple[int, ...]:
+    if len(set(digits)) < 2 or len(set(digits)) != len(digits):
+        raise ValueError(
+            "digit_pairs must hold lists of at least two different digits 0-9, "
+            f"got {_display(digits)}"
+        )
+    return tuple(sorted(digits))  # the same data either way
+
+
+#: A key's values, in the spec's order: at least one, none twice.
+Values = Annotated[
+    tuple[T, ...], AfterValidator(lambda values, info: _listed(values, info.field_name))
+]
+Digits = Annotated[tuple[Annotated[StrictInt, Field(ge=0, le=9)], ...], AfterValidator(_digit_set)]
 
 
 class SweptOption(BaseModel):
@@ -48,31 +95,29 @@ class SweptOption(BaseModel):
 
     @field_validator("values")
     @classmethod
-    def _plain_values(cls, values: tuple[Any, ...], info: Any) -> tuple[Any, ...]:
+    def _plain_values(cls, values: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
         name = info.data.get("name", "option")
         for item in values:
             items = item if isinstance(item, tuple) else (item,)
             if not all(isinstance(v, _SCALARS) for v in items):
-                raise ValueError(f"{name} has a value of unsupported type: {_raw(item)!r}")
+                raise ValueError(f"{name} must be a value or a list of values, got {_raw(item)!r}")
             if any(isinstance(v, float) and not math.isfinite(v) for v in items):
                 raise ValueError(f"{name} must be finite, got {_raw(item)!r}")
-        return _distinct(name, values)
+        return _listed(values, name)
 
     @property
     def column(self) -> str:
         """Its column in the results table."""
         from latentatlas.studies.sweep.metrics import RunMetrics
 
-        metric_names = {f.name for f in fields(RunMetrics)}
-        reserved = self.name in RESERVED_COLUMNS or self.name in metric_names
+        reserved = self.name in (*RESERVED_COLUMNS, *RunMetrics.__dataclass_fields__)
         return f"{self.kind}_{self.name}" if reserved else self.name
-
-
-Digits = tuple[Annotated[StrictInt, Field(ge=0, le=9)], ...]
 
 
 class SweepSpec(BaseModel):
     """A validated sweep specification (the settings of the sweep study).
+
+    It validates a TOML document (:func:`parse_spec`), whose keys it turns into these fields.
 
     Attributes
     ----------
@@ -93,43 +138,49 @@ class SweepSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dataset: StrictStr
-    models: tuple[StrictStr, ...]
-    latent_dims: tuple[Annotated[StrictInt, Field(ge=1)], ...]
-    seeds: tuple[Annotated[StrictInt, Field(ge=0, le=MAX_SEED)], ...]
-    digit_pairs: tuple[Digits, ...] | None = None
+    models: Values[Annotated[StrictStr, AfterValidator(_known_model)]]
+    latent_dims: Values[Annotated[StrictInt, Field(ge=1)]]
+    seeds: Values[Annotated[StrictInt, Field(ge=0, le=MAX_SEED)]]
+    digit_pairs: Values[Digits] | None = None
     options: tuple[SweptOption, ...] = ()
     max_runs: Annotated[StrictInt, Field(ge=1)] = MAX_RUNS
     source: str = "spec"
 
-    @field_validator("models")
+    @model_validator(mode="before")
     @classmethod
-    def _known_models(cls, models: tuple[str, ...]) -> tuple[str, ...]:
-        from latentatlas.models.registry import names
+    def _from_document(cls, document: Any, info: ValidationInfo) -> Any:
+        """The document's keys as fields: value lists, and every other key as an option."""
+        from latentatlas.data.registry import entry
 
-        for name in models:
-            if name not in names():
-                raise ValueError(
-                    f"models lists {name!r}, which is not a model; choose from {', '.join(names())}"
-                )
-        return _distinct("models", models)
-
-    @field_validator("latent_dims", "seeds")
-    @classmethod
-    def _once_each(cls, values: tuple[int, ...], info: Any) -> tuple[int, ...]:
-        return _distinct(info.field_name, values)
-
-    @field_validator("digit_pairs")
-    @classmethod
-    def _pairs(cls, pairs: tuple[tuple[int, ...], ...] | None) -> Any:
-        if pairs is None:
-            return None
-        for pair in pairs:
-            if len(set(pair)) < 2 or len(set(pair)) != len(pair):
-                raise ValueError(
-                    "digit_pairs must hold lists of at least two different digits 0-9, "
-                    f"got {_display(pair)}"
-                )
-        return _distinct("digit_pairs", tuple(tuple(sorted(p)) for p in pairs))
+        if not isinstance(document, Mapping) or "dataset" not in document:
+            return document  # pydantic names what is missing
+        if not isinstance(document["dataset"], str):
+            raise ValueError(f"dataset must be a data set name, got {document['dataset']!r}")
+        loader = entry(document["dataset"]).options
+        if "digit_pairs" in document and "digits" not in loader:
+            raise ValueError("digit_pairs needs a data set with digits, such as mnist")
+        if "digit_pairs" in document and "digits" in document:
+            raise ValueError("give digit_pairs or digits, not both")
+        models = document.get("models")
+        defaults: dict[str, Any] = {}  # every listed model's options, to tell list-valued ones
+        for options in model_options(models if isinstance(models, list) else [models]).values():
+            defaults |= {k: v for k, v in options.items() if k not in defaults}
+        grid = {name: document[name] for name in SPEC_KEYS if name in document}
+        for name in ("models", "latent_dims", "seeds", "digit_pairs"):
+            if name in grid:
+                grid[name] = _values(grid[name], list_valued=name == "digit_pairs")
+        options = [
+            {
+                "name": name,
+                "kind": _kind(name, document["dataset"], loader, defaults),
+                "values": _values(
+                    value, name == "digits" or isinstance(defaults.get(name), tuple | list)
+                ),
+            }
+            for name, value in document.items()
+            if name not in SPEC_KEYS
+        ]
+        return {**grid, "options": options, "source": (info.context or {}).get("source", "spec")}
 
     @model_validator(mode="after")
     def _not_too_many(self) -> SweepSpec:
@@ -141,16 +192,17 @@ class SweepSpec(BaseModel):
             )
         return self
 
+    def options_of(self, model: str) -> list[SweptOption]:
+        """The options ``model`` trains with: all but the model options it does not take (one it
+        does not take adds no runs of it)."""
+        takes = model_options([model]).get(model, {})
+        return [o for o in self.options if o.kind != "model" or o.name in takes]
+
     def run_count(self) -> int:
         """The runs the spec plans, counted without planning them (a product per model)."""
-        takes = options_taken(self.models)
         shared = len(self.latent_dims) * len(self.digit_pairs or (None,)) * len(self.seeds)
         return sum(
-            shared
-            * math.prod(
-                len(o.values) for o in self.options if o.kind != "model" or o.name in takes[m]
-            )
-            for m in self.models
+            shared * math.prod(len(o.values) for o in self.options_of(m)) for m in self.models
         )
 
     def swept(self) -> list[tuple[str, tuple[Any, ...]]]:
@@ -158,28 +210,21 @@ class SweepSpec(BaseModel):
         axes: list[tuple[str, tuple[Any, ...]]] = [
             ("model", self.models),
             ("latent_dim", self.latent_dims),
+            ("digit_pair", tuple(_display(p) for p in self.digit_pairs or ())),
+            *((o.column, tuple(_display(v) for v in o.values)) for o in self.options),
         ]
-        if self.digit_pairs is not None:
-            axes.append(("digit_pair", tuple(_display(p) for p in self.digit_pairs)))
-        axes += [(o.column, tuple(_display(v) for v in o.values)) for o in self.options]
         return [(name, values) for name, values in axes if len(values) > 1]
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as the TOML document it reads back from, and its ``source``."""
-        document: dict[str, Any] = {
-            "dataset": self.dataset,
-            "models": list(self.models),
-            "latent_dims": list(self.latent_dims),
-            "seeds": list(self.seeds),
-        }
+        document = self.model_dump(include={"dataset", "models", "latent_dims", "seeds"})
         if self.digit_pairs is not None:
-            document["digit_pairs"] = [list(p) for p in self.digit_pairs]
+            document["digit_pairs"] = self.digit_pairs
         if self.max_runs != MAX_RUNS:
             document["max_runs"] = self.max_runs
         for option in self.options:
-            values = [_raw(v) for v in option.values]
-            document[option.name] = values if len(values) > 1 else values[0]
-        return {**document, "source": self.source}
+            document[option.name] = option.values if len(option.values) > 1 else option.values[0]
+        return {**_raw(document), "source": self.source}
 
     @classmethod
     def from_dict(cls, data: Any) -> SweepSpec:
@@ -217,10 +262,7 @@ def read_spec(path: str | os.PathLike[str]) -> SweepSpec:
 def parse_spec(document: Mapping[str, Any], source: str = "spec") -> SweepSpec:
     """Validate a spec given as a mapping (what ``tomllib`` reads) and return it typed.
 
-    A scalar is one value and a list is swept (a list of lists for list-valued options); every
-    key is checked, and the first problem is one sentence naming the key and the value.
-    Whether the models can be built and the data loaded is checked by the engine, before
-    anything is written.
+    The first problem is one sentence naming ``source``, the key and the value.
     """
     where = source if source.isprintable() else repr(source)  # a message stays on one line
     if not isinstance(document, Mapping):
@@ -229,72 +271,37 @@ def parse_spec(document: Mapping[str, Any], source: str = "spec") -> SweepSpec:
     if missing:
         raise InputError(f"{where} has no {missing[0]!r} key; it needs {', '.join(REQUIRED_KEYS)}")
     try:
-        return SweepSpec.model_validate({**_grid(document, where), "source": source})
+        return SweepSpec.model_validate(document, context={"source": source})
     except ValidationError as error:
         raise InputError(f"{where}: {_sentence(error)}") from None
 
 
-def _grid(document: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """The document as the model's fields: value lists, and every other key as an option."""
-    from latentatlas.data.registry import entry
+def model_options(models: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """The options (with their defaults) of each of ``models`` that is a model."""
+    from latentatlas.models.registry import describe
 
-    dataset = document["dataset"]
-    if not isinstance(dataset, str):
-        raise InputError(f"{source}: dataset must be a data set name, got {dataset!r}")
-    try:
-        loader_options = entry(dataset).options
-    except InputError as error:
-        raise InputError(f"{source}: {error}") from None
-    grid: dict[str, Any] = {"dataset": dataset}
-    for name in ("models", "latent_dims", "seeds"):
-        grid[name] = _values(document[name], name, source)
-    if "max_runs" in document:
-        grid["max_runs"] = document["max_runs"]
-    if "digit_pairs" in document:
-        if "digits" not in loader_options:
-            raise InputError(f"{source}: digit_pairs needs a data set with digits, such as mnist")
-        if "digits" in document:
-            raise InputError(f"{source}: give digit_pairs or digits, not both")
-        grid["digit_pairs"] = _values(document["digit_pairs"], "digit_pairs", source, True)
-    models = grid["models"] if all(isinstance(m, str) for m in grid["models"]) else ()
-    model_options = _model_option_defaults(models)
-    options = []
-    for name, value in document.items():
-        if name in SPEC_KEYS:
-            continue
-        kind = _kind(name, loader_options, model_options)
-        if kind is None:
-            raise InputError(_unknown_key(name, source, dataset, loader_options, model_options))
-        list_valued = name == "digits" or isinstance(model_options.get(name), tuple | list)
-        options.append(
-            {"name": name, "kind": kind, "values": _values(value, name, source, list_valued)}
-        )
-    return {**grid, "options": options}
+    return {info.name: info.options for info in describe() if info.name in models}
 
 
-def _values(value: Any, name: str, source: str, list_valued: bool = False) -> tuple[Any, ...]:
-    """The values of one key: a scalar is one value, a list is swept (see ``list_valued``)."""
+def _values(value: Any, list_valued: bool = False) -> tuple[Any, ...]:
+    """The values of one key: a scalar is one value, a list is swept, except that a list of a
+    ``list_valued`` option is one value unless it holds lists (TOML lists become tuples)."""
     swept = isinstance(value, list) and not (
         list_valued and not any(isinstance(v, list) for v in value)
     )
-    values = list(value) if swept else [value]
-    if not values:
-        raise InputError(f"{source}: {name} is an empty list; give at least one value")
-    for item in values:
-        if isinstance(item, dict):
-            raise InputError(f"{source}: {name} must be a value or a list of values, not a table")
-    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (value if swept else [value]))
 
 
-def _distinct(name: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``values`` unchanged, or an error naming the first value listed twice (in linear time)."""
-    seen: set[Any] = set()
-    for item in values:
-        marked = (type(item), item)  # 1 and 1.0 and True are different values of an option
-        if marked in seen:
-            raise ValueError(f"{name} lists {_display(item)} twice")
-        seen.add(marked)
-    return values
+def _kind(name: str, dataset: str, loader: Sequence[str], model: Mapping[str, Any]) -> str:
+    """Whether ``name`` is a training, data or model option; an error listing them if none."""
+    for kind, names in (("train", TRAIN_KEYS), ("data", loader), ("model", model)):
+        if name in names:
+            return kind
+    raise ValueError(
+        f"unknown key {name!r}; expected {', '.join(SPEC_KEYS)}, a training option "
+        f"({', '.join(TRAIN_KEYS)}), a data option of {dataset} ({', '.join(loader) or 'none'}) "
+        f"or a model option of the listed models ({', '.join(model) or 'none'})"
+    )
 
 
 def _sentence(error: ValidationError) -> str:
@@ -307,51 +314,6 @@ def _sentence(error: ValidationError) -> str:
     return f"{where} {message}, got {_raw(first['input'])!r}"
 
 
-def options_taken(models: Sequence[str]) -> dict[str, set[str]]:
-    """The options each of ``models`` takes."""
-    from latentatlas.models.registry import describe
-
-    return {info.name: set(info.options) for info in describe() if info.name in models}
-
-
-def _model_option_defaults(models: Sequence[str]) -> dict[str, Any]:
-    """Every option any of ``models`` takes, with its default (to tell list-valued ones)."""
-    from latentatlas.models.registry import describe
-
-    defaults: dict[str, Any] = {}
-    for info in describe():
-        if info.name in models:
-            for name, default in info.options.items():
-                defaults.setdefault(name, default)
-    return defaults
-
-
-def _kind(name: str, loader_options: Sequence[str], model_options: Mapping[str, Any]) -> str | None:
-    if name in TRAIN_KEYS:
-        return "train"
-    if name in loader_options:
-        return "data"
-    if name in model_options:
-        return "model"
-    return None
-
-
-def _unknown_key(
-    name: str,
-    source: str,
-    dataset: str,
-    loader_options: Sequence[str],
-    model_options: Mapping[str, Any],
-) -> str:
-    data = ", ".join(loader_options) or "none"
-    model = ", ".join(model_options) or "none"
-    return (
-        f"{source} has an unknown key {name!r}; expected {', '.join(SPEC_KEYS)}, a training "
-        f"option ({', '.join(TRAIN_KEYS)}), a data option of {dataset} ({data}) or a model "
-        f"option of the listed models ({model})"
-    )
-
-
 def _display(value: Any) -> Any:
     """A value as a table shows it: lists and tuples as ``"a,b"``, the rest as they are."""
     if isinstance(value, list | tuple):
@@ -360,5 +322,8 @@ def _display(value: Any) -> Any:
 
 
 def _raw(value: Any) -> Any:
-    """Tuples (frozen TOML lists) back to lists, as TOML, a loader or a model takes them."""
-    return list(value) if isinstance(value, tuple) else value
+    """Tuples (frozen TOML lists), nested too, back to lists, as TOML, JSON, a loader or a model
+    takes them."""
+    if isinstance(value, dict):
+        return {key: _raw(item) for key, item in value.items()}
+    return [_raw(item) for item in value] if isinstance(value, tuple | list) else value

@@ -1,14 +1,17 @@
 """The sweep as a study on the engine: a cell per run of the spec's product, ``run_metrics`` as
-its analysis, the results table and the sweep report drawn from the stored results."""
+its analysis; :func:`run_sweep` runs it and writes the results table beside its files."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from latentatlas.analysis._result import ResultMixin
@@ -16,7 +19,7 @@ from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study
 from latentatlas.studies.sweep.metrics import RunMetrics, run_metrics
-from latentatlas.studies.sweep.spec import SweepSpec, _display, _raw, options_taken
+from latentatlas.studies.sweep.spec import SweepSpec, _display, _raw, read_spec
 
 #: Characters of the SHA-256 that name a run: 48 bits, no collision in any plausible sweep.
 KEY_LENGTH = 12
@@ -31,17 +34,94 @@ class SweepRun(ResultMixin):
     error: str | None
 
 
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What :func:`run_sweep` did.
+
+    Attributes
+    ----------
+    folder : Path
+    rows : tuple of dict
+        The results table, a row per planned run, in plan order.
+    trained : int
+        Runs handed to training now (finished runs found in the folder are not counted).
+    failures : dict of str to str
+        Each failed run's folder (relative to ``folder``) and its error, after one retry.
+    report : Path
+    """
+
+    folder: Path
+    rows: tuple[dict[str, Any], ...]
+    trained: int
+    failures: Mapping[str, str]
+    report: Path
+
+
+def run_sweep(
+    spec: SweepSpec | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    executor: Any = None,
+    force: bool = False,
+    on_step: Callable[[str], None] | None = None,
+) -> SweepOutcome:
+    """Train, analyse, tabulate and report a sweep into ``out``; resume where it stopped.
+
+    The engine (:func:`latentatlas.studies.run`) validates everything before the first write
+    (the spec, the output folder, every data set and model, the finished runs already in
+    ``out``, which must be intact and of the settings their keys stand for), skips finished
+    runs, tries a failed run once more and records it with its error if it fails again.
+
+    Parameters
+    ----------
+    spec : SweepSpec or path
+        The spec, or the TOML file holding it.
+    out : path
+        The sweep folder (created).
+    executor : Executor, optional
+        What trains the runs (:func:`latentatlas.executors.make_executor`); by default one
+        local process.
+    force : bool
+        Train every run again, even finished ones.
+    on_step : callable, optional
+        Called with a line of text as runs finish and files are written.
+    """
+    from latentatlas.runs import is_complete
+    from latentatlas.studies import engine
+    from latentatlas.studies.sweep.table import rows, write_table
+
+    spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
+    if importlib.util.find_spec("pyarrow") is None:
+        raise InputError("a sweep writes results.parquet, which needs pyarrow: pip install pyarrow")
+    folder = Path(out)
+    todo = [c for c in STUDY.cells(spec) if force or not is_complete(folder / c.runs[0][1])]
+    report = engine.run(
+        STUDY,
+        spec,
+        folder,
+        force=force,
+        executor=executor,
+        retries=1,
+        progress=False,
+        on_step=on_step,
+    )
+    table = rows(engine.load(folder))
+    write_table(table, folder)
+    if on_step is not None:
+        on_step(f"wrote {folder / 'results.parquet'}, results.csv and report.html")
+    failed = {row["folder"]: row["error"] for row in table if row["status"] == "failed"}
+    return SweepOutcome(folder, tuple(table), len(todo), failed, report)
+
+
 def run_key(config: RunConfig) -> str:
     """A short hash of everything that defines ``config``: equal configs, equal keys."""
     return _seed_keys(config, (config.seed,))[0]
 
 
 def _seed_keys(config: RunConfig, seeds: Sequence[int]) -> list[str]:
-    """The keys of ``config`` with each of ``seeds``: the hash of its sorted, compact JSON.
-
-    The JSON is built once around the seed (the top-level keys sort as data, model, seed,
-    train), so planning stays linear and cheap in the number of seeds.
-    """
+    """The keys of ``config`` with each of ``seeds``: the hash of its sorted, compact JSON, built
+    once around the seed (the top-level keys sort as data, model, seed, train), so planning
+    stays linear and cheap in the number of seeds."""
 
     def dumps(value: Any) -> str:
         return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
@@ -72,29 +152,27 @@ class SweepStudy(Study):
 
         The order is models, latent dimensions, digit pairs, the other options in the spec's
         order and seeds last. A model option is given only to the models that take it, so a
-        model that does not take a swept option is trained once, not once per value.
+        model that does not take a swept option is trained once, not once per value; its
+        column is None.
         """
-        takes = options_taken(config.models)
         cells: dict[str, Cell] = {}
+        columns = {option.name: option.column for option in config.options}
         for model in config.models:
-            # Only the options the model takes: one it does not take adds no runs of it.
-            options = [o for o in config.options if o.kind != "model" or o.name in takes[model]]
-            grid = itertools.product(
-                config.latent_dims,
-                config.digit_pairs or (None,),
-                *(option.values for option in options),
-            )
+            options = config.options_of(model)
+            pairs = config.digit_pairs or (None,)
+            grid = itertools.product(config.latent_dims, pairs, *(o.values for o in options))
             for latent_dim, pair, *values in grid:
-                chosen = {option.name: value for option, value in zip(options, values, strict=True)}
+                chosen = {o.name: value for o, value in zip(options, values, strict=True)}
                 first = _run_config(config, model, latent_dim, pair, chosen, config.seeds[0])
-                shown = _shown(config, model, latent_dim, pair, chosen, takes[model])
-                keys = _seed_keys(first, config.seeds)
-                for seed, key in zip(config.seeds, keys, strict=True):
+                shown = {"model": model, "latent_dim": latent_dim, "seed": None}
+                shown |= {} if pair is None else {"digit_pair": _display(pair)}
+                shown |= {column: _display(chosen.get(o)) for o, column in columns.items()}
+                for seed, key in zip(config.seeds, _seed_keys(first, config.seeds), strict=True):
                     run = dataclasses.replace(first, seed=seed)
-                    relative = f"runs/{model}/{key}"
+                    params = {**shown, "seed": seed}
                     cells.setdefault(
                         f"{model}/{key}",
-                        Cell(f"{model}/{key}", ((run, relative),), {**shown, "seed": seed}),
+                        Cell(f"{model}/{key}", ((run, f"runs/{model}/{key}"),), params),
                     )
         return list(cells.values())
 
@@ -139,42 +217,23 @@ def _run_config(
     chosen: Mapping[str, Any],
     seed: int,
 ) -> RunConfig:
-    kinds = {option.name: option.kind for option in spec.options}
-    data = {k: _raw(v) for k, v in chosen.items() if kinds[k] == "data"}
+    """One combination's run: each option by its kind (and ``pair`` as the data's ``digits``)."""
+    given: dict[str, dict[str, Any]] = {"train": {}, "data": {}, "model": {}}
+    for option in spec.options:
+        if option.name in chosen:
+            given[option.kind][option.name] = _raw(chosen[option.name])
     if pair is not None:
-        data["digits"] = list(pair)
-    model_options = {k: _raw(v) for k, v in chosen.items() if kinds[k] == "model"}
-    train = {k: v for k, v in chosen.items() if kinds[k] == "train"}
-    if train.get("patience") == 0:
-        train["patience"] = None  # as on the command line: 0 never stops early
+        given["data"]["digits"] = list(pair)
+    if given["train"].get("patience") == 0:
+        given["train"]["patience"] = None  # as on the command line: 0 never stops early
     try:
-        return RunConfig(
-            DataConfig(spec.dataset, data),
-            ModelConfig(model, latent_dim, model_options),
-            TrainConfig(**train),
-            seed,
+        data, model_config = (
+            DataConfig(spec.dataset, given["data"]),
+            ModelConfig(model, latent_dim, given["model"]),
         )
+        return RunConfig(data, model_config, TrainConfig(**given["train"]), seed)
     except (TypeError, InputError) as error:  # TypeError: a training option of the wrong kind
         raise InputError(f"{spec.source}: {error}") from None
-
-
-def _shown(
-    spec: SweepSpec,
-    model: str,
-    latent_dim: int,
-    pair: tuple[int, ...] | None,
-    chosen: Mapping[str, Any],
-    model_takes: set[str],
-) -> dict[str, Any]:
-    """The run's options as table columns (None where the model does not take an option; the
-    seed is set per run, in its column's place)."""
-    shown: dict[str, Any] = {"model": model, "latent_dim": latent_dim, "seed": None}
-    if pair is not None:
-        shown["digit_pair"] = _display(pair)
-    for option in spec.options:
-        applies = option.kind != "model" or option.name in model_takes
-        shown[option.column] = _display(chosen[option.name]) if applies else None
-    return shown
 
 
 STUDY = SweepStudy()
