@@ -19,7 +19,7 @@ from latentatlas.studies import engine
 from latentatlas.studies.arrays import restore_result, store_result
 from latentatlas.studies.claims import VERDICTS
 from latentatlas.studies.filaments import STUDY, FilamentsConfig
-from latentatlas.studies.filaments.resources import _resource_row
+from latentatlas.studies.filaments.analyse import _resource_row
 from latentatlas.studies.filaments.results import (
     AxisSeeds,
     DecodeSeeds,
