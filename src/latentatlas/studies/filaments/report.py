@@ -7,8 +7,7 @@ drawn for every model, autoencoder and VAE beside (or above) each other.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,8 @@ from latentatlas.plots.density import (
     plane_views_plot,
     radius_density_plot,
 )
-from latentatlas.report import Report, mean_std
+from latentatlas.plots.layout import combine_figures
+from latentatlas.report import Report, Section, mean_std
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import FilamentsConfig
@@ -41,9 +41,6 @@ from latentatlas.studies.filaments.results import (
 )
 
 MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
-#: Figures side by side up to this total width (inches; the report is 10 inches wide at 110
-#: dpi), stacked above each other beyond it.
-ROW_INCHES = 10.5
 #: Dominant axes listed in the table (the source lists 12).
 AXES_LISTED = 12
 
@@ -67,16 +64,11 @@ def body(report: Report, results: StudyResults) -> None:
     cell = results.cells[0]
     result: FilamentsResult = results.results[cell.key]
     arrays = results.arrays(cell.key)
-    _summary(report, result)
     models = list(result.models)
     if models:
-        _axis_section(report, result, models, arrays)
-        _radius_section(report, result, models, arrays)
-        _spectrum_section(report, result, models, arrays)
-        _map_section(report, result, models, arrays)
-        _planes_section(report, result, models, arrays)
-        _dimension_section(report, result, models, arrays)
-        _decodes_section(report, result, models, arrays)
+        report.add_summary_table(_rows(result, models, SUMMARY_COLUMNS), caption=SUMMARY_CAPTION)
+        for add in (_axes, _radii, _spectrum, _map, _planes, _dimension, _decodes):
+            add(report, result, models, arrays)
     _resources_section(report, result.resources)
 
 
@@ -99,71 +91,87 @@ def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:
     )
 
 
-def _summary(report: Report, result: FilamentsResult) -> None:
-    rows = []
-    for model, numbers in result.models.items():
-        score, radius = numbers.filament_score, numbers.radius_density
-        rows.append(
-            {
-                "model": _title(model),
-                "local dimension (codes)": mean_std(score.local_dimension_median, 2),
-                "local dimension (Gaussian)": mean_std(score.local_dimension_median_gaussian, 2),
-                "void fraction − Gaussian's": mean_std(score.void_excess),
-                "radius peak / expected": f"{mean_std(radius.peak, 2)} / "
-                f"{mean_std(radius.expected_peak, 2)}",
-                "dominant axes": mean_std(numbers.axis_density.n_dominant, 1),
-                "meaningful N(0, I) decodes": mean_std(numbers.random_decodes.meaningful_fraction),
-                "reconstruction error": mean_std(numbers.reconstruction_error, 4),
-            }
-        )
-    if rows:
-        report.add_summary_table(
-            rows,
-            caption="Mean ± std over seeds, on the training codes. Local dimension: median "
-            "Levina-Bickel estimate (about 1 on a filament). Void fraction: share of empty "
-            "grid cells on planes of principal axes, minus the matched Gaussian's. "
-            "Meaningful decodes: share of N(0, I) codes whose decode is about as close to a "
-            "training image as a typical reconstruction is to its original.",
-        )
+Column = Callable[[ModelFilaments], Any]
+
+SUMMARY_COLUMNS: dict[str, Column] = {
+    "local dimension (codes)": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
+    "local dimension (Gaussian)": lambda n: mean_std(
+        n.filament_score.local_dimension_median_gaussian, 2
+    ),
+    "void fraction − Gaussian's": lambda n: mean_std(n.filament_score.void_excess),
+    "radius peak / expected": lambda n: (
+        f"{mean_std(n.radius_density.peak, 2)} / {mean_std(n.radius_density.expected_peak, 2)}"
+    ),
+    "dominant axes": lambda n: mean_std(n.axis_density.n_dominant, 1),
+    "meaningful N(0, I) decodes": lambda n: mean_std(n.random_decodes.meaningful_fraction),
+    "reconstruction error": lambda n: mean_std(n.reconstruction_error, 4),
+}
+SUMMARY_CAPTION = (
+    "Mean ± std over seeds, on the training codes. Local dimension: median Levina-Bickel "
+    "estimate (about 1 on a filament). Void fraction: share of empty grid cells on planes of "
+    "principal axes, minus the matched Gaussian's. Meaningful decodes: share of N(0, I) codes "
+    "whose decode is about as close to a training image as a typical reconstruction is to its "
+    "original."
+)
+RADIUS_COLUMNS: dict[str, Column] = {
+    "peak (bins 0.5)": lambda n: mean_std(n.radius_density.peak, 2),
+    "peak (bins 0.05)": lambda n: mean_std(n.radius_density.peak_fine, 2),
+    "expected": lambda n: mean_std(n.radius_density.expected_peak, 2),
+    "sqrt(d)": lambda n: f"{n.radius_density.unit_gaussian_peak:.1f}",
+    "smallest radius": lambda n: mean_std(n.radius_density.minimum, 2),
+    "largest radius": lambda n: mean_std(n.radius_density.maximum, 2),
+    "relative distance / tolerance": lambda n: (
+        f"{mean_std(n.radius_density.relative_distance)} / "
+        f"{mean_std(n.radius_density.null_tolerance)}"
+        if n.radius_density.null_tolerance
+        else "not measured"
+    ),
+}
+SPECTRUM_COLUMNS: dict[str, Column] = {
+    "components above the tail": lambda n: mean_std(n.pca_spectrum.n_leading, 1),
+    "first component's share": lambda n: mean_std(n.pca_spectrum.first_ratio),
+    "first / second": lambda n: mean_std(n.pca_spectrum.first_to_second, 2),
+}
+DIMENSION_COLUMNS: dict[str, Column] = {
+    "median local dimension": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
+    "… Gaussian": lambda n: mean_std(n.filament_score.local_dimension_median_gaussian, 2),
+    "TwoNN": lambda n: mean_std(n.filament_score.twonn, 2),
+    "… Gaussian ": lambda n: mean_std(n.filament_score.twonn_gaussian, 2),
+    "nearest-neighbour distance / Gaussian's": lambda n: mean_std(
+        n.filament_score.nn_distance_ratio
+    ),
+}
+DECODE_COLUMNS: dict[str, Column] = {
+    "meaningful, N(0, I)": lambda n: mean_std(n.random_decodes.meaningful_fraction),
+    "meaningful, fitted Gaussian": lambda n: mean_std(n.random_decodes.meaningful_fraction_fitted),
+    "near the codes, N(0, I)": lambda n: mean_std(n.random_decodes.near_codes_fraction),
+    "near the codes, fitted": lambda n: mean_std(n.random_decodes.near_codes_fraction_fitted),
+    "mean image counts as meaningful": lambda n: _mean_image_cell(n.random_decodes),
+}
 
 
-# -- figures --------------------------------------------------------------------------------------
-def _combine(figures: Sequence[Any]) -> Any:
-    """One image of several figures: side by side when they fit the report's width, else
-    stacked (each figure keeps its own title); a single figure is returned as it is."""
-    if len(figures) == 1:
-        return figures[0]
-    import matplotlib.image
-
-    from latentatlas.plots.style import REPORT_DPI
-
-    side_by_side = sum(f.get_size_inches()[0] for f in figures) <= ROW_INCHES
-    images = []
-    for figure in figures:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=REPORT_DPI, bbox_inches="tight", facecolor="white")
-        buffer.seek(0)
-        images.append(matplotlib.image.imread(buffer, format="png")[..., :3])
-    axis = 1 if side_by_side else 0
-    size = max(image.shape[1 - axis] for image in images)
-    padded = []
-    for image in images:
-        pad = [(0, 0), (0, 0), (0, 0)]
-        pad[1 - axis] = (0, size - image.shape[1 - axis])
-        padded.append(np.pad(image, pad, constant_values=1.0))
-        gap = [(0, 0), (0, 0), (0, 0)]
-        gap[axis] = (0, 12)  # a white gap between figures
-        padded[-1] = np.pad(padded[-1], gap, constant_values=1.0)
-    buffer = io.BytesIO()
-    matplotlib.image.imsave(buffer, np.concatenate(padded, axis=axis), format="png")
-    return buffer.getvalue()
+def _rows(result: FilamentsResult, models: list[str], columns: Mapping[str, Column]) -> list[Any]:
+    """One table row per model: its title, then each column read from its numbers."""
+    return [
+        {"model": _title(m), **{name: read(result.models[m]) for name, read in columns.items()}}
+        for m in models
+    ]
 
 
-def _where(model: str, numbers: ModelFilaments) -> str:
-    return f"{_title(model)}, seed {numbers.figure_seed}"
+def _model_figures(
+    section: Section,
+    result: FilamentsResult,
+    models: list[str],
+    draw: Callable[[str, str], Any],
+    **figure: str,
+) -> None:
+    """``draw(model, where)`` for every model, combined into one figure of the section;
+    ``where`` names the model and its figure seed for the figure's title."""
+    where = {m: f"{_title(m)}, seed {result.models[m].figure_seed}" for m in models}
+    section.add_figure(combine_figures([draw(m, where[m]) for m in models]), **figure)
 
 
-def _axis_section(
+def _axes(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
@@ -173,23 +181,12 @@ def _axis_section(
         "centre 5 and width 8). Dominant here: median more than 0.25 typical widths from 0, "
         "or width above 1.5 times the typical one.",
     )
-    figures, rows = [], []
-    for model in models:
-        numbers = result.models[model]
-        axes = restore_result(arrays, f"{model}/axis", AxisDensityResult)
-        figures.append(axis_density_plot(axes, title=f"{_where(model, numbers)}: axis densities"))
-        for axis in axes.dominant_axes[:AXES_LISTED]:
-            rows.append(
-                {
-                    "model": _title(model),
-                    "axis": axis,
-                    "centre": f"{axes.centres[axis]:.2f}",
-                    "half-width": f"{axes.half_widths[axis]:.2f}",
-                    "typical half-width": f"{axes.median_half_width:.2f}",
-                }
-            )
-    section.add_figure(
-        _combine(figures),
+    axes = {m: restore_result(arrays, f"{m}/axis", AxisDensityResult) for m in models}
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: axis_density_plot(axes[m], title=f"{where}: axis densities"),
         title="Axis densities, all and dominant",
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
         "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
@@ -198,17 +195,29 @@ def _axis_section(
         "proportion to its width: the source's 0.25 would draw a VAE's codes, within about "
         "±0.4, as triangles of three bins.",
     )
-    counts = {_title(m): mean_std(result.models[m].axis_density.n_dominant, 1) for m in models}
     section.add_text(
         "Dominant axes per seed (mean ± std): "
-        + "; ".join(f"{name} {value}" for name, value in counts.items())
+        + "; ".join(
+            f"{_title(m)} {mean_std(result.models[m].axis_density.n_dominant, 1)}" for m in models
+        )
         + "."
     )
+    rows = [
+        {
+            "model": _title(m),
+            "axis": axis,
+            "centre": f"{axes[m].centres[axis]:.2f}",
+            "half-width": f"{axes[m].half_widths[axis]:.2f}",
+            "typical half-width": f"{axes[m].median_half_width:.2f}",
+        }
+        for m in models
+        for axis in axes[m].dominant_axes[:AXES_LISTED]
+    ]
     if rows:
         section.add_table(rows, caption="The dominant axes of the figure seed, largest first.")
 
 
-def _radius_section(
+def _radii(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
@@ -218,111 +227,75 @@ def _radius_section(
         "The expected radius here is sqrt(sum of the per-axis second moments), which is "
         "sqrt(d) only for unit-variance axes.",
     )
-    figures = [
-        radius_density_plot(
-            restore_result(arrays, f"{model}/radius", RadiusDensityResult),
-            title=f"{_where(model, result.models[model])}: radii",
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: radius_density_plot(
+            restore_result(arrays, f"{m}/radius", RadiusDensityResult), title=f"{where}: radii"
+        ),
         title="Radius histograms at two bin widths",
         caption="Bins of 0.5 (left) and 0.05 (right), as in the source. Look at the peak "
         "(solid) against the expected radius (dashed) and sqrt(d) (dotted).",
     )
-    section.add_table(
-        [
-            {
-                "model": _title(m),
-                "peak (bins 0.5)": mean_std(result.models[m].radius_density.peak, 2),
-                "peak (bins 0.05)": mean_std(result.models[m].radius_density.peak_fine, 2),
-                "expected": mean_std(result.models[m].radius_density.expected_peak, 2),
-                "sqrt(d)": f"{result.models[m].radius_density.unit_gaussian_peak:.1f}",
-                "smallest radius": mean_std(result.models[m].radius_density.minimum, 2),
-                "largest radius": mean_std(result.models[m].radius_density.maximum, 2),
-                "relative distance / tolerance": _radius_cell(result.models[m]),
-            }
-            for m in models
-        ],
-        caption="Mean ± std over seeds.",
-    )
+    section.add_table(_rows(result, models, RADIUS_COLUMNS), caption="Mean ± std over seeds.")
 
 
-def _radius_cell(numbers: ModelFilaments) -> str:
-    radius = numbers.radius_density
-    if not radius.null_tolerance:
-        return "not measured"
-    return f"{mean_std(radius.relative_distance)} / {mean_std(radius.null_tolerance)}"
-
-
-def _spectrum_section(
+def _spectrum(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
         "PCA spectrum",
         "The source: one dominant component, and an almost constant importance after about ten.",
     )
-    figures = [
-        pca_spectrum_plot(
-            restore_result(arrays, f"{model}/spectrum", PcaSpectrumResult),
-            title=_where(model, result.models[model]),
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: pca_spectrum_plot(
+            restore_result(arrays, f"{m}/spectrum", PcaSpectrumResult), title=where
+        ),
         title="Explained variance per principal component",
         caption="Bars: share of the variance of each of the first 50 components; line: "
         "cumulative. Look for a first bar far above the rest and a flat tail.",
     )
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "components above the tail": mean_std(result.models[m].pca_spectrum.n_leading, 1),
-                "first component's share": mean_std(result.models[m].pca_spectrum.first_ratio),
-                "first / second": mean_std(result.models[m].pca_spectrum.first_to_second, 2),
-            }
-            for m in models
-        ],
+        _rows(result, models, SPECTRUM_COLUMNS),
         caption="Above the tail: components whose share exceeds 1.5 times the median share.",
     )
 
 
-def _map_section(
+def _map(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     names = arrays.get("label_names")
     label_names = None if names is None else [str(n) for n in names.tolist()]
-    figures = []
-    for model in models:
-        embedding = restore_result(arrays, f"{model}/tsne", EmbeddingResult)
-        figures.append(
-            embedding_plot(
-                embedding,
-                labels=arrays.get(f"{model}/tsne_labels"),
-                label_names=label_names,
-                title=f"{_where(model, result.models[model])}\n"
-                f"{embedding.preservation:.0%} of {embedding.preservation_k}-NN kept",
-            )
-        )
-    first = restore_result(arrays, f"{models[0]}/tsne", EmbeddingResult)
-    report.add_section(
+    maps = {m: restore_result(arrays, f"{m}/tsne", EmbeddingResult) for m in models}
+    first = maps[models[0]]
+    section = report.add_section(
         "t-SNE map",
         f"t-SNE (openTSNE) of {len(first.embedding):,} training codes drawn at random, with "
         f"the source's perplexity {first.perplexity:g} and early exaggeration "
         f"{first.early_exaggeration:g}. A t-SNE map's distances are not the latent space's: "
         "it shows fragments and gaps, not their size.",
-    ).add_figure(
-        _combine(figures),
+    )
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: embedding_plot(
+            maps[m],
+            labels=arrays.get(f"{m}/tsne_labels"),
+            label_names=label_names,
+            title=f"{where}\n{maps[m].preservation:.0%} of {maps[m].preservation_k}-NN kept",
+        ),
         title="t-SNE of the training codes",
         caption="Look for gaps between dense, curved structures (the source) or one evenly "
         "filled blob; the title gives the share of 10 nearest neighbours the map keeps.",
     )
 
 
-def _planes_section(
+def _planes(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
@@ -338,13 +311,14 @@ def _planes_section(
     for index in range(count):
         views = {m: restore_result(arrays, f"{m}/planes/{index}", PlaneViewsResult) for m in models}
         first = views[models[0]]
-        figures = [
-            plane_views_plot(views[m], title=f"{_where(m, result.models[m])}: {_plane_name(v)}")
-            for m, v in views.items()
-        ]
         what = "principal axes" if first.basis == "pca" else "dominant original axes"
-        section.add_figure(
-            _combine(figures),
+        _model_figures(
+            section,
+            result,
+            models,
+            lambda m, where, views=views: plane_views_plot(
+                views[m], title=f"{where}: {_plane_name(views[m])}"
+            ),
             title=f"Plane of {what}: {_plane_name(first)}",
             caption="Look for lines and empty regions that persist as the window shrinks; a "
             "Gaussian cloud would fill the small windows evenly."
@@ -361,7 +335,7 @@ def _plane_name(views: PlaneViewsResult) -> str:
     return f"{a} and {b}"
 
 
-def _dimension_section(
+def _dimension(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
@@ -377,49 +351,33 @@ def _dimension_section(
         "0.04 / sqrt(planes), nearly 1-d when the smallest dimension is at most 1.5 (asked only "
         "of data with one generative factor).",
     )
-    figures = [
-        intrinsic_dimension_plot(
-            restore_result(arrays, f"{model}/score", FilamentScoreResult),
-            title=f"{_where(model, result.models[model])}: dimension and voids",
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: intrinsic_dimension_plot(
+            restore_result(arrays, f"{m}/score", FilamentScoreResult),
+            title=f"{where}: dimension and voids",
+        ),
         title="Local dimension and void fractions against the matched Gaussian",
         caption="Left: codes' local dimensions near 1 where the Gaussian's are high mean thin "
         "filaments. Right: solid lines (codes) above dashed ones (Gaussian) mean more empty "
         "space than a Gaussian leaves.",
     )
+    section.add_table(_rows(result, models, DIMENSION_COLUMNS), caption="Mean ± std over seeds.")
+    voids = [
+        {
+            "model": _title(m),
+            "window (std)": f"{scale:g}",
+            "void fraction": mean_std([v[j] for v in score.void_fraction]),
+            "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
+        }
+        for m in models
+        for score in [result.models[m].filament_score]
+        for j, scale in enumerate(score.scales)
+    ]
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "median local dimension": mean_std(s.local_dimension_median, 2),
-                "… Gaussian": mean_std(s.local_dimension_median_gaussian, 2),
-                "TwoNN": mean_std(s.twonn, 2),
-                "… Gaussian ": mean_std(s.twonn_gaussian, 2),
-                "nearest-neighbour distance / Gaussian's": mean_std(s.nn_distance_ratio),
-            }
-            for m in models
-            for s in [result.models[m].filament_score]
-        ],
-        caption="Mean ± std over seeds.",
-    )
-    rows = []
-    for model in models:
-        score = result.models[model].filament_score
-        for j, scale in enumerate(score.scales):
-            rows.append(
-                {
-                    "model": _title(model),
-                    "window (std)": f"{scale:g}",
-                    "void fraction": mean_std([v[j] for v in score.void_fraction]),
-                    "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
-                }
-            )
-    section.add_table(
-        rows, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
+        voids, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
     )
     readings = _readings_rows(result, models)
     if readings:
@@ -435,27 +393,24 @@ def _dimension_section(
 def _readings_rows(result: FilamentsResult, models: list[str]) -> list[dict[str, Any]]:
     factors = "not declared" if result.n_factors is None else str(result.n_factors)
     words = {True: "yes", False: "no", None: "undecided"}
-    rows = []
-    for model in models:
-        numbers = result.models[model]
-        score = numbers.filament_score
-        for i, seed in enumerate(numbers.seeds[: len(score.smallest_dimension)]):
-            rows.append(
-                {
-                    "model": _title(model),
-                    "seed": seed,
-                    "generative factors": factors,
-                    "smallest local dimension": f"{score.smallest_dimension[i]:.2f}",
-                    "ratio to the Gaussian's": f"{score.low_dimension_ratio[i]:.2f}",
-                    "void excess / threshold": f"{score.void_excess[i]:.3f} / "
-                    f"{score.void_threshold[i]:.3f}",
-                    "nearly 1-d": words[score.one_dimensional[i]],
-                }
-            )
-    return rows
+    return [
+        {
+            "model": _title(m),
+            "seed": seed,
+            "generative factors": factors,
+            "smallest local dimension": f"{score.smallest_dimension[i]:.2f}",
+            "ratio to the Gaussian's": f"{score.low_dimension_ratio[i]:.2f}",
+            "void excess / threshold": f"{score.void_excess[i]:.3f} / "
+            f"{score.void_threshold[i]:.3f}",
+            "nearly 1-d": words[score.one_dimensional[i]],
+        }
+        for m in models
+        for score in [result.models[m].filament_score]
+        for i, seed in enumerate(result.models[m].seeds[: len(score.smallest_dimension)])
+    ]
 
 
-def _decodes_section(
+def _decodes(
     report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
 ) -> None:
     section = report.add_section(
@@ -471,50 +426,42 @@ def _decodes_section(
         "table says so and the claims on these shares are not judged. Read the fraction "
         "with the grids.",
     )
-    figures = []
-    for model in models:
-        decodes = restore_result(arrays, f"{model}/decodes", RandomDecodesResult)
-        rows, titles = [], []
-        for sample in decodes.samples:
-            name = SOURCE_NAMES.get(sample.source, sample.source)
-            rows += [sample.shown[:8], arrays[f"{model}/nearest/{sample.source}"][:8]]
-            titles += [
-                f"{name}\n{sample.meaningful_fraction:.0%} meaningful",
-                "nearest training\nimage",
-            ]
-        width = min(len(r) for r in rows)
-        figures.append(
-            image_grid(
-                np.concatenate([r[:width] for r in rows]).astype(np.float32) / 255.0,
-                n_columns=width,
-                row_titles=titles,
-                title=f"{_where(model, result.models[model])}: decodes of random codes",
-                cell_inches=0.95,
-            )
-        )
-    section.add_figure(
-        _combine(figures),
+    _model_figures(
+        section,
+        result,
+        models,
+        lambda m, where: _decode_grid(m, where, arrays),
         title="Random decodes and their nearest training images",
         caption="Each decode above the training image nearest to it. Look for decodes that "
         "look like training images (a VAE) or like blurred mixtures (an autoencoder's voids).",
     )
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "meaningful, N(0, I)": mean_std(d.meaningful_fraction),
-                "meaningful, fitted Gaussian": mean_std(d.meaningful_fraction_fitted),
-                "near the codes, N(0, I)": mean_std(d.near_codes_fraction),
-                "near the codes, fitted": mean_std(d.near_codes_fraction_fitted),
-                "mean image counts as meaningful": _mean_image_cell(d),
-            }
-            for m in models
-            for d in [result.models[m].random_decodes]
-        ],
+        _rows(result, models, DECODE_COLUMNS),
         caption="Near the codes: share of random codes within two typical code spacings of a "
         "training code (the rest fell into empty space). Mean image: seeds whose criterion "
         "would call the mean training image meaningful (there the shares say little). "
         "Mean ± std over seeds.",
+    )
+
+
+def _decode_grid(model: str, where: str, arrays: Mapping[str, Any]) -> Any:
+    """Each source's first 8 shown decodes, each row above the nearest training images."""
+    decodes = restore_result(arrays, f"{model}/decodes", RandomDecodesResult)
+    rows, titles = [], []
+    for sample in decodes.samples:
+        name = SOURCE_NAMES.get(sample.source, sample.source)
+        rows += [sample.shown[:8], arrays[f"{model}/nearest/{sample.source}"][:8]]
+        titles += [
+            f"{name}\n{sample.meaningful_fraction:.0%} meaningful",
+            "nearest training\nimage",
+        ]
+    width = min(len(r) for r in rows)
+    return image_grid(
+        np.concatenate([r[:width] for r in rows]).astype(np.float32) / 255.0,
+        n_columns=width,
+        row_titles=titles,
+        title=f"{where}: decodes of random codes",
+        cell_inches=0.95,
     )
 
 
@@ -535,19 +482,24 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
         "counted exactly), 2.88 million with the extra layer, 9.83 million at z = 512, and no "
         "time saved per batch.",
     )
-    rows = []
-    for row in table.rows:
-        base = {
-            "z": row.latent_dim,
-            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+    batches = list(enumerate(table.batch_sizes))
+    rows = [
+        {
+            **_variant(row),
             "encoder parameters": f"{row.encoder_parameters:,}",
             "decoder parameters": f"{row.decoder_parameters:,}",
             "weights (MiB)": f"{row.weights_mib:.1f}",
+            **{
+                name: value
+                for i, batch in batches
+                for name, value in (
+                    (f"peak MiB, batch {batch}", _cell(row.peak_memory_mib, i, "{:.0f}")),
+                    (f"s / batch {batch}", _cell(row.seconds_per_batch, i, "{:.3f}")),
+                )
+            },
         }
-        for i, batch in enumerate(table.batch_sizes):
-            base[f"peak MiB, batch {batch}"] = _cell(row.peak_memory_mib, i, "{:.0f}")
-            base[f"s / batch {batch}"] = _cell(row.seconds_per_batch, i, "{:.3f}")
-        rows.append(base)
+        for row in table.rows
+    ]
     section.add_table(
         rows,
         caption=f"Measured on {table.device} with {table.torch_threads} torch thread(s), "
@@ -558,12 +510,8 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
     )
     activations = [
         {
-            "z": row.latent_dim,
-            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
-            **{
-                f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}")
-                for i, b in enumerate(table.batch_sizes)
-            },
+            **_variant(row),
+            **{f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}") for i, b in batches},
         }
         for row in table.rows
         if row.saved_activations_mib is not None
@@ -574,6 +522,13 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
             caption="Activations autograd keeps for the backward pass (MiB, exact and the "
             "same on any device): they, not the weights, grow with the batch.",
         )
+
+
+def _variant(row: Any) -> dict[str, Any]:
+    return {
+        "z": row.latent_dim,
+        "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+    }
 
 
 def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
