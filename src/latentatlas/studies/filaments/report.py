@@ -8,6 +8,7 @@ drawn for every model, autoencoder and VAE beside (or above) each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,12 +64,11 @@ def body(report: Report, results: StudyResults) -> None:
     """The study's own sections, between the verdicts and the methods."""
     cell = results.cells[0]
     result: FilamentsResult = results.results[cell.key]
-    arrays = results.arrays(cell.key)
-    models = list(result.models)
-    if models:
-        report.add_summary_table(_rows(result, models, SUMMARY_COLUMNS), caption=SUMMARY_CAPTION)
+    page = _Page(report, result, results.arrays(cell.key))
+    if page.models:
+        report.add_summary_table(page.rows(SUMMARY_COLUMNS), caption=SUMMARY_CAPTION)
         for add in (_axes, _radii, _spectrum, _map, _planes, _dimension, _decodes):
-            add(report, result, models, arrays)
+            add(page)
     _resources_section(report, result.resources)
 
 
@@ -150,42 +150,47 @@ DECODE_COLUMNS: dict[str, Column] = {
 }
 
 
-def _rows(result: FilamentsResult, models: list[str], columns: Mapping[str, Column]) -> list[Any]:
-    """One table row per model: its title, then each column read from its numbers."""
-    return [
-        {"model": _title(m), **{name: read(result.models[m]) for name, read in columns.items()}}
-        for m in models
-    ]
+@dataclass(frozen=True)
+class _Page:
+    """The cell a report draws: its result, the models in it and the stored figure arrays."""
+
+    report: Report
+    result: FilamentsResult
+    arrays: Mapping[str, Any]
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.result.models)
+
+    def restored(self, name: str, kind: type) -> dict[str, Any]:
+        """Each model's stored figure result ``<model>/<name>``."""
+        return {m: restore_result(self.arrays, f"{m}/{name}", kind) for m in self.models}
+
+    def rows(self, columns: Mapping[str, Column]) -> list[dict[str, Any]]:
+        """One table row per model: its title, then each column read from its numbers."""
+        return [
+            {"model": _title(m), **{name: read(numbers) for name, read in columns.items()}}
+            for m, numbers in self.result.models.items()
+        ]
+
+    def figures(self, section: Section, draw: Callable[[str, str], Any], **figure: str) -> None:
+        """``draw(model, where)`` for every model, combined into one figure of the section;
+        ``where`` names the model and its figure seed for the figure's title."""
+        where = {m: f"{_title(m)}, seed {n.figure_seed}" for m, n in self.result.models.items()}
+        section.add_figure(combine_figures([draw(m, where[m]) for m in self.models]), **figure)
 
 
-def _model_figures(
-    section: Section,
-    result: FilamentsResult,
-    models: list[str],
-    draw: Callable[[str, str], Any],
-    **figure: str,
-) -> None:
-    """``draw(model, where)`` for every model, combined into one figure of the section;
-    ``where`` names the model and its figure seed for the figure's title."""
-    where = {m: f"{_title(m)}, seed {result.models[m].figure_seed}" for m in models}
-    section.add_figure(combine_figures([draw(m, where[m]) for m in models]), **figure)
-
-
-def _axes(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _axes(page: _Page) -> None:
+    section = page.report.add_section(
         "Density along each coordinate axis",
         "The source: most axes are Gaussians at 0 with a half-width (FWHM) of about 2, and a "
         "few dominant axes sit off the origin or are wider (it lists 12, e.g. axis 52 with "
         "centre 5 and width 8). Dominant here: median more than 0.25 typical widths from 0, "
         "or width above 1.5 times the typical one.",
     )
-    axes = {m: restore_result(arrays, f"{m}/axis", AxisDensityResult) for m in models}
-    _model_figures(
+    axes = page.restored("axis", AxisDensityResult)
+    page.figures(
         section,
-        result,
-        models,
         lambda m, where: axis_density_plot(axes[m], title=f"{where}: axis densities"),
         title="Axis densities, all and dominant",
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
@@ -195,13 +200,11 @@ def _axes(
         "proportion to its width: the source's 0.25 would draw a VAE's codes, within about "
         "±0.4, as triangles of three bins.",
     )
-    section.add_text(
-        "Dominant axes per seed (mean ± std): "
-        + "; ".join(
-            f"{_title(m)} {mean_std(result.models[m].axis_density.n_dominant, 1)}" for m in models
-        )
-        + "."
-    )
+    counts = [
+        f"{_title(m)} {mean_std(n.axis_density.n_dominant, 1)}"
+        for m, n in page.result.models.items()
+    ]
+    section.add_text(f"Dominant axes per seed (mean ± std): {'; '.join(counts)}.")
     rows = [
         {
             "model": _title(m),
@@ -210,82 +213,68 @@ def _axes(
             "half-width": f"{axes[m].half_widths[axis]:.2f}",
             "typical half-width": f"{axes[m].median_half_width:.2f}",
         }
-        for m in models
+        for m in page.models
         for axis in axes[m].dominant_axes[:AXES_LISTED]
     ]
     if rows:
         section.add_table(rows, caption="The dominant axes of the figure seed, largest first.")
 
 
-def _radii(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _radii(page: _Page) -> None:
+    section = page.report.add_section(
         "Density of radii",
         "The source: a pronounced peak at R = 16.5 in 256 dimensions, near sqrt(256) = 16, "
         "which unit Gaussians on every axis predict; no codes near the origin or beyond 32. "
         "The expected radius here is sqrt(sum of the per-axis second moments), which is "
         "sqrt(d) only for unit-variance axes.",
     )
-    _model_figures(
+    radii = page.restored("radius", RadiusDensityResult)
+    page.figures(
         section,
-        result,
-        models,
-        lambda m, where: radius_density_plot(
-            restore_result(arrays, f"{m}/radius", RadiusDensityResult), title=f"{where}: radii"
-        ),
+        lambda m, where: radius_density_plot(radii[m], title=f"{where}: radii"),
         title="Radius histograms at two bin widths",
         caption="Bins of 0.5 (left) and 0.05 (right), as in the source. Look at the peak "
         "(solid) against the expected radius (dashed) and sqrt(d) (dotted).",
     )
-    section.add_table(_rows(result, models, RADIUS_COLUMNS), caption="Mean ± std over seeds.")
+    section.add_table(page.rows(RADIUS_COLUMNS), caption="Mean ± std over seeds.")
 
 
-def _spectrum(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _spectrum(page: _Page) -> None:
+    section = page.report.add_section(
         "PCA spectrum",
         "The source: one dominant component, and an almost constant importance after about ten.",
     )
-    _model_figures(
+    spectra = page.restored("spectrum", PcaSpectrumResult)
+    page.figures(
         section,
-        result,
-        models,
-        lambda m, where: pca_spectrum_plot(
-            restore_result(arrays, f"{m}/spectrum", PcaSpectrumResult), title=where
-        ),
+        lambda m, where: pca_spectrum_plot(spectra[m], title=where),
         title="Explained variance per principal component",
         caption="Bars: share of the variance of each of the first 50 components; line: "
         "cumulative. Look for a first bar far above the rest and a flat tail.",
     )
     section.add_table(
-        _rows(result, models, SPECTRUM_COLUMNS),
+        page.rows(SPECTRUM_COLUMNS),
         caption="Above the tail: components whose share exceeds 1.5 times the median share.",
     )
 
 
-def _map(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    names = arrays.get("label_names")
+def _map(page: _Page) -> None:
+    names = page.arrays.get("label_names")
     label_names = None if names is None else [str(n) for n in names.tolist()]
-    maps = {m: restore_result(arrays, f"{m}/tsne", EmbeddingResult) for m in models}
-    first = maps[models[0]]
-    section = report.add_section(
+    maps = page.restored("tsne", EmbeddingResult)
+    first = maps[page.models[0]]
+    section = page.report.add_section(
         "t-SNE map",
         f"t-SNE (openTSNE) of {len(first.embedding):,} training codes drawn at random, with "
         f"the source's perplexity {first.perplexity:g} and early exaggeration "
         f"{first.early_exaggeration:g}. A t-SNE map's distances are not the latent space's: "
         "it shows fragments and gaps, not their size.",
     )
-    _model_figures(
+    page.figures(
         section,
-        result,
-        models,
         lambda m, where: embedding_plot(
             maps[m],
-            labels=arrays.get(f"{m}/tsne_labels"),
+            labels=page.arrays.get(f"{m}/tsne_labels"),
             label_names=label_names,
             title=f"{where}\n{maps[m].preservation:.0%} of {maps[m].preservation_k}-NN kept",
         ),
@@ -295,10 +284,8 @@ def _map(
     )
 
 
-def _planes(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _planes(page: _Page) -> None:
+    section = page.report.add_section(
         "Projections onto planes at shrinking zooms",
         "The source projected the codes onto planes of principal axes (1-2, 1-18, 8-35) and of "
         "two dominant original axes (52 and 221), zooming in until lines and voids appeared. "
@@ -307,15 +294,13 @@ def _planes(
         "densest square of its size inside the one before (dashed), so the zooms show the "
         "codes wherever they sit, not the plane's origin.",
     )
-    count = min(int(arrays[f"{m}/planes/#"]) for m in models)
+    count = min(int(page.arrays[f"{m}/planes/#"]) for m in page.models)
     for index in range(count):
-        views = {m: restore_result(arrays, f"{m}/planes/{index}", PlaneViewsResult) for m in models}
-        first = views[models[0]]
+        views = page.restored(f"planes/{index}", PlaneViewsResult)
+        first = views[page.models[0]]
         what = "principal axes" if first.basis == "pca" else "dominant original axes"
-        _model_figures(
+        page.figures(
             section,
-            result,
-            models,
             lambda m, where, views=views: plane_views_plot(
                 views[m], title=f"{where}: {_plane_name(views[m])}"
             ),
@@ -335,10 +320,8 @@ def _plane_name(views: PlaneViewsResult) -> str:
     return f"{a} and {b}"
 
 
-def _dimension(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _dimension(page: _Page) -> None:
+    section = page.report.add_section(
         "Local intrinsic dimension and voids",
         "Numbers for the source's pictures. The local intrinsic dimension (Levina-Bickel MLE "
         "from each point's nearest neighbours) is about 1 on a filament and about m on an "
@@ -351,12 +334,11 @@ def _dimension(
         "0.04 / sqrt(planes), nearly 1-d when the smallest dimension is at most 1.5 (asked only "
         "of data with one generative factor).",
     )
-    _model_figures(
+    scores = page.restored("score", FilamentScoreResult)
+    page.figures(
         section,
-        result,
-        models,
         lambda m, where: intrinsic_dimension_plot(
-            restore_result(arrays, f"{m}/score", FilamentScoreResult),
+            scores[m],
             title=f"{where}: dimension and voids",
         ),
         title="Local dimension and void fractions against the matched Gaussian",
@@ -364,7 +346,7 @@ def _dimension(
         "filaments. Right: solid lines (codes) above dashed ones (Gaussian) mean more empty "
         "space than a Gaussian leaves.",
     )
-    section.add_table(_rows(result, models, DIMENSION_COLUMNS), caption="Mean ± std over seeds.")
+    section.add_table(page.rows(DIMENSION_COLUMNS), caption="Mean ± std over seeds.")
     voids = [
         {
             "model": _title(m),
@@ -372,14 +354,14 @@ def _dimension(
             "void fraction": mean_std([v[j] for v in score.void_fraction]),
             "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
         }
-        for m in models
-        for score in [result.models[m].filament_score]
+        for m in page.models
+        for score in [page.result.models[m].filament_score]
         for j, scale in enumerate(score.scales)
     ]
     section.add_table(
         voids, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
     )
-    readings = _readings_rows(result, models)
+    readings = _readings_rows(page)
     if readings:
         section.add_table(
             readings,
@@ -390,8 +372,8 @@ def _dimension(
         )
 
 
-def _readings_rows(result: FilamentsResult, models: list[str]) -> list[dict[str, Any]]:
-    factors = "not declared" if result.n_factors is None else str(result.n_factors)
+def _readings_rows(page: _Page) -> list[dict[str, Any]]:
+    factors = "not declared" if page.result.n_factors is None else str(page.result.n_factors)
     words = {True: "yes", False: "no", None: "undecided"}
     return [
         {
@@ -404,16 +386,14 @@ def _readings_rows(result: FilamentsResult, models: list[str]) -> list[dict[str,
             f"{score.void_threshold[i]:.3f}",
             "nearly 1-d": words[score.one_dimensional[i]],
         }
-        for m in models
-        for score in [result.models[m].filament_score]
-        for i, seed in enumerate(result.models[m].seeds[: len(score.smallest_dimension)])
+        for m in page.models
+        for score in [page.result.models[m].filament_score]
+        for i, seed in enumerate(page.result.models[m].seeds[: len(score.smallest_dimension)])
     ]
 
 
-def _decodes(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _decodes(page: _Page) -> None:
+    section = page.report.add_section(
         "Decodes of random codes",
         "The source could not decode recognisable faces from random codes of its autoencoder; "
         "a VAE's prior promises that N(0, I) codes decode to images like the training ones. "
@@ -426,17 +406,15 @@ def _decodes(
         "table says so and the claims on these shares are not judged. Read the fraction "
         "with the grids.",
     )
-    _model_figures(
+    page.figures(
         section,
-        result,
-        models,
-        lambda m, where: _decode_grid(m, where, arrays),
+        lambda m, where: _decode_grid(m, where, page.arrays),
         title="Random decodes and their nearest training images",
         caption="Each decode above the training image nearest to it. Look for decodes that "
         "look like training images (a VAE) or like blurred mixtures (an autoencoder's voids).",
     )
     section.add_table(
-        _rows(result, models, DECODE_COLUMNS),
+        page.rows(DECODE_COLUMNS),
         caption="Near the codes: share of random codes within two typical code spacings of a "
         "training code (the rest fell into empty space). Mean image: seeds whose criterion "
         "would call the mean training image meaningful (there the shares say little). "
