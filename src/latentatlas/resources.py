@@ -1,16 +1,20 @@
 """What training a registry model costs: exact parameter counts, and the peak memory, saved
-activations and seconds per step of fresh training steps, measured on a device."""
+activations and seconds per step of fresh training steps, measured on a device; and the table
+of a conv model's variants that the filaments study reports (its source's second part)."""
 
 from __future__ import annotations
 
 import ctypes
 import re
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from latentatlas.analysis._result import ResultMixin
 
 _PROC_STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -35,6 +39,99 @@ class StepCost:
     peak_mib: float
     saved_activations_mib: float
     seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class ResourceRow(ResultMixin):
+    """One variant of a conv model: its latent dimension and extra Dense layer, parameters,
+    memory and time.
+
+    ``peak_memory_mib``, ``saved_activations_mib`` and ``seconds_per_batch`` hold one value
+    per batch size of the table (None where the variant was not measured, and ``peak`` also
+    where memory cannot be measured): see :class:`StepCost`.
+    """
+
+    latent_dim: int
+    bottleneck: int | None
+    encoder_parameters: int
+    decoder_parameters: int
+    total_parameters: int
+    weights_mib: float
+    saved_activations_mib: tuple[float, ...] | None
+    peak_memory_mib: tuple[float, ...] | None
+    seconds_per_batch: tuple[float, ...] | None
+
+
+@dataclass(frozen=True, eq=False)
+class ResourceTable(ResultMixin):
+    """The parameter and memory table; ``memory_method`` says how memory was measured."""
+
+    image_shape: tuple[int, ...]
+    filters: tuple[int, ...]
+    batch_sizes: tuple[int, ...]
+    steps: int
+    device: str
+    torch_threads: int
+    memory_method: str
+    rows: tuple[ResourceRow, ...]
+
+
+def conv_cost_table(
+    name: str,
+    shape: tuple[int, ...],
+    filters: tuple[int, ...],
+    latent_dims: Sequence[int],
+    measured: Collection[int],
+    batch_sizes: Sequence[int],
+    steps: int,
+    device_name: str,
+) -> ResourceTable:
+    """Parameters of conv model ``name`` at each of ``latent_dims``, without and with the extra
+    Dense layer (of size z) before the code, and at the dimensions in ``measured`` the
+    :func:`step_cost` of each of ``batch_sizes`` (``steps`` timed steps on the device
+    ``device_name`` names, after a warm-up step so that the first call's set-up is not counted
+    as a model's)."""
+    import torch
+
+    from latentatlas.train import resolve_device
+
+    device = resolve_device(device_name)
+    method = memory_method(device)
+    if measured:
+        step_cost(name, shape, min(measured), 8, 1, device, filters=filters)
+
+    def row(z: int, bottleneck: int | None) -> ResourceRow:
+        count = parameter_count(name, shape, z, filters=filters, bottleneck=bottleneck)
+        costs = [
+            step_cost(name, shape, z, b, steps, device, filters=filters, bottleneck=bottleneck)
+            for b in (batch_sizes if z in measured else ())
+        ]
+
+        def column(field: str, known: bool = True) -> tuple[float, ...] | None:
+            return tuple(getattr(c, field) for c in costs) if costs and known else None
+
+        return ResourceRow(
+            latent_dim=z,
+            bottleneck=bottleneck,
+            encoder_parameters=count.encoder,
+            decoder_parameters=count.decoder,
+            total_parameters=count.total,
+            weights_mib=count.mebibytes(count.total),
+            saved_activations_mib=column("saved_activations_mib"),
+            peak_memory_mib=column("peak_mib", method is not None),
+            seconds_per_batch=column("seconds"),
+        )
+
+    return ResourceTable(
+        image_shape=shape,
+        filters=filters,
+        batch_sizes=tuple(batch_sizes),
+        steps=steps,
+        device=str(device),
+        torch_threads=torch.get_num_threads(),
+        memory_method=method or "not measured: /proc/self/clear_refs is not available",
+        rows=tuple(row(z, bottleneck) for z in latent_dims for bottleneck in (None, z)),
+    )
 
 
 def parameter_count(name: str, shape: tuple[int, ...], latent_dim: int, **options: Any) -> Any:

@@ -28,6 +28,7 @@ from latentatlas.analysis.density import (
 from latentatlas.analysis.maps import embed_2d
 from latentatlas.analysis.pca import PcaSpectrumResult, pca_spectrum
 from latentatlas.analysis.planes import plane_views
+from latentatlas.resources import conv_cost_table
 from latentatlas.studies.arrays import store_result
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig, data_config
@@ -38,8 +39,6 @@ from latentatlas.studies.filaments.results import (
     FilamentsResult,
     ModelFilaments,
     RadiusSeeds,
-    ResourceRow,
-    ResourceTable,
     SpectrumSeeds,
 )
 
@@ -78,7 +77,16 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         latent_dim=config.latent_dim,
         n_train=len(train_idx),
         models=models,
-        resources=measure_resources(config),
+        resources=conv_cost_table(
+            "conv-vae",
+            (3, config.memory_image_side, config.memory_image_side),
+            SOURCE_FILTERS,
+            sorted(set(TABLE_LATENT_DIMS) | set(config.memory_latent_dims)),
+            config.memory_latent_dims,
+            config.memory_batch_sizes,
+            config.memory_steps,
+            config.device,
+        ),
         failed_runs=failed,
         n_factors=None if dataset.factors is None else len(dataset.factor_names),
     )
@@ -268,71 +276,3 @@ def _store_planes(
         views = plane_views(codes, plane, basis, bins=96)  # type: ignore[arg-type]
         kept = tuple(views.views[i] for i in ZOOMS)
         store_result(arrays, f"{model}/planes/{index}", dataclasses.replace(views, views=kept))
-
-
-def measure_resources(config: FilamentsConfig) -> ResourceTable:
-    """The source's table: conv-vae parameters (96x96x3 images by default) at z = 256 and 512,
-    with and without the extra Dense layer (of size z), and the peak training memory, saved
-    activations and seconds per batch of ``memory_steps`` fresh training steps on the study's
-    device at each of ``memory_latent_dims`` (:mod:`latentatlas.resources` says how)."""
-    import torch
-
-    from latentatlas import resources
-    from latentatlas.train import resolve_device
-
-    device = resolve_device(config.device)
-    shape = (3, config.memory_image_side, config.memory_image_side)
-    method = resources.memory_method(device)
-
-    def measured(z: int, bottleneck: int | None) -> list[resources.StepCost] | None:
-        if z not in config.memory_latent_dims:
-            return None
-        return [
-            resources.step_cost(
-                "conv-vae", shape, z, batch, config.memory_steps, device,
-                filters=SOURCE_FILTERS, bottleneck=bottleneck,
-            )
-            for batch in config.memory_batch_sizes
-        ]  # fmt: skip
-
-    if any(z in config.memory_latent_dims for z in TABLE_LATENT_DIMS):  # first-call set-up
-        resources.step_cost("conv-vae", shape, 256, 8, 1, device, filters=SOURCE_FILTERS)
-    rows = [
-        _resource_row(shape, z, bottleneck, measured(z, bottleneck), method is not None)
-        for z in sorted(set(TABLE_LATENT_DIMS) | set(config.memory_latent_dims))
-        for bottleneck in (None, z)
-    ]
-    return ResourceTable(
-        image_shape=shape,
-        filters=SOURCE_FILTERS,
-        batch_sizes=tuple(config.memory_batch_sizes),
-        steps=config.memory_steps,
-        device=str(device),
-        torch_threads=torch.get_num_threads(),
-        memory_method=method or "not measured: /proc/self/clear_refs is not available",
-        rows=tuple(rows),
-    )
-
-
-def _resource_row(
-    shape: tuple[int, ...], z: int, bottleneck: int | None, costs: list[Any] | None, memory: bool
-) -> ResourceRow:
-    """One variant's exact parameter counts and, where ``costs`` were measured, its columns."""
-    from latentatlas.resources import parameter_count
-
-    count = parameter_count("conv-vae", shape, z, filters=SOURCE_FILTERS, bottleneck=bottleneck)
-
-    def column(name: str, measured: bool = True) -> tuple[float, ...] | None:
-        return None if costs is None or not measured else tuple(getattr(c, name) for c in costs)
-
-    return ResourceRow(
-        latent_dim=z,
-        bottleneck=bottleneck,
-        encoder_parameters=count.encoder,
-        decoder_parameters=count.decoder,
-        total_parameters=count.total,
-        weights_mib=count.mebibytes(count.total),
-        saved_activations_mib=column("saved_activations_mib"),
-        peak_memory_mib=column("peak_mib", memory),
-        seconds_per_batch=column("seconds"),
-    )

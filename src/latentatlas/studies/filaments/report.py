@@ -31,17 +31,12 @@ from latentatlas.plots.density import (
 )
 from latentatlas.plots.layout import combine_figures
 from latentatlas.report import Report, Section, mean_std
+from latentatlas.resources import ResourceRow, ResourceTable
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
-from latentatlas.studies.filaments.config import FilamentsConfig
-from latentatlas.studies.filaments.results import (
-    DecodeSeeds,
-    FilamentsResult,
-    ModelFilaments,
-    ResourceTable,
-)
+from latentatlas.studies.filaments.config import MODEL_TITLES, FilamentsConfig
+from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 
-MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
 #: Dominant axes listed in the table (the source lists 12).
 AXES_LISTED = 12
 
@@ -502,7 +497,7 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
         )
 
 
-def _variant(row: Any) -> dict[str, Any]:
+def _variant(row: ResourceRow) -> dict[str, Any]:
     return {
         "z": row.latent_dim,
         "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),

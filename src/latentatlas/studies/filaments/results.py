@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from latentatlas.analysis._result import ResultMixin
+from latentatlas.resources import ResourceTable
 
 
 class SeedColumns(ResultMixin):
@@ -128,40 +129,6 @@ class ModelFilaments(ResultMixin):
     random_decodes: DecodeSeeds
     reconstruction_error: tuple[float, ...]
     tsne_preservation: float
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceRow(ResultMixin):
-    """One conv-vae variant of the source's second part: parameters, memory, time.
-
-    ``peak_memory_mib`` and ``seconds_per_batch`` hold one value per batch size of the table
-    (None where the variant was not measured); ``saved_activations_mib`` is what autograd
-    keeps for the backward pass (exact, independent of the device).
-    """
-
-    latent_dim: int
-    bottleneck: int | None
-    encoder_parameters: int
-    decoder_parameters: int
-    total_parameters: int
-    weights_mib: float
-    saved_activations_mib: tuple[float, ...] | None
-    peak_memory_mib: tuple[float, ...] | None
-    seconds_per_batch: tuple[float, ...] | None
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceTable(ResultMixin):
-    """The parameter and memory table; ``memory_method`` says how memory was measured."""
-
-    image_shape: tuple[int, ...]
-    filters: tuple[int, ...]
-    batch_sizes: tuple[int, ...]
-    steps: int
-    device: str
-    torch_threads: int
-    memory_method: str
-    rows: tuple[ResourceRow, ...]
 
 
 @dataclass(frozen=True, eq=False)
