@@ -34,7 +34,7 @@ from latentatlas.report import Report, Section, mean_std
 from latentatlas.resources import ResourceRow, ResourceTable
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
-from latentatlas.studies.filaments.config import MODEL_TITLES, FilamentsConfig
+from latentatlas.studies.filaments.config import MODEL_TITLES
 from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 
 #: Dominant axes listed in the table (the source lists 12).
@@ -50,11 +50,6 @@ def title(results: StudyResults) -> str:
     return "Filaments: do autoencoder codes lie on thin filaments around voids?"
 
 
-def intro(results: StudyResults) -> str:
-    """The paragraph under the title: what was trained and how to read the numbers."""
-    return _intro(results.config, results.results[results.cells[0].key])
-
-
 def body(report: Report, results: StudyResults) -> None:
     """The study's own sections, between the verdicts and the methods."""
     cell = results.cells[0]
@@ -67,12 +62,9 @@ def body(report: Report, results: StudyResults) -> None:
     _resources_section(report, result.resources)
 
 
-def methods(report: Report, results: StudyResults) -> None:
-    """How every number was computed."""
-    _methods(report, results.config, results.results[results.cells[0].key])
-
-
-def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    config, result = results.config, results.results[results.cells[0].key]
     shape = "x".join(str(s) for s in result.image_shape)
     return (
         f"A convolutional autoencoder and a VAE map {result.n_train:,} training images of "
@@ -168,6 +160,22 @@ class _Page:
             for m, numbers in self.result.models.items()
         ]
 
+    def section(
+        self,
+        heading: str,
+        text: str,
+        key: str,
+        kind: type,
+        draw: Callable[[Any, str], Any],
+        **figure: str,
+    ) -> tuple[Section, dict[str, Any]]:
+        """A section opened by one figure of every model's stored ``<model>/<key>`` result;
+        ``draw(result, where)`` draws one model's. Returns the section and the results."""
+        section = self.report.add_section(heading, text)
+        restored = self.restored(key, kind)
+        self.figures(section, lambda m, where: draw(restored[m], where), **figure)
+        return section, restored
+
     def figures(self, section: Section, draw: Callable[[str, str], Any], **figure: str) -> None:
         """``draw(model, where)`` for every model, combined into one figure of the section;
         ``where`` names the model and its figure seed for the figure's title."""
@@ -176,17 +184,15 @@ class _Page:
 
 
 def _axes(page: _Page) -> None:
-    section = page.report.add_section(
+    section, axes = page.section(
         "Density along each coordinate axis",
         "The source: most axes are Gaussians at 0 with a half-width (FWHM) of about 2, and a "
         "few dominant axes sit off the origin or are wider (it lists 12, e.g. axis 52 with "
         "centre 5 and width 8). Dominant here: median more than 0.25 typical widths from 0, "
         "or width above 1.5 times the typical one.",
-    )
-    axes = page.restored("axis", AxisDensityResult)
-    page.figures(
-        section,
-        lambda m, where: axis_density_plot(axes[m], title=f"{where}: axis densities"),
+        "axis",
+        AxisDensityResult,
+        lambda result, where: axis_density_plot(result, title=f"{where}: axis densities"),
         title="Axis densities, all and dominant",
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
         "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
@@ -216,17 +222,15 @@ def _axes(page: _Page) -> None:
 
 
 def _radii(page: _Page) -> None:
-    section = page.report.add_section(
+    section, _ = page.section(
         "Density of radii",
         "The source: a pronounced peak at R = 16.5 in 256 dimensions, near sqrt(256) = 16, "
         "which unit Gaussians on every axis predict; no codes near the origin or beyond 32. "
         "The expected radius here is sqrt(sum of the per-axis second moments), which is "
         "sqrt(d) only for unit-variance axes.",
-    )
-    radii = page.restored("radius", RadiusDensityResult)
-    page.figures(
-        section,
-        lambda m, where: radius_density_plot(radii[m], title=f"{where}: radii"),
+        "radius",
+        RadiusDensityResult,
+        lambda result, where: radius_density_plot(result, title=f"{where}: radii"),
         title="Radius histograms at two bin widths",
         caption="Bins of 0.5 (left) and 0.05 (right), as in the source. Look at the peak "
         "(solid) against the expected radius (dashed) and sqrt(d) (dotted).",
@@ -235,14 +239,12 @@ def _radii(page: _Page) -> None:
 
 
 def _spectrum(page: _Page) -> None:
-    section = page.report.add_section(
+    section, _ = page.section(
         "PCA spectrum",
         "The source: one dominant component, and an almost constant importance after about ten.",
-    )
-    spectra = page.restored("spectrum", PcaSpectrumResult)
-    page.figures(
-        section,
-        lambda m, where: pca_spectrum_plot(spectra[m], title=where),
+        "spectrum",
+        PcaSpectrumResult,
+        lambda result, where: pca_spectrum_plot(result, title=where),
         title="Explained variance per principal component",
         caption="Bars: share of the variance of each of the first 50 components; line: "
         "cumulative. Look for a first bar far above the rest and a flat tail.",
@@ -316,7 +318,7 @@ def _plane_name(views: PlaneViewsResult) -> str:
 
 
 def _dimension(page: _Page) -> None:
-    section = page.report.add_section(
+    section, _ = page.section(
         "Local intrinsic dimension and voids",
         "Numbers for the source's pictures. The local intrinsic dimension (Levina-Bickel MLE "
         "from each point's nearest neighbours) is about 1 on a filament and about m on an "
@@ -328,12 +330,10 @@ def _dimension(page: _Page) -> None:
         "smallest ratio to the Gaussian's is below 0.85, voids when the void excess is above "
         "0.04 / sqrt(planes), nearly 1-d when the smallest dimension is at most 1.5 (asked only "
         "of data with one generative factor).",
-    )
-    scores = page.restored("score", FilamentScoreResult)
-    page.figures(
-        section,
-        lambda m, where: intrinsic_dimension_plot(
-            scores[m],
+        "score",
+        FilamentScoreResult,
+        lambda result, where: intrinsic_dimension_plot(
+            result,
             title=f"{where}: dimension and voids",
         ),
         title="Local dimension and void fractions against the matched Gaussian",
@@ -508,7 +508,9 @@ def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
     return "—" if values is None else template.format(values[index])
 
 
-def _methods(report: Report, config: FilamentsConfig, result: FilamentsResult) -> None:
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    config, result = results.config, results.results[results.cells[0].key]
     report.add_section("Methods").add_key_values(
         {
             "data": f"{config.dataset}"
