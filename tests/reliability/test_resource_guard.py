@@ -71,12 +71,14 @@ def test_the_conv_estimate_covers_the_activations_autograd_keeps():
     the estimate, which leaves room for the gradients of backward but not twice as much."""
     import torch
 
+    from latentatlas.resources import step_cost
     from latentatlas.studies.config import conv_memory
     from latentatlas.studies.filaments.config import SOURCE_FILTERS
-    from latentatlas.studies.filaments.resources import _training_steps
 
     saved = [
-        _training_steps((3, 96, 96), 256, None, batch, 1, torch.device("cpu"))["saved"]
+        step_cost(
+            "conv-vae", (3, 96, 96), 256, batch, 1, torch.device("cpu"), filters=SOURCE_FILTERS
+        ).saved_activations_mib
         for batch in (8, 16)
     ]
     per_image = (saved[1] - saved[0]) / 8 * 2**20

@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 
 from latentatlas.analysis.density import FilamentScoreResult, filament_score
 from latentatlas.errors import InputError
+from latentatlas.resources import parameter_count
 from latentatlas.studies import engine
 from latentatlas.studies.arrays import restore_result, store_result
 from latentatlas.studies.claims import VERDICTS
 from latentatlas.studies.filaments import STUDY, FilamentsConfig
-from latentatlas.studies.filaments.resources import _resource_row
+from latentatlas.studies.filaments.config import SOURCE_FILTERS
 from latentatlas.studies.filaments.results import (
     AxisSeeds,
     DecodeSeeds,
@@ -148,10 +149,14 @@ def test_resource_table_counts_exactly_and_measures_every_batch(study: Path) -> 
 def test_parameter_counts_are_the_sources_at_96_pixels() -> None:
     """The source: 9.83 million encoder parameters at z = 512, about 4.9 (5.11) million at
     z = 256, 2.88 million with an extra Dense layer of 256."""
-    shape = (3, 96, 96)
-    assert _resource_row(shape, 512, None, None, False).encoder_parameters == 9_826_624
-    assert _resource_row(shape, 256, None, None, False).encoder_parameters == 5_107_520
-    assert _resource_row(shape, 256, 256, None, False).encoder_parameters == 2_879_552
+
+    def encoder(z: int, bottleneck: int | None) -> int:
+        options = {"filters": SOURCE_FILTERS, "bottleneck": bottleneck}
+        return parameter_count("conv-vae", (3, 96, 96), z, **options).encoder
+
+    assert encoder(512, None) == 9_826_624
+    assert encoder(256, None) == 5_107_520
+    assert encoder(256, 256) == 2_879_552
 
 
 def test_report_is_self_contained_with_every_section(study: Path) -> None:

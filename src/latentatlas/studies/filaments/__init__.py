@@ -8,7 +8,7 @@ _EXPORTS = {
     "FilamentsStudy": "latentatlas.studies.filaments.study",
     "FilamentsResult": "latentatlas.studies.filaments.results",
     "ModelFilaments": "latentatlas.studies.filaments.results",
-    "ResourceTable": "latentatlas.studies.filaments.results",
+    "ResourceTable": "latentatlas.resources",
 }
 
 __getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +12,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas import runs
+from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
 from latentatlas.analysis.density import (
     SOURCE_PLANES,
     AxisDensityResult,
     FilamentScoreResult,
+    RadiusDensityResult,
+    RadiusPeakNull,
     axis_density,
     filament_score,
     radius_density,
     radius_peak_null,
 )
 from latentatlas.analysis.maps import embed_2d
-from latentatlas.analysis.pca import pca_spectrum
+from latentatlas.analysis.pca import PcaSpectrumResult, pca_spectrum
 from latentatlas.analysis.planes import plane_views
+from latentatlas.resources import conv_cost_table
 from latentatlas.studies.arrays import store_result
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
-from latentatlas.studies.filaments.config import FilamentsConfig, data_config
-from latentatlas.studies.filaments.resources import measure_resources
+from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import (
     AxisSeeds,
     DecodeSeeds,
@@ -42,6 +46,8 @@ from latentatlas.studies.filaments.results import (
 RADIUS_BIN_WIDTH = 0.5
 #: Zoom windows kept of ``plane_views``' five (e, e/2, ..., e/16): three panels per row.
 ZOOMS = (0, 2, 4)
+#: Parameters are counted at the source's two latent dimensions.
+TABLE_LATENT_DIMS = (256, 512)
 
 
 def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
@@ -71,7 +77,16 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         latent_dim=config.latent_dim,
         n_train=len(train_idx),
         models=models,
-        resources=measure_resources(config),
+        resources=conv_cost_table(
+            "conv-vae",
+            (3, config.memory_image_side, config.memory_image_side),
+            SOURCE_FILTERS,
+            sorted(set(TABLE_LATENT_DIMS) | set(config.memory_latent_dims)),
+            config.memory_latent_dims,
+            config.memory_batch_sizes,
+            config.memory_steps,
+            config.device,
+        ),
         failed_runs=failed,
         n_factors=None if dataset.factors is None else len(dataset.factor_names),
     )
@@ -96,6 +111,19 @@ def _store_explorer_maps(
         arrays[f"map-index/tsne/{run}"] = train_idx[arrays[f"{model}/tsne_rows"]]
 
 
+@dataclass(frozen=True)
+class _SeedAnalyses:
+    """Every per-seed analysis of one run's training codes."""
+
+    axis: AxisDensityResult
+    radius: RadiusDensityResult
+    radius_null: RadiusPeakNull
+    spectrum: PcaSpectrumResult
+    score: FilamentScoreResult
+    decodes: RandomDecodesResult
+    reconstruction_error: float
+
+
 def _analyse_model(
     config: FilamentsConfig,
     model: str,
@@ -107,111 +135,87 @@ def _analyse_model(
 ) -> ModelFilaments:
     """One model's numbers over its seeds; the first seed's figures go into ``arrays``;
     ``say`` names each stage as it begins (progress)."""
-    per_seed = []
-    for run in model_runs:
-        say(f"{model}/seed-{run.config.seed}: densities, local dimension, random decodes")
-        per_seed.append(_analyse_seed(config, run, images))
-    first, first_run = per_seed[0], model_runs[0]
+    by_seed = {int(run.config.seed): run for run in model_runs}
+    per_seed = PerSeed.of(
+        list(by_seed), lambda seed: _analyse_seed(config, model, by_seed[seed], images, say)
+    )
+    first = per_seed.results[0]
     for name in ("axis", "radius", "spectrum", "score", "decodes"):
-        store_result(arrays, f"{model}/{name}", first[name])
-    _store_nearest(arrays, model, first["decodes"], images)
-    codes = first_run.latents["train_codes"]
+        store_result(arrays, f"{model}/{name}", getattr(first, name))
+    _store_nearest(arrays, model, first.decodes, images)
+    codes = model_runs[0].latents["train_codes"]
     say(f"{model}: t-SNE map and plane views")
     preservation = _store_map(config, model, codes, labels, arrays)
-    _store_planes(model, codes, first["axis"], arrays)
-    axes = [s["axis"] for s in per_seed]
-    radii = [s["radius"] for s in per_seed]
-    spectra = [s["spectrum"] for s in per_seed]
-    scores = [s["score"] for s in per_seed]
-    decodes = [s["decodes"] for s in per_seed]
+    _store_planes(model, codes, first.axis, arrays)
+    axes, radii, spectra, scores, decodes = (
+        per_seed.column(name) for name in ("axis", "radius", "spectrum", "score", "decodes")
+    )
     return ModelFilaments(
-        seeds=tuple(int(run.config.seed) for run in model_runs),
-        figure_seed=int(first_run.config.seed),
-        axis_density=AxisSeeds(
-            dominant_axes=tuple(a.dominant_axes for a in axes),
-            n_dominant=tuple(len(a.dominant_axes) for a in axes),
-            median_half_width=tuple(a.median_half_width for a in axes),
-        ),
-        radius_density=RadiusSeeds(
+        seeds=per_seed.seeds,
+        figure_seed=per_seed.seeds[0],
+        axis_density=AxisSeeds.of(axes, n_dominant=tuple(len(a.dominant_axes) for a in axes)),
+        radius_density=RadiusSeeds.of(
+            radii,
             peak=tuple(r.histograms[0].peak for r in radii),
             peak_fine=tuple(r.histograms[-1].peak for r in radii),
-            expected_peak=tuple(r.expected_peak for r in radii),
             unit_gaussian_peak=radii[0].unit_gaussian_peak,
-            minimum=tuple(r.minimum for r in radii),
-            maximum=tuple(r.maximum for r in radii),
-            null_tolerance=tuple(s["radius_null"].tolerance for s in per_seed),
+            null_tolerance=tuple(n.tolerance for n in per_seed.column("radius_null")),
         ),
-        pca_spectrum=SpectrumSeeds(
-            n_leading=tuple(s.n_leading for s in spectra),
-            first_to_second=tuple(s.first_to_second for s in spectra),
-            first_ratio=tuple(float(s.explained_variance_ratio[0]) for s in spectra),
+        pca_spectrum=SpectrumSeeds.of(
+            spectra, first_ratio=tuple(float(s.explained_variance_ratio[0]) for s in spectra)
         ),
-        filament_score=_filament_seeds(scores),
-        random_decodes=DecodeSeeds(
+        filament_score=FilamentSeeds.of(
+            scores,
+            local_dimension_median=tuple(s.data.median_local_mle for s in scores),
+            local_dimension_median_gaussian=tuple(s.gaussian.median_local_mle for s in scores),
+            twonn=tuple(s.data.twonn for s in scores),
+            twonn_gaussian=tuple(s.gaussian.twonn for s in scores),
+            planes=scores[0].planes,
+            scales=scores[0].scales,
+            k=scores[0].k,
+            # averaged over the planes: one share per scale
+            void_fraction=tuple(tuple(s.void_fraction.mean(axis=0).tolist()) for s in scores),
+            void_fraction_gaussian=tuple(
+                tuple(s.void_fraction_gaussian.mean(axis=0).tolist()) for s in scores
+            ),
+        ),
+        random_decodes=DecodeSeeds.of(
+            decodes,
             meaningful_fraction=tuple(d.fraction("prior") for d in decodes),
             meaningful_fraction_fitted=tuple(d.fraction("fitted") for d in decodes),
             near_codes_fraction=tuple(d.samples[0].near_codes_fraction for d in decodes),
             near_codes_fraction_fitted=tuple(d.samples[1].near_codes_fraction for d in decodes),
-            pixel_threshold=tuple(d.pixel_threshold for d in decodes),
-            mean_image_distance=tuple(d.mean_image_distance for d in decodes),
             mean_image_meaningful=tuple(d.mean_image_counts_as_meaningful for d in decodes),
         ),
-        reconstruction_error=tuple(
-            float(np.median(run.latents["train_reconstruction_error"])) for run in model_runs
-        ),
+        reconstruction_error=per_seed.column("reconstruction_error"),
         tsne_preservation=preservation,
     )
 
 
-def _analyse_seed(config: FilamentsConfig, run: Any, images: NDArray[np.float32]) -> dict[str, Any]:
+def _analyse_seed(
+    config: FilamentsConfig,
+    model: str,
+    run: Any,
+    images: NDArray[np.float32],
+    say: Callable[[str], None],
+) -> _SeedAnalyses:
     """Every per-seed analysis of one run's training codes."""
-    codes = run.latents["train_codes"]
     seed = int(run.config.seed)
-    return {
-        "axis": axis_density(codes),
-        "radius": radius_density(codes),
-        "radius_null": radius_peak_null(codes, RADIUS_BIN_WIDTH, random_state=seed),
-        "spectrum": pca_spectrum(codes),
-        "score": filament_score(
+    say(f"{model}/seed-{seed}: densities, local dimension, random decodes")
+    codes = run.latents["train_codes"]
+    errors = run.latents["train_reconstruction_error"]
+    return _SeedAnalyses(
+        axis=axis_density(codes),
+        radius=radius_density(codes),
+        radius_null=radius_peak_null(codes, RADIUS_BIN_WIDTH, random_state=seed),
+        spectrum=pca_spectrum(codes),
+        score=filament_score(
             codes, k=config.id_neighbours, n_queries=config.id_queries, random_state=seed
         ),
-        "decodes": random_decodes(
-            run.model,
-            codes,
-            images,
-            run.latents["train_reconstruction_error"],
-            n=config.decodes,
-            random_state=seed,
+        decodes=random_decodes(
+            run.model, codes, images, errors, n=config.decodes, random_state=seed
         ),
-    }
-
-
-def _filament_seeds(scores: list[FilamentScoreResult]) -> FilamentSeeds:
-    """Per-seed filament numbers and their calibrated readings; void fractions averaged over
-    the planes, one per scale."""
-    return FilamentSeeds(
-        local_dimension_median=tuple(s.data.median_local_mle for s in scores),
-        local_dimension_median_gaussian=tuple(s.gaussian.median_local_mle for s in scores),
-        twonn=tuple(s.data.twonn for s in scores),
-        twonn_gaussian=tuple(s.gaussian.twonn for s in scores),
-        nn_distance_ratio=tuple(s.nn_distance_ratio for s in scores),
-        planes=scores[0].planes,
-        scales=scores[0].scales,
-        void_fraction=tuple(tuple(s.void_fraction.mean(axis=0).tolist()) for s in scores),
-        void_fraction_gaussian=tuple(
-            tuple(s.void_fraction_gaussian.mean(axis=0).tolist()) for s in scores
-        ),
-        void_excess=tuple(s.void_excess for s in scores),
-        k=scores[0].k,
-        ks=tuple(s.ks for s in scores),
-        dimension_by_k=tuple(s.dimension_by_k for s in scores),
-        dimension_by_k_gaussian=tuple(s.dimension_by_k_gaussian for s in scores),
-        smallest_dimension=tuple(s.smallest_dimension for s in scores),
-        low_dimension_ratio=tuple(s.low_dimension_ratio for s in scores),
-        is_low_dimensional=tuple(s.is_low_dimensional for s in scores),
-        void_threshold=tuple(s.void_threshold for s in scores),
-        has_voids=tuple(s.has_voids for s in scores),
-        one_dimensional=tuple(s.one_dimensional for s in scores),
+        reconstruction_error=float(np.median(errors)),
     )
 
 

@@ -22,6 +22,8 @@ from latentatlas.studies.config import (
 )
 
 STUDY_MODELS: tuple[str, ...] = ("conv-ae", "conv-vae")
+#: How the report and the verdicts name each model.
+MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
 DATASETS: tuple[str, ...] = ("sprites-rgb", "mnist", "images")
 #: The source's CelebA images were 96x96x3: its parameter table is for that input.
 SOURCE_IMAGE_SIDE = 96
@@ -59,16 +61,10 @@ class FilamentsConfig(TrainingSettings):
     models : tuple of str
         ``conv-ae`` (the source's first part) and ``conv-vae`` (its random decodes are the
         contrast the source draws).
-    seeds : int
-        Training seeds per model; the split is shared.
-    epochs, batch_size, lr, patience : training settings
-        Adam, lr None = the model's default (1e-3); batch 128 as in the source.
     filters : tuple of int
         Filters of the four stride-2 convolutions (the source: 32, 64, 128, 256).
     bottleneck : int, optional
         Size of the extra Dense layer before the code (the source's second part).
-    validation_fraction, split_seed : the shared train/validation split
-        Every analysis runs on the training codes, as in the source.
     tsne_points, perplexity, early_exaggeration, tsne_iterations : the t-SNE map
         A seeded subsample of the training codes (the source: 20,000 points, perplexity 10,
         early exaggeration 16; 400 iterations, see docs/analyses/projections.md).
@@ -79,9 +75,10 @@ class FilamentsConfig(TrainingSettings):
     memory_batch_sizes, memory_steps, memory_latent_dims, memory_image_side : the resource table
         Batch sizes and timed steps of the measured training memory and seconds per batch,
         the latent dimensions measured (parameters are counted at 256 and 512 always) and
-        the side of the RGB input (the source: 96).
-    device : {"auto", "cpu", "cuda"}
-        Where to train, and where memory and time are measured.
+        the side of the RGB input (the source: 96), on the training block's ``device``.
+
+    The training block is :class:`TrainingSettings`' (batch 128 as in the source; one split
+    shared by every seed); every analysis runs on the training codes, as in the source.
     """
 
     #: Quick settings that pass the learned-model gate (docs/studies.md has the measured

@@ -7,8 +7,8 @@ drawn for every model, autoencoder and VAE beside (or above) each other.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,21 +29,14 @@ from latentatlas.plots.density import (
     plane_views_plot,
     radius_density_plot,
 )
-from latentatlas.report import Report, mean_std
+from latentatlas.plots.layout import combine_figures
+from latentatlas.report import Report, Section, mean_std
+from latentatlas.resources import ResourceRow, ResourceTable
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
-from latentatlas.studies.filaments.config import FilamentsConfig
-from latentatlas.studies.filaments.results import (
-    DecodeSeeds,
-    FilamentsResult,
-    ModelFilaments,
-    ResourceTable,
-)
+from latentatlas.studies.filaments.config import MODEL_TITLES
+from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 
-MODEL_TITLES = {"conv-ae": "autoencoder", "conv-vae": "VAE"}
-#: Figures side by side up to this total width (inches; the report is 10 inches wide at 110
-#: dpi), stacked above each other beyond it.
-ROW_INCHES = 10.5
 #: Dominant axes listed in the table (the source lists 12).
 AXES_LISTED = 12
 
@@ -57,35 +50,21 @@ def title(results: StudyResults) -> str:
     return "Filaments: do autoencoder codes lie on thin filaments around voids?"
 
 
-def intro(results: StudyResults) -> str:
-    """The paragraph under the title: what was trained and how to read the numbers."""
-    return _intro(results.config, results.results[results.cells[0].key])
-
-
 def body(report: Report, results: StudyResults) -> None:
     """The study's own sections, between the verdicts and the methods."""
     cell = results.cells[0]
     result: FilamentsResult = results.results[cell.key]
-    arrays = results.arrays(cell.key)
-    _summary(report, result)
-    models = list(result.models)
-    if models:
-        _axis_section(report, result, models, arrays)
-        _radius_section(report, result, models, arrays)
-        _spectrum_section(report, result, models, arrays)
-        _map_section(report, result, models, arrays)
-        _planes_section(report, result, models, arrays)
-        _dimension_section(report, result, models, arrays)
-        _decodes_section(report, result, models, arrays)
+    page = _Page(report, result, results.arrays(cell.key))
+    if page.models:
+        report.add_summary_table(page.rows(SUMMARY_COLUMNS), caption=SUMMARY_CAPTION)
+        for add in (_axes, _radii, _spectrum, _map, _planes, _dimension, _decodes):
+            add(page)
     _resources_section(report, result.resources)
 
 
-def methods(report: Report, results: StudyResults) -> None:
-    """How every number was computed."""
-    _methods(report, results.config, results.results[results.cells[0].key])
-
-
-def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:
+def intro(results: StudyResults) -> str:
+    """The paragraph under the title: what was trained and how to read the numbers."""
+    config, result = results.config, results.results[results.cells[0].key]
     shape = "x".join(str(s) for s in result.image_shape)
     return (
         f"A convolutional autoencoder and a VAE map {result.n_train:,} training images of "
@@ -99,97 +78,121 @@ def _intro(config: FilamentsConfig, result: FilamentsResult) -> str:
     )
 
 
-def _summary(report: Report, result: FilamentsResult) -> None:
-    rows = []
-    for model, numbers in result.models.items():
-        score, radius = numbers.filament_score, numbers.radius_density
-        rows.append(
-            {
-                "model": _title(model),
-                "local dimension (codes)": mean_std(score.local_dimension_median, 2),
-                "local dimension (Gaussian)": mean_std(score.local_dimension_median_gaussian, 2),
-                "void fraction − Gaussian's": mean_std(score.void_excess),
-                "radius peak / expected": f"{mean_std(radius.peak, 2)} / "
-                f"{mean_std(radius.expected_peak, 2)}",
-                "dominant axes": mean_std(numbers.axis_density.n_dominant, 1),
-                "meaningful N(0, I) decodes": mean_std(numbers.random_decodes.meaningful_fraction),
-                "reconstruction error": mean_std(numbers.reconstruction_error, 4),
-            }
-        )
-    if rows:
-        report.add_summary_table(
-            rows,
-            caption="Mean ± std over seeds, on the training codes. Local dimension: median "
-            "Levina-Bickel estimate (about 1 on a filament). Void fraction: share of empty "
-            "grid cells on planes of principal axes, minus the matched Gaussian's. "
-            "Meaningful decodes: share of N(0, I) codes whose decode is about as close to a "
-            "training image as a typical reconstruction is to its original.",
-        )
+Column = Callable[[ModelFilaments], Any]
+
+SUMMARY_COLUMNS: dict[str, Column] = {
+    "local dimension (codes)": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
+    "local dimension (Gaussian)": lambda n: mean_std(
+        n.filament_score.local_dimension_median_gaussian, 2
+    ),
+    "void fraction − Gaussian's": lambda n: mean_std(n.filament_score.void_excess),
+    "radius peak / expected": lambda n: (
+        f"{mean_std(n.radius_density.peak, 2)} / {mean_std(n.radius_density.expected_peak, 2)}"
+    ),
+    "dominant axes": lambda n: mean_std(n.axis_density.n_dominant, 1),
+    "meaningful N(0, I) decodes": lambda n: mean_std(n.random_decodes.meaningful_fraction),
+    "reconstruction error": lambda n: mean_std(n.reconstruction_error, 4),
+}
+SUMMARY_CAPTION = (
+    "Mean ± std over seeds, on the training codes. Local dimension: median Levina-Bickel "
+    "estimate (about 1 on a filament). Void fraction: share of empty grid cells on planes of "
+    "principal axes, minus the matched Gaussian's. Meaningful decodes: share of N(0, I) codes "
+    "whose decode is about as close to a training image as a typical reconstruction is to its "
+    "original."
+)
+RADIUS_COLUMNS: dict[str, Column] = {
+    "peak (bins 0.5)": lambda n: mean_std(n.radius_density.peak, 2),
+    "peak (bins 0.05)": lambda n: mean_std(n.radius_density.peak_fine, 2),
+    "expected": lambda n: mean_std(n.radius_density.expected_peak, 2),
+    "sqrt(d)": lambda n: f"{n.radius_density.unit_gaussian_peak:.1f}",
+    "smallest radius": lambda n: mean_std(n.radius_density.minimum, 2),
+    "largest radius": lambda n: mean_std(n.radius_density.maximum, 2),
+    "relative distance / tolerance": lambda n: (
+        f"{mean_std(n.radius_density.relative_distance)} / "
+        f"{mean_std(n.radius_density.null_tolerance)}"
+        if n.radius_density.null_tolerance
+        else "not measured"
+    ),
+}
+SPECTRUM_COLUMNS: dict[str, Column] = {
+    "components above the tail": lambda n: mean_std(n.pca_spectrum.n_leading, 1),
+    "first component's share": lambda n: mean_std(n.pca_spectrum.first_ratio),
+    "first / second": lambda n: mean_std(n.pca_spectrum.first_to_second, 2),
+}
+DIMENSION_COLUMNS: dict[str, Column] = {
+    "median local dimension": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
+    "… Gaussian": lambda n: mean_std(n.filament_score.local_dimension_median_gaussian, 2),
+    "TwoNN": lambda n: mean_std(n.filament_score.twonn, 2),
+    "… Gaussian ": lambda n: mean_std(n.filament_score.twonn_gaussian, 2),
+    "nearest-neighbour distance / Gaussian's": lambda n: mean_std(
+        n.filament_score.nn_distance_ratio
+    ),
+}
+DECODE_COLUMNS: dict[str, Column] = {
+    "meaningful, N(0, I)": lambda n: mean_std(n.random_decodes.meaningful_fraction),
+    "meaningful, fitted Gaussian": lambda n: mean_std(n.random_decodes.meaningful_fraction_fitted),
+    "near the codes, N(0, I)": lambda n: mean_std(n.random_decodes.near_codes_fraction),
+    "near the codes, fitted": lambda n: mean_std(n.random_decodes.near_codes_fraction_fitted),
+    "mean image counts as meaningful": lambda n: _mean_image_cell(n.random_decodes),
+}
 
 
-# -- figures --------------------------------------------------------------------------------------
-def _combine(figures: Sequence[Any]) -> Any:
-    """One image of several figures: side by side when they fit the report's width, else
-    stacked (each figure keeps its own title); a single figure is returned as it is."""
-    if len(figures) == 1:
-        return figures[0]
-    import matplotlib.image
+@dataclass(frozen=True)
+class _Page:
+    """The cell a report draws: its result, the models in it and the stored figure arrays."""
 
-    from latentatlas.plots.style import REPORT_DPI
+    report: Report
+    result: FilamentsResult
+    arrays: Mapping[str, Any]
 
-    side_by_side = sum(f.get_size_inches()[0] for f in figures) <= ROW_INCHES
-    images = []
-    for figure in figures:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=REPORT_DPI, bbox_inches="tight", facecolor="white")
-        buffer.seek(0)
-        images.append(matplotlib.image.imread(buffer, format="png")[..., :3])
-    axis = 1 if side_by_side else 0
-    size = max(image.shape[1 - axis] for image in images)
-    padded = []
-    for image in images:
-        pad = [(0, 0), (0, 0), (0, 0)]
-        pad[1 - axis] = (0, size - image.shape[1 - axis])
-        padded.append(np.pad(image, pad, constant_values=1.0))
-        gap = [(0, 0), (0, 0), (0, 0)]
-        gap[axis] = (0, 12)  # a white gap between figures
-        padded[-1] = np.pad(padded[-1], gap, constant_values=1.0)
-    buffer = io.BytesIO()
-    matplotlib.image.imsave(buffer, np.concatenate(padded, axis=axis), format="png")
-    return buffer.getvalue()
+    @property
+    def models(self) -> list[str]:
+        return list(self.result.models)
+
+    def restored(self, name: str, kind: type) -> dict[str, Any]:
+        """Each model's stored figure result ``<model>/<name>``."""
+        return {m: restore_result(self.arrays, f"{m}/{name}", kind) for m in self.models}
+
+    def rows(self, columns: Mapping[str, Column]) -> list[dict[str, Any]]:
+        """One table row per model: its title, then each column read from its numbers."""
+        return [
+            {"model": _title(m), **{name: read(numbers) for name, read in columns.items()}}
+            for m, numbers in self.result.models.items()
+        ]
+
+    def section(
+        self,
+        heading: str,
+        text: str,
+        key: str,
+        kind: type,
+        draw: Callable[[Any, str], Any],
+        **figure: str,
+    ) -> tuple[Section, dict[str, Any]]:
+        """A section opened by one figure of every model's stored ``<model>/<key>`` result;
+        ``draw(result, where)`` draws one model's. Returns the section and the results."""
+        section = self.report.add_section(heading, text)
+        restored = self.restored(key, kind)
+        self.figures(section, lambda m, where: draw(restored[m], where), **figure)
+        return section, restored
+
+    def figures(self, section: Section, draw: Callable[[str, str], Any], **figure: str) -> None:
+        """``draw(model, where)`` for every model, combined into one figure of the section;
+        ``where`` names the model and its figure seed for the figure's title."""
+        where = {m: f"{_title(m)}, seed {n.figure_seed}" for m, n in self.result.models.items()}
+        section.add_figure(combine_figures([draw(m, where[m]) for m in self.models]), **figure)
 
 
-def _where(model: str, numbers: ModelFilaments) -> str:
-    return f"{_title(model)}, seed {numbers.figure_seed}"
-
-
-def _axis_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _axes(page: _Page) -> None:
+    section, axes = page.section(
         "Density along each coordinate axis",
         "The source: most axes are Gaussians at 0 with a half-width (FWHM) of about 2, and a "
         "few dominant axes sit off the origin or are wider (it lists 12, e.g. axis 52 with "
         "centre 5 and width 8). Dominant here: median more than 0.25 typical widths from 0, "
         "or width above 1.5 times the typical one.",
-    )
-    figures, rows = [], []
-    for model in models:
-        numbers = result.models[model]
-        axes = restore_result(arrays, f"{model}/axis", AxisDensityResult)
-        figures.append(axis_density_plot(axes, title=f"{_where(model, numbers)}: axis densities"))
-        for axis in axes.dominant_axes[:AXES_LISTED]:
-            rows.append(
-                {
-                    "model": _title(model),
-                    "axis": axis,
-                    "centre": f"{axes.centres[axis]:.2f}",
-                    "half-width": f"{axes.half_widths[axis]:.2f}",
-                    "typical half-width": f"{axes.median_half_width:.2f}",
-                }
-            )
-    section.add_figure(
-        _combine(figures),
+        "axis",
+        AxisDensityResult,
+        lambda result, where: axis_density_plot(result, title=f"{where}: axis densities"),
         title="Axis densities, all and dominant",
         caption="Left of each pair: every axis (grey) with the dominant ones coloured; right: "
         "the dominant axes alone. Look for one shared narrow curve and a few wide or shifted "
@@ -198,134 +201,88 @@ def _axis_section(
         "proportion to its width: the source's 0.25 would draw a VAE's codes, within about "
         "±0.4, as triangles of three bins.",
     )
-    counts = {_title(m): mean_std(result.models[m].axis_density.n_dominant, 1) for m in models}
-    section.add_text(
-        "Dominant axes per seed (mean ± std): "
-        + "; ".join(f"{name} {value}" for name, value in counts.items())
-        + "."
-    )
+    counts = [
+        f"{_title(m)} {mean_std(n.axis_density.n_dominant, 1)}"
+        for m, n in page.result.models.items()
+    ]
+    section.add_text(f"Dominant axes per seed (mean ± std): {'; '.join(counts)}.")
+    rows = [
+        {
+            "model": _title(m),
+            "axis": axis,
+            "centre": f"{axes[m].centres[axis]:.2f}",
+            "half-width": f"{axes[m].half_widths[axis]:.2f}",
+            "typical half-width": f"{axes[m].median_half_width:.2f}",
+        }
+        for m in page.models
+        for axis in axes[m].dominant_axes[:AXES_LISTED]
+    ]
     if rows:
         section.add_table(rows, caption="The dominant axes of the figure seed, largest first.")
 
 
-def _radius_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _radii(page: _Page) -> None:
+    section, _ = page.section(
         "Density of radii",
         "The source: a pronounced peak at R = 16.5 in 256 dimensions, near sqrt(256) = 16, "
         "which unit Gaussians on every axis predict; no codes near the origin or beyond 32. "
         "The expected radius here is sqrt(sum of the per-axis second moments), which is "
         "sqrt(d) only for unit-variance axes.",
-    )
-    figures = [
-        radius_density_plot(
-            restore_result(arrays, f"{model}/radius", RadiusDensityResult),
-            title=f"{_where(model, result.models[model])}: radii",
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+        "radius",
+        RadiusDensityResult,
+        lambda result, where: radius_density_plot(result, title=f"{where}: radii"),
         title="Radius histograms at two bin widths",
         caption="Bins of 0.5 (left) and 0.05 (right), as in the source. Look at the peak "
         "(solid) against the expected radius (dashed) and sqrt(d) (dotted).",
     )
-    section.add_table(
-        [
-            {
-                "model": _title(m),
-                "peak (bins 0.5)": mean_std(result.models[m].radius_density.peak, 2),
-                "peak (bins 0.05)": mean_std(result.models[m].radius_density.peak_fine, 2),
-                "expected": mean_std(result.models[m].radius_density.expected_peak, 2),
-                "sqrt(d)": f"{result.models[m].radius_density.unit_gaussian_peak:.1f}",
-                "smallest radius": mean_std(result.models[m].radius_density.minimum, 2),
-                "largest radius": mean_std(result.models[m].radius_density.maximum, 2),
-                "relative distance / tolerance": _radius_cell(result.models[m]),
-            }
-            for m in models
-        ],
-        caption="Mean ± std over seeds.",
-    )
+    section.add_table(page.rows(RADIUS_COLUMNS), caption="Mean ± std over seeds.")
 
 
-def _radius_cell(numbers: ModelFilaments) -> str:
-    radius = numbers.radius_density
-    if not radius.null_tolerance:
-        return "not measured"
-    return f"{mean_std(radius.relative_distance)} / {mean_std(radius.null_tolerance)}"
-
-
-def _spectrum_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _spectrum(page: _Page) -> None:
+    section, _ = page.section(
         "PCA spectrum",
         "The source: one dominant component, and an almost constant importance after about ten.",
-    )
-    figures = [
-        pca_spectrum_plot(
-            restore_result(arrays, f"{model}/spectrum", PcaSpectrumResult),
-            title=_where(model, result.models[model]),
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+        "spectrum",
+        PcaSpectrumResult,
+        lambda result, where: pca_spectrum_plot(result, title=where),
         title="Explained variance per principal component",
         caption="Bars: share of the variance of each of the first 50 components; line: "
         "cumulative. Look for a first bar far above the rest and a flat tail.",
     )
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "components above the tail": mean_std(result.models[m].pca_spectrum.n_leading, 1),
-                "first component's share": mean_std(result.models[m].pca_spectrum.first_ratio),
-                "first / second": mean_std(result.models[m].pca_spectrum.first_to_second, 2),
-            }
-            for m in models
-        ],
+        page.rows(SPECTRUM_COLUMNS),
         caption="Above the tail: components whose share exceeds 1.5 times the median share.",
     )
 
 
-def _map_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    names = arrays.get("label_names")
+def _map(page: _Page) -> None:
+    names = page.arrays.get("label_names")
     label_names = None if names is None else [str(n) for n in names.tolist()]
-    figures = []
-    for model in models:
-        embedding = restore_result(arrays, f"{model}/tsne", EmbeddingResult)
-        figures.append(
-            embedding_plot(
-                embedding,
-                labels=arrays.get(f"{model}/tsne_labels"),
-                label_names=label_names,
-                title=f"{_where(model, result.models[model])}\n"
-                f"{embedding.preservation:.0%} of {embedding.preservation_k}-NN kept",
-            )
-        )
-    first = restore_result(arrays, f"{models[0]}/tsne", EmbeddingResult)
-    report.add_section(
+    maps = page.restored("tsne", EmbeddingResult)
+    first = maps[page.models[0]]
+    section = page.report.add_section(
         "t-SNE map",
         f"t-SNE (openTSNE) of {len(first.embedding):,} training codes drawn at random, with "
         f"the source's perplexity {first.perplexity:g} and early exaggeration "
         f"{first.early_exaggeration:g}. A t-SNE map's distances are not the latent space's: "
         "it shows fragments and gaps, not their size.",
-    ).add_figure(
-        _combine(figures),
+    )
+    page.figures(
+        section,
+        lambda m, where: embedding_plot(
+            maps[m],
+            labels=page.arrays.get(f"{m}/tsne_labels"),
+            label_names=label_names,
+            title=f"{where}\n{maps[m].preservation:.0%} of {maps[m].preservation_k}-NN kept",
+        ),
         title="t-SNE of the training codes",
         caption="Look for gaps between dense, curved structures (the source) or one evenly "
         "filled blob; the title gives the share of 10 nearest neighbours the map keeps.",
     )
 
 
-def _planes_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _planes(page: _Page) -> None:
+    section = page.report.add_section(
         "Projections onto planes at shrinking zooms",
         "The source projected the codes onto planes of principal axes (1-2, 1-18, 8-35) and of "
         "two dominant original axes (52 and 221), zooming in until lines and voids appeared. "
@@ -334,17 +291,16 @@ def _planes_section(
         "densest square of its size inside the one before (dashed), so the zooms show the "
         "codes wherever they sit, not the plane's origin.",
     )
-    count = min(int(arrays[f"{m}/planes/#"]) for m in models)
+    count = min(int(page.arrays[f"{m}/planes/#"]) for m in page.models)
     for index in range(count):
-        views = {m: restore_result(arrays, f"{m}/planes/{index}", PlaneViewsResult) for m in models}
-        first = views[models[0]]
-        figures = [
-            plane_views_plot(views[m], title=f"{_where(m, result.models[m])}: {_plane_name(v)}")
-            for m, v in views.items()
-        ]
+        views = page.restored(f"planes/{index}", PlaneViewsResult)
+        first = views[page.models[0]]
         what = "principal axes" if first.basis == "pca" else "dominant original axes"
-        section.add_figure(
-            _combine(figures),
+        page.figures(
+            section,
+            lambda m, where, views=views: plane_views_plot(
+                views[m], title=f"{where}: {_plane_name(views[m])}"
+            ),
             title=f"Plane of {what}: {_plane_name(first)}",
             caption="Look for lines and empty regions that persist as the window shrinks; a "
             "Gaussian cloud would fill the small windows evenly."
@@ -361,10 +317,8 @@ def _plane_name(views: PlaneViewsResult) -> str:
     return f"{a} and {b}"
 
 
-def _dimension_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _dimension(page: _Page) -> None:
+    section, _ = page.section(
         "Local intrinsic dimension and voids",
         "Numbers for the source's pictures. The local intrinsic dimension (Levina-Bickel MLE "
         "from each point's nearest neighbours) is about 1 on a filament and about m on an "
@@ -376,52 +330,33 @@ def _dimension_section(
         "smallest ratio to the Gaussian's is below 0.85, voids when the void excess is above "
         "0.04 / sqrt(planes), nearly 1-d when the smallest dimension is at most 1.5 (asked only "
         "of data with one generative factor).",
-    )
-    figures = [
-        intrinsic_dimension_plot(
-            restore_result(arrays, f"{model}/score", FilamentScoreResult),
-            title=f"{_where(model, result.models[model])}: dimension and voids",
-        )
-        for model in models
-    ]
-    section.add_figure(
-        _combine(figures),
+        "score",
+        FilamentScoreResult,
+        lambda result, where: intrinsic_dimension_plot(
+            result,
+            title=f"{where}: dimension and voids",
+        ),
         title="Local dimension and void fractions against the matched Gaussian",
         caption="Left: codes' local dimensions near 1 where the Gaussian's are high mean thin "
         "filaments. Right: solid lines (codes) above dashed ones (Gaussian) mean more empty "
         "space than a Gaussian leaves.",
     )
+    section.add_table(page.rows(DIMENSION_COLUMNS), caption="Mean ± std over seeds.")
+    voids = [
+        {
+            "model": _title(m),
+            "window (std)": f"{scale:g}",
+            "void fraction": mean_std([v[j] for v in score.void_fraction]),
+            "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
+        }
+        for m in page.models
+        for score in [page.result.models[m].filament_score]
+        for j, scale in enumerate(score.scales)
+    ]
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "median local dimension": mean_std(s.local_dimension_median, 2),
-                "… Gaussian": mean_std(s.local_dimension_median_gaussian, 2),
-                "TwoNN": mean_std(s.twonn, 2),
-                "… Gaussian ": mean_std(s.twonn_gaussian, 2),
-                "nearest-neighbour distance / Gaussian's": mean_std(s.nn_distance_ratio),
-            }
-            for m in models
-            for s in [result.models[m].filament_score]
-        ],
-        caption="Mean ± std over seeds.",
+        voids, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
     )
-    rows = []
-    for model in models:
-        score = result.models[model].filament_score
-        for j, scale in enumerate(score.scales):
-            rows.append(
-                {
-                    "model": _title(model),
-                    "window (std)": f"{scale:g}",
-                    "void fraction": mean_std([v[j] for v in score.void_fraction]),
-                    "Gaussian's": mean_std([v[j] for v in score.void_fraction_gaussian]),
-                }
-            )
-    section.add_table(
-        rows, caption="Void fraction per window, averaged over the planes; mean ± std over seeds."
-    )
-    readings = _readings_rows(result, models)
+    readings = _readings_rows(page)
     if readings:
         section.add_table(
             readings,
@@ -432,33 +367,28 @@ def _dimension_section(
         )
 
 
-def _readings_rows(result: FilamentsResult, models: list[str]) -> list[dict[str, Any]]:
-    factors = "not declared" if result.n_factors is None else str(result.n_factors)
+def _readings_rows(page: _Page) -> list[dict[str, Any]]:
+    factors = "not declared" if page.result.n_factors is None else str(page.result.n_factors)
     words = {True: "yes", False: "no", None: "undecided"}
-    rows = []
-    for model in models:
-        numbers = result.models[model]
-        score = numbers.filament_score
-        for i, seed in enumerate(numbers.seeds[: len(score.smallest_dimension)]):
-            rows.append(
-                {
-                    "model": _title(model),
-                    "seed": seed,
-                    "generative factors": factors,
-                    "smallest local dimension": f"{score.smallest_dimension[i]:.2f}",
-                    "ratio to the Gaussian's": f"{score.low_dimension_ratio[i]:.2f}",
-                    "void excess / threshold": f"{score.void_excess[i]:.3f} / "
-                    f"{score.void_threshold[i]:.3f}",
-                    "nearly 1-d": words[score.one_dimensional[i]],
-                }
-            )
-    return rows
+    return [
+        {
+            "model": _title(m),
+            "seed": seed,
+            "generative factors": factors,
+            "smallest local dimension": f"{score.smallest_dimension[i]:.2f}",
+            "ratio to the Gaussian's": f"{score.low_dimension_ratio[i]:.2f}",
+            "void excess / threshold": f"{score.void_excess[i]:.3f} / "
+            f"{score.void_threshold[i]:.3f}",
+            "nearly 1-d": words[score.one_dimensional[i]],
+        }
+        for m in page.models
+        for score in [page.result.models[m].filament_score]
+        for i, seed in enumerate(page.result.models[m].seeds[: len(score.smallest_dimension)])
+    ]
 
 
-def _decodes_section(
-    report: Report, result: FilamentsResult, models: list[str], arrays: Mapping[str, Any]
-) -> None:
-    section = report.add_section(
+def _decodes(page: _Page) -> None:
+    section = page.report.add_section(
         "Decodes of random codes",
         "The source could not decode recognisable faces from random codes of its autoencoder; "
         "a VAE's prior promises that N(0, I) codes decode to images like the training ones. "
@@ -471,50 +401,40 @@ def _decodes_section(
         "table says so and the claims on these shares are not judged. Read the fraction "
         "with the grids.",
     )
-    figures = []
-    for model in models:
-        decodes = restore_result(arrays, f"{model}/decodes", RandomDecodesResult)
-        rows, titles = [], []
-        for sample in decodes.samples:
-            name = SOURCE_NAMES.get(sample.source, sample.source)
-            rows += [sample.shown[:8], arrays[f"{model}/nearest/{sample.source}"][:8]]
-            titles += [
-                f"{name}\n{sample.meaningful_fraction:.0%} meaningful",
-                "nearest training\nimage",
-            ]
-        width = min(len(r) for r in rows)
-        figures.append(
-            image_grid(
-                np.concatenate([r[:width] for r in rows]).astype(np.float32) / 255.0,
-                n_columns=width,
-                row_titles=titles,
-                title=f"{_where(model, result.models[model])}: decodes of random codes",
-                cell_inches=0.95,
-            )
-        )
-    section.add_figure(
-        _combine(figures),
+    page.figures(
+        section,
+        lambda m, where: _decode_grid(m, where, page.arrays),
         title="Random decodes and their nearest training images",
         caption="Each decode above the training image nearest to it. Look for decodes that "
         "look like training images (a VAE) or like blurred mixtures (an autoencoder's voids).",
     )
     section.add_table(
-        [
-            {
-                "model": _title(m),
-                "meaningful, N(0, I)": mean_std(d.meaningful_fraction),
-                "meaningful, fitted Gaussian": mean_std(d.meaningful_fraction_fitted),
-                "near the codes, N(0, I)": mean_std(d.near_codes_fraction),
-                "near the codes, fitted": mean_std(d.near_codes_fraction_fitted),
-                "mean image counts as meaningful": _mean_image_cell(d),
-            }
-            for m in models
-            for d in [result.models[m].random_decodes]
-        ],
+        page.rows(DECODE_COLUMNS),
         caption="Near the codes: share of random codes within two typical code spacings of a "
         "training code (the rest fell into empty space). Mean image: seeds whose criterion "
         "would call the mean training image meaningful (there the shares say little). "
         "Mean ± std over seeds.",
+    )
+
+
+def _decode_grid(model: str, where: str, arrays: Mapping[str, Any]) -> Any:
+    """Each source's first 8 shown decodes, each row above the nearest training images."""
+    decodes = restore_result(arrays, f"{model}/decodes", RandomDecodesResult)
+    rows, titles = [], []
+    for sample in decodes.samples:
+        name = SOURCE_NAMES.get(sample.source, sample.source)
+        rows += [sample.shown[:8], arrays[f"{model}/nearest/{sample.source}"][:8]]
+        titles += [
+            f"{name}\n{sample.meaningful_fraction:.0%} meaningful",
+            "nearest training\nimage",
+        ]
+    width = min(len(r) for r in rows)
+    return image_grid(
+        np.concatenate([r[:width] for r in rows]).astype(np.float32) / 255.0,
+        n_columns=width,
+        row_titles=titles,
+        title=f"{where}: decodes of random codes",
+        cell_inches=0.95,
     )
 
 
@@ -535,19 +455,24 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
         "counted exactly), 2.88 million with the extra layer, 9.83 million at z = 512, and no "
         "time saved per batch.",
     )
-    rows = []
-    for row in table.rows:
-        base = {
-            "z": row.latent_dim,
-            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+    batches = list(enumerate(table.batch_sizes))
+    rows = [
+        {
+            **_variant(row),
             "encoder parameters": f"{row.encoder_parameters:,}",
             "decoder parameters": f"{row.decoder_parameters:,}",
             "weights (MiB)": f"{row.weights_mib:.1f}",
+            **{
+                name: value
+                for i, batch in batches
+                for name, value in (
+                    (f"peak MiB, batch {batch}", _cell(row.peak_memory_mib, i, "{:.0f}")),
+                    (f"s / batch {batch}", _cell(row.seconds_per_batch, i, "{:.3f}")),
+                )
+            },
         }
-        for i, batch in enumerate(table.batch_sizes):
-            base[f"peak MiB, batch {batch}"] = _cell(row.peak_memory_mib, i, "{:.0f}")
-            base[f"s / batch {batch}"] = _cell(row.seconds_per_batch, i, "{:.3f}")
-        rows.append(base)
+        for row in table.rows
+    ]
     section.add_table(
         rows,
         caption=f"Measured on {table.device} with {table.torch_threads} torch thread(s), "
@@ -558,12 +483,8 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
     )
     activations = [
         {
-            "z": row.latent_dim,
-            "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
-            **{
-                f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}")
-                for i, b in enumerate(table.batch_sizes)
-            },
+            **_variant(row),
+            **{f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}") for i, b in batches},
         }
         for row in table.rows
         if row.saved_activations_mib is not None
@@ -576,11 +497,20 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
         )
 
 
+def _variant(row: ResourceRow) -> dict[str, Any]:
+    return {
+        "z": row.latent_dim,
+        "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
+    }
+
+
 def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
     return "—" if values is None else template.format(values[index])
 
 
-def _methods(report: Report, config: FilamentsConfig, result: FilamentsResult) -> None:
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    config, result = results.config, results.results[results.cells[0].key]
     report.add_section("Methods").add_key_values(
         {
             "data": f"{config.dataset}"

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 from latentatlas.analysis._result import ResultMixin
+from latentatlas.resources import ResourceTable
+
+
+class SeedColumns(ResultMixin):
+    """Fields of one value per seed; the seeds are listed once, by :class:`ModelFilaments`."""
+
+    @classmethod
+    def of(cls, readings: Sequence[Any], **given: Any) -> Self:
+        """Each field not ``given``: the same-named attribute of every seed's reading."""
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        columns = {n: tuple(getattr(r, n) for r in readings) for n in names if n not in given}
+        return cls(**columns, **given)
 
 
 @dataclass(frozen=True, eq=False)
-class AxisSeeds(ResultMixin):
+class AxisSeeds(SeedColumns):
     """``axis_density`` per seed: the dominant axes (0-based) and the typical axis width."""
 
     dominant_axes: tuple[tuple[int, ...], ...]
@@ -17,7 +32,7 @@ class AxisSeeds(ResultMixin):
 
 
 @dataclass(frozen=True, eq=False)
-class RadiusSeeds(ResultMixin):
+class RadiusSeeds(SeedColumns):
     """``radius_density`` per seed: the peak (bins of 0.5 and 0.05) against the expected one.
 
     ``null_tolerance``: the largest relative peak distance of 19 Gaussian clouds with the
@@ -42,7 +57,7 @@ class RadiusSeeds(ResultMixin):
 
 
 @dataclass(frozen=True, eq=False)
-class SpectrumSeeds(ResultMixin):
+class SpectrumSeeds(SeedColumns):
     """``pca_spectrum`` per seed: components above the flat tail, first-to-second ratio."""
 
     n_leading: tuple[int, ...]
@@ -51,7 +66,7 @@ class SpectrumSeeds(ResultMixin):
 
 
 @dataclass(frozen=True, eq=False)
-class FilamentSeeds(ResultMixin):
+class FilamentSeeds(SeedColumns):
     """``filament_score`` per seed, each beside the matched Gaussian's value.
 
     ``void_fraction[s][j]`` is seed ``s``'s share of empty grid cells at ``scales[j]``,
@@ -86,7 +101,7 @@ class FilamentSeeds(ResultMixin):
 
 
 @dataclass(frozen=True, eq=False)
-class DecodeSeeds(ResultMixin):
+class DecodeSeeds(SeedColumns):
     """``random_decodes`` per seed: ``meaningful_fraction`` of N(0, I) codes (the source's
     random points), ``meaningful_fraction_fitted`` of the Gaussian fitted to the codes;
     ``mean_image_meaningful``: whether the criterion would call the mean training image
@@ -114,40 +129,6 @@ class ModelFilaments(ResultMixin):
     random_decodes: DecodeSeeds
     reconstruction_error: tuple[float, ...]
     tsne_preservation: float
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceRow(ResultMixin):
-    """One conv-vae variant of the source's second part: parameters, memory, time.
-
-    ``peak_memory_mib`` and ``seconds_per_batch`` hold one value per batch size of the table
-    (None where the variant was not measured); ``saved_activations_mib`` is what autograd
-    keeps for the backward pass (exact, independent of the device).
-    """
-
-    latent_dim: int
-    bottleneck: int | None
-    encoder_parameters: int
-    decoder_parameters: int
-    total_parameters: int
-    weights_mib: float
-    saved_activations_mib: tuple[float, ...] | None
-    peak_memory_mib: tuple[float, ...] | None
-    seconds_per_batch: tuple[float, ...] | None
-
-
-@dataclass(frozen=True, eq=False)
-class ResourceTable(ResultMixin):
-    """The parameter and memory table; ``memory_method`` says how memory was measured."""
-
-    image_shape: tuple[int, ...]
-    filters: tuple[int, ...]
-    batch_sizes: tuple[int, ...]
-    steps: int
-    device: str
-    torch_threads: int
-    memory_method: str
-    rows: tuple[ResourceRow, ...]
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,7 +15,7 @@ from typing import Any
 from latentatlas.config import ModelConfig
 from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Evidence, Separated, missing
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
-from latentatlas.studies.filaments.config import FilamentsConfig, data_config
+from latentatlas.studies.filaments.config import MODEL_TITLES, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 from latentatlas.studies.gates import learned
 
@@ -310,7 +310,7 @@ def _criterion_tells(*models: str, few_still_count: bool = False) -> Need:
 def _mean_image_reason(decodes: Mapping[str, DecodeSeeds]) -> str:
     """The sentence naming the models whose criterion would call the mean image meaningful."""
     lenient = "; ".join(
-        f"the {MODEL_NAMES.get(name, name)}'s in {sum(d.mean_image_meaningful)} of "
+        f"the {MODEL_TITLES.get(name, name)}'s in {sum(d.mean_image_meaningful)} of "
         f"{len(d.mean_image_meaningful)} seeds (mean image {_seeds_text(d.mean_image_distance, 3)} "
         f"from its nearest training image; thresholds {_seeds_text(d.pixel_threshold, 3)})"
         for name, d in decodes.items()
@@ -319,9 +319,6 @@ def _mean_image_reason(decodes: Mapping[str, DecodeSeeds]) -> str:
         f"the criterion would call the mean training image meaningful ({lenient}), so a decoder "
         "putting out that blur would score as high and the share is no evidence"
     )
-
-
-MODEL_NAMES = {AE: "autoencoder", VAE: "VAE"}
 
 
 def _seeds_text(values: Sequence[float], digits: int = 2) -> str:
