@@ -13,15 +13,15 @@ from _gates import passing_and_failing
 from _reference import reference_differences
 
 from latentatlas.analysis import disentanglement as analysis
+from latentatlas.data.sprites import ORIENTATION_PERIODS
 from latentatlas.errors import InputError
 from latentatlas.studies import engine
+from latentatlas.studies.config import parse_numbers
 from latentatlas.studies.disentanglement.config import (
     ESTIMATORS,
-    ORIENTATION_PERIODS,
     DisentanglementConfig,
     beta_key,
     data_config,
-    parse_floats,
 )
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
@@ -141,14 +141,14 @@ def test_orientation_is_scored_modulo_each_shapes_symmetry(study: Path) -> None:
 
 def test_traversal_inputs_cover_every_digit_and_every_shape() -> None:
     from latentatlas import data, runs
-    from latentatlas.studies.disentanglement.analyse import traversal_rows
+    from latentatlas.analysis.sampling import stratified_rows
 
     config = DisentanglementConfig.quick(**TINY)
     for name, column, expected in (("mnist", None, 10), ("sprites", 0, 3)):
         dataset = data.load(data_config(config, name).name, **data_config(config, name).options)
         run_config = STUDY.cells(config)[0 if name == "mnist" else 1].runs[0][0]
         _, val_idx = runs.split_indices(run_config, dataset)
-        rows = traversal_rows(dataset, val_idx, config.traversal_inputs)
+        rows = stratified_rows(dataset, val_idx, config.traversal_inputs)
         assert set(rows) <= set(val_idx) and len(set(rows)) == len(rows) == 10
         classes = dataset.labels[rows] if column is None else dataset.factors[rows, column]
         assert len(set(classes.tolist())) == expected  # every digit, every shape
@@ -270,10 +270,10 @@ def test_settings_round_trip_and_quick_overrides() -> None:
     assert config.factor_datasets == ("sprites",)
     assert [c.key for c in STUDY.cells(config)] == ["mnist", "sprites"]
     assert STUDY.cells(config)[1].params["models"] == ("ae", "vae-beta1", "vae-beta4", "vae-beta8")
-    assert parse_floats("1, 4") == (1.0, 4.0)
+    assert parse_numbers("1, 4", "--betas") == (1.0, 4.0)
     assert beta_key(0.5) == "vae-beta0.5"
     with pytest.raises(InputError, match="--betas"):
-        parse_floats("one")
+        parse_numbers("one", "--betas")
 
 
 def test_estimators_match_the_analysis() -> None:
