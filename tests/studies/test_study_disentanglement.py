@@ -13,6 +13,7 @@ from _gates import passing_and_failing
 from _reference import reference_differences
 
 from latentatlas.analysis import disentanglement as analysis
+from latentatlas.analysis.traversal import TraversalSeedsResult
 from latentatlas.data.sprites import ORIENTATION_PERIODS
 from latentatlas.errors import InputError
 from latentatlas.studies import engine
@@ -28,7 +29,6 @@ from latentatlas.studies.disentanglement.results import (
     DisentanglementResult,
     ModelResult,
     SingleFactorSeeds,
-    TraversalSeeds,
 )
 from latentatlas.studies.disentanglement.study import STUDY
 
@@ -281,9 +281,9 @@ def test_estimators_match_the_analysis() -> None:
 
 
 # -- claims on hand-made results ------------------------------------------------------------------
-def _traversal(consistent: tuple[int, ...], entangled: tuple[int, ...]) -> TraversalSeeds:
+def _traversal(consistent: tuple[int, ...], entangled: tuple[int, ...]) -> TraversalSeedsResult:
     n = len(consistent)
-    return TraversalSeeds(
+    return TraversalSeedsResult(
         consistent_dims=consistent,
         entangled_dims=entangled,
         inactive_dims=(0,) * n,

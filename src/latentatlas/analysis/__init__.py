@@ -101,8 +101,10 @@ _EXPORTS = {
     "EffectAgreementResult": "latentatlas.analysis.traversal",
     "TraversalEffectsResult": "latentatlas.analysis.traversal",
     "TraversalResult": "latentatlas.analysis.traversal",
+    "TraversalSeedsResult": "latentatlas.analysis.traversal",
     "effect_agreement": "latentatlas.analysis.traversal",
     "traversal_effects": "latentatlas.analysis.traversal",
+    "traversal_seeds": "latentatlas.analysis.traversal",
     "traverse": "latentatlas.analysis.traversal",
 }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,19 +14,22 @@ from latentatlas.analysis.disentanglement import dci, dci_chance, dci_single_fac
 from latentatlas.analysis.sampling import stratified_rows
 from latentatlas.analysis.traversal import (
     TraversalEffectsResult,
-    effect_agreement,
     traversal_effects,
+    traversal_seeds,
     traverse,
 )
 from latentatlas.data.sprites import identifiable_factors
 from latentatlas.studies.arrays import store_result
-from latentatlas.studies.disentanglement.config import DisentanglementConfig, data_config
+from latentatlas.studies.disentanglement.config import (
+    MNIST_CELL,
+    DisentanglementConfig,
+    data_config,
+)
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
     DisentanglementResult,
     ModelResult,
     SingleFactorSeeds,
-    TraversalSeeds,
 )
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 
@@ -60,21 +62,20 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     folded, fold = FOLDED.get(name, ((), None))
     kinds = tuple(dataset.factor_kinds) or None
     x_inputs = np.asarray(dataset.x[inputs])
-    n_shown = config.grid_inputs if name == "mnist" else 1  # keeps arrays.npz small
+    n_shown = config.grid_inputs if name == MNIST_CELL else 1  # keeps arrays.npz small
     models: dict[str, ModelResult] = {}
     by_model, failed = context.finished_runs(cell)
-    for model in cell.params["models"]:
-        if by_model.get(model):
-            context.step(f"{model}: traversals, DCI, MIG and SAP of {len(by_model[model])} seed(s)")
-            effects = _traverse(config, model, by_model[model], x_inputs, n_shown, arrays)
-            models[model] = ModelResult(
-                seeds=tuple(int(run.config.seed) for run in by_model[model]),
-                validation_loss=tuple(
-                    float(run.history.best.validation["total"]) for run in by_model[model]
-                ),
-                traversal=_traversal_seeds(effects),
-                **_scores(config, by_model[model], sizes, kinds, fold),
-            )
+    for model, model_runs in by_model.items():  # in the cell's model order
+        context.step(f"{model}: traversals, DCI, MIG and SAP of {len(model_runs)} seed(s)")
+        effects = _traverse(config, model, model_runs, x_inputs, n_shown, arrays)
+        models[model] = ModelResult(
+            seeds=tuple(int(run.config.seed) for run in model_runs),
+            validation_loss=tuple(
+                float(run.history.best.validation["total"]) for run in model_runs
+            ),
+            traversal=traversal_seeds(effects),
+            **_scores(config, model_runs, sizes, kinds, fold),
+        )
     result = DisentanglementResult(
         dataset=name,
         factor_names=tuple(dataset.factor_names),
@@ -133,40 +134,6 @@ def _traverse(
             store_result(arrays, f"traversal/{model}", dataclasses.replace(grids, images=images))
         effects.append(measured)
     return effects
-
-
-def _traversal_seeds(effects: list[TraversalEffectsResult]) -> TraversalSeeds:
-    """Counts, consistency and cross-seed agreement of the traversal effects of every seed."""
-    first = effects[0]
-    return TraversalSeeds(
-        **{
-            f"{kind}_dims": tuple(e.classification.count(kind) for e in effects)
-            for kind in ("consistent", "entangled", "inactive")
-        },
-        mean_consistency=tuple(_mean_consistency(e) for e in effects),
-        classification=tuple(tuple(e.classification) for e in effects),
-        consistency=tuple(e.consistency for e in effects),
-        mean_effect=tuple(e.mean_effect for e in effects),
-        seed_agreement=tuple(
-            effect_agreement(a, b, by="profile").score
-            for a, b in itertools.combinations(effects, 2)
-        ),
-        n_inputs=int(first.effect.shape[0]),
-        mode=first.mode,
-        inactive_fraction=first.inactive_fraction,
-        consistency_threshold=first.consistency_threshold,
-        min_effect=first.min_effect,
-        agreement_cosine=float(first.agreement_cosine),
-        cross_dimension_cosine=tuple(float(e.cross_dimension_cosine) for e in effects),
-        mean_cosine=tuple(e.mean_cosine for e in effects if e.mean_cosine is not None),
-        silent_share=tuple(e.silent_share for e in effects if e.silent_share is not None),
-    )
-
-
-def _mean_consistency(effects: TraversalEffectsResult) -> float:
-    """The mean share of agreeing pairs of inputs over the active dimensions (nan: none is)."""
-    active = np.asarray(effects.classification) != "inactive"
-    return float(effects.consistency[active].mean()) if active.any() else float("nan")
 
 
 def _scores(
