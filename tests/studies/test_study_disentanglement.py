@@ -245,6 +245,21 @@ def test_the_report_redraws_without_data_or_models(
     assert engine.write_report(study).is_file()
 
 
+def test_cells_analysed_before_typed_figure_arrays_still_redraw(study: Path) -> None:
+    """Before 2026-12-02 a cell stored only the first seed's effect and mean change; the report
+    rebuilds the same effects from them and the results."""
+    from latentatlas.studies.disentanglement.report import _effects
+
+    loaded = engine.load(study)
+    for cell, name in (("mnist", "ae-classifier"), ("sprites", "vae-beta4")):
+        arrays, model = loaded.arrays(cell), loaded.results[cell].models[name]
+        old = {key: value for key, value in arrays.items() if not key.startswith("effects/")}
+        old[f"mean_change/{name}"] = arrays[f"effects/{name}/mean_change"]
+        new, rebuilt = _effects(arrays, name, model), _effects(old, name, model)
+        for field, value in vars(new).items():
+            np.testing.assert_array_equal(getattr(rebuilt, field), value, err_msg=field)
+
+
 # -- settings -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("overrides", "message"),

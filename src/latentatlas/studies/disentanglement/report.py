@@ -6,6 +6,7 @@ restored from what the analyses stored (``latentatlas report DIR`` redraws in se
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -142,18 +143,37 @@ def _summary(report: Report, results: StudyResults) -> None:
 
 
 # -- figures --------------------------------------------------------------------------------------
-def _grids(arrays: Mapping[str, np.ndarray], model: str) -> TraversalResult:
-    return restore_result(arrays, f"traversal/{model}", TraversalResult)
+def _grids(arrays: Mapping[str, np.ndarray], name: str, model: ModelResult) -> TraversalResult:
+    grids = restore_result(arrays, f"traversal/{name}", TraversalResult)
+    return dataclasses.replace(grids, mode=model.traversal.mode)  # absent before 2026-12-02
 
 
-def _effects(arrays: Mapping[str, np.ndarray], model: str) -> TraversalEffectsResult:
-    return restore_result(arrays, f"effects/{model}", TraversalEffectsResult)
+def _effects(
+    arrays: Mapping[str, np.ndarray], name: str, model: ModelResult
+) -> TraversalEffectsResult:
+    """The first seed's traversal effects; a cell analysed before 2026-12-02 stored only their
+    ``effect`` and ``mean_change``, and the results hold the rest."""
+    if f"effects/{name}/effect" in arrays:
+        return restore_result(arrays, f"effects/{name}", TraversalEffectsResult)
+    t = model.traversal
+    per_seed = ("mean_effect", "consistency", "classification", "consistent_dims")
+    newer = ("cross_dimension_cosine", "mean_cosine", "silent_share")  # absent before 2026-12
+    shared = ("mode", "inactive_fraction", "consistency_threshold", "min_effect")
+    return TraversalEffectsResult(
+        effect=arrays[f"effect/{name}/seed-{model.seeds[0]}"],
+        mean_change=arrays[f"mean_change/{name}"],
+        dims=tuple(range(len(t.classification[0]))),
+        values=arrays[f"traversal/{name}/values"],
+        agreement_cosine=t.agreement_cosine,
+        **{field: getattr(t, field)[0] for field in (*per_seed, *newer) if getattr(t, field)},
+        **{field: getattr(t, field) for field in shared},
+    )
 
 
 def _mnist_sections(report: Report, model: ModelResult, arrays: Mapping[str, np.ndarray]) -> None:
     """The source's "different input, different behaviour" (grids of digits side by side), and
     the effects of every traversed image."""
-    grids = _grids(arrays, MNIST_MODEL)
+    grids = _grids(arrays, MNIST_MODEL, model)
     labels = arrays.get("grid/labels")
     names = [f"digit {int(d)}" for d in labels] if labels is not None else []
     seed = model.seeds[0]
@@ -185,7 +205,7 @@ def _mnist_sections(report: Report, model: ModelResult, arrays: Mapping[str, np.
         "(the heat map), and whether the images change alike (the consistency under each "
         "column).",
     ).add_figure(
-        effect_heatmap(_effects(arrays, MNIST_MODEL), title=f"Traversal effects ({where})"),
+        effect_heatmap(_effects(arrays, MNIST_MODEL, model), title=f"Traversal effects ({where})"),
         title=f"Effect heat map ({where})",
         caption="Rows are images, columns latent dimensions. A column bright for some rows and "
         "dark for others is a dimension whose effect depends on the input; the class and the "
@@ -227,7 +247,7 @@ def _factor_section(
             per_factor.extend(_per_factor_rows(name, model, cell.factor_names))
         section.add_figure(
             effect_heatmap(
-                _effects(arrays, name), title=f"Traversal effects: {title}, {_title(name)}"
+                _effects(arrays, name, model), title=f"Traversal effects: {title}, {_title(name)}"
             ),
             title=f"Effect heat map: {where}",
             caption="Rows are validation images, columns latent dimensions; read the class and "
@@ -235,7 +255,7 @@ def _factor_section(
         )
         section.add_figure(
             traversal_grids_plot(
-                _grids(arrays, name),
+                _grids(arrays, name, model),
                 [0],
                 title=f"{title}, {_title(name)}, seed {model.seeds[0]}: traversal of one image",
                 cell_inches=0.6,
