@@ -81,7 +81,6 @@ class DisentanglementStudy(Study):
     def claim_specs(self, config: DisentanglementConfig) -> list[ClaimSpec]:
         """The source's two claims on MNIST and the field's beta claim on the factor data."""
         mnist = (_has_mnist_model, learned(MNIST_MODEL, cells=(MNIST_CELL,)))
-        low, high = beta_key(_reference_beta(config)), beta_key(max(config.betas))
         return [
             ClaimSpec(
                 "dimensions_entangled",
@@ -111,12 +110,12 @@ class DisentanglementStudy(Study):
             ClaimSpec(
                 "higher_beta_more_disentangled",
                 "A VAE with a higher beta gives more disentangled codes (DCI D and MIG).",
-                lambda e: _beta_rule(e, low, high),
+                _beta_rule,
                 _beta_context,
                 needs=(
-                    lambda e: _two_betas(e, (low, high)),
-                    learned(low, high, cells=config.factor_datasets),
-                    lambda e: _beta_informative(e, (low, high)),
+                    _two_betas,
+                    learned(*_compared(config), cells=config.factor_datasets),
+                    _beta_informative,
                 ),
             ),
         ]
@@ -175,25 +174,30 @@ def _reference_beta(config: DisentanglementConfig) -> float:
     return 1.0 if 1.0 in config.betas else min(config.betas)
 
 
+def _compared(config: DisentanglementConfig) -> tuple[str, str]:
+    """The model keys of the beta claim: the reference VAE's, then the highest beta's."""
+    return beta_key(_reference_beta(config)), beta_key(max(config.betas))
+
+
 def _factor_cells(evidence: Any) -> list[str]:
     return [d for d in evidence.config.factor_datasets if d in evidence.results]
 
 
-def _two_betas(evidence: Any, models: tuple[str, str]) -> str | None:
+def _two_betas(evidence: Any) -> str | None:
     """A reason when the claim has no two VAEs to compare on a factor data set."""
     if len(evidence.config.betas) < 2 or not _factor_cells(evidence):
         return "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)"
     for cell in _factor_cells(evidence):
-        reason = missing(evidence.results[cell].models, *models)
+        reason = missing(evidence.results[cell].models, *_compared(evidence.config))
         if reason:
             return f"{reason} ({cell})"
     return None
 
 
-def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
+def _beta_informative(evidence: Any) -> str | None:
     """A reason when a compared VAE's codes tell the factors little better than guessing."""
     for cell in _factor_cells(evidence):
-        for model in models:
+        for model in _compared(evidence.config):
             dci = evidence.results[cell].models[model].dci
             if dci.chance != dci.chance:  # nan: results written before the chance level
                 return "the results do not store the chance level of DCI informativeness"
@@ -208,9 +212,10 @@ def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
     return None
 
 
-def _beta_rule(evidence: Any, low: str, high: str) -> Rule:
+def _beta_rule(evidence: Any) -> Rule:
     """The field's expectation (Higgins et al. 2017): beta > 1 disentangles more."""
     config = evidence.config
+    low, high = _compared(config)
     names = (f"beta {max(config.betas):g}", f"beta {_reference_beta(config):g}")
     rules = []
     for cell in _factor_cells(evidence):
