@@ -18,6 +18,7 @@ from latentatlas.analysis.disentanglement import (
     _share_among_equivalent_codes,
     _weighted_entropy_scores,
     dci,
+    dci_chance,
     dci_single_factor,
     mig,
     sap,
@@ -71,6 +72,19 @@ def test_pure_noise_codes_are_at_chance(factors):
     result = dci(_noise(factors.shape, 1.0), factors, n_train=N_TRAIN, n_test=N_TEST)
     assert result.informativeness == pytest.approx(0.25, abs=0.08)  # 4 equally likely values
     assert result.informativeness_train > result.informativeness  # trees fit the noise
+
+
+def test_chance_is_the_majority_share_per_factor_after_binning():
+    discrete = np.array([[0, 0], [0, 1], [0, 2], [1, 3]], dtype=np.float64)  # shares 3/4, 1/4
+    assert dci_chance(discrete, ("discrete", "discrete")) == pytest.approx(0.5)
+    skewed = np.array([0.0, 0.1, 0.2, 0.9, 1.0])  # two bins: [0, 0.5) holds 3 of 5
+    assert dci_chance(skewed[:, None], ("continuous",), n_bins=2) == pytest.approx(0.6)
+
+
+def test_noise_codes_score_the_chance_level(factors):
+    noise = dci(_noise(factors.shape, 1.0), factors, n_train=N_TRAIN, n_test=N_TEST)
+    chance = dci_chance(factors, noise.factor_kinds)
+    assert noise.informativeness == pytest.approx(chance, abs=0.08)
 
 
 def test_duplicated_codes_lower_completeness_not_disentanglement(factors):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentatlas.analysis import stratified_sample
+from latentatlas.analysis import stratified_rows, stratified_sample
 from latentatlas.errors import InputError
 
 #: MNIST-like labels in source order: all zeros first, then all ones, ...
@@ -17,6 +17,23 @@ def test_every_class_present_for_labels_in_source_order() -> None:
     assert len(sample) == 100 and len(set(sample.tolist())) == 100
     assert np.bincount(SOURCE_ORDER[sample]).tolist() == [10] * 10
     assert sorted(SOURCE_ORDER[sample[:10]].tolist()) == list(range(10))  # every prefix too
+
+
+def test_rows_of_a_data_set_cover_its_factors_else_its_labels() -> None:
+    from types import SimpleNamespace
+
+    validation = np.arange(1000, 5000)  # the source order's classes 2 to 9
+    shapes = SOURCE_ORDER[:, None] % 3  # a factor that cycles 0, 1, 2 class by class
+    labelled = SimpleNamespace(labels=SOURCE_ORDER, factors=None, factor_names=())
+    rows = stratified_rows(labelled, validation, 8)
+    assert set(rows) <= set(validation) and sorted(SOURCE_ORDER[rows].tolist()) == list(
+        range(2, 10)
+    )
+    with_factors = SimpleNamespace(
+        labels=SOURCE_ORDER, factors=shapes, factor_names=("shape",), factor_kinds=("discrete",)
+    )
+    rows = stratified_rows(with_factors, validation, 3)
+    assert sorted(shapes[rows, 0].tolist()) == [0, 1, 2]  # by the factor, not the labels
 
 
 def test_fewer_than_the_classes_gives_different_classes() -> None:

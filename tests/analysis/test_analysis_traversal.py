@@ -17,6 +17,7 @@ from latentatlas.analysis.traversal import (
     TraversalResult,
     effect_agreement,
     traversal_effects,
+    traversal_seeds,
     traverse,
 )
 from latentatlas.errors import InputError
@@ -114,6 +115,27 @@ def test_effect_agreement_matches_permuted_dimensions(effects):
     assert agreement.similarity[0, 2] == pytest.approx(1.0)
     profile = effect_agreement(effects, effects)
     assert profile.matched_similarity[0] == pytest.approx(1.0)
+
+
+def test_seeds_sum_up_counts_consistency_and_agreement(effects):
+    """Two seeds whose dimensions do the same things in another order agree fully."""
+
+    class Swapped(KnownDecoder):
+        def decode(self, z: torch.Tensor) -> torch.Tensor:
+            return super().decode(z[:, [2, 1, 0, 3]])
+
+    other = traversal_effects(Swapped(), _inputs(), dims=[0, 1, 2])
+    seeds = traversal_seeds([effects, other])
+    assert (seeds.consistent_dims, seeds.entangled_dims, seeds.inactive_dims) == ((1, 1),) * 3
+    pairs = 2 * 20 * 19 / (40 * 39)  # the entangled dimension's share of agreeing pairs
+    np.testing.assert_allclose(seeds.mean_consistency, [(1 + pairs) / 2] * 2)  # inactive left out
+    assert seeds.entangled_share == (0.5, 0.5)
+    # one pair of seeds: both active dimensions matched at correlation 1, the inactive one (a
+    # constant profile) correlates with none
+    assert seeds.seed_agreement == (pytest.approx(2 / 3),)
+    assert seeds.classification[1] == ("entangled", "inactive", "consistent")
+    with pytest.raises(InputError, match="empty"):
+        traversal_seeds([])
 
 
 @pytest.mark.parametrize(

@@ -100,3 +100,18 @@ def test_bad_options() -> None:
         load("sprites", n=0)
     with pytest.raises(InputError, match="true or false"):
         load("sprites", full="maybe")
+
+
+def test_orientations_one_period_apart_draw_the_same_image() -> None:
+    periods = sprites.ORIENTATION_PERIODS
+    drawn = np.array([[shape, 1.0, 0.3 + p, 0.5, 0.5] for shape, p in enumerate(periods)])
+    folded = sprites.identifiable_factors(drawn)
+    np.testing.assert_allclose(folded[:, 2], 0.3)
+    np.testing.assert_array_equal(np.delete(folded, 2, axis=1), np.delete(drawn, 2, axis=1))
+    images = sprites.render_direct(drawn, antialias=True)
+    assert np.abs(images - sprites.render_direct(folded, antialias=True)).max() < 0.1
+    half = folded.copy()
+    half[:, 2] += np.asarray(periods) / 2  # half a period turns every shape visibly
+    assert (
+        np.abs(images - sprites.render_direct(half, antialias=True)).max(axis=(1, 2, 3)) > 0.5
+    ).all()

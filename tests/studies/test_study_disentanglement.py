@@ -13,22 +13,22 @@ from _gates import passing_and_failing
 from _reference import reference_differences
 
 from latentatlas.analysis import disentanglement as analysis
+from latentatlas.analysis.traversal import TraversalSeedsResult
+from latentatlas.data.sprites import ORIENTATION_PERIODS
 from latentatlas.errors import InputError
 from latentatlas.studies import engine
+from latentatlas.studies.config import parse_numbers
 from latentatlas.studies.disentanglement.config import (
     ESTIMATORS,
-    ORIENTATION_PERIODS,
     DisentanglementConfig,
     beta_key,
     data_config,
-    parse_floats,
 )
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
     DisentanglementResult,
     ModelResult,
     SingleFactorSeeds,
-    TraversalSeeds,
 )
 from latentatlas.studies.disentanglement.study import STUDY
 
@@ -141,14 +141,14 @@ def test_orientation_is_scored_modulo_each_shapes_symmetry(study: Path) -> None:
 
 def test_traversal_inputs_cover_every_digit_and_every_shape() -> None:
     from latentatlas import data, runs
-    from latentatlas.studies.disentanglement.analyse import traversal_rows
+    from latentatlas.analysis.sampling import stratified_rows
 
     config = DisentanglementConfig.quick(**TINY)
     for name, column, expected in (("mnist", None, 10), ("sprites", 0, 3)):
         dataset = data.load(data_config(config, name).name, **data_config(config, name).options)
         run_config = STUDY.cells(config)[0 if name == "mnist" else 1].runs[0][0]
         _, val_idx = runs.split_indices(run_config, dataset)
-        rows = traversal_rows(dataset, val_idx, config.traversal_inputs)
+        rows = stratified_rows(dataset, val_idx, config.traversal_inputs)
         assert set(rows) <= set(val_idx) and len(set(rows)) == len(rows) == 10
         classes = dataset.labels[rows] if column is None else dataset.factors[rows, column]
         assert len(set(classes.tolist())) == expected  # every digit, every shape
@@ -245,6 +245,21 @@ def test_the_report_redraws_without_data_or_models(
     assert engine.write_report(study).is_file()
 
 
+def test_cells_analysed_before_typed_figure_arrays_still_redraw(study: Path) -> None:
+    """Before 2026-12-02 a cell stored only the first seed's effect and mean change; the report
+    rebuilds the same effects from them and the results."""
+    from latentatlas.studies.disentanglement.report import _effects
+
+    loaded = engine.load(study)
+    for cell, name in (("mnist", "ae-classifier"), ("sprites", "vae-beta4")):
+        arrays, model = loaded.arrays(cell), loaded.results[cell].models[name]
+        old = {key: value for key, value in arrays.items() if not key.startswith("effects/")}
+        old[f"mean_change/{name}"] = arrays[f"effects/{name}/mean_change"]
+        new, rebuilt = _effects(arrays, name, model), _effects(old, name, model)
+        for field, value in vars(new).items():
+            np.testing.assert_array_equal(getattr(rebuilt, field), value, err_msg=field)
+
+
 # -- settings -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("overrides", "message"),
@@ -270,10 +285,10 @@ def test_settings_round_trip_and_quick_overrides() -> None:
     assert config.factor_datasets == ("sprites",)
     assert [c.key for c in STUDY.cells(config)] == ["mnist", "sprites"]
     assert STUDY.cells(config)[1].params["models"] == ("ae", "vae-beta1", "vae-beta4", "vae-beta8")
-    assert parse_floats("1, 4") == (1.0, 4.0)
+    assert parse_numbers("1, 4", "--betas") == (1.0, 4.0)
     assert beta_key(0.5) == "vae-beta0.5"
     with pytest.raises(InputError, match="--betas"):
-        parse_floats("one")
+        parse_numbers("one", "--betas")
 
 
 def test_estimators_match_the_analysis() -> None:
@@ -281,9 +296,9 @@ def test_estimators_match_the_analysis() -> None:
 
 
 # -- claims on hand-made results ------------------------------------------------------------------
-def _traversal(consistent: tuple[int, ...], entangled: tuple[int, ...]) -> TraversalSeeds:
+def _traversal(consistent: tuple[int, ...], entangled: tuple[int, ...]) -> TraversalSeedsResult:
     n = len(consistent)
-    return TraversalSeeds(
+    return TraversalSeedsResult(
         consistent_dims=consistent,
         entangled_dims=entangled,
         inactive_dims=(0,) * n,

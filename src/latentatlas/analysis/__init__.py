@@ -34,6 +34,7 @@ _EXPORTS = {
     "SAPResult": "latentatlas.analysis.disentanglement",
     "SingleFactorDCIResult": "latentatlas.analysis.disentanglement",
     "dci": "latentatlas.analysis.disentanglement",
+    "dci_chance": "latentatlas.analysis.disentanglement",
     "dci_single_factor": "latentatlas.analysis.disentanglement",
     "mig": "latentatlas.analysis.disentanglement",
     "sap": "latentatlas.analysis.disentanglement",
@@ -92,6 +93,7 @@ _EXPORTS = {
     "ManifoldSculpting": "latentatlas.analysis.sculpting",
     "SculptingResult": "latentatlas.analysis.sculpting",
     "manifold_sculpting": "latentatlas.analysis.sculpting",
+    "stratified_rows": "latentatlas.analysis.sampling",
     "stratified_sample": "latentatlas.analysis.sampling",
     "SeedVariabilityResult": "latentatlas.analysis.seeds",
     "linear_cka": "latentatlas.analysis.seeds",
@@ -103,8 +105,10 @@ _EXPORTS = {
     "EffectAgreementResult": "latentatlas.analysis.traversal",
     "TraversalEffectsResult": "latentatlas.analysis.traversal",
     "TraversalResult": "latentatlas.analysis.traversal",
+    "TraversalSeedsResult": "latentatlas.analysis.traversal",
     "effect_agreement": "latentatlas.analysis.traversal",
     "traversal_effects": "latentatlas.analysis.traversal",
+    "traversal_seeds": "latentatlas.analysis.traversal",
     "traverse": "latentatlas.analysis.traversal",
 }
 

@@ -272,6 +272,31 @@ def dci(
     )
 
 
+def dci_chance(factors: ArrayLike, factor_kinds: tuple[str, ...], n_bins: int = 20) -> float:
+    """DCI informativeness by guessing: the mean over factors of the majority class's share.
+
+    Continuous factors are cut into ``n_bins`` equal-width bins first, as :func:`dci` does, so
+    ``(I - chance) / (1 - chance)`` is the share of the possible gain over guessing that a
+    code's classifiers achieve (0 = guessing).
+
+    Parameters
+    ----------
+    factors : array-like of shape (n, n_factors)
+    factor_kinds : tuple of str
+        ``"discrete"`` or ``"continuous"`` per factor (:attr:`DCIResult.factor_kinds`).
+    n_bins : int
+        Bins of a continuous factor.
+    """
+    shares = []
+    for column, kind in zip(np.asarray(factors, dtype=np.float64).T, factor_kinds, strict=True):
+        if kind == "continuous":
+            counts = np.histogram(column, n_bins)[0]
+        else:
+            counts = np.unique(column, return_counts=True)[1]
+        shares.append(counts.max() / counts.sum())
+    return float(np.mean(shares))
+
+
 def dci_single_factor(
     codes: ArrayLike,
     labels: ArrayLike,

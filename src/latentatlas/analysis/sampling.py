@@ -2,7 +2,8 @@
 
 Data sets keep their source order (MNIST: all zeros first; sprites: all squares at one scale
 first), so ``rows[:n]`` is one class. :func:`stratified_sample` picks ``n`` rows that cover every
-class, or every quantile bin of every factor, in a seeded order.
+class, or every quantile bin of every factor, in a seeded order; :func:`stratified_rows` does it
+for some rows of a data set (its validation rows, say).
 """
 
 from __future__ import annotations
@@ -80,6 +81,38 @@ def stratified_sample(
     n_crossed = _crossable(columns, wanted)
     strata = _joint(columns[:, :n_crossed])
     return _round_robin(strata, columns[:, n_crossed:], min(wanted, total), rng)
+
+
+def stratified_rows(
+    dataset: Any, rows: ArrayLike, n: int, random_state: int = 0
+) -> NDArray[np.int64]:
+    """``n`` of a data set's ``rows`` that cover every factor bin, or every class without factors.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Its ``factors`` (with ``factor_names`` and ``factor_kinds``) stratify where it has
+        them, else its ``labels``; with neither the rows are a seeded permutation.
+    rows : array-like of int
+        The rows to choose from, e.g. a split's validation indices.
+    n, random_state
+        As for :func:`stratified_sample`; every prefix of the result is stratified too.
+
+    Returns
+    -------
+    ndarray of int64
+        Entries of ``rows``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if dataset.factors is not None and len(dataset.factor_names):
+        kinds = tuple(dataset.factor_kinds) or None
+        picked = stratified_sample(
+            n, factors=dataset.factors[rows], factor_kinds=kinds, random_state=random_state
+        )
+    else:
+        labels = None if dataset.labels is None else np.asarray(dataset.labels)[rows]
+        picked = stratified_sample(n, labels=labels, n_rows=len(rows), random_state=random_state)
+    return rows[picked]
 
 
 def _bin_columns(

@@ -4,11 +4,14 @@ Needs a model but no ground-truth factors. :func:`traverse` gives the images (th
 traversal grids); :func:`traversal_effects` turns many traversals into numbers: how much each
 dimension changes the image per unit step, how consistent that change is across inputs, and a
 classification into "consistent", "entangled" and "inactive"; :func:`effect_agreement` compares
-two seeds' dimensions by those effects. Formulas in ``docs/analyses/disentanglement.md``.
+two seeds' dimensions by those effects, and :func:`traversal_seeds` sums up several seeds'.
+Formulas in ``docs/analyses/disentanglement.md``.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -153,6 +156,48 @@ class EffectAgreementResult(ResultMixin):
     matched_similarity: NDArray[np.float64]
     score: float
     by: str
+
+
+@dataclass(frozen=True, eq=False)
+class TraversalSeedsResult(ResultMixin):
+    """What each dimension does in traversals of the same inputs, per seed (`traversal_seeds`).
+
+    ``classification[s][d]`` is ``"consistent"``, ``"entangled"`` or ``"inactive"`` (see
+    ``traversal_effects``); ``consistency[s][d]`` is the share of pairs of inputs whose
+    change images agree (cosine at least ``agreement_cosine``, or the seed's
+    ``cross_dimension_cosine`` null when that is higher) and ``mean_consistency`` its mean over
+    the active dimensions; ``mean_cosine`` and ``silent_share`` are the mean pairwise cosine and
+    the share of inputs a dimension barely changes. ``seed_agreement`` holds, for every pair of
+    seeds, the mean matched correlation of the dimensions' per-input effect profiles
+    (``effect_agreement`` by profile: 1 = both seeds have dimensions that act on the same
+    inputs). The last four fields are absent (defaults) in results written before 2026-12.
+    """
+
+    consistent_dims: tuple[int, ...]
+    entangled_dims: tuple[int, ...]
+    inactive_dims: tuple[int, ...]
+    mean_consistency: tuple[float, ...]
+    classification: tuple[tuple[str, ...], ...]
+    consistency: tuple[NDArray[np.float64], ...]
+    mean_effect: tuple[NDArray[np.float64], ...]
+    seed_agreement: tuple[float, ...]
+    n_inputs: int
+    mode: str
+    inactive_fraction: float
+    consistency_threshold: float
+    min_effect: float
+    agreement_cosine: float = float("nan")
+    cross_dimension_cosine: tuple[float, ...] = ()
+    mean_cosine: tuple[NDArray[np.float64], ...] = ()
+    silent_share: tuple[NDArray[np.float64], ...] = ()
+
+    @property
+    def entangled_share(self) -> tuple[float, ...]:
+        """Per seed, entangled dimensions over active ones (nan when none is active)."""
+        return tuple(
+            e / (e + c) if e + c else float("nan")
+            for e, c in zip(self.entangled_dims, self.consistent_dims, strict=True)
+        )
 
 
 def traverse(
@@ -595,3 +640,50 @@ def _check_thresholds(
         number = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
         if not number or not low <= value <= high:
             raise InputError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+
+
+def traversal_seeds(effects: Sequence[TraversalEffectsResult]) -> TraversalSeedsResult:
+    """Counts, consistency and cross-seed agreement of several seeds' traversal effects.
+
+    Parameters
+    ----------
+    effects : sequence of TraversalEffectsResult
+        One per seed, in seed order, all from the same inputs and thresholds (the first
+        seed's thresholds are kept).
+
+    Returns
+    -------
+    TraversalSeedsResult
+    """
+    if not effects:
+        raise InputError("effects is empty; give one traversal_effects result per seed")
+    first = effects[0]
+    return TraversalSeedsResult(
+        **{
+            f"{kind}_dims": tuple(e.classification.count(kind) for e in effects)
+            for kind in ("consistent", "entangled", "inactive")
+        },
+        mean_consistency=tuple(_mean_consistency(e) for e in effects),
+        classification=tuple(tuple(e.classification) for e in effects),
+        consistency=tuple(e.consistency for e in effects),
+        mean_effect=tuple(e.mean_effect for e in effects),
+        seed_agreement=tuple(
+            effect_agreement(a, b, by="profile").score
+            for a, b in itertools.combinations(effects, 2)
+        ),
+        n_inputs=int(first.effect.shape[0]),
+        mode=first.mode,
+        inactive_fraction=first.inactive_fraction,
+        consistency_threshold=first.consistency_threshold,
+        min_effect=first.min_effect,
+        agreement_cosine=float(first.agreement_cosine),
+        cross_dimension_cosine=tuple(float(e.cross_dimension_cosine) for e in effects),
+        mean_cosine=tuple(e.mean_cosine for e in effects if e.mean_cosine is not None),
+        silent_share=tuple(e.silent_share for e in effects if e.silent_share is not None),
+    )
+
+
+def _mean_consistency(effects: TraversalEffectsResult) -> float:
+    """The mean share of agreeing pairs of inputs over the active dimensions (nan: none is)."""
+    active = np.asarray(effects.classification) != "inactive"
+    return float(effects.consistency[active].mean()) if active.any() else float("nan")

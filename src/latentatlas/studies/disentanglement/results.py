@@ -7,13 +7,16 @@ Kept apart from ``study.py`` because they hold the analyses' own result types
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.disentanglement import DCIResult, SingleFactorDCIResult
+from latentatlas.analysis.traversal import TraversalSeedsResult
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +36,12 @@ class DCISeeds(ResultMixin):
     informativeness_train: tuple[float, ...]
     by_seed: tuple[DCIResult, ...]
     chance: float = float("nan")
+
+    @classmethod
+    def of(cls, results: Sequence[DCIResult], chance: float) -> DCISeeds:
+        """Every seed's DCI, its scores gathered per seed."""
+        scores = ("disentanglement", "completeness", "informativeness", "informativeness_train")
+        return cls(**_columns(results, scores), by_seed=tuple(results), chance=chance)
 
     @property
     def skill(self) -> tuple[float, ...]:
@@ -54,46 +63,15 @@ class SingleFactorSeeds(ResultMixin):
     effective_codes: tuple[float, ...]
     by_seed: tuple[SingleFactorDCIResult, ...]
 
-
-@dataclass(frozen=True, eq=False)
-class TraversalSeeds(ResultMixin):
-    """What each dimension does in traversals of the same validation images, per seed.
-
-    ``classification[s][d]`` is ``"consistent"``, ``"entangled"`` or ``"inactive"`` (see
-    ``analysis.traversal_effects``); ``consistency[s][d]`` is the share of pairs of inputs whose
-    change images agree (cosine at least ``agreement_cosine``, or the seed's
-    ``cross_dimension_cosine`` null when that is higher) and ``mean_consistency`` its mean over
-    the active dimensions; ``mean_cosine`` and ``silent_share`` are the mean pairwise cosine and
-    the share of inputs a dimension barely changes. ``seed_agreement`` holds, for every pair of
-    seeds, the mean matched correlation of the dimensions' per-input effect profiles
-    (``effect_agreement`` by profile: 1 = both seeds have dimensions that act on the same
-    inputs). The last four fields are absent (defaults) in results written before 2026-12.
-    """
-
-    consistent_dims: tuple[int, ...]
-    entangled_dims: tuple[int, ...]
-    inactive_dims: tuple[int, ...]
-    mean_consistency: tuple[float, ...]
-    classification: tuple[tuple[str, ...], ...]
-    consistency: tuple[NDArray[np.float64], ...]
-    mean_effect: tuple[NDArray[np.float64], ...]
-    seed_agreement: tuple[float, ...]
-    n_inputs: int
-    mode: str
-    inactive_fraction: float
-    consistency_threshold: float
-    min_effect: float
-    agreement_cosine: float = float("nan")
-    cross_dimension_cosine: tuple[float, ...] = ()
-    mean_cosine: tuple[NDArray[np.float64], ...] = ()
-    silent_share: tuple[NDArray[np.float64], ...] = ()
-
-    @property
-    def entangled_share(self) -> tuple[float, ...]:
-        """Per seed, entangled dimensions over active ones (nan when none is active)."""
-        return tuple(
-            e / (e + c) if e + c else float("nan")
-            for e, c in zip(self.entangled_dims, self.consistent_dims, strict=True)
+    @classmethod
+    def of(cls, results: Sequence[SingleFactorDCIResult]) -> SingleFactorSeeds:
+        """Every seed's single-label DCI, its scores gathered per seed."""
+        return cls(
+            **_columns(results, ("disentanglement", "completeness", "informativeness")),
+            effective_codes=tuple(
+                1.0 / r.disentanglement if r.disentanglement > 0 else float("nan") for r in results
+            ),
+            by_seed=tuple(results),
         )
 
 
@@ -108,7 +86,7 @@ class ModelResult(ResultMixin):
 
     seeds: tuple[int, ...]
     validation_loss: tuple[float, ...]
-    traversal: TraversalSeeds
+    traversal: TraversalSeedsResult
     dci: DCISeeds | None = None
     mig: tuple[float, ...] | None = None
     sap: tuple[float, ...] | None = None
@@ -136,3 +114,8 @@ class DisentanglementResult(ResultMixin):
     dci_n_test: int
     failed_runs: dict[str, str]
     folded_factors: tuple[str, ...] = ()
+
+
+def _columns(results: Sequence[Any], names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """Each field of ``names`` over ``results``: one value per seed."""
+    return {name: tuple(getattr(result, name) for result in results) for name in names}

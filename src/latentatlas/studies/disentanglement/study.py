@@ -1,4 +1,4 @@
-"""The disentanglement study on the engine: the grid, the typed results and the claims judged.
+"""The disentanglement study on the engine: its grid of runs and its claims, judged as data.
 
 Redoes 003_685b0f5ef59928c2.txt over seeds, with numbers where the source had pictures: the
 source's 16-d autoencoder with a classifier on MNIST, traversed dimension by dimension (does a
@@ -10,33 +10,19 @@ that a larger beta gives more disentangled codes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from latentatlas.studies.claims import (
-    AllSeeds,
-    Both,
-    ClaimSpec,
-    NotJudged,
-    Rule,
-    Separated,
-    missing,
-)
+from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Rule, Separated, missing
 from latentatlas.studies.disentanglement.config import (
     MNIST_CELL,
     MNIST_MODEL,
     DisentanglementConfig,
     beta_key,
+    cell_models,
     data_config,
-    factor_models,
-    model_config,
 )
-from latentatlas.studies.engine import (
-    AnalysisContext,
-    Cell,
-    CellOutput,
-    Study,
-    seed_runs,
-)
+from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
 from latentatlas.studies.gates import learned
 
 #: Single-label D below which the MNIST code counts as "not disentangled": 1 / D is the number of
@@ -77,14 +63,11 @@ class DisentanglementStudy(Study):
 
     def cells(self, config: DisentanglementConfig) -> list[Cell]:
         """MNIST first (the source's model), then one cell per factor data set."""
-        mnist_models = {MNIST_MODEL: model_config(config, MNIST_CELL, MNIST_MODEL)}
-        runs = seed_runs(config, data_config(config, MNIST_CELL), mnist_models, "runs/mnist")
-        cells = [Cell(MNIST_CELL, runs, {"dataset": "mnist", "models": (MNIST_MODEL,)})]
-        for dataset in config.factor_datasets:
-            keys = factor_models(config)
-            models = {key: model_config(config, dataset, key) for key in keys}
+        cells = []
+        for dataset in (MNIST_CELL, *config.factor_datasets):
+            models = cell_models(config, dataset)
             runs = seed_runs(config, data_config(config, dataset), models, f"runs/{dataset}")
-            cells.append(Cell(dataset, runs, {"dataset": dataset, "models": keys}))
+            cells.append(Cell(dataset, runs, {"dataset": dataset, "models": tuple(models)}))
         return cells
 
     def analyse(
@@ -98,32 +81,41 @@ class DisentanglementStudy(Study):
     def claim_specs(self, config: DisentanglementConfig) -> list[ClaimSpec]:
         """The source's two claims on MNIST and the field's beta claim on the factor data."""
         mnist = (_has_mnist_model, learned(MNIST_MODEL, cells=(MNIST_CELL,)))
-        low, high = beta_key(_reference_beta(config)), beta_key(max(config.betas))
         return [
             ClaimSpec(
                 "dimensions_entangled",
                 "A latent dimension does different things for different inputs: the MNIST "
                 "autoencoder's dimensions are entangled.",
-                _entangled_rule,
+                _every_mnist_seed(
+                    lambda model: model.traversal.entangled_share,
+                    above=ENTANGLED_SHARE_THRESHOLD,
+                    threshold_name="half of the active dimensions",
+                    measure="share of active dimensions entangled",
+                ),
                 _entangled_context,
                 needs=mnist,
             ),
             ClaimSpec(
                 "mnist_not_disentangled",
                 "The MNIST autoencoder is not disentangled: the source's single-label D is low.",
-                _not_disentangled_rule,
+                _every_mnist_seed(
+                    lambda model: model.dci_single_factor.disentanglement,
+                    below=SINGLE_FACTOR_D_THRESHOLD,
+                    threshold_name="D of two equally important codes",
+                    measure="single-label D",
+                ),
                 _not_disentangled_context,
                 needs=mnist,
             ),
             ClaimSpec(
                 "higher_beta_more_disentangled",
                 "A VAE with a higher beta gives more disentangled codes (DCI D and MIG).",
-                lambda e: _beta_rule(e, low, high),
+                _beta_rule,
                 _beta_context,
                 needs=(
-                    lambda e: _two_betas(e, (low, high)),
-                    learned(low, high, cells=config.factor_datasets),
-                    lambda e: _beta_informative(e, (low, high)),
+                    _two_betas,
+                    learned(*_compared(config), cells=config.factor_datasets),
+                    _beta_informative,
                 ),
             ),
         ]
@@ -139,15 +131,13 @@ def _has_mnist_model(evidence: Any) -> str | None:
     return missing(headline.models if headline is not None else {}, MNIST_MODEL)
 
 
-def _entangled_rule(evidence: Any) -> Rule:
-    """The source: "the dimensions now behave differently for different data input"."""
-    return AllSeeds(
-        _mnist(evidence).traversal.entangled_share,
-        above=ENTANGLED_SHARE_THRESHOLD,
-        name=MNIST_MODEL,
-        threshold_name="half of the active dimensions",
-        measure="share of active dimensions entangled",
-    )
+def _every_mnist_seed(values: Callable[[Any], Any], **threshold: Any) -> Callable[[Any], Rule]:
+    """The rule of the source's two MNIST claims: every seed of its model beyond a threshold.
+
+    The source: "the dimensions now behave differently for different data input" and "our
+    disentanglement and completeness are very-very low".
+    """
+    return lambda evidence: AllSeeds(values(_mnist(evidence)), name=MNIST_MODEL, **threshold)
 
 
 def _entangled_context(evidence: Any) -> str:
@@ -164,17 +154,6 @@ def _entangled_context(evidence: Any) -> str:
         f"{t.inactive_fraction:.0%} of the strongest dimension's mean effect; the claim reads "
         f"'entangled' as more than {ENTANGLED_SHARE_THRESHOLD:.0%} of the active dimensions "
         "entangled in a seed."
-    )
-
-
-def _not_disentangled_rule(evidence: Any) -> Rule:
-    """The source: "our disentanglement and completeness are very-very low"."""
-    return AllSeeds(
-        _mnist(evidence).dci_single_factor.disentanglement,
-        below=SINGLE_FACTOR_D_THRESHOLD,
-        name=MNIST_MODEL,
-        threshold_name="D of two equally important codes",
-        measure="single-label D",
     )
 
 
@@ -195,25 +174,30 @@ def _reference_beta(config: DisentanglementConfig) -> float:
     return 1.0 if 1.0 in config.betas else min(config.betas)
 
 
+def _compared(config: DisentanglementConfig) -> tuple[str, str]:
+    """The model keys of the beta claim: the reference VAE's, then the highest beta's."""
+    return beta_key(_reference_beta(config)), beta_key(max(config.betas))
+
+
 def _factor_cells(evidence: Any) -> list[str]:
     return [d for d in evidence.config.factor_datasets if d in evidence.results]
 
 
-def _two_betas(evidence: Any, models: tuple[str, str]) -> str | None:
+def _two_betas(evidence: Any) -> str | None:
     """A reason when the claim has no two VAEs to compare on a factor data set."""
     if len(evidence.config.betas) < 2 or not _factor_cells(evidence):
         return "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)"
     for cell in _factor_cells(evidence):
-        reason = missing(evidence.results[cell].models, *models)
+        reason = missing(evidence.results[cell].models, *_compared(evidence.config))
         if reason:
             return f"{reason} ({cell})"
     return None
 
 
-def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
+def _beta_informative(evidence: Any) -> str | None:
     """A reason when a compared VAE's codes tell the factors little better than guessing."""
     for cell in _factor_cells(evidence):
-        for model in models:
+        for model in _compared(evidence.config):
             dci = evidence.results[cell].models[model].dci
             if dci.chance != dci.chance:  # nan: results written before the chance level
                 return "the results do not store the chance level of DCI informativeness"
@@ -228,20 +212,20 @@ def _beta_informative(evidence: Any, models: tuple[str, str]) -> str | None:
     return None
 
 
-def _beta_rule(evidence: Any, low: str, high: str) -> Rule:
+def _beta_rule(evidence: Any) -> Rule:
     """The field's expectation (Higgins et al. 2017): beta > 1 disentangles more."""
     config = evidence.config
+    low, high = _compared(config)
     names = (f"beta {max(config.betas):g}", f"beta {_reference_beta(config):g}")
-    rules: list[Rule] = []
+    rules = []
     for cell in _factor_cells(evidence):
         a, b = evidence.results[cell].models[high], evidence.results[cell].models[low]
-        rules.append(_separated(a.dci.disentanglement, b.dci.disentanglement, names, cell, "D"))
-        rules.append(_separated(a.mig, b.mig, names, cell, "MIG"))
-    return Both(*rules) if rules else NotJudged("no factor data set has results")
-
-
-def _separated(a: Any, b: Any, names: tuple[str, str], cell: str, what: str) -> Separated:
-    return Separated(a, b, expect="greater", names=names, measure=f"{cell} {what}")
+        for what, values in (("D", lambda m: m.dci.disentanglement), ("MIG", lambda m: m.mig)):
+            measure = f"{cell} {what}"
+            rules.append(
+                Separated(values(a), values(b), expect="greater", names=names, measure=measure)
+            )
+    return Both(*rules)  # _two_betas made sure of a factor cell
 
 
 def _beta_context(evidence: Any) -> str:
