@@ -148,26 +148,25 @@ class DigitPairsConfig(TrainingSettings):
         return super().from_cli(texts, quick)
 
 
-def models_for(config: DigitPairsConfig, activation: str) -> list[str]:
-    """Models trained under ``activation``: activation-free models only under the first one."""
-    first_activation = activation == config.activations[0]
-    return [m for m in config.models if m in ACTIVATED_MODELS or first_activation]
-
-
 def data_config(config: DigitPairsConfig, pair: tuple[int, int]) -> DataConfig:
     """The ``mnist`` loader options of one pair: one home for the runs and the analyses."""
-    options: dict[str, Any] = {"digits": list(pair)}
-    if config.data_dir is not None:
-        options["data_dir"] = config.data_dir
-    if config.n_per_class is not None:
-        options["n_per_class"] = config.n_per_class
+    optional = {"data_dir": config.data_dir, "n_per_class": config.n_per_class}
+    options = {"digits": list(pair), **{k: v for k, v in optional.items() if v is not None}}
     return DataConfig(name="mnist", options=options)
 
 
-def model_config(latent_dim: int, activation: str, model: str) -> ModelConfig:
-    """The model of one run: the activation applies to the dense autoencoders only."""
-    options = {"activation": activation} if model in ACTIVATED_MODELS else {}
-    return ModelConfig(name=model, latent_dim=latent_dim, options=options)
+def cell_models(
+    config: DigitPairsConfig, latent_dim: int, activation: str
+) -> dict[str, ModelConfig]:
+    """The models of one cell; the activation-free ones only under the first activation."""
+    first = activation == config.activations[0]
+    return {
+        model: ModelConfig(
+            model, latent_dim, {"activation": activation} if model in ACTIVATED_MODELS else {}
+        )
+        for model in config.models
+        if model in ACTIVATED_MODELS or first
+    }
 
 
 def model_title(model: str) -> str:

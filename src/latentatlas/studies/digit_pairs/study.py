@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,10 +20,9 @@ from latentatlas.studies.claims import (
 )
 from latentatlas.studies.digit_pairs.config import (
     DigitPairsConfig,
+    cell_models,
     data_config,
-    model_config,
     model_title,
-    models_for,
 )
 from latentatlas.studies.digit_pairs.results import PairResult
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
@@ -62,17 +62,14 @@ class DigitPairsStudy(Study):
     def cells(self, config: DigitPairsConfig) -> list[Cell]:
         """Pair x latent dimension x activation; linear models only under the first activation."""
         cells = []
-        for pair in config.pairs:
-            for dim in config.latent_dims:
-                for activation in config.activations:
-                    key = f"pair-{pair[0]}-{pair[1]}/dim-{dim}/{activation}"
-                    params = {"pair": pair, "latent_dim": dim, "activation": activation}
-                    models = {
-                        model: model_config(dim, activation, model)
-                        for model in models_for(config, activation)
-                    }
-                    runs = seed_runs(config, data_config(config, pair), models, f"runs/{key}")
-                    cells.append(Cell(key, runs, params))
+        grid = itertools.product(config.pairs, config.latent_dims, config.activations)
+        for pair, dim, activation in grid:
+            key = f"pair-{pair[0]}-{pair[1]}/dim-{dim}/{activation}"
+            models = cell_models(config, dim, activation)
+            runs = seed_runs(config, data_config(config, pair), models, f"runs/{key}")
+            cells.append(
+                Cell(key, runs, {"pair": pair, "latent_dim": dim, "activation": activation})
+            )
         return cells
 
     def analyse(self, config: DigitPairsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
