@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -79,6 +80,17 @@ def test_dae_corrupts_only_in_training_and_stays_in_unit_range():
     assert torch.equal(noisy, again)
     model.eval()
     assert torch.equal(model.loss(x)["total"], torch.nn.functional.mse_loss(model(x), x))
+
+
+def test_corrupt_array_gives_the_seeded_training_inputs_as_numpy():
+    from latentatlas.models import corrupt_array
+
+    x = np.full((4, 50), 0.5, dtype=np.float32)
+    noisy = corrupt_array(build("dae", (50,), 2), x, seed=3)
+    expected = build("dae", (50,), 2).corrupt(torch.as_tensor(x), torch.Generator().manual_seed(3))
+    np.testing.assert_array_equal(noisy, expected.numpy())
+    assert noisy.min() >= 0 and noisy.max() <= 1 and not np.array_equal(noisy, x)
+    np.testing.assert_array_equal(corrupt_array(build("ae", (50,), 2), x), x)  # no input noise
 
 
 @pytest.mark.parametrize(

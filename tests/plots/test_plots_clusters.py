@@ -112,3 +112,10 @@ def test_pair_heatmap_default_digits_and_all_nan():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == list("0123456789")
     assert len(ax.texts) == 0
+
+
+def test_pair_heatmap_from_a_mapping_of_pairs_fills_both_cells():
+    fig = pair_heatmap({(0, 2): 0.25, (1, 2): 0.5}, "pairs", digits=["a", "b", "c"])
+    image = fig.axes[0].images[0].get_array()
+    assert image[0, 2] == image[2, 0] == 0.25 and image[1, 2] == image[2, 1] == 0.5
+    assert image.mask[0, 1] and image.mask[1, 1]

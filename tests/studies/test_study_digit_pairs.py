@@ -340,13 +340,14 @@ def test_sculpting_on_fewer_images_than_its_default_neighbours_still_analyses(tm
 def test_a_row_without_a_decoder_gets_no_rings_in_its_scatter() -> None:
     # Manifold Sculpting has no decoder: its scatter must not list "reconstructed as the
     # other digit" in the legend, while a model with a decoder keeps its rings.
-    from latentatlas.studies.digit_pairs.report import _marked_seeds
+    from latentatlas.studies.digit_pairs.report import _marked
 
     wrong = np.array([True, False, False])
     arrays = {"misreconstructed/ae/seed-0": wrong, "misreconstructed/ae/seed-1": ~wrong}
-    assert _marked_seeds(arrays, "sculpting", ["seed-0", "seed-1"]) is None
-    marks = _marked_seeds(arrays, "ae", ["seed-0", "seed-1"])
-    assert marks is not None
+    arrays["labels"] = np.zeros(3, dtype=int)
+    assert _marked(arrays, [("sculpting", 0), ("sculpting", 1)]) is None
+    marks = _marked(arrays, [("ae", 0), ("ae", 1), ("sculpting", 0)])
+    assert marks is not None and not marks[2].any()  # a row without a decoder beside one with
     np.testing.assert_array_equal(marks[1], ~wrong)
 
 

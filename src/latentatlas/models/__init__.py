@@ -6,6 +6,7 @@ Every name is imported on first use (PEP 562): checking a model's name imports n
 from latentatlas._lazy import lazy_attributes
 
 _EXPORTS = {
+    "corrupt_array": "latentatlas.models.arrays",
     "decode_array": "latentatlas.models.arrays",
     "encode_array": "latentatlas.models.arrays",
     "reconstruct_array": "latentatlas.models.arrays",

@@ -78,3 +78,13 @@ def reconstruction_error(
         return (model.forward(batch) - batch).pow(2).flatten(1).mean(dim=1)
 
     return _map_batches(model, x, per_sample, batch_size, device)
+
+
+def corrupt_array(model: Autoencoder, x: Any, seed: int = 0) -> NDArray[np.float32]:
+    """The inputs ``model`` sees in training for ``x`` (noisy for a denoising model), seeded.
+
+    ``x`` unchanged for a model without input noise; the noise comes from a generator seeded
+    with ``seed``, so a report shows the same noisy examples every time it is drawn.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    return model.corrupt(torch.as_tensor(x), generator).detach().cpu().numpy()

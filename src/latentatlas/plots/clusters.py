@@ -244,7 +244,7 @@ def confusion_plot(
 
 
 def pair_heatmap(
-    matrix: NDArray[np.floating],
+    matrix: NDArray[np.floating] | Mapping[tuple[int, int], float],
     title: str,
     value_label: str = "silhouette",
     digits: Sequence[str] = tuple("0123456789"),
@@ -255,8 +255,9 @@ def pair_heatmap(
 
     Parameters
     ----------
-    matrix : ndarray of shape (k, k)
+    matrix : ndarray of shape (k, k), or mapping of (int, int) to float
         ``matrix[i, j]`` is the metric for the pair (digits[i], digits[j]); NaN where undefined.
+        A mapping gives the value of each pair ``(i, j)`` it holds, drawn in both of its cells.
     title : str
         Figure title.
     value_label : str
@@ -268,8 +269,12 @@ def pair_heatmap(
     -------
     matplotlib.figure.Figure
     """
-    values = np.asarray(matrix, dtype=np.float64)
     k = len(digits)
+    if isinstance(matrix, Mapping):
+        pairs, matrix = matrix, np.full((k, k), np.nan)
+        for (i, j), value in pairs.items():
+            matrix[i, j] = matrix[j, i] = value
+    values = np.asarray(matrix, dtype=np.float64)
     if values.shape != (k, k):
         raise InputError(f"matrix has shape {values.shape}, expected ({k}, {k}) for {k} classes")
     finite = values[np.isfinite(values)]

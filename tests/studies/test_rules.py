@@ -1,0 +1,39 @@
+"""The claim parts of studies/rules.py on cases whose verdict is known."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from latentatlas.studies.claims import AllSeeds, NotJudged
+from latentatlas.studies.rules import AtMostIndicative, has_models
+
+
+def test_a_decided_verdict_is_capped_at_indicative_with_its_leaning_and_seeds() -> None:
+    supported = AllSeeds([0.5, 0.6, 0.7, 0.8, 0.9, 1.0], above=0.1).judge()
+    assert supported.verdict == "supported"
+    capped = AtMostIndicative(AllSeeds([0.5, 0.6, 0.7, 0.8, 0.9, 1.0], above=0.1), "why", 4)
+    judged = capped.judge()
+    assert (judged.verdict, judged.leaning, judged.seeds) == ("indicative", "supported", 4)
+    assert judged.test == f"{supported.test}; why"
+    assert judged.p_value == supported.p_value and judged.effect == supported.effect
+    contradicted = AtMostIndicative(AllSeeds([0.0] * 6, above=0.1), "why").judge()
+    assert (contradicted.verdict, contradicted.leaning, contradicted.seeds) == (
+        "indicative",
+        "contradicted",
+        6,
+    )
+
+
+def test_undecided_and_unjudged_verdicts_pass_through() -> None:
+    mixed = AtMostIndicative(AllSeeds([0.0, 0.2, 0.0, 0.2, 0.0, 0.2], above=0.1), "why").judge()
+    assert mixed.verdict == "inconclusive" and mixed.leaning is None
+    assert AtMostIndicative(NotJudged("no seeds"), "why").judge() == NotJudged("no seeds").judge()
+
+
+def test_has_models_names_the_missing_cell_or_model() -> None:
+    evidence = SimpleNamespace(results={"a": SimpleNamespace(models=["ae", "pca"])})
+    assert has_models("ae", "pca", cells=["a"])(evidence) is None
+    assert has_models("dae", cells=["a"])(evidence) == (
+        "needs the dae model, which this run does not have"
+    )
+    assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"
