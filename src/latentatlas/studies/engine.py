@@ -79,6 +79,9 @@ class CellOutput:
     #: The learned-model gate of models that are not run folders (``inspect``'s sources), with
     #: its report arrays; None lets the engine gate the cell's runs itself.
     gates: tuple[Any, Mapping[str, NDArray[Any]]] | None = None
+    #: 2-d maps of its runs' codes that the explorer offers as views
+    #: (:class:`~latentatlas.studies.arrays.StoredMap`).
+    maps: tuple[Any, ...] = ()
 
 
 def seed_runs(
@@ -284,10 +287,22 @@ class StudyResults:
             When the file is missing or cannot be read (a study folder written before manifests
             is not checked by :func:`load`), naming the command that recomputes it.
         """
+        return self._read_arrays(key, lambda archive: {n: archive[n] for n in archive.files})
+
+    def maps(self) -> tuple[Any, ...]:
+        """Every cell's 2-d maps of run codes (:class:`~latentatlas.studies.arrays.StoredMap`,
+        each naming its run relative to :attr:`folder`), for the explorer; InputError as
+        :meth:`arrays`."""
+        from latentatlas.studies.arrays import restore_maps
+
+        return tuple(m for cell in self.cells for m in self._read_arrays(cell.key, restore_maps))
+
+    def _read_arrays(self, key: str, read: Callable[[Any], Any]) -> Any:
+        """``read(archive)`` of cell ``key``'s arrays.npz, any failure named as one sentence."""
         path = self.folder / "cells" / key / "arrays.npz"
         try:
             with np.load(path, allow_pickle=False) as archive:
-                return {name: archive[name] for name in archive.files}
+                return read(archive)
         except Exception as error:  # missing, truncated (BadZipFile), a folder: name the file
             from latentatlas.studies.integrity import rerun_command
 
@@ -781,12 +796,15 @@ def _analysed(
             context.step("the learned-model gate", line=False)
         gates, gate_arrays = output.gates or gate_cell(cell, context)
     context.step("writing its results", line=False)
+    from latentatlas.studies.arrays import store_maps
     from latentatlas.studies.integrity import write_cell_manifest
 
     cell_folder.mkdir(parents=True, exist_ok=True)
     (cell_folder / "manifest.json").unlink(missing_ok=True)  # unfinished until written again
+    arrays = {**output.arrays, **gate_arrays}
+    store_maps(arrays, output.maps)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
-        np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
+        np.savez_compressed(handle, **arrays)
     write_json(cell_folder / "settings.json", study.cell_settings(config, cell))
     write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())
