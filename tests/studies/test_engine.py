@@ -332,3 +332,46 @@ def test_a_changed_analysis_setting_analyses_again_without_training(tmp_path: Pa
     engine.run("toy", ToyConfig(seeds=1, label="other"), tmp_path / "toy", progress=False)
     assert CALLS == ["dim-1", "dim-2"]  # the analysis option changed: every cell again
     assert [p.stat().st_mtime_ns for p in weights] == before  # no run changed
+
+
+def test_changed_analysis_code_analyses_again_without_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from latentatlas.studies import provenance
+
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    record = json.loads((tmp_path / "toy" / "cells" / "dim-1" / "settings.json").read_text())
+    assert record == {
+        "settings": ToyConfig(seeds=1).to_dict(),
+        "code_version": provenance.code_version(TOY),
+    }
+    weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
+    before = [p.stat().st_mtime_ns for p in weights]
+    CALLS.clear()
+    monkeypatch.setattr(provenance, "code_version", lambda study: "a-fixed-analysis")
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    assert CALLS == ["dim-1", "dim-2"]  # the analysis code changed: every cell again
+    assert [p.stat().st_mtime_ns for p in weights] == before  # no run trained again
+    record = json.loads((tmp_path / "toy" / "cells" / "dim-2" / "settings.json").read_text())
+    assert record["code_version"] == "a-fixed-analysis"
+    CALLS.clear()
+    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    assert CALLS == []  # the same code again: every cell reused
+
+
+def test_the_code_version_covers_the_analysis_sources_and_not_the_report() -> None:
+    from latentatlas.studies import provenance
+
+    filaments = engine.get("filaments")
+    sources = {
+        p.relative_to(provenance._PACKAGE).as_posix()
+        for p in provenance.analysis_sources(filaments)
+    }
+    assert {"analysis/density.py", "studies/gates.py", "studies/arrays.py"} <= sources
+    assert {"studies/filaments/analyse.py", "studies/filaments/study.py"} <= sources
+    assert "studies/filaments/report.py" not in sources  # a report draws, it computes nothing
+    assert not any(s.startswith(("studies/heatmaps/", "train", "models/")) for s in sources)
+    toy = [p for p in provenance.analysis_sources(TOY) if not p.is_relative_to(provenance._PACKAGE)]
+    assert toy == [Path(__file__).resolve()]  # a study in one file: that file alone
+    version = provenance.code_version(filaments)
+    assert len(version) == provenance.DIGITS and version != provenance.code_version(TOY)

@@ -332,6 +332,19 @@ def test_the_rerun_command_gives_the_stored_settings(tmp_path: Path) -> None:
         assert integrity.rerun_command(folder) == expected
 
 
+def test_without_intact_study_files_the_rerun_command_reads_a_cells_settings(study: Path) -> None:
+    (study / "study.json").write_text('{"study": "tox", "config": {}}')
+    _flip_one_byte(study / "metrics.json")
+    expected = f"latentatlas study tiny --quick --out {study}"
+    assert integrity.rerun_command(study) == expected  # settings.json: settings and code version
+    cell = study / "cells" / "dim-1"
+    record = json.loads((cell / "settings.json").read_text())
+    assert set(record) == {"settings", "code_version"}
+    (cell / "settings.json").write_text(json.dumps(record["settings"]))  # as before versions
+    integrity.write_cell_manifest(cell)
+    assert integrity.rerun_command(study) == expected
+
+
 def test_a_study_killed_before_its_metrics_says_it_did_not_finish(study: Path) -> None:
     integrity.write_study_manifest(study, "tiny", ["study.json"])  # as a rerun leaves it at first
     with pytest.raises(InputError, match=r"did not finish \(metrics\.json is not vouched for"):

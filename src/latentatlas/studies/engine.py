@@ -250,7 +250,8 @@ class Study(ABC):
 
     def cell_settings(self, config: Any, cell: Cell) -> dict[str, Any]:
         """What a cell's stored analysis depends on; it is reused while this is unchanged (by
-        default every setting: an analysis option may change without any run changing)."""
+        default every setting: an analysis option may change without any run changing) and
+        the analysis code is too (:mod:`latentatlas.studies.provenance`)."""
         return config.to_dict()
 
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
@@ -781,7 +782,7 @@ def _analysed(
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
-        stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
+        stored = _stored_result(study, cell_folder, _cell_record(study, config, cell))
         if stored is not None:
             return stored
     context.begin()
@@ -805,11 +806,19 @@ def _analysed(
     store_maps(arrays, output.maps)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
         np.savez_compressed(handle, **arrays)
-    write_json(cell_folder / "settings.json", study.cell_settings(config, cell))
+    write_json(cell_folder / "settings.json", _cell_record(study, config, cell))
     write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())
     write_cell_manifest(cell_folder)  # last: it vouches for the files above
     return output.result, gates
+
+
+def _cell_record(study: Study, config: Any, cell: Cell) -> dict[str, Any]:
+    """What the cell's settings.json records (:mod:`latentatlas.studies.provenance`): the
+    settings its analysis reads and the version of the code that analyses it."""
+    from latentatlas.studies.provenance import cell_record
+
+    return cell_record(study.cell_settings(config, cell), study)
 
 
 def _stored_result(
@@ -817,7 +826,8 @@ def _stored_result(
 ) -> tuple[Any, Any] | None:
     """A finished cell's result and gates, or None when absent, damaged or unverifiable (its
     files do not match its manifest, or it has none), analysed with other settings (an
-    analysis option may have changed without any run changing) or written by another schema."""
+    analysis option may have changed without any run changing) or by other code (a fixed
+    analysis), or written by another schema."""
     from latentatlas.studies.integrity import cell_is_intact
 
     path = cell_folder / "result.json"
