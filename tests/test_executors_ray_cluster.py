@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from _ray_cluster import local_cluster, ray_environment, session_processes, wait_for_nodes
-from _tiny_study import TINY, TinyConfig, register, tiny_metrics
+from _tiny_study import TINY, KillConfig, register, tiny_metrics
 from latentatlas import runs
 from latentatlas.studies import engine
 
@@ -32,7 +32,7 @@ def _tasks_on(temp_dir: Path) -> int:
 def test_a_study_on_a_two_worker_ray_cluster_gives_the_local_metrics(tmp_path: Path) -> None:
     env = ray_environment()
     register()
-    engine.run(TINY, TinyConfig(), tmp_path / "local", progress=False)
+    engine.run(TINY, KillConfig(), tmp_path / "local", progress=False)
     cli = "from _tiny_study import register; register(); from latentatlas.cli import app; app()"
     out = tmp_path / "on-ray"
     with local_cluster(env, head_cpus=0, worker_cpus=(1, 1)) as cluster:

@@ -9,24 +9,15 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pytest
 
-from latentatlas.analysis._result import ResultMixin
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from _tiny_study import ENTRIES, PROGRESS, ProgressConfig
 from latentatlas.progress import Progress, progress_of
-from latentatlas.report import Report
 from latentatlas.studies import engine
-from latentatlas.studies.config import StudyConfig, setting
-
-#: How long a test waits for a line the heartbeat must say before it fails (never reached
-#: unless the heartbeat is broken; a loaded machine only makes the wait longer).
-PATIENCE = 120.0
 
 
 class FakeClock:
@@ -114,74 +105,17 @@ def test_a_nested_stream_is_the_same_stream_and_keeps_its_heartbeat() -> None:
 
 
 # -- a study -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TinyConfig(StudyConfig):
-    QUICK: ClassVar[Mapping[str, Any]] = {}
-
-    seeds: int = setting(2, "Seeds.")
-    epochs: int = setting(2, "Epochs.")
-
-
-@dataclass(frozen=True, eq=False)
-class TinyResult(ResultMixin):
-    norms: tuple[float, ...]
-
-
 #: Set by a test: stages that block until the heartbeat has named them.
-WAIT_FOR_HEARTBEAT: dict[str, threading.Event] = {}
-
-
-def _wait(stage: str) -> None:
-    if stage in WAIT_FOR_HEARTBEAT:
-        assert WAIT_FOR_HEARTBEAT[stage].wait(PATIENCE), f"no heartbeat during {stage}"
-
-
-class TinyStudy(engine.Study):
-    name = "progress-tiny"
-    title = "Tiny"
-    question = "Does every stage speak?"
-    source = "a test"
-    citation = "a test"
-    config_type = TinyConfig
-    result_type = TinyResult
-
-    def cells(self, config: TinyConfig) -> list[engine.Cell]:
-        train = TrainConfig(epochs=config.epochs, batch_size=256, device="cpu")
-        model = ModelConfig("ae", 2, {"hidden": [8]})
-        runs = tuple(
-            (RunConfig(DataConfig("digits"), model, train, seed), f"runs/ae/seed-{seed}")
-            for seed in range(config.seeds)
-        )
-        return [engine.Cell("only", runs)]
-
-    def analyse(
-        self, config: TinyConfig, cell: engine.Cell, context: engine.AnalysisContext
-    ) -> engine.CellOutput:
-        norms = []
-        for _, relative in cell.runs:
-            context.step(relative)
-            context.update("the norm")
-            _wait("analysis")
-            norms.append(float(np.linalg.norm(context.run(relative).latents["validation_codes"])))
-        return engine.CellOutput(TinyResult(tuple(norms)))
-
-    def report(self, results: engine.StudyResults) -> Report:
-        _wait("report")
-        report = Report("Tiny")
-        report.add_section("Norms").add_text(str(results.results["only"].norms))
-        return report
-
-
-TINY = TinyStudy()
+WAIT_FOR_HEARTBEAT = PROGRESS.wait_for_heartbeat
 
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(engine.STUDIES, TINY.name, f"{__name__}:TINY")
+    monkeypatch.setitem(engine.STUDIES, PROGRESS.name, ENTRIES[PROGRESS.name])
     WAIT_FOR_HEARTBEAT.clear()
 
 
-def _recorded(folder: Path, config: TinyConfig, **options: Any) -> tuple[list[str], list[str]]:
+def _recorded(folder: Path, config: ProgressConfig, **options: Any) -> tuple[list[str], list[str]]:
     """The lines and the logger's records (updates included) of one run of the tiny study."""
     lines: list[str] = []
     records: list[str] = []
@@ -192,7 +126,7 @@ def _recorded(folder: Path, config: TinyConfig, **options: Any) -> tuple[list[st
     level = logger.level
     logger.setLevel(logging.DEBUG)
     try:
-        engine.run(TINY, config, folder, progress=False, on_step=lines.append, **options)
+        engine.run(PROGRESS, config, folder, progress=False, on_step=lines.append, **options)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
@@ -206,7 +140,7 @@ def _index(lines: list[str], fragment: str) -> int:
 def test_every_stage_of_a_study_says_that_it_begins_in_order(tmp_path: Path) -> None:
     """The structure that keeps a study from going silent: training, each run, each epoch,
     each analysis step, judging and the report each emit an event, in the order they run."""
-    lines, records = _recorded(tmp_path / "study", TinyConfig(), jobs=1)
+    lines, records = _recorded(tmp_path / "study", ProgressConfig(), jobs=1)
     lines = [line for line in lines if "still working" not in line]
     order = [
         "progress-tiny: 2 runs planned, 0 already finished",
@@ -229,7 +163,7 @@ def test_every_stage_of_a_study_says_that_it_begins_in_order(tmp_path: Path) -> 
 
 @pytest.mark.slow  # two spawned workers import torch: 96 s on 2 loaded cores
 def test_epochs_trained_in_worker_processes_reach_the_stream(tmp_path: Path) -> None:
-    _, records = _recorded(tmp_path / "study", TinyConfig(epochs=3), jobs=2)
+    _, records = _recorded(tmp_path / "study", ProgressConfig(epochs=3), jobs=2)
     epochs = sorted(r.split(",")[0] for r in records if r.startswith("training ae/seed-"))
     assert epochs == [f"training ae/seed-{s}: epoch {e} of 3" for s in (0, 1) for e in (1, 2, 3)]
 
@@ -248,7 +182,9 @@ def test_the_heartbeat_speaks_while_a_stage_runs(
         if "still working" in line and expected in line:
             heard.set()
 
-    engine.run(TINY, TinyConfig(seeds=1, epochs=1), tmp_path / "s", progress=False, on_step=listen)
+    engine.run(
+        PROGRESS, ProgressConfig(seeds=1, epochs=1), tmp_path / "s", progress=False, on_step=listen
+    )
     assert heard.is_set()
 
 
@@ -261,7 +197,7 @@ def test_study_json_and_each_run_record_the_threads_they_trained_with(tmp_path: 
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # the process's setting is not what the runs train with
     try:
-        engine.run(TINY, TinyConfig(seeds=1, epochs=1), folder, progress=False, jobs=1)
+        engine.run(PROGRESS, ProgressConfig(seeds=1, epochs=1), folder, progress=False, jobs=1)
     finally:
         torch.set_num_threads(before)
     study = json.loads((folder / "study.json").read_text())
@@ -275,7 +211,7 @@ def test_a_run_trained_from_python_off_a_terminal_says_it_began_and_ended(
 ) -> None:
     from latentatlas.runs import train_run
 
-    config = TINY.cells(TinyConfig(seeds=1))[0].runs[0][0]
+    config = PROGRESS.cells(ProgressConfig(seeds=1))[0].runs[0][0]
     with caplog.at_level(logging.DEBUG, logger="latentatlas"):
         train_run(config, tmp_path / "run", progress=True)  # pytest's stdout is no terminal
     said = [r.getMessage() for r in caplog.records if r.name == "latentatlas"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
 import subprocess
 import sys
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,12 @@ import pytest
 import torch
 
 from latentatlas import runs
+from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from latentatlas.report import Report
+from latentatlas.studies import engine
+from latentatlas.studies.arrays import StoredMap
+from latentatlas.studies.config import StudyConfig
 
 pytest.importorskip("fastapi", reason="the explorer needs fastapi (pip install fastapi)")
 pytest.importorskip("fastapi.testclient", reason="FastAPI's TestClient needs httpx2 or httpx")
@@ -29,7 +36,7 @@ from latentatlas.explorer.catalogue import Catalogue
 
 torch.set_num_threads(1)
 
-#: The served test folder: a study-like tree of tiny runs on scikit-learn's 8x8 digits.
+#: The served test folder: a study of tiny runs on scikit-learn's 8x8 digits.
 RUNS = {
     "runs/digits/ae/seed-0": ("ae", 2, 0),
     "runs/digits/ae/seed-1": ("ae", 2, 1),
@@ -39,30 +46,75 @@ RUNS = {
 TSNE_RUN = "runs/digits/ae5/seed-0"
 
 
+@dataclass(frozen=True)
+class MapConfig(StudyConfig):
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class MapResult(ResultMixin):
+    runs: int
+
+
+class MapStudy(engine.Study):
+    """The runs of :data:`RUNS` in one cell that stores a fake t-SNE map of :data:`TSNE_RUN`."""
+
+    name = "explorer-maps"
+    title = question = source = citation = "The explorer's test folder"
+    config_type = MapConfig
+    result_type = MapResult
+
+    def cells(self, config: MapConfig) -> list[engine.Cell]:
+        return [engine.Cell("headline", tuple((_run_config(r), r) for r in RUNS))]
+
+    def analyse(self, config, cell, context) -> engine.CellOutput:
+        # A "study's stored t-SNE map": any 2-d array with one row per validation code will do.
+        codes = context.run(TSNE_RUN).latents["validation_codes"]
+        stored = StoredMap("tsne", TSNE_RUN, codes[:, :2] * 3.0)
+        return engine.CellOutput(MapResult(len(cell.runs)), maps=(stored,))
+
+    def report(self, results: engine.StudyResults) -> Report:
+        return Report("The explorer's test folder")
+
+
+MAP_STUDY = MapStudy()
+
+
+def _run_config(relative: str) -> RunConfig:
+    model, latent_dim, seed = RUNS[relative]
+    return RunConfig(
+        data=DataConfig("digits"),
+        model=ModelConfig(model, latent_dim, {"hidden": [32]}),
+        train=TrainConfig(epochs=2, batch_size=128, device="cpu"),
+        seed=seed,
+    )
+
+
+@contextlib.contextmanager
+def map_study_registered() -> Iterator[None]:
+    """:data:`MAP_STUDY` found by name (``engine.load``) while the block runs."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(engine.STUDIES, MAP_STUDY.name, f"{__name__}:MAP_STUDY")
+        yield
+
+
 def build_runs(folder: Path) -> Path:
-    """Train the tiny runs of :data:`RUNS` (2 epochs each) and store a fake 2-d map for one."""
+    """Train the tiny runs of :data:`RUNS` (2 epochs each) and run :data:`MAP_STUDY` on them
+    (the runs are reused), so that one of them has a stored 2-d map; call it while the study is
+    registered (:func:`map_study_registered`)."""
     from latentatlas import data
 
     dataset = data.load("digits")
-    for relative, (model, latent_dim, seed) in RUNS.items():
-        config = RunConfig(
-            data=DataConfig("digits"),
-            model=ModelConfig(model, latent_dim, {"hidden": [32]}),
-            train=TrainConfig(epochs=2, batch_size=128, device="cpu"),
-            seed=seed,
-        )
-        runs.train_run(config, folder / relative, dataset=dataset, progress=False)
-    # A "study's stored t-SNE map": any 2-d array with one row per validation code will do.
-    codes = np.load(folder / TSNE_RUN / "latents.npz")["validation_codes"]
-    cell = folder / "cells" / "headline"
-    cell.mkdir(parents=True)
-    np.savez(cell / "arrays.npz", **{f"map/tsne/{TSNE_RUN}": codes[:, :2] * 3.0})
+    for relative in RUNS:
+        runs.train_run(_run_config(relative), folder / relative, dataset=dataset, progress=False)
+    engine.run(MAP_STUDY, MapConfig(), folder, progress=False)
     return folder
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    return build_runs(tmp_path_factory.mktemp("explorer"))
+    with map_study_registered():
+        yield build_runs(tmp_path_factory.mktemp("explorer"))
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +299,16 @@ def test_runs_of_one_data_set_share_a_data_id(client, served):
     other = replace(entry, data_key=json.dumps({"name": "digits", "options": {"n_class": 5}}))
     assert other.to_dict()["data_id"] != entry.to_dict()["data_id"]
     assert str(served) not in json.dumps(listed)
+
+
+def test_the_stored_map_comes_typed_through_the_study(served):
+    (stored,) = engine.load(served).maps()
+    assert (stored.method, stored.run, stored.dataset_rows) == ("tsne", TSNE_RUN, None)
+    codes = runs.load(served / TSNE_RUN).latents["validation_codes"]
+    np.testing.assert_array_equal(stored.embedding, codes[:, :2] * 3.0)
+    assert set(Catalogue(served).maps) == {TSNE_RUN}
+    inner = Catalogue(served / "runs")  # below the study: its runs, without the study's maps
+    assert len(inner.entries) == len(RUNS) and inner.maps == {}
 
 
 def test_a_single_run_folder_is_served_under_its_name(served):

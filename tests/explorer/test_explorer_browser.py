@@ -35,7 +35,10 @@ if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         allow_module_level=True,
     )
 
-from test_explorer_api import build_runs  # noqa: E402  (same folder: the shared tiny runs)
+from test_explorer_api import (  # noqa: E402  (same folder: the shared tiny runs)
+    build_runs,
+    map_study_registered,
+)
 
 from latentatlas.explorer import create_app  # noqa: E402
 
@@ -70,8 +73,10 @@ def _serve(folder: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The explorer over the shared tiny runs; its base URL."""
-    with _serve(build_runs(tmp_path_factory.mktemp("explorer-browser"))) as url:
-        yield url
+    with map_study_registered():
+        folder = build_runs(tmp_path_factory.mktemp("explorer-browser"))
+        with _serve(folder) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ from _ray_cluster import (
     reap,
     session_processes,
 )
-from _tiny_study import TINY, TINY_ENTRY, TinyConfig, TinyResult, register, tiny_metrics
+from _tiny_study import TINY, TINY_ENTRY, KillConfig, TinyResult, register, tiny_metrics
 from latentatlas import runs
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.data.base import Dataset
@@ -297,7 +297,7 @@ def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The metrics of the tiny study, run once uninterrupted in this process."""
     register()
     folder = tmp_path_factory.mktemp("reference")
-    engine.run(TINY, TinyConfig(), folder, progress=False)
+    engine.run(TINY, KillConfig(), folder, progress=False)
     return tiny_metrics(folder)
 
 
@@ -315,7 +315,7 @@ def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path
     _kill_and_check_workers_die(process, jobs)
     _check_nothing_half_written(folder / "runs", f"study with {jobs} job(s) killed")
     assert not (folder / "report.html").exists()
-    engine.run(TINY, TinyConfig(), folder, progress=False)
+    engine.run(TINY, KillConfig(), folder, progress=False)
     assert tiny_metrics(folder) == tiny_reference
     assert [s.status for s in runs.list_runs(folder / "runs")] == ["complete"] * 3
     assert not list(folder.rglob("*.partial")) and not list(folder.rglob(".*.tmp"))
@@ -323,10 +323,10 @@ def test_a_study_killed_midway_completes_when_run_again(tiny_reference, tmp_path
 
 def test_the_tiny_study_reads_back(tmp_path):
     register()
-    engine.run(TINY, TinyConfig(seeds=1), tmp_path, progress=False)
+    engine.run(TINY, KillConfig(seeds=1), tmp_path, progress=False)
     results = engine.load(tmp_path)
     assert isinstance(results.results["all"], TinyResult)
-    assert isinstance(results.config, TinyConfig) and results.config.seeds == 1
+    assert isinstance(results.config, KillConfig) and results.config.seeds == 1
 
 
 # -- a sweep and an atlas -------------------------------------------------------------------------
@@ -511,13 +511,13 @@ def _pausing(marker: Path | None) -> str:
 def _study_driver(folder: Path, address: str | None, marker: Path | None = None) -> str:
     """A driver running the tiny study on a Ray: a local one it starts, or the cluster's."""
     return _pausing(marker) + (
-        "from _tiny_study import TINY, TinyConfig, register\n"
+        "from _tiny_study import TINY, KillConfig, register\n"
         "from latentatlas.executors import make_executor\n"
         "from latentatlas.studies import engine\n"
         "register()\n"
         f"executor = make_executor('ray', 2, {address!r})\n"
         "try:\n"
-        f"    engine.run(TINY, TinyConfig(), {str(folder)!r}, executor=executor, progress=False)\n"
+        f"    engine.run(TINY, KillConfig(), {str(folder)!r}, executor=executor, progress=False)\n"
         "finally:\n"
         "    executor.shutdown()\n"
     )

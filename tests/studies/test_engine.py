@@ -6,122 +6,33 @@ import ast
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from latentatlas.analysis._result import ResultMixin
+import _tiny_study
+from _tiny_study import ENTRIES, TOY, TinyConfig, TinyResult
 from latentatlas.cli import app
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
-from latentatlas.report import Report
 from latentatlas.studies import engine
-from latentatlas.studies.claims import ClaimSpec, Separated
-from latentatlas.studies.config import StudyConfig, setting
 
 runner = CliRunner()
-CALLS: list[str] = []
-
-
-@dataclass(frozen=True)
-class ToyConfig(StudyConfig):
-    QUICK: ClassVar[Mapping[str, Any]] = {"seeds": 1}
-
-    seeds: int = setting(2, "Seeds.")
-    models: tuple[str, ...] = setting(("pca",), "Models.")
-    lr: float = setting(1e-3, "Learning rate of the ae.")
-    device: str = setting("cpu", "Device.")
-    label: str = setting("norms", "An analysis-only setting (changes no run).")
-
-
-@dataclass(frozen=True, eq=False)
-class ToyResult(ResultMixin):
-    code_norm: dict[str, tuple[float, ...]]
-    failed: tuple[str, ...]
-
-
-class ToyStudy(engine.Study):
-    name = "toy"
-    title = "Toy"
-    question = "Does the engine work?"
-    source = "a test"
-    config_type = ToyConfig
-    result_type = ToyResult
-
-    def cells(self, config: ToyConfig) -> list[engine.Cell]:
-        cells = []
-        for dim in (1, 2):
-            runs = tuple(
-                (
-                    RunConfig(
-                        DataConfig("digits"),
-                        ModelConfig(model, dim, {} if model == "pca" else {"hidden": [8]}),
-                        TrainConfig(epochs=2, batch_size=256, lr=config.lr, device=config.device),
-                        seed,
-                    ),
-                    f"runs/dim-{dim}/{model}/seed-{seed}",
-                )
-                for model in config.models
-                for seed in range(config.seeds)
-            )
-            cells.append(engine.Cell(f"dim-{dim}", runs, {"dim": dim}))
-        return cells
-
-    def analyse(
-        self, config: ToyConfig, cell: engine.Cell, context: engine.AnalysisContext
-    ) -> engine.CellOutput:
-        CALLS.append(cell.key)
-        norms: dict[str, list[float]] = {}
-        failed = []
-        for run_config, relative in cell.runs:
-            run = context.run(relative)
-            if run is None:
-                failed.append(relative)
-                continue
-            codes = run.latents["validation_codes"]
-            norms.setdefault(run_config.model.name, []).append(float(np.linalg.norm(codes)))
-        result = ToyResult({m: tuple(v) for m, v in norms.items()}, tuple(failed))
-        all_norms = [norm for model_norms in norms.values() for norm in model_norms]
-        return engine.CellOutput(result, {"norms": np.asarray(all_norms)})
-
-    def claim_specs(self, config: ToyConfig) -> list[ClaimSpec]:
-        def norms(evidence: Any, cell: str) -> tuple[float, ...]:
-            return evidence.results[cell].code_norm.get("pca", ())
-
-        return [
-            ClaimSpec(
-                "more_dims",
-                "Two dimensions hold more.",
-                lambda e: Separated(norms(e, "dim-2"), norms(e, "dim-1"), expect="greater"),
-            )
-        ]
-
-    def report(self, results: engine.StudyResults) -> Report:
-        report = Report("Toy")
-        report.add_section("Norms").add_text(str(results.arrays("dim-1")["norms"].tolist()))
-        return report
-
-
-TOY = ToyStudy()
+CALLS = TOY.calls  # the keys of the cells the toy study analysed
 
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(engine.STUDIES, "toy", f"{__name__}:TOY")
+    monkeypatch.setitem(engine.STUDIES, TOY.name, ENTRIES[TOY.name])
     CALLS.clear()
 
 
 def test_a_study_runs_end_to_end_and_reads_back_typed(tmp_path: Path) -> None:
-    report = engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    report = engine.run("toy", TinyConfig(), tmp_path / "toy", progress=False)
     assert report == tmp_path / "toy" / "report.html" and report.is_file()
     assert CALLS == ["dim-1", "dim-2"]
     results = engine.load(tmp_path / "toy")
-    assert isinstance(results.results["dim-2"], ToyResult)
+    assert isinstance(results.results["dim-2"], TinyResult)
     assert len(results.results["dim-2"].code_norm["pca"]) == 2
     # Two seeds that do not overlap: indicative, leaning supported (a test needs five).
     assert [(c.verdict, c.leaning) for c in results.claims] == [("indicative", "supported")]
@@ -133,32 +44,32 @@ def test_a_study_runs_end_to_end_and_reads_back_typed(tmp_path: Path) -> None:
 
 
 def test_a_second_run_trains_and_analyses_nothing(tmp_path: Path) -> None:
-    engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(), tmp_path / "toy", progress=False)
     weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
     before = [p.stat().st_mtime_ns for p in weights]
     CALLS.clear()
-    engine.run("toy", ToyConfig(), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(), tmp_path / "toy", progress=False)
     assert CALLS == []
     assert [p.stat().st_mtime_ns for p in weights] == before
 
 
 def test_a_grown_grid_trains_only_the_new_runs_and_cells_they_touch(tmp_path: Path) -> None:
-    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
     CALLS.clear()
-    engine.run("toy", ToyConfig(seeds=2), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=2), tmp_path / "toy", progress=False)
     assert CALLS == ["dim-1", "dim-2"]  # each cell gained a run
     assert len(engine.load(tmp_path / "toy").results["dim-1"].code_norm["pca"]) == 2
 
 
 def test_other_training_settings_are_refused_unless_forced(tmp_path: Path) -> None:
-    engine.run("toy", ToyConfig(models=("ae",), seeds=1), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(models=("ae",), seeds=1), tmp_path / "toy", progress=False)
     with pytest.raises(InputError, match="other settings"):
-        engine.run("toy", ToyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy")
-    engine.run("toy", ToyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy", force=True)
+        engine.run("toy", TinyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy")
+    engine.run("toy", TinyConfig(models=("ae",), seeds=1, lr=2e-3), tmp_path / "toy", force=True)
 
 
 def test_a_diverged_run_is_reported_and_the_study_carries_on(tmp_path: Path) -> None:
-    config = ToyConfig(models=("pca", "vae"), seeds=1, lr=1e6)
+    config = TinyConfig(models=("pca", "vae"), seeds=1, lr=1e6)
     engine.run("toy", config, tmp_path / "toy", progress=False)
     metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
     assert set(metrics["failed_runs"]) == {"runs/dim-1/vae/seed-0", "runs/dim-2/vae/seed-0"}
@@ -170,7 +81,7 @@ def test_a_diverged_run_is_reported_and_the_study_carries_on(tmp_path: Path) -> 
 
 def test_bad_settings_leave_nothing_on_disk(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="device"):
-        engine.run("toy", ToyConfig(device="gpu"), tmp_path / "toy", progress=False)
+        engine.run("toy", TinyConfig(device="gpu"), tmp_path / "toy", progress=False)
     assert not (tmp_path / "toy").exists()
 
 
@@ -180,11 +91,11 @@ def test_an_output_that_is_a_file_is_refused(tmp_path: Path, below: bool) -> Non
     file.write_text("x")
     out = file / "study" if below else file
     with pytest.raises(InputError, match="is a file"):
-        engine.run("toy", ToyConfig(), out, progress=False)
+        engine.run("toy", TinyConfig(), out, progress=False)
 
 
 def test_unknown_settings_in_study_json_name_the_key(tmp_path: Path) -> None:
-    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
     study_file = tmp_path / "toy" / "study.json"
     document = json.loads(study_file.read_text())
     document["config"]["sedes"] = 3
@@ -200,7 +111,7 @@ def test_unknown_settings_in_study_json_name_the_key(tmp_path: Path) -> None:
 def test_report_of_a_corrupt_or_foreign_metrics_file_is_one_sentence(
     tmp_path: Path, content: str
 ) -> None:
-    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
     (tmp_path / "toy" / "metrics.json").write_text(content)
     result = runner.invoke(app, ["report", str(tmp_path / "toy")])
     assert result.exit_code == 2
@@ -215,15 +126,15 @@ def test_study_list_shows_the_registered_studies() -> None:
 
 
 def test_config_from_cli_text_quick_and_round_trip() -> None:
-    config = ToyConfig.from_cli({"seeds": "3", "models": "pca, ae"}, quick=True)
-    assert config == ToyConfig(seeds=3, models=("pca", "ae"))
-    assert ToyConfig.from_cli({}, quick=True).seeds == 1
-    assert ToyConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    config = TinyConfig.from_cli({"seeds": "3", "models": "pca, ae"}, quick=True)
+    assert config == TinyConfig(seeds=3, models=("pca", "ae"))
+    assert TinyConfig.from_cli({}, quick=True).seeds == 1
+    assert TinyConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
     with pytest.raises(InputError, match="--seeds takes an integer"):
-        ToyConfig.from_cli({"seeds": "many"})
-    flags = [option.flag for option in ToyConfig.cli_options()]
-    assert flags == ["--seeds", "--models", "--lr", "--device", "--label"]
-    assert "(default: 2; quick: 1)" in ToyConfig.cli_options()[0].help
+        TinyConfig.from_cli({"seeds": "many"})
+    flags = [option.flag for option in TinyConfig.cli_options()]
+    assert flags == ["--seeds", "--models", "--epochs", "--lr", "--device", "--label"]
+    assert "(default: 2; quick: 1)" in TinyConfig.cli_options()[0].help
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -325,10 +236,53 @@ def test_the_command_line_starts_without_torch_or_scikit_learn() -> None:
 
 
 def test_a_changed_analysis_setting_analyses_again_without_training(tmp_path: Path) -> None:
-    engine.run("toy", ToyConfig(seeds=1), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
     weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
     before = [p.stat().st_mtime_ns for p in weights]
     CALLS.clear()
-    engine.run("toy", ToyConfig(seeds=1, label="other"), tmp_path / "toy", progress=False)
+    engine.run("toy", TinyConfig(seeds=1, label="other"), tmp_path / "toy", progress=False)
     assert CALLS == ["dim-1", "dim-2"]  # the analysis option changed: every cell again
     assert [p.stat().st_mtime_ns for p in weights] == before  # no run changed
+
+
+def test_changed_analysis_code_analyses_again_without_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from latentatlas.studies import provenance
+
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
+    record = json.loads((tmp_path / "toy" / "cells" / "dim-1" / "settings.json").read_text())
+    assert record == {
+        "settings": TinyConfig(seeds=1).to_dict(),
+        "code_version": provenance.code_version(TOY),
+    }
+    weights = sorted((tmp_path / "toy" / "runs").rglob("model.safetensors"))
+    before = [p.stat().st_mtime_ns for p in weights]
+    CALLS.clear()
+    monkeypatch.setattr(provenance, "code_version", lambda study: "a-fixed-analysis")
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
+    assert CALLS == ["dim-1", "dim-2"]  # the analysis code changed: every cell again
+    assert [p.stat().st_mtime_ns for p in weights] == before  # no run trained again
+    record = json.loads((tmp_path / "toy" / "cells" / "dim-2" / "settings.json").read_text())
+    assert record["code_version"] == "a-fixed-analysis"
+    CALLS.clear()
+    engine.run("toy", TinyConfig(seeds=1), tmp_path / "toy", progress=False)
+    assert CALLS == []  # the same code again: every cell reused
+
+
+def test_the_code_version_covers_the_analysis_sources_and_not_the_report() -> None:
+    from latentatlas.studies import provenance
+
+    filaments = engine.get("filaments")
+    sources = {
+        p.relative_to(provenance._PACKAGE).as_posix()
+        for p in provenance.analysis_sources(filaments)
+    }
+    assert {"analysis/density.py", "studies/gates.py", "studies/arrays.py"} <= sources
+    assert {"studies/filaments/analyse.py", "studies/filaments/study.py"} <= sources
+    assert "studies/filaments/report.py" not in sources  # a report draws, it computes nothing
+    assert not any(s.startswith(("studies/heatmaps/", "train", "models/")) for s in sources)
+    toy = [p for p in provenance.analysis_sources(TOY) if not p.is_relative_to(provenance._PACKAGE)]
+    assert toy == [Path(_tiny_study.__file__).resolve()]  # a study in one file: that file alone
+    version = provenance.code_version(filaments)
+    assert len(version) == provenance.DIGITS and version != provenance.code_version(TOY)

@@ -5,93 +5,27 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from latentatlas.analysis._result import ResultMixin
+from _tiny_study import ENTRIES, TINY_INTEGRITY, TinyConfig
 from latentatlas.cli import app
-from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
-from latentatlas.report import Report
 from latentatlas.studies import engine, integrity
-from latentatlas.studies.config import StudyConfig, setting
 
 runner = CliRunner()
-CALLS: list[str] = []
+CALLS = TINY_INTEGRITY.calls  # the keys of the cells the tiny study analysed
 RUN = "runs/dim-1/pca/seed-0"
-
-
-@dataclass(frozen=True)
-class TinyConfig(StudyConfig):
-    QUICK: ClassVar[Mapping[str, Any]] = {"seeds": 1}
-
-    seeds: int = setting(2, "Seeds.")
-    label: str = setting("norms", "An analysis-only setting.")
-
-
-@dataclass(frozen=True, eq=False)
-class TinyResult(ResultMixin):
-    norm: tuple[float, ...]
-
-
-class TinyStudy(engine.Study):
-    name = "tiny"
-    title = "Tiny"
-    question = "Are damaged files found?"
-    source = "a test"
-    citation = "a test"
-    config_type = TinyConfig
-    result_type = TinyResult
-
-    def cells(self, config: TinyConfig) -> list[engine.Cell]:
-        return [
-            engine.Cell(
-                f"dim-{dim}",
-                tuple(
-                    (
-                        RunConfig(
-                            DataConfig("digits"),
-                            ModelConfig("pca", dim),
-                            TrainConfig(epochs=1, device="cpu"),
-                            seed,
-                        ),
-                        f"runs/dim-{dim}/pca/seed-{seed}",
-                    )
-                    for seed in range(config.seeds)
-                ),
-            )
-            for dim in (1, 2)
-        ]
-
-    def analyse(
-        self, config: TinyConfig, cell: engine.Cell, context: engine.AnalysisContext
-    ) -> engine.CellOutput:
-        CALLS.append(cell.key)
-        codes = [context.run(relative).latents["validation_codes"] for _, relative in cell.runs]
-        norms = tuple(float(np.linalg.norm(c)) for c in codes)
-        return engine.CellOutput(TinyResult(norms), {"norms": np.asarray(norms)})
-
-    def report(self, results: engine.StudyResults) -> Report:
-        report = Report("Tiny")
-        for cell in results.cells:
-            report.add_section(cell.key).add_text(str(results.arrays(cell.key)["norms"]))
-        return report
-
-
-TINY = TinyStudy()
 
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(engine.STUDIES, "tiny", f"{__name__}:TINY")
+    monkeypatch.setitem(engine.STUDIES, TINY_INTEGRITY.name, ENTRIES[TINY_INTEGRITY.name])
     monkeypatch.setenv("COLUMNS", "400")  # table rows on one line each
     CALLS.clear()
 
@@ -100,7 +34,7 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> None:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("template") / "tiny"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(engine.STUDIES, "tiny", f"{__name__}:TINY")
+        patch.setitem(engine.STUDIES, TINY_INTEGRITY.name, ENTRIES[TINY_INTEGRITY.name])
         engine.run("tiny", TinyConfig(seeds=1), out, progress=False)
     return out
 
@@ -207,7 +141,7 @@ def test_a_rerun_recomputes_exactly_the_damaged_cell(study: Path, damage: str) -
     assert CALLS == ["dim-1"]
     assert {**_state(study / "cells/dim-2"), **_state(study / "runs")} == untouched
     assert _check(study).exit_code == 0
-    assert engine.load(study).results["dim-1"].norm
+    assert engine.load(study).results["dim-1"].code_norm["pca"]
 
 
 @pytest.mark.parametrize(
@@ -292,7 +226,7 @@ def test_a_folder_written_before_manifests_is_unverified_then_re_analysed(study:
     result = _check(study)
     assert result.exit_code == 0, result.output
     assert "written before manifests" in result.output
-    assert engine.load(study).results["dim-1"].norm  # still readable, unverified
+    assert engine.load(study).results["dim-1"].code_norm["pca"]  # still readable, unverified
     (study / "cells/dim-1/arrays.npz").write_bytes(b"PK")
     report = runner.invoke(app, ["report", str(study)])
     assert report.exit_code == 2 and "cannot be read" in report.output
@@ -330,6 +264,19 @@ def test_the_rerun_command_gives_the_stored_settings(tmp_path: Path) -> None:
         )
         expected = " ".join(filter(None, ["latentatlas study tiny", options, "--out", str(folder)]))
         assert integrity.rerun_command(folder) == expected
+
+
+def test_without_intact_study_files_the_rerun_command_reads_a_cells_settings(study: Path) -> None:
+    (study / "study.json").write_text('{"study": "tox", "config": {}}')
+    _flip_one_byte(study / "metrics.json")
+    expected = f"latentatlas study tiny --quick --out {study}"
+    assert integrity.rerun_command(study) == expected  # settings.json: settings and code version
+    cell = study / "cells" / "dim-1"
+    record = json.loads((cell / "settings.json").read_text())
+    assert set(record) == {"settings", "code_version"}
+    (cell / "settings.json").write_text(json.dumps(record["settings"]))  # as before versions
+    integrity.write_cell_manifest(cell)
+    assert integrity.rerun_command(study) == expected
 
 
 def test_a_study_killed_before_its_metrics_says_it_did_not_finish(study: Path) -> None:

@@ -8,10 +8,9 @@ the seeds of a study, which share one split), labels, factors, its PCA axes and 
 2-d maps. Every function of the explorer raises :class:`~latentatlas.errors.InputError` for
 bad input; the web layer turns that into a 4xx answer.
 
-Stored 2-d maps (t-SNE, UMAP) are read from a study's cell arrays: an entry
-``map/<method>/<run folder relative to the study>`` of shape (n, 2), whose rows are the run's
-validation rows, or the data set rows named by an optional entry
-``map-index/<method>/<same run folder>``.
+Stored 2-d maps (t-SNE, UMAP) are those the studies holding the runs stored for them
+(:class:`~latentatlas.studies.arrays.StoredMap`), read through
+:func:`latentatlas.studies.engine.load`; a run, a train folder or a damaged study has none.
 """
 
 from __future__ import annotations
@@ -23,12 +22,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.errors import InputError
+
+if TYPE_CHECKING:
+    from latentatlas.studies.arrays import StoredMap
 
 #: Runs kept loaded at once (model, codes and PCA axes); the least recently used goes first.
 RUN_CACHE_SIZE = 8
@@ -195,30 +197,30 @@ def _load_dataset(entry: RunEntry) -> Any:
         ) from None
 
 
-def _stored_maps(root: Path, entries: dict[str, RunEntry]) -> dict[str, dict[str, Any]]:
-    """``{run name: {method: (study folder, arrays file, key, index key or None)}}``."""
-    by_path = {entry.path: name for name, entry in entries.items()}
-    found: dict[str, dict[str, Any]] = {}
-    for arrays in sorted(root.rglob("cells/**/arrays.npz")):
-        study = next(p for p in arrays.parents if p.name == "cells").parent
+def _stored_maps(root: Path, entries: dict[str, RunEntry]) -> dict[str, dict[str, StoredMap]]:
+    """``{run name: {method: map}}``: the maps the studies holding the runs stored for them."""
+    from latentatlas.studies import engine
+
+    by_path = {entry.path.resolve(): name for name, entry in entries.items()}
+    found: dict[str, dict[str, StoredMap]] = {}
+    for folder in _study_folders(root, entries):
         try:
-            with np.load(arrays, allow_pickle=False) as archive:
-                keys = list(archive.files)
-        except (OSError, ValueError):
-            continue  # a damaged cell file: the report command names it; here it only lacks maps
-        for key in keys:
-            if not key.startswith("map/"):
-                continue
-            _, method, relative = key.split("/", 2) if key.count("/") >= 2 else ("", "", "")
-            name = by_path.get((study / relative).resolve())
-            if name is not None and method:
-                index_key = f"map-index/{method}/{relative}"
-                found.setdefault(name, {})[method] = (
-                    arrays,
-                    key,
-                    index_key if index_key in keys else None,
-                )
+            maps = engine.load(folder).maps()
+        except InputError:
+            continue  # damaged or unfinished: `latentatlas report` names why; here it lacks maps
+        for stored in maps:
+            name = by_path.get((folder / stored.run).resolve())
+            if name is not None:
+                found.setdefault(name, {})[stored.method] = stored
     return found
+
+
+def _study_folders(root: Path, entries: dict[str, RunEntry]) -> list[Path]:
+    """The study folders (a ``study.json``) at or below ``root`` that hold an entry's run."""
+    folders = {root}
+    for entry in entries.values():
+        folders.update(p for p in entry.path.parents if p.is_relative_to(root))
+    return sorted(p for p in folders if (p / "study.json").is_file())
 
 
 # -- one loaded run -------------------------------------------------------------------------------
@@ -237,12 +239,12 @@ class RunView:
     factor_names: tuple[str, ...]
     error: NDArray[np.float32]
     input_shape: tuple[int, ...]
-    map_sources: dict[str, Any] = field(default_factory=dict)
+    map_sources: dict[str, StoredMap] = field(default_factory=dict)
     _row_of: dict[int, int] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, entry: RunEntry, map_sources: dict[str, Any]) -> RunView:
+    def load(cls, entry: RunEntry, map_sources: dict[str, StoredMap]) -> RunView:
         """Load run ``entry`` (weights, codes, labels, factors)."""
         from latentatlas import runs
 
@@ -332,14 +334,12 @@ def _or_zeros(values: NDArray[Any] | None, n: int) -> NDArray[np.float32]:
 def _read_map(run: RunView, method: str) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     if method not in run.map_sources:
         raise InputError(f"run {run.entry.name} has no stored {method} map; views: {run.views()}")
-    path, key, index_key = run.map_sources[method]
-    with np.load(path, allow_pickle=False) as archive:
-        coords = np.asarray(archive[key], dtype=np.float64)
-        index = archive[index_key].astype(np.int64) if index_key else None
-    if index is None:
+    stored = run.map_sources[method]
+    coords = np.asarray(stored.embedding, dtype=np.float64)
+    if stored.dataset_rows is None:
         rows = np.flatnonzero(run.split == 0)
     else:
-        rows = np.array([run._row_of.get(int(i), -1) for i in index], dtype=np.int64)
+        rows = np.array([run._row_of.get(int(i), -1) for i in stored.dataset_rows], dtype=np.int64)
     if coords.ndim != 2 or coords.shape[1] != 2 or len(coords) != len(rows) or (rows < 0).any():
-        raise InputError(f"{path} entry {key!r} does not match the points of {run.entry.name}")
+        raise InputError(f"the stored {method} map does not match the points of {run.entry.name}")
     return coords, rows

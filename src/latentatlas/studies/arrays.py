@@ -3,7 +3,10 @@
 A cell's figures are drawn from stored results only, so the report needs the full analysis
 results (per-point arrays included) that metrics.json leaves out. :func:`store_result` writes
 a result dataclass field by field under ``prefix/field`` keys; :func:`restore_result` rebuilds
-it from its type's annotations.
+it from its type's annotations. A :class:`StoredMap` is the one figure array read outside the
+report: a 2-d map of a run's codes that the explorer (``latentatlas explore``) offers as a view,
+stored by the engine from :attr:`~latentatlas.studies.engine.CellOutput.maps` and read back by
+:meth:`~latentatlas.studies.engine.StudyResults.maps`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +22,58 @@ from numpy.typing import NDArray
 
 from latentatlas.analysis._result import from_jsonable
 
-__all__ = ["hint_is_array", "restore_result", "store_result"]
+__all__ = [
+    "StoredMap",
+    "hint_is_array",
+    "restore_maps",
+    "restore_result",
+    "store_maps",
+    "store_result",
+]
+
+#: Where a cell's arrays hold its :class:`StoredMap` entries.
+MAPS_PREFIX = "explorer"
+
+
+@dataclass(frozen=True, eq=False)
+class StoredMap:
+    """A 2-d map (t-SNE, UMAP) of one run's codes, stored for the explorer.
+
+    Attributes
+    ----------
+    method : str
+        The map's name, e.g. ``"tsne"``; the explorer's view ``map:<method>``.
+    run : str
+        The run's folder relative to the study folder (``runs/.../seed-0``).
+    embedding : ndarray of shape (n, 2)
+        The map's points.
+    dataset_rows : ndarray of int, shape (n,), optional
+        The data set row of each point; None when the points are the run's validation codes in
+        the order of its ``latents.npz``.
+    """
+
+    method: str
+    run: str
+    embedding: NDArray[np.float64]
+    dataset_rows: NDArray[np.int64] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _StoredMaps:
+    maps: tuple[StoredMap, ...]
+
+
+def store_maps(arrays: dict[str, NDArray[Any]], maps: tuple[StoredMap, ...]) -> None:
+    """Add ``maps`` to a cell's ``arrays`` (nothing when there are none)."""
+    if maps:
+        store_result(arrays, MAPS_PREFIX, _StoredMaps(tuple(maps)))
+
+
+def restore_maps(arrays: Mapping[str, NDArray[Any]]) -> tuple[StoredMap, ...]:
+    """The maps :func:`store_maps` added to ``arrays`` (none when it added none)."""
+    if f"{MAPS_PREFIX}/maps/#" not in arrays:
+        return ()
+    return restore_result(arrays, MAPS_PREFIX, _StoredMaps).maps
 
 
 def store_result(arrays: dict[str, NDArray[Any]], prefix: str, result: Any) -> None:

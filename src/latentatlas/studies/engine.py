@@ -79,6 +79,9 @@ class CellOutput:
     #: The learned-model gate of models that are not run folders (``inspect``'s sources), with
     #: its report arrays; None lets the engine gate the cell's runs itself.
     gates: tuple[Any, Mapping[str, NDArray[Any]]] | None = None
+    #: 2-d maps of its runs' codes that the explorer offers as views
+    #: (:class:`~latentatlas.studies.arrays.StoredMap`).
+    maps: tuple[Any, ...] = ()
 
 
 def seed_runs(
@@ -247,7 +250,8 @@ class Study(ABC):
 
     def cell_settings(self, config: Any, cell: Cell) -> dict[str, Any]:
         """What a cell's stored analysis depends on; it is reused while this is unchanged (by
-        default every setting: an analysis option may change without any run changing)."""
+        default every setting: an analysis option may change without any run changing) and
+        the analysis code is too (:mod:`latentatlas.studies.provenance`)."""
         return config.to_dict()
 
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
@@ -284,10 +288,22 @@ class StudyResults:
             When the file is missing or cannot be read (a study folder written before manifests
             is not checked by :func:`load`), naming the command that recomputes it.
         """
+        return self._read_arrays(key, lambda archive: {n: archive[n] for n in archive.files})
+
+    def maps(self) -> tuple[Any, ...]:
+        """Every cell's 2-d maps of run codes (:class:`~latentatlas.studies.arrays.StoredMap`,
+        each naming its run relative to :attr:`folder`), for the explorer; InputError as
+        :meth:`arrays`."""
+        from latentatlas.studies.arrays import restore_maps
+
+        return tuple(m for cell in self.cells for m in self._read_arrays(cell.key, restore_maps))
+
+    def _read_arrays(self, key: str, read: Callable[[Any], Any]) -> Any:
+        """``read(archive)`` of cell ``key``'s arrays.npz, any failure named as one sentence."""
         path = self.folder / "cells" / key / "arrays.npz"
         try:
             with np.load(path, allow_pickle=False) as archive:
-                return {name: archive[name] for name in archive.files}
+                return read(archive)
         except Exception as error:  # missing, truncated (BadZipFile), a folder: name the file
             from latentatlas.studies.integrity import rerun_command
 
@@ -768,7 +784,7 @@ def _analysed(
     cell_folder = folder / "cells" / cell.key
     touched = any(str(folder / relative) in retrained for _, relative in cell.runs)
     if not (force or touched):
-        stored = _stored_result(study, cell_folder, study.cell_settings(config, cell))
+        stored = _stored_result(study, cell_folder, _cell_record(study, config, cell))
         if stored is not None:
             return stored
     context.begin()
@@ -783,17 +799,28 @@ def _analysed(
             context.step("the learned-model gate", line=False)
         gates, gate_arrays = output.gates or gate_cell(cell, context)
     context.step("writing its results", line=False)
+    from latentatlas.studies.arrays import store_maps
     from latentatlas.studies.integrity import write_cell_manifest
 
     cell_folder.mkdir(parents=True, exist_ok=True)
     (cell_folder / "manifest.json").unlink(missing_ok=True)  # unfinished until written again
+    arrays = {**output.arrays, **gate_arrays}
+    store_maps(arrays, output.maps)
     with atomic_path(cell_folder / "arrays.npz") as tmp, tmp.open("wb") as handle:
-        np.savez_compressed(handle, **dict(output.arrays), **gate_arrays)
-    write_json(cell_folder / "settings.json", study.cell_settings(config, cell))
+        np.savez_compressed(handle, **arrays)
+    write_json(cell_folder / "settings.json", _cell_record(study, config, cell))
     write_json(cell_folder / "gates.json", gates.to_dict())
     write_json(cell_folder / "result.json", output.result.to_dict())
     write_cell_manifest(cell_folder)  # last: it vouches for the files above
     return output.result, gates
+
+
+def _cell_record(study: Study, config: Any, cell: Cell) -> dict[str, Any]:
+    """What the cell's settings.json records (:mod:`latentatlas.studies.provenance`): the
+    settings its analysis reads and the version of the code that analyses it."""
+    from latentatlas.studies.provenance import cell_record
+
+    return cell_record(study.cell_settings(config, cell), study)
 
 
 def _stored_result(
@@ -801,7 +828,8 @@ def _stored_result(
 ) -> tuple[Any, Any] | None:
     """A finished cell's result and gates, or None when absent, damaged or unverifiable (its
     files do not match its manifest, or it has none), analysed with other settings (an
-    analysis option may have changed without any run changing) or written by another schema."""
+    analysis option may have changed without any run changing) or by other code (a fixed
+    analysis), or written by another schema."""
     from latentatlas.studies.integrity import cell_is_intact
 
     path = cell_folder / "result.json"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from latentatlas import _manifest
 from latentatlas.errors import InputError
 from latentatlas.studies import registry
+from latentatlas.studies.provenance import recorded_settings
 
 if TYPE_CHECKING:
     from latentatlas.studies.engine import Cell
@@ -224,7 +225,7 @@ def _stored_settings(folder: Path) -> tuple[str | None, Any]:
     study = study if isinstance(study, str) else None
     for cell_manifest in sorted((folder / "cells").rglob(_manifest.MANIFEST)):
         if cell_is_intact(cell_manifest.parent):
-            return study, _json(cell_manifest.parent / "settings.json")
+            return study, recorded_settings(_json(cell_manifest.parent / "settings.json"))
     return study, None
 
 

@@ -29,7 +29,7 @@ from latentatlas.analysis.maps import embed_2d
 from latentatlas.analysis.pca import PcaSpectrumResult, pca_spectrum
 from latentatlas.analysis.planes import plane_views
 from latentatlas.resources import conv_cost_table
-from latentatlas.studies.arrays import store_result
+from latentatlas.studies.arrays import StoredMap, store_result
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import (
@@ -90,25 +90,27 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         failed_runs=failed,
         n_factors=None if dataset.factors is None else len(dataset.factor_names),
     )
-    _store_explorer_maps(by_model, train_idx, context.folder, arrays)
-    return CellOutput(result, arrays)
+    maps = _explorer_maps(by_model, train_idx, context.folder, arrays)
+    return CellOutput(result, arrays, maps=maps)
 
 
-def _store_explorer_maps(
+def _explorer_maps(
     by_model: dict[str, list[Any]],
     train_idx: NDArray[np.int64],
     folder: Path,
     arrays: dict[str, NDArray[Any]],
-) -> None:
-    """Each model's t-SNE map under the explorer's keys, so ``latentatlas explore`` shows it.
-
-    ``map/tsne/<run>`` holds the map of the model's first seed and ``map-index/tsne/<run>`` the
-    data set rows of its points (docs/explorer.md), ``<run>`` relative to the study folder.
-    """
-    for model, model_runs in by_model.items():
-        run = Path(model_runs[0].path).resolve().relative_to(folder.resolve()).as_posix()
-        arrays[f"map/tsne/{run}"] = arrays[f"{model}/tsne/embedding"]
-        arrays[f"map-index/tsne/{run}"] = train_idx[arrays[f"{model}/tsne_rows"]]
+) -> tuple[StoredMap, ...]:
+    """Each model's t-SNE map (of its first seed, whose figures ``arrays`` holds) with the data
+    set rows of its points, so ``latentatlas explore`` shows it (docs/explorer.md)."""
+    return tuple(
+        StoredMap(
+            method="tsne",
+            run=Path(model_runs[0].path).resolve().relative_to(folder.resolve()).as_posix(),
+            embedding=arrays[f"{model}/tsne/embedding"],
+            dataset_rows=train_idx[arrays[f"{model}/tsne_rows"]],
+        )
+        for model, model_runs in by_model.items()
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas.errors import InputError
-from latentatlas.studies.arrays import store_result
+from latentatlas.studies.arrays import StoredMap, store_result
 from latentatlas.studies.engine import CellOutput
 from latentatlas.studies.inspect.config import InspectConfig
 from latentatlas.studies.inspect.prepare import Prepared
@@ -48,11 +48,12 @@ def analyse_cell(
     if prepared.factors is not None:
         arrays["factors"] = prepared.factors
     steps = _Steps(say)
+    maps: list[StoredMap] = []  # the first seed's t-SNE map, for the explorer
     density = _run(
         steps,
         "shape of the cloud and 2-d map",
         None,
-        lambda: _density(config, codes, prepared, arrays),
+        lambda: _density(config, codes, prepared, arrays, maps),
     )
     labels = _run(
         steps, "classes", _label_reason(prepared), lambda: _labels(config, codes, prepared)
@@ -104,7 +105,8 @@ def analyse_cell(
         decoder=decoder,
         seed_spread=spread,
     )
-    return CellOutput(result, arrays, gates=_gates(prepared, decoder is not None))
+    gates = _gates(prepared, decoder is not None)
+    return CellOutput(result, arrays, gates=gates, maps=tuple(maps))
 
 
 def _gates(prepared: Prepared, decoded: bool) -> tuple[Any, Arrays] | None:
@@ -167,9 +169,14 @@ def _seeds_reason(codes: list[NDArray[np.float32]]) -> str | None:
 
 # -- the groups -----------------------------------------------------------------------------------
 def _density(
-    config: InspectConfig, codes: list[NDArray[np.float32]], prepared: Prepared, arrays: Arrays
+    config: InspectConfig,
+    codes: list[NDArray[np.float32]],
+    prepared: Prepared,
+    arrays: Arrays,
+    maps: list[StoredMap],
 ) -> DensitySeeds:
-    """Axis and radius densities, PCA spectrum, local dimension and voids, t-SNE map."""
+    """Axis and radius densities, PCA spectrum, local dimension and voids, t-SNE map (the first
+    seed's figures go into ``arrays``, its map into ``maps``)."""
     from latentatlas.analysis.density import axis_density, filament_score, radius_density
     from latentatlas.analysis.pca import pca_spectrum
 
@@ -186,7 +193,7 @@ def _density(
                 n_queries=min(config.id_queries, n),
                 random_state=config.seed + seed,
             ),
-            "tsne": _map(config, z, prepared, arrays if seed == 0 else None),
+            "tsne": _map(config, z, prepared, (arrays, maps) if seed == 0 else None),
         }
         if seed == 0:
             for name in ("axis", "radius", "spectrum", "score"):
@@ -208,9 +215,13 @@ def _density(
 
 
 def _map(
-    config: InspectConfig, codes: NDArray[np.float32], prepared: Prepared, arrays: Arrays | None
+    config: InspectConfig,
+    codes: NDArray[np.float32],
+    prepared: Prepared,
+    stored: tuple[Arrays, list[StoredMap]] | None,
 ) -> float:
-    """t-SNE of a seeded subsample of the codes; its neighbour preservation."""
+    """t-SNE of a seeded subsample of the codes; its neighbour preservation. With ``stored``,
+    the map's figure goes into its arrays and the map itself, for the explorer, into its list."""
     from latentatlas.analysis.maps import embed_2d
 
     rng = np.random.default_rng(config.seed)
@@ -221,12 +232,11 @@ def _map(
         random_state=config.seed,
         n_jobs=1,
     )
-    if arrays is not None:
+    if stored is not None:
+        arrays, maps = stored
         store_result(arrays, "tsne", embedding)
         arrays["tsne_rows"] = rows
-        # The explorer's keys (docs/explorer.md): the map of seed 0 and its data set rows.
-        arrays["map/tsne/seed-0"] = embedding.embedding
-        arrays["map-index/tsne/seed-0"] = prepared.rows[rows]
+        maps.append(StoredMap("tsne", "seed-0", embedding.embedding, prepared.rows[rows]))
     return embedding.preservation
 
 
