@@ -3,8 +3,9 @@
 The engine reuses a finished cell while this record is unchanged. The code version is a short
 SHA-256 over the source files that turn a cell's runs into its result: the study's own package
 (its report modules aside: a report draws stored results and computes none),
-``latentatlas/analysis``, ``latentatlas/_stats.py`` and the engine's learned-model gate and
-figure-array modules. A change to any of them analyses every cell again; the runs, which none of
+``latentatlas/analysis``, ``latentatlas/_stats.py``, ``latentatlas/resources.py`` (the cost of a
+training step, measured in the filaments study's analysis) and the engine's learned-model gate,
+figure-array and per-seed column modules. A change to any of them analyses every cell again; the runs, which none of
 them trains, are kept.
 """
 
@@ -20,7 +21,14 @@ from typing import Any
 __all__ = ["analysis_sources", "cell_record", "code_version", "recorded_settings"]
 
 #: Source files and folders (relative to the ``latentatlas`` package) every study's cells depend on.
-SHARED_SOURCES = ("analysis", "_stats.py", "studies/gates.py", "studies/arrays.py")
+SHARED_SOURCES = (
+    "analysis",
+    "_stats.py",
+    "resources.py",
+    "studies/gates.py",
+    "studies/arrays.py",
+    "studies/columns.py",
+)
 #: The ``latentatlas`` package folder.
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Hex digits of the SHA-256 kept: enough to tell versions apart, short enough to read.
