@@ -143,10 +143,13 @@ def _click_point(tab, row: int = 0) -> int:
     """Click drawn point number ``row`` of the cloud; return its data set index."""
     index = tab.evaluate(f"window.explorer.points.index[{row}]")
     where = tab.evaluate(f"window.explorer.pixelOf({index})")
+    before = tab.evaluate("window.explorer.lastPointClick || 0")
     tab.mouse.move(where["x"], where["y"])
     tab.wait_for_timeout(250)  # plotly picks the clicked point from its (throttled) hover
     tab.mouse.click(where["x"], where["y"])
-    tab.wait_for_timeout(100)
+    # The click has reached the page's handler (on a loaded machine it can come later than any
+    # fixed wait, and lastClicked would still name the previous point).
+    tab.wait_for_function(f"(window.explorer.lastPointClick || 0) !== {before}")
     tab.mouse.move(5, 880)  # away from the cloud: the panel shows the selection, not a hover
     return tab.evaluate("window.explorer.lastClicked")
 
@@ -203,7 +206,10 @@ def test_the_page_draws_the_cloud(page, tmp_path):
 def test_clicking_a_point_shows_its_image_and_reconstruction(page, tmp_path):
     index = _select_point(page, 10)
     page.wait_for_function("document.getElementById('img-original').src.startsWith('blob:')")
-    assert f"row {index}" in page.inner_text("#point-heading")
+    # The heading settles on the selection once a hover on the mouse's way out has ended.
+    page.wait_for_function(
+        f"document.getElementById('point-heading').innerText.includes('row {index}')"
+    )
     assert "label" in page.inner_text("#point-facts")
     assert page.evaluate("document.getElementById('img-original').naturalWidth") == 112
     assert page.evaluate("document.getElementById('img-recon').naturalWidth") == 112
