@@ -384,7 +384,7 @@ def _affinities(tsne: Any, data: NDArray[np.floating]) -> Any:
 
     The same openTSNE calls as ``TSNE.fit`` (its neighbour index, then its P from the
     neighbours), so the same P to the last bit, but ``TSNE.fit`` keeps the index (Annoy's
-    50 trees: about 150 MiB at 80,000 x 256) alive while it computes P, and the neighbours
+    50 trees: 127 MiB at 80,000 x 256) alive while it computes P, and the neighbours
     and distances (``n x 3 perplexity`` of each) through the optimisation. Here the index
     is freed as soon as the neighbours are found, and those once P is made.
     """
