@@ -95,6 +95,21 @@ def test_float32_codes_are_mapped_without_a_float64_copy_to_the_same_map(gradien
     assert as_given.preservation == upcast.preservation
 
 
+@pytest.mark.parametrize(("n", "gradient"), [(300, "fft"), (1100, "bh")])
+def test_tsne_map_is_opentsnes_fit_to_the_last_bit(n, gradient) -> None:
+    # embed_2d computes the affinities apart to free openTSNE's neighbour index early (issue
+    # 30); the map must still be TSNE.fit's, exact (300) and Annoy (1,100) neighbours alike.
+    import openTSNE
+    from openTSNE.initialization import pca
+
+    codes = clusters(n=n, dim=8)[0].astype(np.float32)
+    ours = embed_2d(codes, gradient=gradient, n_iter=40, n_jobs=1, random_state=4)
+    tsne = openTSNE.TSNE(early_exaggeration_iter=10, n_iter=30, negative_gradient_method=gradient,
+                         n_jobs=1, random_state=4)  # fmt: skip
+    theirs = tsne.fit(codes, initialization=pca(codes.astype(np.float64), random_state=4))
+    np.testing.assert_array_equal(ours.embedding, np.asarray(theirs, dtype=np.float32))
+
+
 def test_tsne_after_pca_and_prereduction() -> None:
     codes, _ = clusters(n=200, dim=12)
     on_pcs = embed_2d(codes, n_components=2, n_iter=40, n_jobs=1)

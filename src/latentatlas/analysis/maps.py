@@ -353,10 +353,11 @@ def _tsne(
 ) -> NDArray[np.float64]:
     """openTSNE in its two standard phases: exaggerated, then plain.
 
-    The initialisation is openTSNE's own PCA initialisation of the codes in float64, as
-    when the whole map ran on a float64 copy (the same numbers); the copy now lives only
-    while the two components are computed, not through the neighbour search and the
-    optimisation, which take the codes as given (openTSNE's Annoy index stores float32).
+    ``TSNE.fit(data)`` in three steps, for memory (issue 30): the affinities first, holding
+    only P (:func:`_affinities`); then openTSNE's own PCA initialisation of the codes in
+    float64, as when the whole map ran on a float64 copy (the same numbers), the copy living
+    only while the two components are computed; then the optimisation. The neighbour search
+    takes the codes as given (openTSNE's Annoy index stores float32).
     """
     import openTSNE
     from openTSNE.initialization import pca
@@ -371,10 +372,41 @@ def _tsne(
         n_jobs=n_jobs,
         random_state=random_state,
     )
+    affinities = _affinities(tsne, data)
     initial = pca(np.asarray(data, dtype=np.float64), random_state=random_state)
     # A copy, not a view: a view would keep openTSNE's embedding object, and with it the
-    # affinities and the neighbour index, alive while the map is scored.
-    return np.array(tsne.fit(data, initialization=initial), dtype=np.float64)
+    # affinities, alive while the map is scored.
+    return np.array(tsne.fit(affinities=affinities, initialization=initial), dtype=np.float64)
+
+
+def _affinities(tsne: Any, data: NDArray[np.floating]) -> Any:
+    """The perplexity affinities ``tsne.fit(data)`` would compute, holding nothing but P.
+
+    The same openTSNE calls as ``TSNE.fit`` (its neighbour index, then its P from the
+    neighbours), so the same P to the last bit, but ``TSNE.fit`` keeps the index (Annoy's
+    50 trees: 127 MiB at 80,000 x 256) alive while it computes P, and the neighbours
+    and distances (``n x 3 perplexity`` of each) through the optimisation. Here the index
+    is freed as soon as the neighbours are found, and those once P is made.
+    """
+    from openTSNE.affinity import MultiscaleMixture, PrecomputedAffinities, get_knn_index
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    # TSNE.fit's number of neighbours (perplexity is at most (n - 1) / 3, see _settings).
+    k = min(len(data) - 1, int(3 * tsne.perplexity))
+    index = get_knn_index(
+        data,
+        tsne.neighbors,
+        k,
+        tsne.metric,
+        tsne.metric_params,
+        n_jobs=tsne.n_jobs,
+        random_state=tsne.random_state,
+        knn_kwargs=tsne.knn_kwargs,
+    )
+    found = PrecomputedNeighbors(*index.build())
+    del index  # the trees, before P is computed
+    mixture = MultiscaleMixture(perplexities=tsne.perplexity, n_jobs=tsne.n_jobs, knn_index=found)
+    return PrecomputedAffinities(mixture.P, normalize=False)
 
 
 def _umap(
