@@ -234,8 +234,21 @@ def test_a_slider_changes_the_decoded_image(page, tmp_path):
 
 def test_clicking_empty_space_decodes_there(page, tmp_path):
     box = page.locator("#cloud .nsewdrag").bounding_box()
-    page.mouse.click(box["x"] + 8, box["y"] + 8)  # the corner of the plot: no point there
-    page.wait_for_function("document.getElementById('img-lift').src.startsWith('blob:')")
+    # The page takes a click within 300 ms of a point's click as part of that click (plotly
+    # sends both); an earlier test on this shared page may have clicked a point just now.
+    page.wait_for_function("Date.now() - (window.explorer.lastPointClick || 0) > 300")
+    # A click that lands while plotly is still redrawing after the previous test is dropped by
+    # plotly (seen 1 run in 3 in the full suite); the user clicks again, and so does the test.
+    # What is checked stays the same: a click in empty space decodes the code there.
+    lifted = "document.getElementById('img-lift').src.startsWith('blob:')"
+    for _ in range(3):
+        page.mouse.click(box["x"] + 8, box["y"] + 8)  # the corner of the plot: no point there
+        try:
+            page.wait_for_function(lifted, timeout=5000)
+            break
+        except playwright_api.TimeoutError:
+            box = page.locator("#cloud .nsewdrag").bounding_box()
+    page.wait_for_function(lifted)
     assert "the code at the clicked position" in page.inner_text("#lift-note")
     _shot(page, tmp_path, "empty-space")
 
