@@ -150,6 +150,7 @@ def _click_point(tab, row: int = 0) -> int:
     # The click has reached the page's handler (on a loaded machine it can come later than any
     # fixed wait, and lastClicked would still name the previous point).
     tab.wait_for_function(f"(window.explorer.lastPointClick || 0) !== {before}")
+    tab.wait_for_timeout(100)
     tab.mouse.move(5, 880)  # away from the cloud: the panel shows the selection, not a hover
     return tab.evaluate("window.explorer.lastClicked")
 
