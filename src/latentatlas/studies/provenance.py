@@ -5,8 +5,8 @@ SHA-256 over the source files that turn a cell's runs into its result: the study
 (its report modules aside: a report draws stored results and computes none),
 ``latentatlas/analysis``, ``latentatlas/_stats.py``, ``latentatlas/resources.py`` (the cost of a
 training step, measured in the filaments study's analysis) and the engine's learned-model gate,
-figure-array and per-seed column modules. A change to any of them analyses every cell again; the runs, which none of
-them trains, are kept.
+figure-array and per-seed column modules. A change to any of them analyses every cell again;
+the runs, which none of them trains, are kept.
 """
 
 from __future__ import annotations
