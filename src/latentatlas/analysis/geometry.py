@@ -442,9 +442,7 @@ def hull_perturbations(
     from latentatlas.models import decode_array
 
     z = check_codes(codes, "codes").astype(np.float64)
-    vertices = np.asarray(hull_result.vertices, dtype=np.int64)
-    if len(vertices) == 0 or vertices.max() >= len(z):
-        raise InputError("hull_result does not belong to these codes (vertex index out of range)")
+    vertices = hull_vertices(hull_result, z)
     rng = np.random.default_rng(random_state)
     count = min(check_positive_int(n_points, "n_points"), len(vertices))
     chosen = np.sort(rng.choice(vertices, size=count, replace=False))
@@ -464,3 +462,11 @@ def hull_perturbations(
         mean_image_change=float(change.mean()),
         example_images=images[: max(0, int(n_examples))],
     )
+
+
+def hull_vertices(hull_result: HullResult, codes: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The hull's vertex indices, checked to index ``codes`` (the codes the hull was built on)."""
+    vertices = np.asarray(hull_result.vertices, dtype=np.int64)
+    if len(vertices) == 0 or vertices.max() >= len(codes):
+        raise InputError("hull_result does not belong to these codes (vertex index out of range)")
+    return vertices

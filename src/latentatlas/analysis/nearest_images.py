@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
 from latentatlas.analysis._result import ResultMixin
-from latentatlas.analysis.geometry import HullResult, uniform_in_hull
+from latentatlas.analysis.geometry import HullResult, hull_vertices, uniform_in_hull
 from latentatlas.analysis.paths import off_manifold_distance
 from latentatlas.errors import InputError
 
@@ -115,9 +115,7 @@ def hull_decodes(
     from latentatlas.models import decode_array
 
     z = check_codes(codes, "codes").astype(np.float64)
-    vertices = np.asarray(hull_result.vertices, dtype=np.int64)
-    if len(vertices) == 0 or vertices.max() >= len(z):
-        raise InputError("hull_result does not belong to these codes (vertex index out of range)")
+    vertices = hull_vertices(hull_result, z)
     count = check_positive_int(n_points, "n_points")
     points = uniform_in_hull(z[vertices], count, random_state=random_state)
     images = decode_array(model, points.astype(np.float32))
