@@ -36,13 +36,14 @@ import numpy as np
 #: Seconds of analysis (cells, gates, claims and the report) per analysed run, per study, at the
 #: quick settings, on a core whose one-thread 1024 x 1024 float32 matmul runs at
 #: :data:`REFERENCE_GFLOPS`: what ``benchmarks/atlas_estimate.py`` prints in its last column.
-#: digit-pairs, heatmaps and disentanglement are each one loaded run's reading, filaments is a
-#: first guess (docs/performance.md, "The atlas: its cost before it runs").
+#: Each is the reading of one quick atlas on a quiet 2-core machine (load 0.1-1.5, 3 December 2026),
+#: rounded; a second quiet run checked them (docs/performance.md, "The atlas: its cost before it
+#: runs").
 ANALYSIS_SECONDS_PER_RUN: dict[str, float] = {
-    "digit-pairs": 1.6,
-    "heatmaps": 2.9,
-    "filaments": 6.0,
-    "disentanglement": 6.6,
+    "digit-pairs": 1.2,
+    "heatmaps": 4.0,
+    "filaments": 12.7,
+    "disentanglement": 5.0,
 }
 #: One-thread float32 matmul rate of the core the analysis constants were measured on.
 REFERENCE_GFLOPS = 100.0
