@@ -36,11 +36,12 @@ def test_the_atlas_runs_its_studies_and_links_their_reports(
     tiny = DigitPairsConfig.quick(n_per_class=30, seeds=2, epochs=2, models=("pca", "ae"))
     monkeypatch.setattr(DigitPairsConfig, "quick", classmethod(lambda cls, **kw: tiny))
     out = tmp_path / "atlas"
+    # One job: its runs train in this process (the kill tests run an atlas with two workers).
+    command = ["atlas", "--out", str(out), "--quick", "--studies", "digit-pairs", "--jobs", "1"]
+    command.append("--quiet")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = runner.invoke(
-            app, ["atlas", "--out", str(out), "--quick", "--studies", "digit-pairs", "--quiet"]
-        )
+        result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     index = (out / "index.html").read_text()
     assert 'href="digit-pairs/report.html"' in index
@@ -53,9 +54,7 @@ def test_the_atlas_runs_its_studies_and_links_their_reports(
     assert thumbnail and (out / thumbnail.group(1)).is_file()  # the headline figure, linked
     weights = sorted(out.rglob("model.safetensors"))
     before = [p.stat().st_mtime_ns for p in weights]
-    again = runner.invoke(
-        app, ["atlas", "--out", str(out), "--quick", "--studies", "digit-pairs", "--quiet"]
-    )
+    again = runner.invoke(app, command)
     assert again.exit_code == 0, again.output
     assert [p.stat().st_mtime_ns for p in weights] == before  # a finished study is reused
     (out / "index.html").unlink()
