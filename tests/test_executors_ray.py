@@ -1,5 +1,6 @@
 """The Ray executor on a local Ray of 2 CPUs: same results as the local one, failures recorded;
-a cluster address where nothing listens fails in seconds and writes nothing."""
+a cluster address where nothing listens is refused by the reachability check, before Ray would
+retry it for minutes, and writes nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,15 +107,15 @@ def test_a_cluster_address_where_nothing_listens_fails_fast_and_writes_nothing(
     cli = [sys.executable, "-c", "from latentatlas.cli import app; app()"]
     arguments = [part.format(spec=spec) for part in command]
     ray_options = ["--out", str(out), "--executor", "ray", "--address", address, "--quiet"]
-    started = time.monotonic()
-    result = subprocess.run(  # a process of its own: this one may already be joined to a Ray
+    # A process of its own: this one may already be joined to a Ray. No clock: the message
+    # below is the reachability check's, raised before ray.init (which alone retries such an
+    # address for minutes); a hang is pytest's timeout, and subprocess.run kills the child then.
+    result = subprocess.run(
         [*cli, *arguments, *ray_options],
         capture_output=True,
         text=True,
-        timeout=120,  # Ray alone retried for minutes
         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
     )
-    seconds = time.monotonic() - started
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode == 2, result.stderr
     assert errors == [
@@ -124,7 +124,6 @@ def test_a_cluster_address_where_nothing_listens_fails_fast_and_writes_nothing(
     ], result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists() and os.listdir(tmp_path) == ["spec.toml"]
-    assert seconds < 60, f"took {seconds:.0f} s"  # about 4 s idle: start-up and data checks
 
 
 @pytest.mark.parametrize(

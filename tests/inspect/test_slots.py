@@ -36,8 +36,17 @@ def _study(*args: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def builtin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in study the slotted ones are compared with: its runs, numbers and gates.
+
+    In this process (--jobs 1) and with a bare report page: the slotted studies below keep
+    the default two workers and draw their reports in full."""
+    from latentatlas.report import Report
+    from latentatlas.studies.digit_pairs.study import DigitPairsStudy
+
     out = tmp_path_factory.mktemp("slots") / "builtin"
-    result = _study(*TINY, "--out", out)
+    with pytest.MonkeyPatch.context() as bare:
+        bare.setattr(DigitPairsStudy, "report", lambda self, results: Report("Digit pairs"))
+        result = _study(*TINY, "--jobs", "1", "--out", out)
     assert result.exit_code == 0, result.output
     return out
 

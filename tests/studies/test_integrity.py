@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -303,6 +303,14 @@ DAMAGE = st.tuples(
 
 
 @given(damages=st.lists(DAMAGE, min_size=1, max_size=4, unique_by=lambda d: d[0]))
+@example(  # every copy of the settings damaged (found by this test on 2026-12-03)
+    damages=[
+        ("study.json", "flip", 0.0),
+        ("metrics.json", "flip", 0.0),
+        ("cells/dim-1/settings.json", "flip", 0.0),
+        ("cells/dim-2/settings.json", "flip", 0.0),
+    ]
+)
 @settings(
     max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -329,11 +337,22 @@ def test_any_damage_is_named_refused_by_load_and_mended_by_the_remedy(
                 file,
                 findings,
             )
-        results_damaged = any(not f.startswith(("runs/", "report.html")) for f, _, _ in damages)
+        damaged = {file for file, _, _ in damages}
+        results_damaged = any(not f.startswith(("runs/", "report.html")) for f in damaged)
+        # The settings are read back from study.json, metrics.json or an intact cell; with
+        # every copy damaged the command names the study and says the settings are unknown.
+        settings_lost = {"study.json", "metrics.json"} <= damaged and all(
+            any(f.startswith(f"cells/dim-{d}/") for f in damaged) for d in (1, 2)
+        )
+        command = (
+            f"rerun `latentatlas study tiny --out {study} (with the settings it was run with)`"
+            if settings_lost
+            else "rerun `latentatlas study tiny --quick"
+        )
         try:
             engine.load(study)
         except InputError as error:
-            assert results_damaged and "rerun `latentatlas study tiny --quick" in str(error)
+            assert results_damaged and command in str(error)
         else:
             assert not results_damaged
         for finding in findings:  # follow the remedies: they mend the folder
