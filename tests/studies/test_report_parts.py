@@ -63,6 +63,7 @@ def test_rows_read_each_column_and_leave_out_a_missing_value() -> None:
     ]  # fmt: skip
     row = column_row(COLUMNS[:1], results["pca"], **{"data set": "mnist", "model": "PCA"})
     assert list(row) == ["data set", "model", "error"]
+    assert column_row([("e", lambda s: s.error, 1)], results["pca"]) == {"e": "0.2 (n=1)"}
     assert model_rows({"a": results["pca"]}, COLUMNS[:1], name="path") == [
         {"path": "a", "error": "0.20 (n=1)"}
     ]

@@ -73,10 +73,10 @@ def column_row(columns: Sequence[Column], result: Any, /, **first: str) -> dict[
         Header to cell; a column whose value is None is left out.
     """
     row = dict(first)
-    for column in columns:
-        text = cell(column.values(result), column.digits)
+    for header, values, digits in columns:  # a plain (header, values, digits) tuple serves too
+        text = cell(values(result), digits)
         if text is not None:
-            row[column.header] = text
+            row[header] = text
     return row
 
 

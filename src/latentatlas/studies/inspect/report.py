@@ -34,6 +34,7 @@ def build_report(results: StudyResults) -> Report:
         caption="What ran, and what was skipped and why: each group runs when the model and "
         "the data have what it needs (labels, factors, a decoder, several seeds).",
     )
+    sections.add_gates(report, results)
     _source(report, result)
     if result.density is not None:
         _density(report, result, arrays)
