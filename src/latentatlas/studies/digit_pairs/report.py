@@ -15,11 +15,8 @@ from latentatlas.plots import (
     class_colors,
     confusion_plot,
     history_plot,
-    image_pairs,
     latent_overlay,
     latent_scatter_grid,
-    metric_strip,
-    metric_vs_option,
     pair_heatmap,
     silhouette_grid,
 )
@@ -27,6 +24,15 @@ from latentatlas.report import Report, mean_std
 from latentatlas.studies.digit_pairs.config import MODEL_TITLES, DigitPairsConfig, model_title
 from latentatlas.studies.digit_pairs.results import PairResult, SeedSpread
 from latentatlas.studies.engine import Cell, StudyResults
+from latentatlas.studies.report_parts import (
+    SEED_SPREAD_COLUMNS,
+    SEED_SPREAD_EXPLAINED,
+    Column,
+    add_against_setting,
+    add_reconstructions,
+    add_strip,
+    model_rows,
+)
 
 #: Up to this many conditions get their own per-model figures; larger grids show the first only.
 MAX_CELLS_SHOWN = 8
@@ -152,18 +158,13 @@ def _summary(report: Report, result: PairResult) -> None:
             "a label-reconstruction error near that floor means the reconstructions keep their "
             "digit about as well as the originals can be told apart."
         )
-    report.summary.add_figure(
-        metric_strip(
-            {model_title(m): v for m, v in result.silhouette.items()},
-            metric_label="average silhouette (validation)",
-            title="Silhouette per model and seed",
-            reference=result.original_silhouette,
-            reference_label="original pixel space",
-            colors=MODEL_COLORS,
-        ),
-        title="Silhouette per model and seed",
-        caption="Each dot is one training seed; look at how far the seeds spread compared with "
-        "the gaps between models and the pixel-space line.",
+    add_strip(
+        report.summary,
+        {model_title(m): v for m, v in result.silhouette.items()},
+        "average silhouette (validation)",
+        "Silhouette per model and seed",
+        reference=(result.original_silhouette, "original pixel space"),
+        colors=MODEL_COLORS,
     )
 
 
@@ -219,20 +220,15 @@ def _seed_section(report: Report, result: PairResult) -> None:
         "silhouette seemed stable. Here both are numbers: the silhouette's relative spread "
         "(std / mean) against the layout's spread (Procrustes disparity between seeds).",
     )
-    rows = [
-        {
-            "model": model_title(model),
-            "silhouette std": _maybe(spread.silhouette_std),
-            "silhouette std / mean": _maybe(spread.silhouette_relative_spread),
-            "Procrustes disparity (seed pairs)": mean_std(spread.procrustes_pairs),
-            "linear CKA (seed pairs)": mean_std(spread.cka_pairs),
-        }
-        for model, spread in result.seed_variability.items()
-    ]
+    relative = Column("silhouette std / mean", lambda s: _maybe(s.silhouette_relative_spread))
     section.add_table(
-        rows,
-        caption="A model whose std/mean is small but whose disparity is large "
-        "reproduces the separation without reproducing the layout.",
+        model_rows(
+            result.seed_variability,
+            (SEED_SPREAD_COLUMNS[0], relative, *SEED_SPREAD_COLUMNS[1:]),
+            model_title,
+        ),
+        caption=f"{SEED_SPREAD_EXPLAINED} A model whose std/mean is small but whose disparity is "
+        "large reproduces the separation without reproducing the layout.",
     )
     sentences = [seed_verdict(model_title(m), s) for m, s in result.seed_variability.items()]
     section.add_text(" ".join(v for v in sentences if v))
@@ -265,21 +261,11 @@ def _shape_section(report: Report, result: PairResult) -> None:
         "a disc), and the flatness, the second over the first singular value of the centred "
         "codes (1 = round, below 0.1 = collapsed onto a curve).",
     )
-    collapsed = {
-        m: f"{sum(s.column('collapsed'))} of {len(s)}" for m, s in result.code_shape.items()
-    }
-    rows = [
-        {
-            "model": model_title(model),
-            "share near the origin": mean_std(shape.column("share_near_origin")),
-            "flatness": mean_std(shape.column("flatness")),
-            "seeds collapsed onto a curve": collapsed[model],
-        }
-        for model, shape in result.code_shape.items()
-    ]
-    section.add_table(rows, caption="Mean ± std over seeds.")
+    section.add_table(
+        model_rows(result.code_shape, SHAPE_COLUMNS, model_title), caption="Mean ± std over seeds."
+    )
     named = [
-        f"{model_title(m)} ({collapsed[m]} seeds)"
+        f"{model_title(m)} ({_collapsed(s)} seeds)"
         for m, s in result.code_shape.items()
         if any(s.column("collapsed"))
     ]
@@ -290,6 +276,18 @@ def _shape_section(report: Report, result: PairResult) -> None:
             + ". Their 2-d silhouette measures a 1-d layout; read the latent plots with that "
             "in mind."
         )
+
+
+def _collapsed(shape: Any) -> str:
+    return f"{sum(shape.column('collapsed'))} of {len(shape)}"
+
+
+#: The shape table's columns, read from a model's per-seed ``CodeShape`` table.
+SHAPE_COLUMNS = (
+    Column("share near the origin", lambda shape: shape.column("share_near_origin")),
+    Column("flatness", lambda shape: shape.column("flatness")),
+    Column("seeds collapsed onto a curve", _collapsed),
+)
 
 
 # -- one model of one cell ------------------------------------------------------------------------
@@ -396,20 +394,14 @@ def _reconstruction_figures(
     arrays: Mapping[str, np.ndarray],
 ) -> None:
     """Originals over one seed's reconstructions, and the label-reconstruction confusion."""
-    originals = arrays["examples/original"]
-    noisy = arrays.get(f"examples/noisy/{model}")  # only a denoising model has noisy inputs
-    section.add_figure(
-        image_pairs(
-            originals,
-            arrays[_key("examples", model, seed)],
-            noisy,
-            len(originals),
-            model_title(model),
-        ),
-        title=f"Reconstructions (seed {seed})",
-        caption="Originals above their reconstructions"
-        + (", with the noisy training input between." if noisy is not None else ".")
-        + " Look for reconstructions that turn into the other digit.",
+    add_reconstructions(
+        section,
+        arrays["examples/original"],
+        arrays[_key("examples", model, seed)],
+        f"Reconstructions (seed {seed})",
+        "reconstructions that turn into the other digit",
+        noisy=arrays.get(f"examples/noisy/{model}"),  # only a denoising model has noisy inputs
+        figure_title=model_title(model),
     )
     section.add_figure(
         confusion_plot(
@@ -495,25 +487,19 @@ def _option_section(
 ) -> None:
     """Each metric against one swept setting, the other settings at their first value."""
     first = results.cells[0].params  # the headline cell: every other setting at its first
-    section = report.add_section(f"Against the {label}")
-
-    def cell(value: Any) -> PairResult:
-        return results.results[_cells_with(results, **(first | {param: value}))[0].key]
-
-    models = [m for m in config.models if all(m in cell(v).silhouette for v in values)]
-    for metric_label, metric in SWEPT_METRICS:
-        section.add_figure(
-            metric_vs_option(
-                [str(v) for v in values],
-                {model_title(m): [metric(cell(v), m) for v in values] for m in models},
-                option_label=label,
-                metric_label=metric_label,
-                title=f"{metric_label} against the {label}",
-                colors=MODEL_COLORS,
-            ),
-            title=f"{metric_label} against the {label}",
-            caption="Mean ± std over seeds (dots: single seeds), on the validation split.",
-        )
+    cells = [results.results[_cells_with(results, **(first | {param: v}))[0].key] for v in values]
+    models = [m for m in config.models if all(m in cell.silhouette for cell in cells)]
+    add_against_setting(
+        report,
+        label,
+        [str(v) for v in values],
+        {
+            name: {model_title(m): [metric(cell, m) for cell in cells] for m in models}
+            for name, metric in SWEPT_METRICS
+        },
+        "the other settings at their first value, on the validation split",
+        colors=MODEL_COLORS,
+    )
 
 
 def _training_section(report: Report, result: PairResult, arrays: Mapping[str, np.ndarray]) -> None:

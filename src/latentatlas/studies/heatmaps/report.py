@@ -13,7 +13,7 @@ import numpy as np
 
 from latentatlas.analysis.geometry import factor_columns
 from latentatlas.analysis.paths import path_from_arrays
-from latentatlas.plots import class_colors, metric_strip
+from latentatlas.plots import class_colors
 from latentatlas.plots.geometry import (
     error_histograms,
     latent_3d_figure,
@@ -34,6 +34,7 @@ from latentatlas.studies.heatmaps.results import (
     HeatmapsResult,
     ModelScores,
 )
+from latentatlas.studies.report_parts import Column, add_strip, column_row, model_rows
 
 Arrays = Mapping[str, np.ndarray]
 #: One colour per model in every figure of the report.
@@ -156,17 +157,13 @@ def body(report: Report, results: StudyResults) -> None:
 
 
 def _summary_row(result: HeatmapsResult, model: str, scores: ModelScores) -> dict[str, Any]:
-    row: dict[str, Any] = {"data set": result.dataset, "model": _title(model)}
-    row |= {
-        f"R² {n}": mean_std(scores.factor_r2[n])
-        for n in result.factor_names
-        if n in scores.factor_r2
-    }
-    row |= {n.column: mean_std(n.values(scores), digits=n.digits) for n in NUMBERS}
-    if scores.knn is not None:
-        row["k-NN accuracy"] = mean_std(scores.knn.accuracy)
-        row["k-NN F1"] = mean_std(scores.knn.f1)
-    return row
+    columns = [Column(f"R² {n}", lambda s, n=n: s.factor_r2.get(n)) for n in result.factor_names]
+    columns += [Column(n.column, n.values, n.digits) for n in NUMBERS]
+    columns += [
+        Column("k-NN accuracy", lambda s: None if s.knn is None else s.knn.accuracy),
+        Column("k-NN F1", lambda s: None if s.knn is None else s.knn.f1),
+    ]
+    return column_row(columns, scores, **{"data set": result.dataset, "model": _title(model)})
 
 
 def _seed_spread(report: Report, result: HeatmapsResult) -> None:
@@ -179,24 +176,19 @@ def _seed_spread(report: Report, result: HeatmapsResult) -> None:
         "models against the spread of their seeds (a permutation test; with fewer than 5 "
         "seeds a model, only an indicative leaning).",
     )
+    baseline = (result.baseline_image_distance, "real validation heatmap")
     for number in NUMBERS:
         label = number.strip
-        by_model = {_title(m): number.values(s) for m, s in result.models.items()}
-        by_model = {m: values for m, values in by_model.items() if len(values)}
-        if label is None or not by_model:
-            continue  # results stored before this number was measured lack it
-        section.add_figure(
-            metric_strip(
-                by_model,
-                metric_label=label,
-                title=f"{label} ({result.dataset})",
-                reference=result.baseline_image_distance if number.baseline else None,
-                reference_label="real validation heatmap" if number.baseline else None,
-                colors=MODEL_COLORS,
-            ),
-            title=f"{label[0].upper()}{label[1:]} per seed",
-            caption="Look at how far the seeds of one model spread against the gap between "
-            "the models.",
+        if label is None:
+            continue
+        add_strip(  # draws nothing for results stored before this number was measured
+            section,
+            {_title(m): number.values(s) for m, s in result.models.items()},
+            label,
+            f"{label} ({result.dataset})",
+            heading=f"{label[0].upper()}{label[1:]} per seed",
+            reference=baseline if number.baseline else None,
+            colors=MODEL_COLORS,
         )
 
 
@@ -352,16 +344,13 @@ def _hull_figures(
 
 
 def _knn_section(report: Report, result: HeatmapsResult) -> None:
-    rows = [
-        {
-            "model": _title(model),
-            "k-NN accuracy": mean_std(scores.knn.accuracy),
-            "k-NN macro F1": mean_std(scores.knn.f1),
-            "k chosen": ", ".join(str(k) for k in scores.knn.k),
-        }
-        for model, scores in result.models.items()
-        if scores.knn is not None
-    ]
+    columns = (
+        Column("k-NN accuracy", lambda knn: knn.accuracy),
+        Column("k-NN macro F1", lambda knn: knn.f1),
+        Column("k chosen", lambda knn: ", ".join(str(k) for k in knn.k)),
+    )
+    knn = {model: scores.knn for model, scores in result.models.items() if scores.knn is not None}
+    rows = model_rows(knn, columns, _title)
     report.add_section(
         f"{_data_title(result.dataset)}: classifying the degrees of freedom",
         "A k-NN classifier, k chosen by 5-fold cross-validation on the training codes, "

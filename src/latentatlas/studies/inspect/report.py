@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from latentatlas.report import Report, mean_std
 from latentatlas.studies import sections
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.inspect.results import InspectResult
+from latentatlas.studies.report_parts import (
+    SEED_SPREAD_COLUMNS,
+    SEED_SPREAD_EXPLAINED,
+    add_reconstructions,
+    column_row,
+)
 
 
 def build_report(results: StudyResults) -> Report:
@@ -30,6 +34,7 @@ def build_report(results: StudyResults) -> Report:
         caption="What ran, and what was skipped and why: each group runs when the model and "
         "the data have what it needs (labels, factors, a decoder, several seeds).",
     )
+    sections.add_gates(report, results)
     _source(report, result)
     if result.density is not None:
         _density(report, result, arrays)
@@ -197,13 +202,13 @@ def _decoder(report: Report, result: InspectResult, arrays: Mapping[str, Any]) -
         ],
         caption="Mean ± std over seeds.",
     )
-    originals, decoded = arrays["examples/original"], arrays["examples/reconstruction"]
-    section.add_figure(
-        image_grid(np.concatenate([originals, decoded]), n_columns=len(originals),
-                   row_titles=["original", "reconstruction"]),
-        title="Reconstructions",
-        caption="Top: inputs; bottom: their reconstructions. Look for lost detail.",
-    )  # fmt: skip
+    add_reconstructions(
+        section,
+        arrays["examples/original"],
+        arrays["examples/reconstruction"],
+        "Reconstructions",
+        "lost detail",
+    )
     section.add_figure(
         decode_grid(restore_result(arrays, "decodes", RandomDecodesResult)),
         title="Decodes of random codes",
@@ -223,20 +228,7 @@ def _decoder(report: Report, result: InspectResult, arrays: Mapping[str, Any]) -
 
 
 def _seeds(report: Report, result: InspectResult) -> None:
-    s = result.seed_spread
-    assert s is not None
-    report.add_section(
-        "Seeds",
-        "How much the layout moves between seeds once rotation, reflection and scale are "
-        "removed (Procrustes disparity: 0 is the same layout) and in its linear similarity "
-        "structure (CKA: 1 is the same).",
-    ).add_table(
-        [
-            {
-                "silhouette std": "—" if s.silhouette_std is None else s.silhouette_std,
-                "Procrustes disparity": mean_std(s.procrustes_pairs),
-                "linear CKA": mean_std(s.cka_pairs),
-            }
-        ],
-        caption="Mean ± std over pairs of seeds.",
+    report.add_section("Seeds", SEED_SPREAD_EXPLAINED).add_table(
+        [column_row(SEED_SPREAD_COLUMNS, result.seed_spread)],
+        columns=[column.header for column in SEED_SPREAD_COLUMNS],
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from latentatlas.studies.report_parts import add_against_setting, add_strip
 from latentatlas.studies.sweep.metrics import METRICS
 from latentatlas.studies.sweep.spec import SweepSpec, _display
 
@@ -78,13 +79,11 @@ def _add_option_section(
 ) -> None:
     """Each metric against ``option``: per model and value, each seed's mean over the other
     swept options."""
-    from latentatlas.plots import metric_vs_option
-
-    section = report.add_section(f"Metrics against {option}")
     seeds = sorted({row["seed"] for row in rows})
+    by_metric: dict[str, dict[str, list[list[float]]]] = {}
     for metric in metrics:
         groups = _grouped(rows, ("model", option, "seed"), metric)
-        by_model = {
+        by_metric[metric] = {
             model: [
                 [
                     float(np.mean(groups[model, value, s]))
@@ -95,33 +94,17 @@ def _add_option_section(
             ]
             for model in models
         }
-        by_model = {m: v for m, v in by_model.items() if any(v)}
-        if not by_model:
-            continue
-        figure = metric_vs_option(
-            list(values), by_model, option, METRICS[metric], f"{metric} against {option}"
-        )
-        section.add_figure(
-            figure,
-            f"{metric} against {option}",
-            f"Dots: each seed's {metric}, averaged over the other swept options; line and bars: "
-            f"mean ± std over seeds. Look for a trend in {option} larger than the seed spread.",
-        )
+    add_against_setting(
+        report, option, values, by_metric, "averaged over the other swept options", METRICS
+    )
 
 
 def _add_strips(report: Any, rows: Rows, models: Sequence[str], metrics: Sequence[str]) -> None:
-    from latentatlas.plots import metric_strip
-
     section = report.add_section("Metrics by model")
     for metric in metrics:
         groups = _grouped(rows, ("model",), metric)
-        by_model = {model: groups[(model,)] for model in models if (model,) in groups}
-        if by_model:
-            section.add_figure(
-                metric_strip(by_model, METRICS[metric], f"{metric} by model"),
-                f"{metric} by model",
-                "Dots: seeds; diamond: mean ± std. Compare the gap between models to the spread.",
-            )
+        by_model = {model: groups.get((model,), []) for model in models}
+        add_strip(section, by_model, METRICS[metric], f"{metric} by model")
 
 
 def _add_failures(report: Any, failed: Rows) -> None:
