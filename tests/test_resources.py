@@ -54,3 +54,17 @@ def test_the_conv_table_counts_every_variant_and_measures_only_the_dimensions_as
         if measured:
             assert len(row.seconds_per_batch) == 2  # one per batch size
     assert ResourceTable.from_dict(table.to_dict()).to_dict() == table.to_dict()
+    shown = table.shown()
+    assert [(r["z"], r["extra Dense layer"]) for r in shown] == [
+        (8, "none"),
+        (8, "8"),
+        (16, "none"),
+        (16, "16"),
+    ]
+    assert shown[0]["encoder parameters"] == f"{table.rows[0].encoder_parameters:,}"
+    assert shown[0]["s / batch 4"] == f"{table.rows[0].seconds_per_batch[1]:.3f}"
+    assert shown[2]["s / batch 4"] == shown[2]["peak MiB, batch 2"] == "—"  # not measured
+    activations = table.activations_shown()  # the measured dimension only
+    assert [(r["z"], r["batch 2"]) for r in activations] == [
+        (8, f"{row.saved_activations_mib[0]:.0f}") for row in table.rows[:2]
+    ]

@@ -1,6 +1,7 @@
 """What training a registry model costs: exact parameter counts, and the peak memory, saved
 activations and seconds per step of fresh training steps, measured on a device; and the table
-of a conv model's variants that the filaments study reports (its source's second part)."""
+of a conv model's variants that the filaments study reports (its source's second part), with
+its rows as a report shows them."""
 
 from __future__ import annotations
 
@@ -61,6 +62,13 @@ class ResourceRow(ResultMixin):
     peak_memory_mib: tuple[float, ...] | None
     seconds_per_batch: tuple[float, ...] | None
 
+    def variant(self) -> dict[str, Any]:
+        """The row's first columns in a report's table: its latent dimension and extra layer."""
+        return {
+            "z": self.latent_dim,
+            "extra Dense layer": "none" if self.bottleneck is None else str(self.bottleneck),
+        }
+
 
 @dataclass(frozen=True, eq=False)
 class ResourceTable(ResultMixin):
@@ -74,6 +82,47 @@ class ResourceTable(ResultMixin):
     torch_threads: int
     memory_method: str
     rows: tuple[ResourceRow, ...]
+
+    def shown(self) -> list[dict[str, Any]]:
+        """The table as a report shows it: each variant's parameters and weights, then its peak
+        memory and seconds per batch at each batch size (a dash where it was not measured)."""
+        batches = list(enumerate(self.batch_sizes))
+        return [
+            {
+                **row.variant(),
+                "encoder parameters": f"{row.encoder_parameters:,}",
+                "decoder parameters": f"{row.decoder_parameters:,}",
+                "weights (MiB)": f"{row.weights_mib:.1f}",
+                **{
+                    name: value
+                    for i, batch in batches
+                    for name, value in (
+                        (f"peak MiB, batch {batch}", _cell(row.peak_memory_mib, i, "{:.0f}")),
+                        (f"s / batch {batch}", _cell(row.seconds_per_batch, i, "{:.3f}")),
+                    )
+                },
+            }
+            for row in self.rows
+        ]
+
+    def activations_shown(self) -> list[dict[str, Any]]:
+        """The activations autograd keeps (MiB) of each measured variant, one column per batch
+        size, as a report shows them (none when nothing was measured)."""
+        return [
+            {
+                **row.variant(),
+                **{
+                    f"batch {batch}": _cell(row.saved_activations_mib, i, "{:.0f}")
+                    for i, batch in enumerate(self.batch_sizes)
+                },
+            }
+            for row in self.rows
+            if row.saved_activations_mib is not None
+        ]
+
+
+def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
+    return "—" if values is None else template.format(values[index])
 
 
 def conv_cost_table(

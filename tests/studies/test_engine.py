@@ -286,3 +286,36 @@ def test_the_code_version_covers_the_analysis_sources_and_not_the_report() -> No
     assert toy == [Path(_tiny_study.__file__).resolve()]  # a study in one file: that file alone
     version = provenance.code_version(filaments)
     assert len(version) == provenance.DIGITS and version != provenance.code_version(TOY)
+
+
+def test_a_study_analyses_through_its_analyse_module_and_picks_its_headline_fields() -> None:
+    from types import SimpleNamespace
+
+    class Bare(engine.Study):
+        name = "bare"
+
+        def cells(self, config: object) -> list[engine.Cell]:
+            return [engine.Cell("only", [])]
+
+    bare = Bare()
+    with pytest.raises(NotImplementedError, match="bare has no analyse_module"):
+        bare.analyse(None, bare.cells(None)[0], None)  # type: ignore[arg-type]
+    result = SimpleNamespace(to_dict=lambda: {"models": 1, "other": 2})
+    assert bare.headline(None, {"only": result}) == {"models": 1, "other": 2}
+    Bare.headline_fields = ("models",)
+    assert bare.headline(None, {"only": result}) == {"models": 1}
+    assert bare.headline(None, {}) == {}
+
+
+def test_the_context_analyses_each_seed_of_a_model_in_order_and_says_so() -> None:
+    from types import SimpleNamespace
+
+    steps: list[str] = []
+    progress = SimpleNamespace(step=steps.append, update=lambda text: None)
+    context = engine.AnalysisContext(Path("."), {}, progress=progress, label="cell")
+    runs = [SimpleNamespace(config=SimpleNamespace(seed=seed)) for seed in (2, 0)]
+    per_seed = context.per_seed("ae", runs, lambda run: run.config.seed * 10, "codes")
+    assert (per_seed.seeds, per_seed.results) == ((2, 0), (20, 0))
+    assert steps == ["cell: ae/seed-2: codes", "cell: ae/seed-0: codes"]
+    assert context.per_seed("ae", runs[:1], lambda run: 1).seeds == (2,)
+    assert steps[-1] == "cell: ae/seed-2"

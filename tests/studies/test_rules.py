@@ -37,3 +37,12 @@ def test_has_models_names_the_missing_cell_or_model() -> None:
         "needs the dae model, which this run does not have"
     )
     assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"
+
+
+def test_has_models_reads_the_headline_cell_by_default() -> None:
+    headline = [SimpleNamespace(key="a"), SimpleNamespace(key="b")]
+    evidence = SimpleNamespace(results={"a": SimpleNamespace(models=["ae"])}, cells=headline)
+    assert has_models("ae")(evidence) is None
+    assert has_models("vae")(evidence) == "needs the vae model, which this run does not have"
+    evidence.cells = headline[::-1]
+    assert has_models("ae")(evidence) == "needs the cell b, which has no result"

@@ -60,6 +60,11 @@ def test_the_training_block_gives_the_runs_train_config() -> None:
     train = settings.train_config()
     assert (train.epochs, train.lr, train.patience, train.split_seed) == (3, 0.5, 2, 7)
     assert train.lr_schedule == "none" and train.weight_decay == 1e-6
+    assert settings.training_text() == (
+        "Adam, lr 0.5, weight decay 1e-06, batch 128, up to 3 epochs, patience 2, 20% held out "
+        "(split seed 7)"
+    )
+    assert "lr the model's default" in TrainingSettings().training_text()
 
 
 def test_every_study_shares_the_training_block_and_its_bounds() -> None:

@@ -412,6 +412,16 @@ class TrainingSettings(StudyConfig):
 
             settle(self)
 
+    def training_text(self) -> str:
+        """The training block in one line, as a report's methods give it."""
+        lr = "the model's default" if self.lr is None else f"{self.lr:g}"
+        plateaus = ", learning rate halved on plateaus" if self.LR_SCHEDULE == "plateau" else ""
+        return (
+            f"Adam, lr {lr}, weight decay {self.weight_decay:g}, batch {self.batch_size}, up to "
+            f"{self.epochs} epochs, patience {self.patience}{plateaus}, "
+            f"{self.validation_fraction:.0%} held out (split seed {self.split_seed})"
+        )
+
     def train_config(self) -> Any:
         """The :class:`~latentatlas.config.TrainConfig` of every run of the study."""
         from latentatlas.config import TrainConfig

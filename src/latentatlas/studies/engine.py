@@ -157,6 +157,20 @@ class AnalysisContext:
         it while it lasts)."""
         self._progress.update(f"{self._stage}: {detail}")
 
+    def per_seed(
+        self, model: str, runs: Sequence[Any], analyse: Callable[[Any], Any], what: str = ""
+    ) -> Any:
+        """``analyse(run)`` of each of one model's finished ``runs``, as a
+        :class:`~latentatlas.analysis._result.PerSeed` by training seed; each run begins the
+        progress step ``<model>/seed-<s>`` (``: what`` added when given)."""
+        from latentatlas.analysis._result import PerSeed
+
+        def one(run: Any) -> Any:
+            self.step(f"{model}/seed-{run.config.seed}" + (f": {what}" if what else ""))
+            return analyse(run)
+
+        return PerSeed(tuple(int(run.config.seed) for run in runs), tuple(map(one, runs)))
+
     def dataset(self, config: DataConfig) -> Any:
         """The data set of ``config``, loaded once per study."""
         from latentatlas.executors import data_key
@@ -231,14 +245,23 @@ class Study(ABC):
     #: ``body(report, results)``, ``methods(report, results)`` and optionally
     #: ``title(results) -> str``; imported only when a report is drawn.
     report_module: ClassVar[str]
+    #: The module whose ``analyse_cell(config, cell, context)`` analyses a cell (imported only
+    #: when one is analysed); a study without one overrides :meth:`analyse`.
+    analyse_module: ClassVar[str | None] = None
+    #: The entries of the first cell's result that metrics.json repeats at its top level (None:
+    #: every entry).
+    headline_fields: ClassVar[tuple[str, ...] | None] = None
 
     @abstractmethod
     def cells(self, config: Any) -> list[Cell]:
         """The grid in a fixed order; the first cell is the headline one."""
 
-    @abstractmethod
     def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
-        """Every analysis of one cell, from its runs (and data), as a typed result."""
+        """Every analysis of one cell, from its runs (and data), as a typed result: by default
+        the ``analyse_cell`` of :attr:`analyse_module`."""
+        if self.analyse_module is None:
+            raise NotImplementedError(f"study {self.name} has no analyse_module and no analyse")
+        return importlib.import_module(self.analyse_module).analyse_cell(config, cell, context)
 
     def claim_specs(self, config: Any) -> list[ClaimSpec]:
         """The source's claims as data (none by default); the engine judges them."""
@@ -255,9 +278,14 @@ class Study(ABC):
         return config.to_dict()
 
     def headline(self, config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
-        """Top-level metrics.json entries (by default the first cell's result)."""
+        """Top-level metrics.json entries (by default the first cell's result, or its
+        :attr:`headline_fields`)."""
         first = self.cells(config)[0].key
-        return results[first].to_dict() if first in results else {}
+        if first not in results:
+            return {}
+        document = results[first].to_dict()
+        fields = self.headline_fields
+        return document if fields is None else {name: document[name] for name in fields}
 
     def report(self, results: StudyResults) -> Any:
         """The :class:`~latentatlas.report.Report`, drawn from stored results only."""

@@ -40,12 +40,12 @@ class AtMostIndicative:
         )
 
 
-def has_models(*models: str, cells: Sequence[str]) -> Callable[[Any], str | None]:
-    """A claim's ``needs`` entry: every cell of ``cells`` has a result with each of ``models``
-    (read from the result's ``models``)."""
+def has_models(*models: str, cells: Sequence[str] | None = None) -> Callable[[Any], str | None]:
+    """A claim's ``needs`` entry: every cell of ``cells`` (by default the headline cell) has a
+    result with each of ``models`` (read from the result's ``models``)."""
 
     def need(evidence: Any) -> str | None:
-        for key in cells:
+        for key in [c.key for c in evidence.cells[:1]] if cells is None else cells:
             result = evidence.results.get(key)
             if result is None:
                 return f"needs the cell {key}, which has no result"

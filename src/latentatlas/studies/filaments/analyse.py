@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas import runs
-from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
 from latentatlas.analysis.density import (
     SOURCE_PLANES,
@@ -30,6 +28,7 @@ from latentatlas.analysis.pca import PcaSpectrumResult, pca_spectrum
 from latentatlas.analysis.planes import plane_views
 from latentatlas.resources import conv_cost_table
 from latentatlas.studies.arrays import StoredMap, store_result
+from latentatlas.studies.columns import columns_of
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
 from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import (
@@ -67,7 +66,7 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
     if dataset.label_names is not None:
         arrays["label_names"] = np.asarray(dataset.label_names, dtype=str)
     models = {
-        model: _analyse_model(config, model, model_runs, images, labels, arrays, context.step)
+        model: _analyse_model(config, model, model_runs, images, labels, arrays, context)
         for model, model_runs in by_model.items()
     }
     context.step("the resource table (timed fits)")
@@ -133,20 +132,21 @@ def _analyse_model(
     images: NDArray[np.float32],
     labels: NDArray[np.int64] | None,
     arrays: dict[str, NDArray[Any]],
-    say: Callable[[str], None] = lambda stage: None,
+    context: AnalysisContext,
 ) -> ModelFilaments:
-    """One model's numbers over its seeds; the first seed's figures go into ``arrays``;
-    ``say`` names each stage as it begins (progress)."""
-    by_seed = {int(run.config.seed): run for run in model_runs}
-    per_seed = PerSeed.of(
-        list(by_seed), lambda seed: _analyse_seed(config, model, by_seed[seed], images, say)
+    """One model's numbers over its seeds; the first seed's figures go into ``arrays``."""
+    per_seed = context.per_seed(
+        model,
+        model_runs,
+        lambda run: _analyse_seed(config, run, images),
+        "densities, local dimension, random decodes",
     )
     first = per_seed.results[0]
     for name in ("axis", "radius", "spectrum", "score", "decodes"):
         store_result(arrays, f"{model}/{name}", getattr(first, name))
     _store_nearest(arrays, model, first.decodes, images)
     codes = model_runs[0].latents["train_codes"]
-    say(f"{model}: t-SNE map and plane views")
+    context.step(f"{model}: t-SNE map and plane views")
     preservation = _store_map(config, model, codes, labels, arrays)
     _store_planes(model, codes, first.axis, arrays)
     axes, radii, spectra, scores, decodes = (
@@ -155,18 +155,24 @@ def _analyse_model(
     return ModelFilaments(
         seeds=per_seed.seeds,
         figure_seed=per_seed.seeds[0],
-        axis_density=AxisSeeds.of(axes, n_dominant=tuple(len(a.dominant_axes) for a in axes)),
-        radius_density=RadiusSeeds.of(
+        axis_density=columns_of(
+            AxisSeeds, axes, n_dominant=tuple(len(a.dominant_axes) for a in axes)
+        ),
+        radius_density=columns_of(
+            RadiusSeeds,
             radii,
             peak=tuple(r.histograms[0].peak for r in radii),
             peak_fine=tuple(r.histograms[-1].peak for r in radii),
             unit_gaussian_peak=radii[0].unit_gaussian_peak,
             null_tolerance=tuple(n.tolerance for n in per_seed.column("radius_null")),
         ),
-        pca_spectrum=SpectrumSeeds.of(
-            spectra, first_ratio=tuple(float(s.explained_variance_ratio[0]) for s in spectra)
+        pca_spectrum=columns_of(
+            SpectrumSeeds,
+            spectra,
+            first_ratio=tuple(float(s.explained_variance_ratio[0]) for s in spectra),
         ),
-        filament_score=FilamentSeeds.of(
+        filament_score=columns_of(
+            FilamentSeeds,
             scores,
             local_dimension_median=tuple(s.data.median_local_mle for s in scores),
             local_dimension_median_gaussian=tuple(s.gaussian.median_local_mle for s in scores),
@@ -181,7 +187,8 @@ def _analyse_model(
                 tuple(s.void_fraction_gaussian.mean(axis=0).tolist()) for s in scores
             ),
         ),
-        random_decodes=DecodeSeeds.of(
+        random_decodes=columns_of(
+            DecodeSeeds,
             decodes,
             meaningful_fraction=tuple(d.fraction("prior") for d in decodes),
             meaningful_fraction_fitted=tuple(d.fraction("fitted") for d in decodes),
@@ -194,16 +201,9 @@ def _analyse_model(
     )
 
 
-def _analyse_seed(
-    config: FilamentsConfig,
-    model: str,
-    run: Any,
-    images: NDArray[np.float32],
-    say: Callable[[str], None],
-) -> _SeedAnalyses:
+def _analyse_seed(config: FilamentsConfig, run: Any, images: NDArray[np.float32]) -> _SeedAnalyses:
     """Every per-seed analysis of one run's training codes."""
     seed = int(run.config.seed)
-    say(f"{model}/seed-{seed}: densities, local dimension, random decodes")
     codes = run.latents["train_codes"]
     errors = run.latents["train_reconstruction_error"]
     return _SeedAnalyses(

@@ -31,7 +31,7 @@ from latentatlas.plots.density import (
 )
 from latentatlas.plots.layout import combine_figures
 from latentatlas.report import Report, Section, mean_std
-from latentatlas.resources import ResourceRow, ResourceTable
+from latentatlas.resources import ResourceTable
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import MODEL_TITLES
@@ -455,57 +455,21 @@ def _resources_section(report: Report, table: ResourceTable) -> None:
         "counted exactly), 2.88 million with the extra layer, 9.83 million at z = 512, and no "
         "time saved per batch.",
     )
-    batches = list(enumerate(table.batch_sizes))
-    rows = [
-        {
-            **_variant(row),
-            "encoder parameters": f"{row.encoder_parameters:,}",
-            "decoder parameters": f"{row.decoder_parameters:,}",
-            "weights (MiB)": f"{row.weights_mib:.1f}",
-            **{
-                name: value
-                for i, batch in batches
-                for name, value in (
-                    (f"peak MiB, batch {batch}", _cell(row.peak_memory_mib, i, "{:.0f}")),
-                    (f"s / batch {batch}", _cell(row.seconds_per_batch, i, "{:.3f}")),
-                )
-            },
-        }
-        for row in table.rows
-    ]
     section.add_table(
-        rows,
+        table.shown(),
         caption=f"Measured on {table.device} with {table.torch_threads} torch thread(s), "
         f"median of {table.steps} timed step(s) after one warm-up. Memory: "
         f"{table.memory_method}; it includes weights, gradients, Adam's moments, the batch and "
         "the activations. Dashes: not measured (see memory_latent_dims). Parameter counts are "
         "exact.",
     )
-    activations = [
-        {
-            **_variant(row),
-            **{f"batch {b}": _cell(row.saved_activations_mib, i, "{:.0f}") for i, b in batches},
-        }
-        for row in table.rows
-        if row.saved_activations_mib is not None
-    ]
+    activations = table.activations_shown()
     if activations:
         section.add_table(
             activations,
             caption="Activations autograd keeps for the backward pass (MiB, exact and the "
             "same on any device): they, not the weights, grow with the batch.",
         )
-
-
-def _variant(row: ResourceRow) -> dict[str, Any]:
-    return {
-        "z": row.latent_dim,
-        "extra Dense layer": "none" if row.bottleneck is None else str(row.bottleneck),
-    }
-
-
-def _cell(values: tuple[float, ...] | None, index: int, template: str) -> str:
-    return "—" if values is None else template.format(values[index])
 
 
 def methods(report: Report, results: StudyResults) -> None:
@@ -520,9 +484,7 @@ def methods(report: Report, results: StudyResults) -> None:
             "models": ", ".join(config.models)
             + f"; z = {config.latent_dim}, filters {'-'.join(map(str, config.filters))}"
             + (f", extra Dense layer {config.bottleneck}" if config.bottleneck else ""),
-            "training": f"Adam, lr {config.lr or 'model default (1e-3)'}, batch "
-            f"{config.batch_size}, up to {config.epochs} epochs, patience {config.patience}, "
-            f"{config.validation_fraction:.0%} held out for early stopping",
+            "training": config.training_text(),
             "seeds": str(config.seeds),
             "codes analysed": "training codes (a VAE's means)",
             "intrinsic dimension": f"k = {config.id_neighbours}, {config.id_queries:,} query "

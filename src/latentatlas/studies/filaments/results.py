@@ -1,29 +1,19 @@
-"""The filaments study's typed results: every number of metrics.json, one entry per seed."""
+"""The filaments study's typed results: every number of metrics.json, one entry per seed.
+
+Each ``*Seeds`` table holds one value per seed (:func:`~latentatlas.studies.columns.columns_of`
+builds it); :class:`ModelFilaments` lists the seeds once.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
 
 from latentatlas.analysis._result import ResultMixin
 from latentatlas.resources import ResourceTable
 
 
-class SeedColumns(ResultMixin):
-    """Fields of one value per seed; the seeds are listed once, by :class:`ModelFilaments`."""
-
-    @classmethod
-    def of(cls, readings: Sequence[Any], **given: Any) -> Self:
-        """Each field not ``given``: the same-named attribute of every seed's reading."""
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        columns = {n: tuple(getattr(r, n) for r in readings) for n in names if n not in given}
-        return cls(**columns, **given)
-
-
 @dataclass(frozen=True, eq=False)
-class AxisSeeds(SeedColumns):
+class AxisSeeds(ResultMixin):
     """``axis_density`` per seed: the dominant axes (0-based) and the typical axis width."""
 
     dominant_axes: tuple[tuple[int, ...], ...]
@@ -32,7 +22,7 @@ class AxisSeeds(SeedColumns):
 
 
 @dataclass(frozen=True, eq=False)
-class RadiusSeeds(SeedColumns):
+class RadiusSeeds(ResultMixin):
     """``radius_density`` per seed: the peak (bins of 0.5 and 0.05) against the expected one.
 
     ``null_tolerance``: the largest relative peak distance of 19 Gaussian clouds with the
@@ -57,7 +47,7 @@ class RadiusSeeds(SeedColumns):
 
 
 @dataclass(frozen=True, eq=False)
-class SpectrumSeeds(SeedColumns):
+class SpectrumSeeds(ResultMixin):
     """``pca_spectrum`` per seed: components above the flat tail, first-to-second ratio."""
 
     n_leading: tuple[int, ...]
@@ -66,7 +56,7 @@ class SpectrumSeeds(SeedColumns):
 
 
 @dataclass(frozen=True, eq=False)
-class FilamentSeeds(SeedColumns):
+class FilamentSeeds(ResultMixin):
     """``filament_score`` per seed, each beside the matched Gaussian's value.
 
     ``void_fraction[s][j]`` is seed ``s``'s share of empty grid cells at ``scales[j]``,
@@ -101,7 +91,7 @@ class FilamentSeeds(SeedColumns):
 
 
 @dataclass(frozen=True, eq=False)
-class DecodeSeeds(SeedColumns):
+class DecodeSeeds(ResultMixin):
     """``random_decodes`` per seed: ``meaningful_fraction`` of N(0, I) codes (the source's
     random points), ``meaningful_fraction_fitted`` of the Gaussian fitted to the codes;
     ``mean_image_meaningful``: whether the criterion would call the mean training image

@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from latentatlas.config import ModelConfig
-from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Evidence, Separated, missing
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
+from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Evidence, Separated
+from latentatlas.studies.engine import Cell, Study, seed_runs
 from latentatlas.studies.filaments.config import MODEL_TITLES, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 from latentatlas.studies.gates import learned
+from latentatlas.studies.rules import has_models
 
 #: Random decodes are "nonsense" when at most this share of them is meaningful on a seed (the
 #: source: none of its random decodes was a face; one in ten is already a decoder that often
@@ -45,9 +46,10 @@ class FilamentsStudy(Study):
         'fragments and filaments of the latent space for CelebA images"'
     )
     report_module = "latentatlas.studies.filaments.report"
+    analyse_module = "latentatlas.studies.filaments.analyse"
     config_type = FilamentsConfig
     result_type = FilamentsResult
-    cells_key = "cells"
+    headline_fields = ("models", "resources")
 
     def cells(self, config: FilamentsConfig) -> list[Cell]:
         """One cell: the data set, with a run per model and seed."""
@@ -56,23 +58,9 @@ class FilamentsStudy(Study):
         runs = seed_runs(config, data_config(config), models, "runs")
         return [Cell(config.dataset, runs, {"dataset": config.dataset})]
 
-    def analyse(self, config: FilamentsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
-        """Every analysis on the training codes; see :func:`analyse.analyse_cell`."""
-        from latentatlas.studies.filaments.analyse import analyse_cell
-
-        return analyse_cell(config, cell, context)
-
     def claim_specs(self, config: FilamentsConfig) -> list[ClaimSpec]:
         """The source's claims as data, each on converged models only; see :func:`claim_specs`."""
         return claim_specs()
-
-    def headline(self, config: FilamentsConfig, results: Mapping[str, Any]) -> dict[str, Any]:
-        """metrics.json's top level: the per-model numbers and the resource table."""
-        result = results.get(self.cells(config)[0].key)
-        if result is None:
-            return {}
-        document = result.to_dict()
-        return {"models": document["models"], "resources": document["resources"]}
 
 
 # -- claims ---------------------------------------------------------------------------------------
@@ -83,7 +71,7 @@ def claim_specs() -> list[ClaimSpec]:
     as 1/0 indicators with :class:`AllSeeds` (a sign test over seeds: supported or contradicted
     need 5 seeds, 2-4 give an indicative verdict); docs/analyses/density.md has the calibration.
     """
-    ae_needs = (_ran(AE), learned(AE))
+    ae_needs = (has_models(AE), learned(AE))
     return [
         ClaimSpec(
             "filaments",
@@ -107,7 +95,7 @@ def claim_specs() -> list[ClaimSpec]:
                 + "."
             ),
             # the data's factors first: a 1-d cloud is not expected of them, trained or not
-            needs=(_ran(AE), _has_readings, _single_factor, learned(AE)),
+            needs=(has_models(AE), _has_readings, _single_factor, learned(AE)),
         ),
         ClaimSpec(
             "voids",
@@ -140,7 +128,7 @@ def claim_specs() -> list[ClaimSpec]:
                 names=("VAE", "autoencoder"),
                 measure="meaningful share of N(0, I) decodes",
             ),
-            needs=(_ran(AE, VAE), learned(AE, VAE), _criterion_tells(AE, VAE)),
+            needs=(has_models(AE, VAE), learned(AE, VAE), _criterion_tells(AE, VAE)),
         ),
         ClaimSpec(
             "radius_peak",
@@ -253,16 +241,6 @@ def _radius_context(model: ModelFilaments) -> str:
 
 
 # -- what a claim needs ---------------------------------------------------------------------------
-def _ran(*models: str) -> Need:
-    def need(evidence: Evidence) -> str | None:
-        result = evidence.headline
-        return (
-            "the study's cell has no result" if result is None else missing(result.models, *models)
-        )
-
-    return need
-
-
 def _has_readings(evidence: Evidence) -> str | None:
     if _ae(evidence).filament_score.low_dimension_ratio:
         return None
