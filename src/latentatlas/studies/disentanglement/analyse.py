@@ -20,6 +20,7 @@ from latentatlas.analysis.traversal import (
 )
 from latentatlas.data.sprites import identifiable_factors
 from latentatlas.studies.arrays import store_result
+from latentatlas.studies.columns import columns_of
 from latentatlas.studies.disentanglement.config import (
     MNIST_CELL,
     DisentanglementConfig,
@@ -151,16 +152,13 @@ def _scores(
     if "train_factors" in latents:
         return _factor_scores(model_runs, split, kinds, fold)
     if "train_labels" in latents:
-        return {
-            "dci_single_factor": SingleFactorSeeds.of(
-                [
-                    dci_single_factor(
-                        _all_rows(run, "codes"), _all_rows(run, "labels"), **split, random_state=0
-                    )
-                    for run in model_runs
-                ]
+        scores = [
+            dci_single_factor(
+                _all_rows(run, "codes"), _all_rows(run, "labels"), **split, random_state=0
             )
-        }
+            for run in model_runs
+        ]
+        return {"dci_single_factor": columns_of(SingleFactorSeeds, scores, by_seed=tuple(scores))}
     return {}
 
 
@@ -178,8 +176,9 @@ def _factor_scores(
         dcis.append(dci(codes, factors, factor_kinds=kinds, **split, random_state=0))
         migs.append(mig(codes, factors, factor_kinds=kinds))
         saps.append(sap(codes, factors, factor_kinds=kinds, random_state=0))
+    chance = dci_chance(factors, dcis[0].factor_kinds)
     return {
-        "dci": DCISeeds.of(dcis, chance=dci_chance(factors, dcis[0].factor_kinds)),
+        "dci": columns_of(DCISeeds, dcis, by_seed=tuple(dcis), chance=chance),
         "mig": tuple(m.mig for m in migs),
         "sap": tuple(s.sap for s in saps),
         "mig_per_factor": tuple(m.gap_per_factor for m in migs),
