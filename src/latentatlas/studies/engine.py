@@ -168,6 +168,15 @@ class AnalysisContext:
             self._datasets[key] = data.load(config.name, **config.options)
         return self._datasets[key]
 
+    def split(self, cell: Cell) -> tuple[Any, NDArray[np.int64], NDArray[np.int64]]:
+        """The data set that every run of ``cell`` trains on, with its training and validation
+        rows (:func:`~latentatlas.runs.split_indices` of the cell's first run)."""
+        from latentatlas.runs import split_indices
+
+        first = cell.runs[0][0]
+        dataset = self.dataset(first.data)
+        return (dataset, *split_indices(first, dataset))
+
     def finished_runs(
         self, cell: Cell, group: Callable[[RunConfig, str], str] | None = None
     ) -> tuple[dict[str, list[Any]], dict[str, str]]:
@@ -231,14 +240,21 @@ class Study(ABC):
     #: ``body(report, results)``, ``methods(report, results)`` and optionally
     #: ``title(results) -> str``; imported only when a report is drawn.
     report_module: ClassVar[str]
+    #: The module whose ``analyse_cell(config, cell, context) -> CellOutput`` analyses one cell,
+    #: imported only when a cell is analysed (it imports the analyses); or override :meth:`analyse`.
+    analyse_module: ClassVar[str] = ""
 
     @abstractmethod
     def cells(self, config: Any) -> list[Cell]:
         """The grid in a fixed order; the first cell is the headline one."""
 
-    @abstractmethod
     def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
-        """Every analysis of one cell, from its runs (and data), as a typed result."""
+        """Every analysis of one cell, from its runs (and data), as a typed result: by default
+        ``analyse_cell`` of :attr:`analyse_module`."""
+        if not self.analyse_module:
+            raise NotImplementedError(f"{type(self).__name__} names no analyse_module")
+        module = importlib.import_module(self.analyse_module)
+        return module.analyse_cell(config, cell, context)  # type: ignore[no-any-return]
 
     def claim_specs(self, config: Any) -> list[ClaimSpec]:
         """The source's claims as data (none by default); the engine judges them."""

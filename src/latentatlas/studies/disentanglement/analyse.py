@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas import runs
 from latentatlas.analysis.disentanglement import dci, dci_chance, dci_single_factor, mig, sap
 from latentatlas.analysis.sampling import stratified_rows
 from latentatlas.analysis.traversal import (
@@ -21,11 +20,7 @@ from latentatlas.analysis.traversal import (
 from latentatlas.data.sprites import identifiable_factors
 from latentatlas.studies.arrays import store_result
 from latentatlas.studies.columns import columns_of
-from latentatlas.studies.disentanglement.config import (
-    MNIST_CELL,
-    DisentanglementConfig,
-    data_config,
-)
+from latentatlas.studies.disentanglement.config import MNIST_CELL, DisentanglementConfig
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
     DisentanglementResult,
@@ -50,8 +45,7 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     (``effects/<model>``), and the per-input effects of every seed (``effect/<model>/seed-<s>``).
     """
     name = cell.params["dataset"]
-    dataset = context.dataset(data_config(config, name))
-    train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
+    dataset, train_idx, val_idx = context.split(cell)
     inputs = stratified_rows(dataset, val_idx, config.traversal_inputs)
     arrays: dict[str, NDArray[Any]] = {
         "traversal/inputs": inputs,

@@ -22,7 +22,7 @@ from latentatlas.studies.disentanglement.config import (
     cell_models,
     data_config,
 )
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
+from latentatlas.studies.engine import Cell, Study, seed_runs
 from latentatlas.studies.rules import rests_on
 
 #: Single-label D below which the MNIST code counts as "not disentangled": 1 / D is the number of
@@ -52,6 +52,7 @@ class DisentanglementStudy(Study):
     source = "003_685b0f5ef59928c2.txt"
     citation = '"Understanding AutoEncoder (Part 2): Navigating the Tesseract"'
     report_module = "latentatlas.studies.disentanglement.report"
+    analyse_module = "latentatlas.studies.disentanglement.analyse"
     config_type = DisentanglementConfig
 
     @property
@@ -69,14 +70,6 @@ class DisentanglementStudy(Study):
             runs = seed_runs(config, data_config(config, dataset), models, f"runs/{dataset}")
             cells.append(Cell(dataset, runs, {"dataset": dataset, "models": tuple(models)}))
         return cells
-
-    def analyse(
-        self, config: DisentanglementConfig, cell: Cell, context: AnalysisContext
-    ) -> CellOutput:
-        """Every analysis of one cell; see :func:`analyse_cell`."""
-        from latentatlas.studies.disentanglement.analyse import analyse_cell
-
-        return analyse_cell(config, cell, context)
 
     def claim_specs(self, config: DisentanglementConfig) -> list[ClaimSpec]:
         """The source's two claims on MNIST and the field's beta claim on the factor data."""
