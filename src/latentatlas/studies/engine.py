@@ -254,7 +254,7 @@ class Study(ABC):
         if not self.analyse_module:
             raise NotImplementedError(f"{type(self).__name__} names no analyse_module")
         module = importlib.import_module(self.analyse_module)
-        return module.analyse_cell(config, cell, context)  # type: ignore[no-any-return]
+        return module.analyse_cell(config, cell, context)
 
     def claim_specs(self, config: Any) -> list[ClaimSpec]:
         """The source's claims as data (none by default); the engine judges them."""

@@ -136,7 +136,7 @@ class DisentanglementConfig(TrainingSettings):
 
 
 def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
-    """The loader options of one cell's data set: one home for the runs and the analyses."""
+    """The loader options of one cell's data set (the analyses read them from its runs)."""
     options: dict[str, Any] = {}
     if dataset == MNIST_CELL:
         if config.data_dir is not None:
