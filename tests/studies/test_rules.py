@@ -32,15 +32,6 @@ def test_undecided_and_unjudged_verdicts_pass_through() -> None:
     assert AtMostIndicative(NotJudged("no seeds"), "why").judge() == NotJudged("no seeds").judge()
 
 
-def test_has_models_names_the_missing_cell_or_model() -> None:
-    evidence = SimpleNamespace(results={"a": SimpleNamespace(models=["ae", "pca"])})
-    assert has_models("ae", "pca", cells=["a"])(evidence) is None
-    assert has_models("dae", cells=["a"])(evidence) == (
-        "needs the dae model, which this run does not have"
-    )
-    assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"
-
-
 def test_a_claim_rests_on_models_that_exist_and_learned() -> None:
     results = {"a": SimpleNamespace(models=["ae", "pca"])}
     learned = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], seeds=2)})
@@ -49,3 +40,12 @@ def test_a_claim_rests_on_models_that_exist_and_learned() -> None:
     assert absent(learned) == "needs the dae model, which this run does not have"
     failed = SimpleNamespace(results=results, gates={"a": cell_gates(["ae"], "ae", seeds=2)})
     assert rests_on("ae", cells=["a"])[1](failed).startswith("a model it rests on did not learn")
+
+
+def test_has_models_names_the_missing_cell_or_model() -> None:
+    evidence = SimpleNamespace(results={"a": SimpleNamespace(models=["ae", "pca"])})
+    assert has_models("ae", "pca", cells=["a"])(evidence) is None
+    assert has_models("dae", cells=["a"])(evidence) == (
+        "needs the dae model, which this run does not have"
+    )
+    assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"

@@ -240,9 +240,9 @@ class Study(ABC):
     #: ``body(report, results)``, ``methods(report, results)`` and optionally
     #: ``title(results) -> str``; imported only when a report is drawn.
     report_module: ClassVar[str]
-    #: The module whose ``analyse_cell(config, cell, context) -> CellOutput`` analyses one cell,
-    #: imported only when a cell is analysed (it imports the analyses); or override :meth:`analyse`.
-    analyse_module: ClassVar[str] = ""
+    #: The module whose ``analyse_cell(config, cell, context)`` analyses a cell (imported only
+    #: when one is analysed); a study without one overrides :meth:`analyse`.
+    analyse_module: ClassVar[str | None] = None
 
     @abstractmethod
     def cells(self, config: Any) -> list[Cell]:
@@ -250,11 +250,10 @@ class Study(ABC):
 
     def analyse(self, config: Any, cell: Cell, context: AnalysisContext) -> CellOutput:
         """Every analysis of one cell, from its runs (and data), as a typed result: by default
-        ``analyse_cell`` of :attr:`analyse_module`."""
-        if not self.analyse_module:
-            raise NotImplementedError(f"{type(self).__name__} names no analyse_module")
-        module = importlib.import_module(self.analyse_module)
-        return module.analyse_cell(config, cell, context)
+        the ``analyse_cell`` of :attr:`analyse_module`."""
+        if self.analyse_module is None:
+            raise NotImplementedError(f"study {self.name} has no analyse_module and no analyse")
+        return importlib.import_module(self.analyse_module).analyse_cell(config, cell, context)
 
     def claim_specs(self, config: Any) -> list[ClaimSpec]:
         """The source's claims as data (none by default); the engine judges them."""
