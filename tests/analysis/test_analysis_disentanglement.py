@@ -133,6 +133,8 @@ def test_single_factor_shortcut_on_a_known_case():
     assert result.completeness == pytest.approx(np.max(result.importance))
     assert result.disentanglement == pytest.approx(np.sum(result.importance**2))
     assert np.argmax(result.importance) == 0 and result.completeness > 0.9
+    assert result.effective_codes == pytest.approx(1 / result.disentanglement)
+    assert 1.0 <= result.effective_codes < 1.25  # one code carries the label
 
 
 def test_mig_near_one_for_aligned_and_low_for_rotated(factors):

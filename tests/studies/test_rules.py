@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from _gates import cell_gates
+
 from latentatlas.studies.claims import AllSeeds, NotJudged
-from latentatlas.studies.rules import AtMostIndicative, has_models
+from latentatlas.studies.rules import AtMostIndicative, has_models, rests_on
 
 
 def test_a_decided_verdict_is_capped_at_indicative_with_its_leaning_and_seeds() -> None:
@@ -28,6 +30,16 @@ def test_undecided_and_unjudged_verdicts_pass_through() -> None:
     mixed = AtMostIndicative(AllSeeds([0.0, 0.2, 0.0, 0.2, 0.0, 0.2], above=0.1), "why").judge()
     assert mixed.verdict == "inconclusive" and mixed.leaning is None
     assert AtMostIndicative(NotJudged("no seeds"), "why").judge() == NotJudged("no seeds").judge()
+
+
+def test_a_claim_rests_on_models_that_exist_and_learned() -> None:
+    results = {"a": SimpleNamespace(models=["ae", "pca"])}
+    learned = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], seeds=2)})
+    assert [need(learned) for need in rests_on("ae", "pca", cells=["a"])] == [None, None]
+    absent, _ = rests_on("dae", cells=["a"])
+    assert absent(learned) == "needs the dae model, which this run does not have"
+    failed = SimpleNamespace(results=results, gates={"a": cell_gates(["ae"], "ae", seeds=2)})
+    assert rests_on("ae", cells=["a"])[1](failed).startswith("a model it rests on did not learn")
 
 
 def test_has_models_names_the_missing_cell_or_model() -> None:

@@ -115,6 +115,12 @@ class SingleFactorDCIResult(ResultMixin):
     n_train: int
     n_test: int
 
+    @property
+    def effective_codes(self) -> float:
+        """``1 / D``, the number of codes the label's importance is effectively spread over (the
+        inverse Simpson index); nan when no code carries it."""
+        return 1.0 / self.disentanglement if self.disentanglement > 0 else float("nan")
+
 
 @dataclass(frozen=True, eq=False)
 class MIGResult(ResultMixin):

@@ -14,12 +14,13 @@ T = TypeVar("T")
 MISSING: Mapping[Any, Any] = {str: "", int: -1}
 
 
-def columns_of(kind: type[T], rows: Sequence[Any], **given: tuple[Any, ...]) -> T:
+def columns_of(kind: type[T], rows: Sequence[Any], **given: Any) -> T:
     """``kind`` with each field the column of that field over ``rows``, in seed order.
 
     A row is a result (its attribute of the field's name is read), a mapping (its key) or None
-    (the seed has no such result: NaN, or ``""`` / ``-1`` for text and integer columns). Columns
-    in ``given`` are taken as they are (a field that the rows name otherwise, or compute).
+    (the seed has no such result: NaN, or ``""`` / ``-1`` for text and integer columns). Fields
+    in ``given`` are taken as they are (a column that the rows name otherwise, or compute, or a
+    value of the whole table such as a chance level).
 
     Parameters
     ----------
@@ -27,8 +28,8 @@ def columns_of(kind: type[T], rows: Sequence[Any], **given: tuple[Any, ...]) -> 
         A dataclass whose fields are ``tuple[X, ...]`` columns, e.g. a study's ``HullScores``.
     rows : sequence
         One per seed.
-    **given : tuple
-        Columns that are not read off the rows.
+    **given
+        Fields that are not read off the rows.
     """
     hints = typing.get_type_hints(kind)
     columns = dict(given)

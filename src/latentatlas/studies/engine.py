@@ -182,6 +182,15 @@ class AnalysisContext:
             self._datasets[key] = data.load(config.name, **config.options)
         return self._datasets[key]
 
+    def split(self, cell: Cell) -> tuple[Any, NDArray[np.int64], NDArray[np.int64]]:
+        """The data set that every run of ``cell`` trains on, with its training and validation
+        rows (:func:`~latentatlas.runs.split_indices` of the cell's first run)."""
+        from latentatlas.runs import split_indices
+
+        first = cell.runs[0][0]
+        dataset = self.dataset(first.data)
+        return (dataset, *split_indices(first, dataset))
+
     def finished_runs(
         self, cell: Cell, group: Callable[[RunConfig, str], str] | None = None
     ) -> tuple[dict[str, list[Any]], dict[str, str]]:

@@ -55,3 +55,12 @@ def has_models(*models: str, cells: Sequence[str] | None = None) -> Callable[[An
         return None
 
     return need
+
+
+def rests_on(*models: str, cells: Sequence[str]) -> tuple[Callable[[Any], str | None], ...]:
+    """A claim's ``needs`` for the models it rests on: every cell of ``cells`` has each of
+    ``models`` (:func:`has_models`), and none of their seeds failed the learned-model gate
+    (:func:`~latentatlas.studies.gates.learned`)."""
+    from latentatlas.studies.gates import learned
+
+    return has_models(*models, cells=cells), learned(*models, cells=cells)

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas import runs
 from latentatlas.analysis.disentanglement import dci, dci_chance, dci_single_factor, mig, sap
 from latentatlas.analysis.sampling import stratified_rows
 from latentatlas.analysis.traversal import (
@@ -20,11 +19,8 @@ from latentatlas.analysis.traversal import (
 )
 from latentatlas.data.sprites import identifiable_factors
 from latentatlas.studies.arrays import store_result
-from latentatlas.studies.disentanglement.config import (
-    MNIST_CELL,
-    DisentanglementConfig,
-    data_config,
-)
+from latentatlas.studies.columns import columns_of
+from latentatlas.studies.disentanglement.config import MNIST_CELL, DisentanglementConfig
 from latentatlas.studies.disentanglement.results import (
     DCISeeds,
     DisentanglementResult,
@@ -49,8 +45,7 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     (``effects/<model>``), and the per-input effects of every seed (``effect/<model>/seed-<s>``).
     """
     name = cell.params["dataset"]
-    dataset = context.dataset(data_config(config, name))
-    train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
+    dataset, train_idx, val_idx = context.split(cell)
     inputs = stratified_rows(dataset, val_idx, config.traversal_inputs)
     arrays: dict[str, NDArray[Any]] = {
         "traversal/inputs": inputs,
@@ -151,16 +146,13 @@ def _scores(
     if "train_factors" in latents:
         return _factor_scores(model_runs, split, kinds, fold)
     if "train_labels" in latents:
-        return {
-            "dci_single_factor": SingleFactorSeeds.of(
-                [
-                    dci_single_factor(
-                        _all_rows(run, "codes"), _all_rows(run, "labels"), **split, random_state=0
-                    )
-                    for run in model_runs
-                ]
+        scores = [
+            dci_single_factor(
+                _all_rows(run, "codes"), _all_rows(run, "labels"), **split, random_state=0
             )
-        }
+            for run in model_runs
+        ]
+        return {"dci_single_factor": columns_of(SingleFactorSeeds, scores, by_seed=tuple(scores))}
     return {}
 
 
@@ -178,8 +170,9 @@ def _factor_scores(
         dcis.append(dci(codes, factors, factor_kinds=kinds, **split, random_state=0))
         migs.append(mig(codes, factors, factor_kinds=kinds))
         saps.append(sap(codes, factors, factor_kinds=kinds, random_state=0))
+    chance = dci_chance(factors, dcis[0].factor_kinds)
     return {
-        "dci": DCISeeds.of(dcis, chance=dci_chance(factors, dcis[0].factor_kinds)),
+        "dci": columns_of(DCISeeds, dcis, by_seed=tuple(dcis), chance=chance),
         "mig": tuple(m.mig for m in migs),
         "sap": tuple(s.sap for s in saps),
         "mig_per_factor": tuple(m.gap_per_factor for m in migs),

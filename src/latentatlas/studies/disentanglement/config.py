@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentatlas.config import DataConfig, ModelConfig
+from latentatlas.data.heatmaps import N_IMAGES as N_HEATMAPS
 from latentatlas.errors import InputError
 from latentatlas.studies.config import Each, Interval, OneOf, TrainingSettings, redefault, setting
 
 #: Data sets with ground-truth factors, one cell each (MNIST is always the first cell).
 FACTOR_DATASETS: tuple[str, ...] = ("sprites", "heatmaps")
-#: Images in the full heatmaps grid; ``n`` above it takes the whole grid.
-N_HEATMAPS = 11_875
 #: ``analysis.disentanglement.ESTIMATORS``, repeated so that the CLI need not import scikit-learn
 #: to read the settings (a test checks the two agree).
 ESTIMATORS: tuple[str, ...] = (
@@ -137,7 +136,7 @@ class DisentanglementConfig(TrainingSettings):
 
 
 def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
-    """The loader options of one cell's data set: one home for the runs and the analyses."""
+    """The loader options of one cell's data set (the analyses read them from its runs)."""
     options: dict[str, Any] = {}
     if dataset == MNIST_CELL:
         if config.data_dir is not None:
@@ -146,7 +145,7 @@ def data_config(config: DisentanglementConfig, dataset: str) -> DataConfig:
             options["n_per_class"] = config.n_per_class
     elif dataset == "sprites":
         options["n"] = config.n
-    elif dataset == "heatmaps" and config.n < N_HEATMAPS:
+    elif dataset == "heatmaps" and config.n < N_HEATMAPS:  # n above it takes the whole grid
         options["subsample"] = config.n
     return DataConfig(name=dataset, options=options)
 

@@ -7,9 +7,7 @@ Kept apart from ``study.py`` because they hold the analyses' own result types
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,12 +35,6 @@ class DCISeeds(ResultMixin):
     by_seed: tuple[DCIResult, ...]
     chance: float = float("nan")
 
-    @classmethod
-    def of(cls, results: Sequence[DCIResult], chance: float) -> DCISeeds:
-        """Every seed's DCI, its scores gathered per seed."""
-        scores = ("disentanglement", "completeness", "informativeness", "informativeness_train")
-        return cls(**_columns(results, scores), by_seed=tuple(results), chance=chance)
-
     @property
     def skill(self) -> tuple[float, ...]:
         """Informativeness above chance per seed: ``(I - chance) / (1 - chance)``, 0 = guessing."""
@@ -62,17 +54,6 @@ class SingleFactorSeeds(ResultMixin):
     informativeness: tuple[float, ...]
     effective_codes: tuple[float, ...]
     by_seed: tuple[SingleFactorDCIResult, ...]
-
-    @classmethod
-    def of(cls, results: Sequence[SingleFactorDCIResult]) -> SingleFactorSeeds:
-        """Every seed's single-label DCI, its scores gathered per seed."""
-        return cls(
-            **_columns(results, ("disentanglement", "completeness", "informativeness")),
-            effective_codes=tuple(
-                1.0 / r.disentanglement if r.disentanglement > 0 else float("nan") for r in results
-            ),
-            by_seed=tuple(results),
-        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,8 +95,3 @@ class DisentanglementResult(ResultMixin):
     dci_n_test: int
     failed_runs: dict[str, str]
     folded_factors: tuple[str, ...] = ()
-
-
-def _columns(results: Sequence[Any], names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
-    """Each field of ``names`` over ``results``: one value per seed."""
-    return {name: tuple(getattr(result, name) for result in results) for name in names}

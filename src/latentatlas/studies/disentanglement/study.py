@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Rule, Separated, missing
+from latentatlas.studies.claims import AllSeeds, Both, ClaimSpec, Rule, Separated
 from latentatlas.studies.disentanglement.config import (
     MNIST_CELL,
     MNIST_MODEL,
@@ -22,8 +22,8 @@ from latentatlas.studies.disentanglement.config import (
     cell_models,
     data_config,
 )
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
-from latentatlas.studies.gates import learned
+from latentatlas.studies.engine import Cell, Study, seed_runs
+from latentatlas.studies.rules import rests_on
 
 #: Single-label D below which the MNIST code counts as "not disentangled": 1 / D is the number of
 #: codes the digit's importance is effectively spread over (the inverse Simpson index), so below
@@ -52,6 +52,7 @@ class DisentanglementStudy(Study):
     source = "003_685b0f5ef59928c2.txt"
     citation = '"Understanding AutoEncoder (Part 2): Navigating the Tesseract"'
     report_module = "latentatlas.studies.disentanglement.report"
+    analyse_module = "latentatlas.studies.disentanglement.analyse"
     config_type = DisentanglementConfig
 
     @property
@@ -70,17 +71,9 @@ class DisentanglementStudy(Study):
             cells.append(Cell(dataset, runs, {"dataset": dataset, "models": tuple(models)}))
         return cells
 
-    def analyse(
-        self, config: DisentanglementConfig, cell: Cell, context: AnalysisContext
-    ) -> CellOutput:
-        """Every analysis of one cell; see :func:`analyse_cell`."""
-        from latentatlas.studies.disentanglement.analyse import analyse_cell
-
-        return analyse_cell(config, cell, context)
-
     def claim_specs(self, config: DisentanglementConfig) -> list[ClaimSpec]:
         """The source's two claims on MNIST and the field's beta claim on the factor data."""
-        mnist = (_has_mnist_model, learned(MNIST_MODEL, cells=(MNIST_CELL,)))
+        mnist = rests_on(MNIST_MODEL, cells=(MNIST_CELL,))
         return [
             ClaimSpec(
                 "dimensions_entangled",
@@ -114,7 +107,7 @@ class DisentanglementStudy(Study):
                 _beta_context,
                 needs=(
                     _two_betas,
-                    learned(*_compared(config), cells=config.factor_datasets),
+                    *rests_on(*_compared(config), cells=config.factor_datasets),
                     _beta_informative,
                 ),
             ),
@@ -124,11 +117,6 @@ class DisentanglementStudy(Study):
 # -- claims ---------------------------------------------------------------------------------------
 def _mnist(evidence: Any) -> Any:
     return evidence.headline.models[MNIST_MODEL]
-
-
-def _has_mnist_model(evidence: Any) -> str | None:
-    headline = evidence.headline
-    return missing(headline.models if headline is not None else {}, MNIST_MODEL)
 
 
 def _every_mnist_seed(values: Callable[[Any], Any], **threshold: Any) -> Callable[[Any], Rule]:
@@ -179,24 +167,16 @@ def _compared(config: DisentanglementConfig) -> tuple[str, str]:
     return beta_key(_reference_beta(config)), beta_key(max(config.betas))
 
 
-def _factor_cells(evidence: Any) -> list[str]:
-    return [d for d in evidence.config.factor_datasets if d in evidence.results]
-
-
 def _two_betas(evidence: Any) -> str | None:
     """A reason when the claim has no two VAEs to compare on a factor data set."""
-    if len(evidence.config.betas) < 2 or not _factor_cells(evidence):
+    if len(evidence.config.betas) < 2 or not evidence.config.factor_datasets:
         return "needs two betas and a factor data set (--betas 1,4 --factor-datasets sprites)"
-    for cell in _factor_cells(evidence):
-        reason = missing(evidence.results[cell].models, *_compared(evidence.config))
-        if reason:
-            return f"{reason} ({cell})"
     return None
 
 
 def _beta_informative(evidence: Any) -> str | None:
     """A reason when a compared VAE's codes tell the factors little better than guessing."""
-    for cell in _factor_cells(evidence):
+    for cell in evidence.config.factor_datasets:
         for model in _compared(evidence.config):
             dci = evidence.results[cell].models[model].dci
             if dci.chance != dci.chance:  # nan: results written before the chance level
@@ -218,7 +198,7 @@ def _beta_rule(evidence: Any) -> Rule:
     low, high = _compared(config)
     names = (f"beta {max(config.betas):g}", f"beta {_reference_beta(config):g}")
     rules = []
-    for cell in _factor_cells(evidence):
+    for cell in config.factor_datasets:
         a, b = evidence.results[cell].models[high], evidence.results[cell].models[low]
         for what, values in (("D", lambda m: m.dci.disentanglement), ("MIG", lambda m: m.mig)):
             measure = f"{cell} {what}"
@@ -231,7 +211,7 @@ def _beta_rule(evidence: Any) -> Rule:
 def _beta_context(evidence: Any) -> str:
     folded = {
         cell: evidence.results[cell].folded_factors
-        for cell in _factor_cells(evidence)
+        for cell in evidence.config.factor_datasets
         if evidence.results[cell].folded_factors
     }
     note = "; ".join(f"{cell}: {', '.join(names)}" for cell, names in folded.items())
