@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from _gates import cell_gates
+
 from latentatlas.studies.claims import AllSeeds, NotJudged
-from latentatlas.studies.rules import AtMostIndicative, has_models
+from latentatlas.studies.rules import AtMostIndicative, has_models, rests_on
 
 
 def test_a_decided_verdict_is_capped_at_indicative_with_its_leaning_and_seeds() -> None:
@@ -36,4 +38,21 @@ def test_has_models_names_the_missing_cell_or_model() -> None:
     assert has_models("dae", cells=["a"])(evidence) == (
         "needs the dae model, which this run does not have"
     )
-    assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"
+    assert has_models("ae", cells=["a", "b"])(evidence) == (
+        "needs the b cell, which this run does not have"
+    )
+    assert has_models("ae", cells=["b", "a", "c"], what="data set")(evidence) == (
+        "needs the b, c data sets, which this run does not have"
+    )
+
+
+def test_rests_on_asks_for_the_models_then_that_they_learned() -> None:
+    results = {"a": SimpleNamespace(models=["ae", "pca"])}
+    ran, learned = rests_on("ae", "pca", cells=["a"], what="data set")
+    passing = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"])})
+    assert ran(passing) is None and learned(passing) is None
+    failing = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], "ae")})
+    assert ran(failing) is None
+    assert learned(failing).startswith("a model it rests on did not learn (ae seed 0")
+    absent = SimpleNamespace(results={}, gates={})
+    assert ran(absent) == "needs the a data set, which this run does not have"
