@@ -319,3 +319,30 @@ def test_the_context_analyses_each_seed_of_a_model_in_order_and_says_so() -> Non
     assert steps == ["cell: ae/seed-2: codes", "cell: ae/seed-0: codes"]
     assert context.per_seed("ae", runs[:1], lambda run: 1).seeds == (2,)
     assert steps[-1] == "cell: ae/seed-2"
+
+
+def test_the_context_splits_a_cell_as_its_runs_do(tmp_path: Path) -> None:
+    import numpy as np
+
+    from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from latentatlas.runs import split_indices
+
+    context = engine.AnalysisContext(tmp_path, {})
+    run = RunConfig(
+        data=DataConfig("heatmaps-t", {"subsample": 300}),
+        model=ModelConfig("pca", 2),
+        train=TrainConfig(validation_fraction=0.25, split_seed=3),
+    )
+    split = context.split(engine.Cell("c", ((run, "runs/c/pca/seed-0"),)))
+    dataset = context.dataset(run.data)
+    for rows, index in zip(split, split_indices(run, dataset), strict=True):
+        assert rows.dataset is dataset and np.array_equal(rows.index, index)
+        assert len(rows) == len(index) and np.array_equal(rows.x, dataset.x[index])
+        assert np.array_equal(rows.labels, dataset.labels[index])
+        assert np.array_equal(rows.factors, dataset.factors[index])
+        assert rows.x is rows.x  # read once
+    assert len(split.validation) == 75
+    unlabelled = RunConfig(data=DataConfig("heatmaps", {"subsample": 300}), model=run.model)
+    split = context.split(engine.Cell("d", ((unlabelled, "runs/d/pca/seed-0"),)))
+    assert split.train.labels is None and split.validation.labels is None
+    assert split.validation.factors is not None

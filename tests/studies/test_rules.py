@@ -32,23 +32,18 @@ def test_undecided_and_unjudged_verdicts_pass_through() -> None:
     assert AtMostIndicative(NotJudged("no seeds"), "why").judge() == NotJudged("no seeds").judge()
 
 
-def test_a_claim_rests_on_models_that_exist_and_learned() -> None:
-    results = {"a": SimpleNamespace(models=["ae", "pca"])}
-    learned = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], seeds=2)})
-    assert [need(learned) for need in rests_on("ae", "pca", cells=["a"])] == [None, None]
-    absent, _ = rests_on("dae", cells=["a"])
-    assert absent(learned) == "needs the dae model, which this run does not have"
-    failed = SimpleNamespace(results=results, gates={"a": cell_gates(["ae"], "ae", seeds=2)})
-    assert rests_on("ae", cells=["a"])[1](failed).startswith("a model it rests on did not learn")
-
-
 def test_has_models_names_the_missing_cell_or_model() -> None:
     evidence = SimpleNamespace(results={"a": SimpleNamespace(models=["ae", "pca"])})
     assert has_models("ae", "pca", cells=["a"])(evidence) is None
     assert has_models("dae", cells=["a"])(evidence) == (
         "needs the dae model, which this run does not have"
     )
-    assert has_models("ae", cells=["a", "b"])(evidence) == "needs the cell b, which has no result"
+    assert has_models("ae", cells=["a", "b"])(evidence) == (
+        "needs the b cell, which this run does not have"
+    )
+    assert has_models("ae", cells=["b", "a", "c"], what="data set")(evidence) == (
+        "needs the b, c data sets, which this run does not have"
+    )
 
 
 def test_has_models_reads_the_headline_cell_by_default() -> None:
@@ -57,4 +52,18 @@ def test_has_models_reads_the_headline_cell_by_default() -> None:
     assert has_models("ae")(evidence) is None
     assert has_models("vae")(evidence) == "needs the vae model, which this run does not have"
     evidence.cells = headline[::-1]
-    assert has_models("ae")(evidence) == "needs the cell b, which has no result"
+    assert has_models("ae")(evidence) == "needs the b cell, which this run does not have"
+
+
+def test_rests_on_asks_for_the_models_then_that_they_learned() -> None:
+    results = {"a": SimpleNamespace(models=["ae", "pca"])}
+    ran, learned = rests_on("ae", "pca", cells=["a"], what="data set")
+    passing = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], seeds=2)})
+    assert ran(passing) is None and learned(passing) is None
+    absent_model, _ = rests_on("dae", cells=["a"])
+    assert absent_model(passing) == "needs the dae model, which this run does not have"
+    failing = SimpleNamespace(results=results, gates={"a": cell_gates(["ae", "pca"], "ae")})
+    assert ran(failing) is None
+    assert learned(failing).startswith("a model it rests on did not learn (ae seed 0")
+    absent = SimpleNamespace(results={}, gates={})
+    assert ran(absent) == "needs the a data set, which this run does not have"

@@ -566,3 +566,10 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def mnist_folder() -> Any:
+    """The ``data_dir`` setting of a study that reads MNIST, declared once for every study."""
+    return setting(
+        None, "Folder with the full MNIST (IDX or mnist.npz); default: the embedded subset."
+    )

@@ -4,7 +4,8 @@ A study is a small :class:`Study` object: a validated ``Config``, ``cells(config
 each cell naming the runs it needs), ``analyse(config, cell, context)`` (a typed result that is
 the metrics schema, plus the arrays its figures need), ``claim_specs(config)`` (its source's
 claims as data, which the engine judges) and a report module (``report_module``) whose
-``intro``, ``body`` and ``methods`` draw from stored results only. The engine owns the folder::
+``intro``, ``body`` and ``methods`` draw from stored results only; ``analyse`` is by default
+``analyse_cell`` of its ``analyse_module``. The engine owns the folder::
 
     study.json            name, settings and environment, written once everything is validated
     runs/...              the run directories (each complete or absent)
@@ -33,8 +34,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -182,15 +184,6 @@ class AnalysisContext:
             self._datasets[key] = data.load(config.name, **config.options)
         return self._datasets[key]
 
-    def split(self, cell: Cell) -> tuple[Any, NDArray[np.int64], NDArray[np.int64]]:
-        """The data set that every run of ``cell`` trains on, with its training and validation
-        rows (:func:`~latentatlas.runs.split_indices` of the cell's first run)."""
-        from latentatlas.runs import split_indices
-
-        first = cell.runs[0][0]
-        dataset = self.dataset(first.data)
-        return (dataset, *split_indices(first, dataset))
-
     def finished_runs(
         self, cell: Cell, group: Callable[[RunConfig, str], str] | None = None
     ) -> tuple[dict[str, list[Any]], dict[str, str]]:
@@ -234,6 +227,16 @@ class AnalysisContext:
 
         path = self.folder / relative
         return runs.load(path) if runs.is_complete(path) else None
+
+    def split(self, cell: Cell) -> Split:
+        """The cell's training and validation rows: those of its first run, which every run of
+        the cell shares (:meth:`finished_runs` refuses a run that does not)."""
+        from latentatlas.runs import split_indices
+
+        first = cell.runs[0][0]
+        dataset = self.dataset(first.data)
+        train, validation = split_indices(first, dataset)
+        return Split(Rows(dataset, train), Rows(dataset, validation))
 
 
 class Study(ABC):
@@ -966,3 +969,42 @@ class _ProgressDisplay:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """Rows of a data set (a cell's training or validation rows: :meth:`AnalysisContext.split`).
+
+    ``index`` holds their row numbers; their inputs, labels and factors are read on first use
+    and kept (the labels and factors are None for a data set without them).
+    """
+
+    dataset: Any
+    index: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @cached_property
+    def x(self) -> NDArray[Any]:
+        """The rows' inputs."""
+        return self.dataset.x[self.index]
+
+    @cached_property
+    def labels(self) -> NDArray[Any] | None:
+        """The rows' labels."""
+        labels = self.dataset.labels
+        return None if labels is None else np.asarray(labels)[self.index]
+
+    @cached_property
+    def factors(self) -> NDArray[Any] | None:
+        """The rows' ground-truth factors."""
+        factors = self.dataset.factors
+        return None if factors is None else np.asarray(factors)[self.index]
+
+
+class Split(NamedTuple):
+    """A cell's training rows and validation rows (:meth:`AnalysisContext.split`)."""
+
+    train: Rows
+    validation: Rows

@@ -1,4 +1,4 @@
-"""Claim parts beyond :mod:`~latentatlas.studies.claims`' core: a capped rule and a models need.
+"""Claim parts beyond :mod:`~latentatlas.studies.claims`' core: a capped rule and models needs.
 
 Kept apart from ``claims.py`` while that module changes elsewhere; both belong beside its rules.
 """
@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from latentatlas.studies.claims import Judgement, Rule, missing
+from latentatlas.studies.gates import learned
 
 
 @dataclass(frozen=True)
@@ -40,27 +41,27 @@ class AtMostIndicative:
         )
 
 
-def has_models(*models: str, cells: Sequence[str] | None = None) -> Callable[[Any], str | None]:
+def has_models(
+    *models: str, cells: Sequence[str] | None = None, what: str = "cell"
+) -> Callable[[Any], str | None]:
     """A claim's ``needs`` entry: every cell of ``cells`` (by default the headline cell) has a
-    result with each of ``models`` (read from the result's ``models``)."""
+    result with each of ``models`` (read from the result's ``models``); ``what`` names a cell
+    in the reason (``"data set"``)."""
 
     def need(evidence: Any) -> str | None:
-        for key in [c.key for c in evidence.cells[:1]] if cells is None else cells:
-            result = evidence.results.get(key)
-            if result is None:
-                return f"needs the cell {key}, which has no result"
-            reason = missing(result.models, *models)
-            if reason:
-                return reason
-        return None
+        keys = [c.key for c in evidence.cells[:1]] if cells is None else list(cells)
+        absent = missing(evidence.results, *keys, what=what)
+        if absent:
+            return absent
+        reasons = (missing(evidence.results[key].models, *models) for key in keys)
+        return next((reason for reason in reasons if reason), None)
 
     return need
 
 
-def rests_on(*models: str, cells: Sequence[str]) -> tuple[Callable[[Any], str | None], ...]:
-    """A claim's ``needs`` for the models it rests on: every cell of ``cells`` has each of
-    ``models`` (:func:`has_models`), and none of their seeds failed the learned-model gate
-    (:func:`~latentatlas.studies.gates.learned`)."""
-    from latentatlas.studies.gates import learned
-
-    return has_models(*models, cells=cells), learned(*models, cells=cells)
+def rests_on(
+    *models: str, cells: Sequence[str], what: str = "cell"
+) -> tuple[Callable[[Any], str | None], ...]:
+    """A claim's ``needs`` on ``models`` in ``cells``: each cell has them (:func:`has_models`)
+    and every seed of them learned (:func:`~latentatlas.studies.gates.learned`)."""
+    return has_models(*models, cells=cells, what=what), learned(*models, cells=cells)

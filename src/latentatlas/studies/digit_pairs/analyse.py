@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas import runs
 from latentatlas.analysis import (
     code_shape,
     fit_label_classifier,
@@ -22,7 +21,7 @@ from latentatlas.analysis import (
 from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.sampling import stratified_sample
 from latentatlas.models import corrupt_array, reconstruct_array
-from latentatlas.studies.digit_pairs.config import DigitPairsConfig, data_config
+from latentatlas.studies.digit_pairs.config import DigitPairsConfig
 from latentatlas.studies.digit_pairs.results import (
     CodeShape,
     KnnScore,
@@ -31,7 +30,7 @@ from latentatlas.studies.digit_pairs.results import (
     SeedSpread,
     summary_of,
 )
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
+from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Rows, Split
 
 #: Example images per digit kept for the reconstruction figures.
 N_EXAMPLES = 5
@@ -48,15 +47,6 @@ ROW_FIELDS = (
 )
 
 
-class _Split(NamedTuple):
-    """A cell's images and labels, its training rows apart from its validation rows."""
-
-    x_train: NDArray[np.float32]
-    y_train: NDArray[np.int64]
-    x_val: NDArray[np.float32]
-    y_val: NDArray[np.int64]
-
-
 def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
     """Run every analysis of ``cell`` on the validation split.
 
@@ -64,28 +54,23 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
     per-sample silhouettes, the validation-loss curves and example reconstructions of each
     model and seed (the report draws from these and loads no data or model).
     """
-    dataset = context.dataset(data_config(config, cell.params["pair"]))
-    train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
-    split = _Split(
-        dataset.x[train_idx], dataset.labels[train_idx], dataset.x[val_idx], dataset.labels[val_idx]
-    )
+    split = context.split(cell)
+    train, validation = split
     context.step("the label classifier and the pixels' silhouette")
-    classifier = fit_label_classifier(
-        split.x_train, split.y_train, kind=config.classifier, random_state=0
-    )
-    examples = _example_rows(split.y_val)
-    pixels = original_space_silhouette(split.x_val, split.y_val)
+    classifier = fit_label_classifier(train.x, train.labels, kind=config.classifier, random_state=0)
+    examples = _example_rows(validation.labels)
+    pixels = original_space_silhouette(validation.x, validation.labels)
     arrays: dict[str, NDArray[Any]] = {
-        "labels": split.y_val,
-        "examples/original": split.x_val[examples],
-        "examples/labels": split.y_val[examples],
+        "labels": validation.labels,
+        "examples/original": validation.x[examples],
+        "examples/labels": validation.labels[examples],
         "pixel_silhouette": np.asarray(pixels.samples),
     }
     by_model, failed = context.finished_runs(cell)
     rows = {}
     for model, model_runs in by_model.items():
         context.step(f"{model}: silhouettes, seed spread, labels and k-NN")
-        rows[model] = _analyse_model(model, model_runs, classifier, split, examples, arrays)
+        rows[model] = _analyse_model(model, model_runs, classifier, validation, examples, arrays)
     if config.with_sculpting and cell.params["activation"] == config.activations[0]:
         context.step("manifold sculpting")
         seeds = range(config.seeds)
@@ -96,8 +81,8 @@ def analyse_cell(config: DigitPairsConfig, cell: Cell, context: AnalysisContext)
     result = PairResult(
         original_silhouette=pixels.mean,
         **per_model,
-        n_train=len(train_idx),
-        n_validation=len(val_idx),
+        n_train=len(train),
+        n_validation=len(validation),
         failed_runs=failed,
     )
     return CellOutput(result, arrays)
@@ -113,7 +98,7 @@ def _analyse_model(
     model: str,
     model_runs: list[Any],
     classifier: Any,
-    split: _Split,
+    validation: Rows,
     examples: NDArray[np.int64],
     arrays: dict[str, NDArray[Any]],
 ) -> dict[str, Any]:
@@ -121,9 +106,9 @@ def _analyse_model(
     seeds = [run.config.seed for run in model_runs]
     train = [(run.latents["train_codes"], run.latents["train_labels"]) for run in model_runs]
     codes = [run.latents["validation_codes"] for run in model_runs]
-    row = _analyse_codes(model, seeds, train, codes, split.y_val, arrays)
-    reconstructions = [reconstruct_array(run.model, split.x_val) for run in model_runs]
-    labels_back = [label_reconstruction(r, split.y_val, classifier) for r in reconstructions]
+    row = _analyse_codes(model, seeds, train, codes, validation.labels, arrays)
+    reconstructions = [reconstruct_array(run.model, validation.x) for run in model_runs]
+    labels_back = [label_reconstruction(r, validation.labels, classifier) for r in reconstructions]
     for seed, run, reconstruction, labelled in zip(
         seeds, model_runs, reconstructions, labels_back, strict=True
     ):
@@ -131,7 +116,7 @@ def _analyse_model(
         arrays[f"history/{model}/seed-{seed}"] = np.asarray(run.history.validation_loss)
         arrays[f"examples/{model}/seed-{seed}"] = reconstruction[examples]
     if model_runs[0].model.denoising:
-        noisy = corrupt_array(model_runs[0].model, split.x_val[examples])
+        noisy = corrupt_array(model_runs[0].model, validation.x[examples])
         arrays[f"examples/noisy/{model}"] = noisy
     row["label_reconstruction"] = LabelReconstruction(
         error_rate=tuple(float(r.error_rate) for r in labels_back),
@@ -173,7 +158,7 @@ def _analyse_codes(
 
 
 def _analyse_sculpting(
-    latent_dim: int, seeds: Sequence[int], split: _Split, arrays: dict[str, NDArray[Any]]
+    latent_dim: int, seeds: Sequence[int], split: Split, arrays: dict[str, NDArray[Any]]
 ) -> dict[str, Any]:
     """Manifold Sculpting as a row: fitted on train + validation (it has no out-of-sample map).
 
@@ -189,8 +174,9 @@ def _analyse_sculpting(
 
     from latentatlas.analysis.sculpting import ManifoldSculpting, manifold_sculpting
 
-    n_train = len(split.x_train)
-    images = np.concatenate([split.x_train, split.x_val]).reshape(n_train + len(split.x_val), -1)
+    n_train = len(split.train)
+    images = np.concatenate([split.train.x, split.validation.x])
+    images = images.reshape(len(images), -1)
     # The estimator's default neighbours, or fewer when a tiny study has fewer images (as the
     # filaments study lowers t-SNE's perplexity): it analyses what it trained, not an error.
     neighbors = min(ManifoldSculpting().n_neighbors, len(images) - 1)
@@ -208,6 +194,6 @@ def _analyse_sculpting(
     arrays["timing/sculpting"] = np.asarray(seconds)
     arrays["step/sculpting"] = np.asarray([fit.step_history[-1] for fit in fits])
     arrays["settled/sculpting"] = np.asarray([fit.settled for fit in fits])
-    train = [(fit.embedding[:n_train], split.y_train) for fit in fits]
+    train = [(fit.embedding[:n_train], split.train.labels) for fit in fits]
     codes = [fit.embedding[n_train:] for fit in fits]
-    return _analyse_codes("sculpting", seeds, train, codes, split.y_val, arrays)
+    return _analyse_codes("sculpting", seeds, train, codes, split.validation.labels, arrays)

@@ -15,6 +15,7 @@ from latentatlas.studies.config import (
     Interval,
     OneOf,
     TrainingSettings,
+    mnist_folder,
     no_duplicates,
     parse_ints,
     redefault,
@@ -106,9 +107,7 @@ class DigitPairsConfig(TrainingSettings):
     classifier: str = setting(
         "logistic", "Label classifier on pixels: logistic or mlp.", check=OneOf(CLASSIFIERS)
     )
-    data_dir: str | None = setting(
-        None, "Folder with the full MNIST (IDX or mnist.npz); default: the embedded subset."
-    )
+    data_dir: str | None = mnist_folder()
     n_per_class: int | None = setting(
         None, "Keep at most N images per digit.", check=Interval(int, 2, None)
     )

@@ -25,9 +25,8 @@ from latentatlas.studies.digit_pairs.config import (
     model_title,
 )
 from latentatlas.studies.digit_pairs.results import PairResult
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study, seed_runs
-from latentatlas.studies.gates import learned
-from latentatlas.studies.rules import AtMostIndicative, has_models
+from latentatlas.studies.engine import Cell, Study, seed_runs
+from latentatlas.studies.rules import AtMostIndicative, rests_on
 
 #: Between-seed standard deviation of the silhouette, pooled over the compared models
 #: (sqrt((sd_a^2 + sd_b^2) / 2)), the largest pair: DAE against AE, 0.023 (AE sd 0.017, DAE
@@ -55,6 +54,7 @@ class DigitPairsStudy(Study):
     source = "000_2b4a74d5463f301c.txt"
     citation = 'J. Lancione, "Investigation of latent space structure" (Università di Torino)'
     report_module = "latentatlas.studies.digit_pairs.report"
+    analyse_module = "latentatlas.studies.digit_pairs.analyse"
     config_type = DigitPairsConfig
     result_type = PairResult
     cells_key = "conditions"
@@ -71,12 +71,6 @@ class DigitPairsStudy(Study):
                 Cell(key, runs, {"pair": pair, "latent_dim": dim, "activation": activation})
             )
         return cells
-
-    def analyse(self, config: DigitPairsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
-        """Every analysis of one cell on its validation split; see :func:`analyse_cell`."""
-        from latentatlas.studies.digit_pairs.analyse import analyse_cell
-
-        return analyse_cell(config, cell, context)
 
     def claim_specs(self, config: DigitPairsConfig) -> list[ClaimSpec]:
         """The source's six claims: five on the headline cell, two on the activation sweep."""
@@ -105,7 +99,7 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                     for model in e.headline.models
                 )
             ),
-            needs=_rests_on(head, *config.models),
+            needs=rests_on(*config.models, cells=head),
         ),
         ClaimSpec(
             "pca_within_ae_range",
@@ -123,7 +117,7 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 )
             ),
             MARGIN_REASON,
-            needs=_rests_on(head, "pca", "ae", "dae"),
+            needs=rests_on("pca", "ae", "dae", cells=head),
         ),
         ClaimSpec(
             "dae_no_advantage",
@@ -137,7 +131,7 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 measure="silhouette",
             ),
             MARGIN_REASON,
-            needs=_rests_on(head, "ae", "dae"),
+            needs=rests_on("ae", "dae", cells=head),
         ),
         ClaimSpec(
             "tanh_beats_relu",
@@ -148,7 +142,7 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 names=("tanh", "ReLU"),
                 measure="autoencoder silhouette",
             ),
-            needs=(_swept, *_rests_on(swept, "ae")),
+            needs=(_swept, *rests_on("ae", cells=swept)),
         ),
         ClaimSpec(
             "relu_gathers_at_origin",
@@ -160,13 +154,13 @@ def claim_specs(config: DigitPairsConfig, cells: list[Cell]) -> list[ClaimSpec]:
                 measure="autoencoder share of validation codes within 10% of the cloud's radius "
                 "(95th-percentile norm) of the origin",
             ),
-            needs=(_swept, *_rests_on(swept, "ae")),
+            needs=(_swept, *rests_on("ae", cells=swept)),
         ),
         ClaimSpec(
             "layout_varies",
             "The layout varies across seeds more than the silhouette does.",
             _layout_varies,
-            needs=_rests_on(head, "ae"),
+            needs=rests_on("ae", cells=head),
         ),
     ]
 
@@ -190,11 +184,6 @@ def _layout_varies(evidence: Any) -> Rule:
 
 
 # -- what the claims rest on ----------------------------------------------------------------------
-def _rests_on(cells: list[str], *models: str) -> tuple[Callable[[Any], str | None], ...]:
-    """``needs``: every cell of ``cells`` has each of ``models``, and each of them learned."""
-    return has_models(*models, cells=cells), learned(*models, cells=cells)
-
-
 def _activation_cells(cells: list[Cell]) -> dict[str, str]:
     """The headline pair and dimension's cell key under each activation."""
     first = cells[0].params

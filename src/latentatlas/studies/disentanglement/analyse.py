@@ -45,8 +45,9 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
     (``effects/<model>``), and the per-input effects of every seed (``effect/<model>/seed-<s>``).
     """
     name = cell.params["dataset"]
-    dataset, train_idx, val_idx = context.split(cell)
-    inputs = stratified_rows(dataset, val_idx, config.traversal_inputs)
+    train, validation = context.split(cell)
+    dataset = validation.dataset
+    inputs = stratified_rows(dataset, validation.index, config.traversal_inputs)
     arrays: dict[str, NDArray[Any]] = {
         "traversal/inputs": inputs,
         "grid/rows": inputs[: config.grid_inputs],
@@ -76,8 +77,8 @@ def analyse_cell(config: DisentanglementConfig, cell: Cell, context: AnalysisCon
         factor_names=tuple(dataset.factor_names),
         models=models,
         n_images=len(dataset),
-        n_train=len(train_idx),
-        n_validation=len(val_idx),
+        n_train=len(train),
+        n_validation=len(validation),
         dci_n_train=sizes[0],
         dci_n_test=sizes[1],
         failed_runs=failed,

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas import runs
 from latentatlas.analysis import (
     FactorReader,
     FactorViewsResult,
@@ -43,8 +42,8 @@ from latentatlas.analysis.paths import (
 )
 from latentatlas.errors import InputError
 from latentatlas.studies.columns import columns_of
-from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
-from latentatlas.studies.heatmaps.config import HeatmapsConfig, data_config
+from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Rows, Split
+from latentatlas.studies.heatmaps.config import HeatmapsConfig
 from latentatlas.studies.heatmaps.results import (
     DIRECTION_PATHS,
     N_RANDOM_DIRECTIONS,
@@ -76,12 +75,11 @@ T = TypeVar("T")
 class _CellData:
     """What every model of a cell is measured against: the split, the reader and the images."""
 
-    x_val: NDArray[np.float32]
+    train: Rows
+    validation: Rows
     factors_val: NDArray[np.float64]
     factor_names: tuple[str, ...]
     continuous: frozenset[str]
-    labels_train: NDArray[np.int64] | None
-    labels_val: NDArray[np.int64] | None
     reader: FactorReader
     training_images: NearestImages
 
@@ -111,11 +109,10 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     reconstruction errors and worst images, the decoded paths, hull perturbations and decodes
     of the hull's empty regions (the report draws from these and loads no data or model).
     """
-    dataset = context.dataset(data_config(config, cell.params["dataset"]))
-    train_idx, val_idx = runs.split_indices(cell.runs[0][0], dataset)
     context.step("the factor reader and the training images' index")
-    data = _cell_data(config, dataset, train_idx, val_idx)
-    view_rows = np.sort(np.random.default_rng(0).permutation(len(val_idx))[:VIEW_POINTS])
+    data = _cell_data(config, context.split(cell))
+    validation = data.validation
+    view_rows = np.sort(np.random.default_rng(0).permutation(len(validation))[:VIEW_POINTS])
     arrays: dict[str, NDArray[Any]] = {"view/factors": data.factors_val[view_rows]}
     by_model, failed = context.finished_runs(cell)
     notes: dict[str, str] = {}
@@ -129,17 +126,17 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
         models[model] = _model_scores(seeds)
         arrays.update(_model_arrays(model, model_runs[0], seeds[0], view_rows))
     context.step("the baseline image distance")
-    baseline = data.training_images.distance(data.x_val[baseline_rows(data.factors_val)])
-    labels = data.labels_val
+    baseline = data.training_images.distance(validation.x[baseline_rows(data.factors_val)])
+    labels = validation.labels
     result = HeatmapsResult(
-        dataset=dataset.name,
+        dataset=validation.dataset.name,
         factor_names=data.factor_names,
         models=models,
         reader_r2=dict(data.reader.test_r2),
         baseline_image_distance=float(np.median(baseline)),
         knn_chance=None if labels is None else float(np.bincount(labels).max() / len(labels)),
-        n_train=len(train_idx),
-        n_validation=len(val_idx),
+        n_train=len(data.train),
+        n_validation=len(validation),
         notes=notes,
         failed_runs=failed,
     )
@@ -153,26 +150,18 @@ def baseline_rows(factors: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.sort(stratified_sample(BASELINE_IMAGES, factors=factors, random_state=0))
 
 
-def _cell_data(
-    config: HeatmapsConfig, dataset: Any, train_idx: NDArray[np.int64], val_idx: NDArray[np.int64]
-) -> _CellData:
-    names = tuple(dataset.factor_names)
-    x_train = dataset.x[train_idx]
-    reader = fit_factor_reader(
-        x_train, dataset.factors[train_idx], names, kind=config.reader, random_state=0
-    )
-    labels = None if dataset.labels is None else np.asarray(dataset.labels)
+def _cell_data(config: HeatmapsConfig, split: Split) -> _CellData:
+    train, validation = split
+    names, kinds = tuple(train.dataset.factor_names), train.dataset.factor_kinds
+    reader = fit_factor_reader(train.x, train.factors, names, kind=config.reader, random_state=0)
     return _CellData(
-        x_val=dataset.x[val_idx],
-        factors_val=np.asarray(dataset.factors[val_idx], dtype=np.float64),
+        train=train,
+        validation=validation,
+        factors_val=np.asarray(validation.factors, dtype=np.float64),
         factor_names=names,
-        continuous=frozenset(
-            n for n, kind in zip(names, dataset.factor_kinds, strict=True) if kind == "continuous"
-        ),
-        labels_train=None if labels is None else labels[train_idx],
-        labels_val=None if labels is None else labels[val_idx],
+        continuous=frozenset(n for n, k in zip(names, kinds, strict=True) if k == "continuous"),
         reader=reader,
-        training_images=NearestImages(x_train),
+        training_images=NearestImages(train.x),
     )
 
 
@@ -221,20 +210,20 @@ def _analyse_seed(
     }
     spacing = float(np.median(_neighbour_distances(codes)))  # also where the hull failed
     knn = None
-    if data.labels_train is not None and data.labels_val is not None:
+    if data.validation.labels is not None:  # the training rows have labels too
         train_codes = run.latents["train_codes"]
         say("k-NN accuracy")
         knn = _attempt(
             notes,
             f"{where}/knn",
-            lambda: knn_accuracy(train_codes, data.labels_train, codes, data.labels_val),
+            lambda: knn_accuracy(train_codes, data.train.labels, codes, data.validation.labels),
         )
     say("reconstruction errors, path scores and random directions")
     seed = int(run.config.seed)
     return _Seed(
         seed=seed,
         views=views,
-        errors=reconstruction_errors(run.model, data.x_val, n_worst=N_EXAMPLES),
+        errors=reconstruction_errors(run.model, data.validation.x, n_worst=N_EXAMPLES),
         hull=shape,
         perturbations=perturbations,
         decodes=decodes,

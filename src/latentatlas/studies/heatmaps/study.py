@@ -25,16 +25,8 @@ from latentatlas.studies.claims import (
     Paired,
     Separated,
     equivalence_margin,
-    missing,
 )
-from latentatlas.studies.engine import (
-    AnalysisContext,
-    Cell,
-    CellOutput,
-    Study,
-    seed_runs,
-)
-from latentatlas.studies.gates import learned
+from latentatlas.studies.engine import Cell, Study, seed_runs
 from latentatlas.studies.heatmaps.config import LATENT_DIM, HeatmapsConfig, data_config
 from latentatlas.studies.heatmaps.results import (
     DIRECTION_PATHS,
@@ -42,6 +34,7 @@ from latentatlas.studies.heatmaps.results import (
     HeatmapsResult,
     ModelScores,
 )
+from latentatlas.studies.rules import rests_on
 
 #: The data set with the fourth trait (dof), where the k-NN claims are judged.
 FOUR_FACTORS = "heatmaps-t"
@@ -71,6 +64,7 @@ class HeatmapsStudy(Study):
     source = "002_da2b51c41f09188e.txt"
     citation = '"Exploring the latent space of variational autoencoders using Gaussian Heatmaps"'
     report_module = "latentatlas.studies.heatmaps.report"
+    analyse_module = "latentatlas.studies.heatmaps.analyse"
     config_type = HeatmapsConfig
     result_type = HeatmapsResult
     cells_key = "datasets"
@@ -90,12 +84,6 @@ class HeatmapsStudy(Study):
             for dataset in config.datasets
         ]
 
-    def analyse(self, config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -> CellOutput:
-        """Every analysis of one data set on its validation split; see :func:`analyse_cell`."""
-        from latentatlas.studies.heatmaps.analyse import analyse_cell
-
-        return analyse_cell(config, cell, context)
-
     def claim_specs(self, config: HeatmapsConfig) -> list[ClaimSpec]:
         """The source's seven claims as data, each resting on both models of its cell: the
         AE/VAE comparison on the headline cell, k-NN on heatmaps-t."""
@@ -107,8 +95,8 @@ Pair = tuple[ModelScores, ModelScores]
 
 
 def _claim_specs(headline: str) -> list[ClaimSpec]:
-    pair_needs = _needs(headline)
-    four_needs = (*_needs(FOUR_FACTORS), _has_knn)
+    pair_needs = rests_on(AE, VAE, cells=(headline,), what="data set")
+    four_needs = (*rests_on(AE, VAE, cells=(FOUR_FACTORS,), what="data set"), _has_knn)
 
     def on(cell: str, rule: Callable[[HeatmapsResult, Pair], Any]) -> Callable[[Evidence], Any]:
         def build(evidence: Evidence) -> Any:
@@ -196,18 +184,6 @@ def _claim_specs(headline: str) -> list[ClaimSpec]:
             needs=four_needs,
         ),
     ]
-
-
-def _needs(cell: str) -> tuple[Callable[[Evidence], str | None], ...]:
-    """A claim on the AE and the VAE of ``cell``: both must have run there, and learned."""
-
-    def ran(evidence: Evidence) -> str | None:
-        result = evidence.results.get(cell)
-        if result is None:
-            return f"needs the {cell} data set, which this run does not have"
-        return missing(result.models, AE, VAE)
-
-    return ran, learned(AE, VAE, cells=(cell,))
 
 
 def _has_knn(evidence: Evidence) -> str | None:
