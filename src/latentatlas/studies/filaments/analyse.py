@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas import runs
 from latentatlas.analysis.decoding import RandomDecodesResult, random_decodes
 from latentatlas.analysis.density import (
     SOURCE_PLANES,
@@ -30,7 +29,7 @@ from latentatlas.resources import conv_cost_table
 from latentatlas.studies.arrays import StoredMap, store_result
 from latentatlas.studies.columns import columns_of
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput
-from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig, data_config
+from latentatlas.studies.filaments.config import SOURCE_FILTERS, FilamentsConfig
 from latentatlas.studies.filaments.results import (
     AxisSeeds,
     DecodeSeeds,
@@ -57,16 +56,14 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
     voids, random decodes with their nearest training images) stored with
     :func:`store_result` under ``<model>/...``.
     """
-    dataset = context.dataset(data_config(config))
-    train_idx, _ = runs.split_indices(cell.runs[0][0], dataset)
-    images = np.asarray(dataset.x[train_idx], dtype=np.float32)
-    labels = None if dataset.labels is None else np.asarray(dataset.labels)[train_idx]
+    train = context.split(cell).train
+    dataset, images = train.dataset, np.asarray(train.x, dtype=np.float32)
     by_model, failed = context.finished_runs(cell)
     arrays: dict[str, NDArray[Any]] = {}
     if dataset.label_names is not None:
         arrays["label_names"] = np.asarray(dataset.label_names, dtype=str)
     models = {
-        model: _analyse_model(config, model, model_runs, images, labels, arrays, context)
+        model: _analyse_model(config, model, model_runs, images, train.labels, arrays, context)
         for model, model_runs in by_model.items()
     }
     context.step("the resource table (timed fits)")
@@ -74,7 +71,7 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         dataset=config.dataset,
         image_shape=tuple(int(s) for s in images.shape[1:]),
         latent_dim=config.latent_dim,
-        n_train=len(train_idx),
+        n_train=len(train),
         models=models,
         resources=conv_cost_table(
             "conv-vae",
@@ -89,7 +86,7 @@ def analyse_cell(config: FilamentsConfig, cell: Cell, context: AnalysisContext) 
         failed_runs=failed,
         n_factors=None if dataset.factors is None else len(dataset.factor_names),
     )
-    maps = _explorer_maps(by_model, train_idx, context.folder, arrays)
+    maps = _explorer_maps(by_model, train.index, context.folder, arrays)
     return CellOutput(result, arrays, maps=maps)
 
 
