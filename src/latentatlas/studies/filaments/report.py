@@ -7,7 +7,7 @@ drawn for every model, autoencoder and VAE beside (or above) each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,8 @@ from latentatlas.resources import ResourceTable
 from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.engine import StudyResults
 from latentatlas.studies.filaments.config import MODEL_TITLES
-from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
+from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult
+from latentatlas.studies.report_parts import Column, model_rows
 
 #: Dominant axes listed in the table (the source lists 12).
 AXES_LISTED = 12
@@ -78,21 +79,24 @@ def intro(results: StudyResults) -> str:
     )
 
 
-Column = Callable[[ModelFilaments], Any]
-
-SUMMARY_COLUMNS: dict[str, Column] = {
-    "local dimension (codes)": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
-    "local dimension (Gaussian)": lambda n: mean_std(
-        n.filament_score.local_dimension_median_gaussian, 2
+SUMMARY_COLUMNS = (
+    Column("local dimension (codes)", lambda n: n.filament_score.local_dimension_median, 2),
+    Column(
+        "local dimension (Gaussian)",
+        lambda n: n.filament_score.local_dimension_median_gaussian,
+        2,
     ),
-    "void fraction − Gaussian's": lambda n: mean_std(n.filament_score.void_excess),
-    "radius peak / expected": lambda n: (
-        f"{mean_std(n.radius_density.peak, 2)} / {mean_std(n.radius_density.expected_peak, 2)}"
+    Column("void fraction − Gaussian's", lambda n: n.filament_score.void_excess),
+    Column(
+        "radius peak / expected",
+        lambda n: (
+            f"{mean_std(n.radius_density.peak, 2)} / {mean_std(n.radius_density.expected_peak, 2)}"
+        ),
     ),
-    "dominant axes": lambda n: mean_std(n.axis_density.n_dominant, 1),
-    "meaningful N(0, I) decodes": lambda n: mean_std(n.random_decodes.meaningful_fraction),
-    "reconstruction error": lambda n: mean_std(n.reconstruction_error, 4),
-}
+    Column("dominant axes", lambda n: n.axis_density.n_dominant, 1),
+    Column("meaningful N(0, I) decodes", lambda n: n.random_decodes.meaningful_fraction),
+    Column("reconstruction error", lambda n: n.reconstruction_error, 4),
+)
 SUMMARY_CAPTION = (
     "Mean ± std over seeds, on the training codes. Local dimension: median Levina-Bickel "
     "estimate (about 1 on a filament). Void fraction: share of empty grid cells on planes of "
@@ -100,41 +104,42 @@ SUMMARY_CAPTION = (
     "whose decode is about as close to a training image as a typical reconstruction is to its "
     "original."
 )
-RADIUS_COLUMNS: dict[str, Column] = {
-    "peak (bins 0.5)": lambda n: mean_std(n.radius_density.peak, 2),
-    "peak (bins 0.05)": lambda n: mean_std(n.radius_density.peak_fine, 2),
-    "expected": lambda n: mean_std(n.radius_density.expected_peak, 2),
-    "sqrt(d)": lambda n: f"{n.radius_density.unit_gaussian_peak:.1f}",
-    "smallest radius": lambda n: mean_std(n.radius_density.minimum, 2),
-    "largest radius": lambda n: mean_std(n.radius_density.maximum, 2),
-    "relative distance / tolerance": lambda n: (
-        f"{mean_std(n.radius_density.relative_distance)} / "
-        f"{mean_std(n.radius_density.null_tolerance)}"
-        if n.radius_density.null_tolerance
-        else "not measured"
+RADIUS_COLUMNS = (
+    Column("peak (bins 0.5)", lambda n: n.radius_density.peak, 2),
+    Column("peak (bins 0.05)", lambda n: n.radius_density.peak_fine, 2),
+    Column("expected", lambda n: n.radius_density.expected_peak, 2),
+    Column("sqrt(d)", lambda n: n.radius_density.unit_gaussian_peak, 1),
+    Column("smallest radius", lambda n: n.radius_density.minimum, 2),
+    Column("largest radius", lambda n: n.radius_density.maximum, 2),
+    Column(
+        "relative distance / tolerance",
+        lambda n: (
+            f"{mean_std(n.radius_density.relative_distance)} / "
+            f"{mean_std(n.radius_density.null_tolerance)}"
+            if n.radius_density.null_tolerance
+            else "not measured"
+        ),
     ),
-}
-SPECTRUM_COLUMNS: dict[str, Column] = {
-    "components above the tail": lambda n: mean_std(n.pca_spectrum.n_leading, 1),
-    "first component's share": lambda n: mean_std(n.pca_spectrum.first_ratio),
-    "first / second": lambda n: mean_std(n.pca_spectrum.first_to_second, 2),
-}
-DIMENSION_COLUMNS: dict[str, Column] = {
-    "median local dimension": lambda n: mean_std(n.filament_score.local_dimension_median, 2),
-    "… Gaussian": lambda n: mean_std(n.filament_score.local_dimension_median_gaussian, 2),
-    "TwoNN": lambda n: mean_std(n.filament_score.twonn, 2),
-    "… Gaussian ": lambda n: mean_std(n.filament_score.twonn_gaussian, 2),
-    "nearest-neighbour distance / Gaussian's": lambda n: mean_std(
-        n.filament_score.nn_distance_ratio
-    ),
-}
-DECODE_COLUMNS: dict[str, Column] = {
-    "meaningful, N(0, I)": lambda n: mean_std(n.random_decodes.meaningful_fraction),
-    "meaningful, fitted Gaussian": lambda n: mean_std(n.random_decodes.meaningful_fraction_fitted),
-    "near the codes, N(0, I)": lambda n: mean_std(n.random_decodes.near_codes_fraction),
-    "near the codes, fitted": lambda n: mean_std(n.random_decodes.near_codes_fraction_fitted),
-    "mean image counts as meaningful": lambda n: _mean_image_cell(n.random_decodes),
-}
+)
+SPECTRUM_COLUMNS = (
+    Column("components above the tail", lambda n: n.pca_spectrum.n_leading, 1),
+    Column("first component's share", lambda n: n.pca_spectrum.first_ratio),
+    Column("first / second", lambda n: n.pca_spectrum.first_to_second, 2),
+)
+DIMENSION_COLUMNS = (
+    Column("median local dimension", lambda n: n.filament_score.local_dimension_median, 2),
+    Column("… Gaussian", lambda n: n.filament_score.local_dimension_median_gaussian, 2),
+    Column("TwoNN", lambda n: n.filament_score.twonn, 2),
+    Column("… Gaussian ", lambda n: n.filament_score.twonn_gaussian, 2),
+    Column("nearest-neighbour distance / Gaussian's", lambda n: n.filament_score.nn_distance_ratio),
+)
+DECODE_COLUMNS = (
+    Column("meaningful, N(0, I)", lambda n: n.random_decodes.meaningful_fraction),
+    Column("meaningful, fitted Gaussian", lambda n: n.random_decodes.meaningful_fraction_fitted),
+    Column("near the codes, N(0, I)", lambda n: n.random_decodes.near_codes_fraction),
+    Column("near the codes, fitted", lambda n: n.random_decodes.near_codes_fraction_fitted),
+    Column("mean image counts as meaningful", lambda n: _mean_image_cell(n.random_decodes)),
+)
 
 
 @dataclass(frozen=True)
@@ -153,12 +158,9 @@ class _Page:
         """Each model's stored figure result ``<model>/<name>``."""
         return {m: restore_result(self.arrays, f"{m}/{name}", kind) for m in self.models}
 
-    def rows(self, columns: Mapping[str, Column]) -> list[dict[str, Any]]:
-        """One table row per model: its title, then each column read from its numbers."""
-        return [
-            {"model": _title(m), **{name: read(numbers) for name, read in columns.items()}}
-            for m, numbers in self.result.models.items()
-        ]
+    def rows(self, columns: Sequence[Column]) -> list[dict[str, str]]:
+        """One table row per model (:func:`model_rows`): its title, then each column."""
+        return model_rows(self.result.models, columns, _title)
 
     def section(
         self,
