@@ -18,7 +18,7 @@ from latentatlas.studies.engine import Cell, Study, seed_runs
 from latentatlas.studies.filaments.config import MODEL_TITLES, FilamentsConfig, data_config
 from latentatlas.studies.filaments.results import DecodeSeeds, FilamentsResult, ModelFilaments
 from latentatlas.studies.gates import learned
-from latentatlas.studies.rules import has_models
+from latentatlas.studies.rules import has_models, rests_on
 
 #: Random decodes are "nonsense" when at most this share of them is meaningful on a seed (the
 #: source: none of its random decodes was a face; one in ten is already a decoder that often
@@ -60,18 +60,19 @@ class FilamentsStudy(Study):
 
     def claim_specs(self, config: FilamentsConfig) -> list[ClaimSpec]:
         """The source's claims as data, each on converged models only; see :func:`claim_specs`."""
-        return claim_specs()
+        return claim_specs(config.dataset)
 
 
 # -- claims ---------------------------------------------------------------------------------------
-def claim_specs() -> list[ClaimSpec]:
-    """The source's claims, restated where the calibration says the data can answer them.
+def claim_specs(cell: str) -> list[ClaimSpec]:
+    """The source's claims on the study's one ``cell`` (its data set), restated where the
+    calibration says the data can answer them.
 
     Per-seed readings of :class:`~latentatlas.analysis.density.FilamentScoreResult` are judged
     as 1/0 indicators with :class:`AllSeeds` (a sign test over seeds: supported or contradicted
     need 5 seeds, 2-4 give an indicative verdict); docs/analyses/density.md has the calibration.
     """
-    ae_needs = (has_models(AE), learned(AE))
+    ae_needs = rests_on(AE, cells=(cell,))
     return [
         ClaimSpec(
             "filaments",
@@ -128,7 +129,7 @@ def claim_specs() -> list[ClaimSpec]:
                 names=("VAE", "autoencoder"),
                 measure="meaningful share of N(0, I) decodes",
             ),
-            needs=(has_models(AE, VAE), learned(AE, VAE), _criterion_tells(AE, VAE)),
+            needs=(*rests_on(AE, VAE, cells=(cell,)), _criterion_tells(AE, VAE)),
         ),
         ClaimSpec(
             "radius_peak",
