@@ -7,7 +7,7 @@ restored from what the analyses stored (``latentatlas report DIR`` redraws in se
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,29 +20,29 @@ from latentatlas.studies.arrays import restore_result
 from latentatlas.studies.disentanglement.config import MNIST_CELL, MNIST_MODEL
 from latentatlas.studies.disentanglement.results import DisentanglementResult, ModelResult
 from latentatlas.studies.engine import StudyResults
+from latentatlas.studies.report_parts import Column, column_row
 
-Column = tuple[str, Callable[[ModelResult], Any], int]
 #: The summary tables' columns: header, a model's values over its seeds, digits shown.
 SINGLE_FACTOR_COLUMNS: tuple[Column, ...] = (
-    ("D (sum p²)", lambda m: m.dci_single_factor.disentanglement, 3),
-    ("C (max p)", lambda m: m.dci_single_factor.completeness, 3),
-    ("I (accuracy)", lambda m: m.dci_single_factor.informativeness, 3),
-    ("effective codes (1/D)", lambda m: m.dci_single_factor.effective_codes, 1),
+    Column("D (sum p²)", lambda m: m.dci_single_factor.disentanglement),
+    Column("C (max p)", lambda m: m.dci_single_factor.completeness),
+    Column("I (accuracy)", lambda m: m.dci_single_factor.informativeness),
+    Column("effective codes (1/D)", lambda m: m.dci_single_factor.effective_codes, 1),
 )
 FACTOR_COLUMNS: tuple[Column, ...] = (
-    ("DCI D", lambda m: m.dci.disentanglement, 3),
-    ("DCI C", lambda m: m.dci.completeness, 3),
-    ("DCI I (accuracy)", lambda m: m.dci.informativeness, 3),
-    ("MIG", lambda m: m.mig, 3),
-    ("SAP", lambda m: m.sap, 3),
+    Column("DCI D", lambda m: m.dci.disentanglement),
+    Column("DCI C", lambda m: m.dci.completeness),
+    Column("DCI I (accuracy)", lambda m: m.dci.informativeness),
+    Column("MIG", lambda m: m.mig),
+    Column("SAP", lambda m: m.sap),
 )
 TRAVERSAL_COLUMNS: tuple[Column, ...] = (
-    ("consistent dims", lambda m: m.traversal.consistent_dims, 1),
-    ("entangled dims", lambda m: m.traversal.entangled_dims, 1),
-    ("inactive dims", lambda m: m.traversal.inactive_dims, 1),
-    ("agreeing pairs", lambda m: m.traversal.mean_consistency, 3),
-    ("seed agreement", lambda m: m.traversal.seed_agreement, 3),
-    ("validation loss", lambda m: m.validation_loss, 2),
+    Column("consistent dims", lambda m: m.traversal.consistent_dims, 1),
+    Column("entangled dims", lambda m: m.traversal.entangled_dims, 1),
+    Column("inactive dims", lambda m: m.traversal.inactive_dims, 1),
+    Column("agreeing pairs", lambda m: m.traversal.mean_consistency),
+    Column("seed agreement", lambda m: m.traversal.seed_agreement),
+    Column("validation loss", lambda m: m.validation_loss, 2),
 )
 
 
@@ -93,11 +93,6 @@ def _betas(config: Any) -> str:
     return ", ".join(f"{beta:g}" for beta in config.betas)
 
 
-def _row(columns: tuple[Column, ...], result: ModelResult, /, **first: str) -> dict[str, str]:
-    """One table row: the ``first`` cells, then each column's mean ± std over seeds."""
-    return {**first, **{head: mean_std(values(result), digits) for head, values, digits in columns}}
-
-
 # -- summary tables -------------------------------------------------------------------------------
 def _summary(report: Report, results: StudyResults) -> None:
     config = results.config
@@ -105,19 +100,19 @@ def _summary(report: Report, results: StudyResults) -> None:
     if mnist is not None and mnist.dci_single_factor is not None:
         name = f"MNIST, {_title(MNIST_MODEL)} ({config.mnist_latent_dim}-d)"
         report.add_summary_table(
-            [_row(SINGLE_FACTOR_COLUMNS, mnist, model=name)],
+            [column_row(SINGLE_FACTOR_COLUMNS, mnist, model=name)],
             caption="The source's single-label DCI with the digit as the one factor: p are the "
             "classifier's normalised importances of the codes. D is 1 when one code carries the "
             f"digit and {1 / config.mnist_latent_dim:.3f} when all share it evenly.",
         )
-    models = [
-        (key, name, model)
+    models = [  # every model of every cell, with the cells that name its rows
+        (model, {"data set": _dataset(key), "model": _title(name)})
         for key in (MNIST_CELL, *config.factor_datasets)
         for name, model in results.results[key].models.items()
     ]
     factor_rows = [
-        _row(FACTOR_COLUMNS, model, **{"data set": _dataset(key), "model": _title(name)})
-        for key, name, model in models
+        column_row(FACTOR_COLUMNS, model, **names)
+        for model, names in models
         if model.dci is not None
     ]
     if factor_rows:
@@ -128,10 +123,7 @@ def _summary(report: Report, results: StudyResults) -> None:
             "MIG and SAP: the gap between the best and second-best code per factor.",
         )
     report.add_summary_table(
-        [
-            _row(TRAVERSAL_COLUMNS, model, **{"data set": _dataset(key), "model": _title(name)})
-            for key, name, model in models
-        ],
+        [column_row(TRAVERSAL_COLUMNS, model, **names) for model, names in models],
         caption="Traversals of the same validation images (stratified over the classes or "
         "factor bins): a dimension is consistent when most pairs of inputs change alike, "
         "entangled when the change depends on the input, inactive when it barely changes the "
