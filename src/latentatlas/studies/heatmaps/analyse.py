@@ -32,6 +32,7 @@ from latentatlas.analysis import (
     reconstruction_errors,
     stratified_sample,
 )
+from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.paths import (
     arc_path,
     axis_path,
@@ -88,7 +89,6 @@ class _CellData:
 class _Seed:
     """The analyses of one run; None where one could not be computed (the notes say why)."""
 
-    seed: int
     views: FactorViewsResult | None
     errors: ReconstructionErrors
     hull: HullResult | None
@@ -118,13 +118,13 @@ def analyse_cell(config: HeatmapsConfig, cell: Cell, context: AnalysisContext) -
     notes: dict[str, str] = {}
     models = {}
     for model, model_runs in by_model.items():
-        seeds = []
-        for run in model_runs:
-            where = f"{model}/seed-{run.config.seed}"
-            context.step(where)
-            seeds.append(_analyse_seed(run, data, where, notes, context.update))
-        models[model] = _model_scores(seeds)
-        arrays.update(_model_arrays(model, model_runs[0], seeds[0], view_rows))
+        per_seed = context.per_seed(
+            model,
+            model_runs,
+            partial(_analyse_seed, data=data, model=model, notes=notes, say=context.update),
+        )
+        models[model] = _model_scores(per_seed)
+        arrays.update(_model_arrays(model, model_runs[0], per_seed.results[0], view_rows))
     context.step("the baseline image distance")
     baseline = data.training_images.distance(validation.x[baseline_rows(data.factors_val)])
     labels = validation.labels
@@ -181,12 +181,14 @@ def _attempt(notes: dict[str, str], where: str, compute: Callable[[], T]) -> T |
 def _analyse_seed(
     run: Any,
     data: _CellData,
-    where: str,
+    model: str,
     notes: dict[str, str],
     say: Callable[[str], None] = lambda stage: None,
 ) -> _Seed:
-    """Every analysis of one trained model on the validation split; ``say`` names each stage
-    as it begins (progress)."""
+    """Every analysis of one run of ``model`` on the validation split; what cannot be computed
+    is noted under ``<model>/seed-<s>/<analysis>``, and ``say`` names each stage as it begins
+    (progress)."""
+    where = f"{model}/seed-{run.config.seed}"
     codes = np.asarray(run.latents["validation_codes"], dtype=np.float64)
     say("factor views")
     views = _attempt(
@@ -221,7 +223,6 @@ def _analyse_seed(
     say("reconstruction errors, path scores and random directions")
     seed = int(run.config.seed)
     return _Seed(
-        seed=seed,
         views=views,
         errors=reconstruction_errors(run.model, data.validation.x, n_worst=N_EXAMPLES),
         hull=shape,
@@ -281,8 +282,9 @@ def _path_scores(decoding: PathDecoding, data: _CellData, spacing: float) -> dic
     }
 
 
-def _model_scores(seeds: list[_Seed]) -> ModelScores:
+def _model_scores(per_seed: PerSeed[_Seed]) -> ModelScores:
     """One model's per-seed analyses as the columns of its :class:`ModelScores`."""
+    seeds = per_seed.results
     names = next((s.views.factor_names for s in seeds if s.views is not None), ())
 
     def column(value: Callable[[_Seed], Any]) -> tuple[Any, ...]:
@@ -295,9 +297,9 @@ def _model_scores(seeds: list[_Seed]) -> ModelScores:
         }
 
     summaries = column(lambda s: s.errors.frobenius_summary)
-    knns = column(lambda s: s.knn)
+    knns = per_seed.column("knn")
     return ModelScores(
-        seeds=column(lambda s: s.seed),
+        seeds=per_seed.seeds,
         factor_r2=r2("r2"),
         factor_linear_r2=r2("linear_r2"),
         reconstruction=columns_of(
@@ -307,12 +309,12 @@ def _model_scores(seeds: list[_Seed]) -> ModelScores:
         ),
         hull=columns_of(
             HullScores,
-            column(lambda s: s.hull),
+            per_seed.column("hull"),
             perturbation_change=column(
                 lambda s: s.perturbations.mean_image_change if s.perturbations else np.nan
             ),
         ),
-        decodes=columns_of(DecodeScores, column(lambda s: s.decodes)),
+        decodes=columns_of(DecodeScores, per_seed.column("decodes")),
         paths={
             n: columns_of(PathScores, column(lambda s, n=n: s.path_scores.get(n)))
             for n in PATH_NAMES
@@ -323,8 +325,8 @@ def _model_scores(seeds: list[_Seed]) -> ModelScores:
         else columns_of(
             KnnScores, knns, f1=tuple(np.nan if k is None else k.macro_f1 for k in knns)
         ),
-        validation_loss=column(lambda s: s.validation_loss),
-        random_monotonicity=column(lambda s: s.random_monotonicity),
+        validation_loss=per_seed.column("validation_loss"),
+        random_monotonicity=per_seed.column("random_monotonicity"),
     )
 
 
@@ -340,7 +342,7 @@ def _model_arrays(
     """What the report draws of one model, from its first finished seed."""
     errors = seed.errors
     arrays: dict[str, NDArray[Any]] = {
-        f"{model}/seed": np.array([seed.seed]),
+        f"{model}/seed": np.array([run.config.seed]),
         f"{model}/codes": np.asarray(run.latents["validation_codes"])[view_rows],
         f"{model}/errors": np.asarray(errors.frobenius),
         f"{model}/worst/indices": np.asarray(errors.worst_indices),
