@@ -306,10 +306,8 @@ def methods(report: Report, results: StudyResults) -> None:
             "factor models": f"ae (tanh, MSE) and vae (tanh, {config.vae_decoder} decoder, "
             f"beta {_betas(config)}), d-128-32-{config.factor_latent_dim}; the VAE's code is "
             "its posterior mean",
-            "training": f"Adam, lr {config.lr or 'model default'}, batch {config.batch_size}, up "
-            f"to {config.epochs} epochs, patience {config.patience}, {config.seeds} seeds, "
-            f"split {1 - config.validation_fraction:.0%}/{config.validation_fraction:.0%} "
-            f"(seed {config.split_seed})",
+            "training": config.training_text(),
+            "seeds": str(config.seeds),
             "DCI": f"{config.estimator}, at most {config.dci_n_train} train / "
             f"{config.dci_n_test} test codes, factors binned into 20 bins where continuous; "
             "informativeness = held-out accuracy",
