@@ -375,9 +375,7 @@ def methods(report: Report, results: StudyResults) -> None:
             "images (train / validation)": f"{first.n_train} / {first.n_validation}",
             "models": "conv-vae and conv-ae, 3-d latent space, stride-2 convolutions "
             f"{'-'.join(str(f) for f in config.filters)}, mirrored decoder, sigmoid output",
-            "optimiser": f"Adam, lr {config.lr or 'model default (1e-3)'}, no weight decay, "
-            f"batch {config.batch_size}, up to {config.epochs} epochs, patience "
-            f"{config.patience}, learning rate halved on plateaus",
+            "training": config.training_text(),
             "seeds": str(config.seeds),
             "factor reader": f"{config.reader} on pixels, held-out R² {reader}",
             "hull": "Qhull; near data = within 2 median neighbour distances; 20,000 uniform "
