@@ -67,3 +67,15 @@ def test_rests_on_asks_for_the_models_then_that_they_learned() -> None:
     assert learned(failing).startswith("a model it rests on did not learn (ae seed 0")
     absent = SimpleNamespace(results={}, gates={})
     assert ran(absent) == "needs the a data set, which this run does not have"
+
+
+def test_rests_on_reads_the_headline_cell_by_default() -> None:
+    headline = [SimpleNamespace(key="a"), SimpleNamespace(key="b")]
+    results = {"a": SimpleNamespace(models=["ae"]), "b": SimpleNamespace(models=["ae"])}
+    gates = {"a": cell_gates(["ae"], seeds=2), "b": cell_gates(["ae"], "ae", seeds=2)}
+    evidence = SimpleNamespace(results=results, gates=gates, cells=headline)
+    assert [need(evidence) for need in rests_on("ae")] == [None, None]  # b is not the headline
+    evidence.cells = headline[::-1]
+    ran, learned = rests_on("ae")
+    assert ran(evidence) is None
+    assert learned(evidence).startswith("a model it rests on did not learn (ae seed 0")

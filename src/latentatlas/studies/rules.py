@@ -60,8 +60,15 @@ def has_models(
 
 
 def rests_on(
-    *models: str, cells: Sequence[str], what: str = "cell"
+    *models: str, cells: Sequence[str] | None = None, what: str = "cell"
 ) -> tuple[Callable[[Any], str | None], ...]:
-    """A claim's ``needs`` on ``models`` in ``cells``: each cell has them (:func:`has_models`)
-    and every seed of them learned (:func:`~latentatlas.studies.gates.learned`)."""
-    return has_models(*models, cells=cells, what=what), learned(*models, cells=cells)
+    """A claim's ``needs`` on ``models`` in ``cells`` (by default the headline cell): each cell
+    has them (:func:`has_models`) and every seed of them learned
+    (:func:`~latentatlas.studies.gates.learned`)."""
+    if cells is not None:
+        return has_models(*models, cells=cells, what=what), learned(*models, cells=cells)
+
+    def headline_learned(evidence: Any) -> str | None:
+        return learned(*models, cells=[c.key for c in evidence.cells[:1]])(evidence)
+
+    return has_models(*models, what=what), headline_learned

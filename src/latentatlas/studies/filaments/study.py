@@ -60,19 +60,19 @@ class FilamentsStudy(Study):
 
     def claim_specs(self, config: FilamentsConfig) -> list[ClaimSpec]:
         """The source's claims as data, each on converged models only; see :func:`claim_specs`."""
-        return claim_specs(config.dataset)
+        return claim_specs()
 
 
 # -- claims ---------------------------------------------------------------------------------------
-def claim_specs(cell: str) -> list[ClaimSpec]:
-    """The source's claims on the study's one ``cell`` (its data set), restated where the
-    calibration says the data can answer them.
+def claim_specs() -> list[ClaimSpec]:
+    """The source's claims on the study's one cell, restated where the calibration says the
+    data can answer them.
 
     Per-seed readings of :class:`~latentatlas.analysis.density.FilamentScoreResult` are judged
     as 1/0 indicators with :class:`AllSeeds` (a sign test over seeds: supported or contradicted
     need 5 seeds, 2-4 give an indicative verdict); docs/analyses/density.md has the calibration.
     """
-    ae_needs = rests_on(AE, cells=(cell,))
+    ae_needs = rests_on(AE)
     return [
         ClaimSpec(
             "filaments",
@@ -129,7 +129,7 @@ def claim_specs(cell: str) -> list[ClaimSpec]:
                 names=("VAE", "autoencoder"),
                 measure="meaningful share of N(0, I) decodes",
             ),
-            needs=(*rests_on(AE, VAE, cells=(cell,)), _criterion_tells(AE, VAE)),
+            needs=(*rests_on(AE, VAE), _criterion_tells(AE, VAE)),
         ),
         ClaimSpec(
             "radius_peak",
