@@ -49,7 +49,7 @@ def has_models(
     in the reason (``"data set"``)."""
 
     def need(evidence: Any) -> str | None:
-        keys = [c.key for c in evidence.cells[:1]] if cells is None else list(cells)
+        keys = _cell_keys(evidence, cells)
         absent = missing(evidence.results, *keys, what=what)
         if absent:
             return absent
@@ -65,10 +65,13 @@ def rests_on(
     """A claim's ``needs`` on ``models`` in ``cells`` (by default the headline cell): each cell
     has them (:func:`has_models`) and every seed of them learned
     (:func:`~latentatlas.studies.gates.learned`)."""
-    if cells is not None:
-        return has_models(*models, cells=cells, what=what), learned(*models, cells=cells)
 
-    def headline_learned(evidence: Any) -> str | None:
-        return learned(*models, cells=[c.key for c in evidence.cells[:1]])(evidence)
+    def all_learned(evidence: Any) -> str | None:
+        return learned(*models, cells=_cell_keys(evidence, cells))(evidence)
 
-    return has_models(*models, what=what), headline_learned
+    return has_models(*models, cells=cells, what=what), all_learned
+
+
+def _cell_keys(evidence: Any, cells: Sequence[str] | None) -> list[str]:
+    """The keys of ``cells``, or of the headline cell (the first) when none are given."""
+    return [c.key for c in evidence.cells[:1]] if cells is None else list(cells)

@@ -188,7 +188,8 @@ def _analyse_seed(
     """Every analysis of one run of ``model`` on the validation split; what cannot be computed
     is noted under ``<model>/seed-<s>/<analysis>``, and ``say`` names each stage as it begins
     (progress)."""
-    where = f"{model}/seed-{run.config.seed}"
+    seed = int(run.config.seed)
+    where = f"{model}/seed-{seed}"
     codes = np.asarray(run.latents["validation_codes"], dtype=np.float64)
     say("factor views")
     views = _attempt(
@@ -221,7 +222,6 @@ def _analyse_seed(
             lambda: knn_accuracy(train_codes, data.train.labels, codes, data.validation.labels),
         )
     say("reconstruction errors, path scores and random directions")
-    seed = int(run.config.seed)
     return _Seed(
         views=views,
         errors=reconstruction_errors(run.model, data.validation.x, n_worst=N_EXAMPLES),
