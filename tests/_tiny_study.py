@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.report import Report
+from latentatlas.results import ResultMixin
 from latentatlas.studies import engine
 from latentatlas.studies.claims import ClaimSpec, Separated
 from latentatlas.studies.config import StudyConfig, setting

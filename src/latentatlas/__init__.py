@@ -21,6 +21,9 @@ train
     ``fit``: the one training loop.
 runs
     ``train_run``, ``load``, ``list_runs``: run directories on disk.
+results
+    ``ResultMixin`` and ``PerSeed``: every typed result is a frozen dataclass that is its own
+    JSON schema (``to_dict``/``from_dict``), per training seed where a study repeats it.
 analysis
     Pure analyses returning frozen dataclasses: ``silhouette``, ``seed_variability``,
     ``procrustes_disparity``, ``linear_cka``, ``knn_accuracy``, ``label_reconstruction``.
@@ -55,6 +58,7 @@ _EXPORTS = {
     "models": "latentatlas.models",
     "plots": "latentatlas.plots",
     "report": "latentatlas.report",
+    "results": "latentatlas.results",
     "runs": "latentatlas.runs",
     "studies": "latentatlas.studies",
     "train": "latentatlas.train",

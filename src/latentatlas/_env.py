@@ -16,6 +16,14 @@ def package_version(name: str = "latentatlas") -> str:
         return "dev"
 
 
+def memory_bytes() -> int:
+    """Physical memory of this machine in bytes (a very large number where it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
 def environment(threads: int | None = None) -> dict[str, Any]:
     """Versions, thread settings, CPU and device: enough to trace a difference between machines.
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from latentatlas.analysis._result import ResultMixin
+from latentatlas.results import ResultMixin
 
 _PROC_STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")

@@ -445,6 +445,72 @@ def _check_finite(
             )
 
 
+# -- what the loop costs (the atlas's dry-run estimate) -------------------------------------------
+# These time the loop's own pieces, not a copy of them, so that an estimate of a study's training
+# cannot drift from what training runs.
+def step_seconds(
+    model: Autoencoder, x: NDArray, labels: NDArray | None, config: TrainConfig, steps: int
+) -> float:
+    """Mean seconds of one training step of ``model`` on the CPU, after one warm-up step.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        A fresh model; it is trained by these steps.
+    x : ndarray of shape (batch_size * (steps + 1), *input_shape)
+        The rows: the first batch warms up (Adam's moments, first calls), the others are timed.
+    labels : ndarray of int, optional
+        Their labels, for models that need them.
+    config : TrainConfig
+        The batch size, learning rate, weight decay and clipping of the run.
+    steps : int
+        How many steps are timed.
+
+    Returns
+    -------
+    float
+    """
+    batch = config.batch_size
+    rows = _Rows(x, labels, torch.device("cpu"))
+    optimizer, _ = _optimizer(model, config)
+    _train_epoch(model, optimizer, rows, torch.arange(batch), config)
+    begun = time.perf_counter()
+    _train_epoch(model, optimizer, rows, torch.arange(batch, batch * (steps + 1)), config)
+    return (time.perf_counter() - begun) / steps
+
+
+def evaluation_seconds_per_row(model: Autoencoder, x: NDArray, labels: NDArray | None) -> float:
+    """Seconds per row of :func:`evaluate` on the CPU (the validation loss; encoding runs alike),
+    after one warm-up pass over the same rows."""
+    rows = _Rows(x, labels, torch.device("cpu"))
+    evaluate(model, rows)
+    begun = time.perf_counter()
+    evaluate(model, rows)
+    return (time.perf_counter() - begun) / rows.n
+
+
+def checkpoint_seconds(model: Autoencoder, config: TrainConfig) -> float:
+    """Seconds to write one epoch's checkpoint of ``model`` (weights, Adam's two moments per
+    weight as after a step, the best weights) to a temporary folder."""
+    import tempfile
+
+    optimizer, scheduler = _optimizer(model, config)
+    state = _State(best_weights={k: v.detach().clone() for k, v in model.state_dict().items()})
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            optimizer.state[parameter] = {
+                "step": torch.tensor(1.0),
+                "exp_avg": torch.zeros_like(parameter),
+                "exp_avg_sq": torch.zeros_like(parameter),
+            }
+    with tempfile.TemporaryDirectory() as folder:
+        begun = time.perf_counter()
+        _save_checkpoint(
+            Path(folder) / CHECKPOINT_NAME, model, optimizer, scheduler, torch.Generator(), state
+        )
+        return time.perf_counter() - begun
+
+
 # -- checkpoints ----------------------------------------------------------------------------------
 def _save_checkpoint(
     path: Path,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from latentatlas.analysis._result import PerSeed, ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import PerSeed, ResultMixin
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from latentatlas import runs
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.report import Report
+from latentatlas.results import ResultMixin
 from latentatlas.studies import engine
 from latentatlas.studies.arrays import StoredMap
 from latentatlas.studies.config import StudyConfig

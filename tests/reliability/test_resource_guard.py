@@ -7,6 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from latentatlas import _env
 from latentatlas.analysis import _checks, clusters
 from latentatlas.errors import InputError
 from latentatlas.models import build
@@ -43,7 +44,7 @@ def test_the_silhouette_peak_memory_stays_far_below_the_full_matrix():
 
 
 def test_check_fits_in_memory_names_what_and_how_much(monkeypatch):
-    monkeypatch.setattr(_checks, "memory_bytes", lambda: 2**30)
+    monkeypatch.setattr(_env, "memory_bytes", lambda: 2**30)
     _checks.check_fits_in_memory(2**29, "half", "no hint")  # fits: no error
     with pytest.raises(
         InputError, match=r"^a matrix needs 2\.0 GiB, more than this machine's 1\.0 GiB; shrink it$"

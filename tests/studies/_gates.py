@@ -7,8 +7,8 @@ from functools import cache
 
 import numpy as np
 
-from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.quality import LearnedGate, learned_model_gate
+from latentatlas.results import PerSeed
 from latentatlas.studies.gates import CellGates
 
 

@@ -214,6 +214,47 @@ def test_no_import_cycle_inside_a_package_even_through_imports_in_functions() ->
         graphlib.TopologicalSorter(graph).prepare()  # raises CycleError naming the cycle
 
 
+def _private_owner(target: str, modules: set[str]) -> tuple[str, bool] | None:
+    """Who may import ``target`` (a module, or ``module.name``) when a part of it is private:
+    the package holding a ``_module`` (all of it), or the package of a module with a ``_name``
+    (its modules only, not its subpackages). None when nothing in it is private."""
+    parts = target.split(".")
+    for i, part in enumerate(parts[1:], start=1):
+        if part.startswith("_") and not part.startswith("__"):
+            if ".".join(parts[: i + 1]) in modules:
+                return ".".join(parts[:i]), True
+            return ".".join(parts[: i - 1]), False
+    return None
+
+
+def test_no_module_imports_the_private_names_of_another_package() -> None:
+    """A ``_module`` is its package's own, a ``_name`` its module's and its siblings': the
+    public API is what a package shows, so no layer reaches into another's internals."""
+    import latentatlas
+
+    root = Path(latentatlas.__file__).parent
+    files = {_module_name(path, root): path for path in root.rglob("*.py")}
+    crossings = []
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("latentatlas"):
+                targets = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.startswith("latentatlas")]
+            else:
+                continue
+            for target in targets:
+                owner = _private_owner(target, set(files))
+                if owner is None:
+                    continue
+                inside, whole_package = owner
+                if package == inside or (whole_package and package.startswith(inside + ".")):
+                    continue
+                crossings.append(f"{name} imports {target}")
+    assert not crossings, crossings
+
+
 def test_a_model_configuration_imports_no_torch() -> None:
     code = (
         "import sys; from latentatlas.config import ModelConfig; ModelConfig('conv-vae', 8);"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from _gates import passing_and_failing
 
-from latentatlas.analysis._result import PerSeed
+from latentatlas.results import PerSeed
 from latentatlas.studies import engine
 from latentatlas.studies.gates import CellGates
 

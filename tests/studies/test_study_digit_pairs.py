@@ -362,7 +362,7 @@ def test_a_row_without_a_decoder_gets_no_rings_in_its_scatter() -> None:
 
 # -- the claims on hand-made results ---------------------------------------------------------------
 def _result(silhouettes: dict[str, list[float]], pixels: float = 0.2, **shares: list[float]):
-    from latentatlas.analysis._result import PerSeed
+    from latentatlas.results import PerSeed
     from latentatlas.studies.digit_pairs.results import CodeShape, PairResult, SeedSpread
 
     def spread(values: list[float]) -> SeedSpread:
@@ -392,7 +392,7 @@ def _result(silhouettes: dict[str, list[float]], pixels: float = 0.2, **shares: 
 def _verdicts(config: DigitPairsConfig, results: dict, failing: tuple[str, ...] = ()) -> dict:
     from types import SimpleNamespace
 
-    from latentatlas.analysis._result import PerSeed
+    from latentatlas.results import PerSeed
     from latentatlas.studies import engine
     from latentatlas.studies.digit_pairs import STUDY
     from latentatlas.studies.gates import CellGates

@@ -383,7 +383,7 @@ def test_two_seeds_give_indicative_verdicts_with_their_leaning() -> None:
 
 
 def test_a_failed_gate_or_codes_near_chance_withhold_the_claims() -> None:
-    from latentatlas.analysis._result import PerSeed
+    from latentatlas.results import PerSeed
     from latentatlas.studies.gates import CellGates
 
     low, high = _vae((0.1, 0.2), (0.01, 0.02)), _vae((0.3, 0.4), (0.05, 0.06))

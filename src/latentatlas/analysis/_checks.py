@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from latentatlas import _env
 from latentatlas.errors import InputError
 
 
@@ -87,14 +87,6 @@ def check_factor_names(names: Any, k: int) -> tuple[str, ...]:
     return names
 
 
-def memory_bytes() -> int:
-    """Physical memory of this machine in bytes (a very large number where it cannot be read)."""
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 2**62
-
-
 def check_fits_in_memory(needed: int, what: str, hint: str) -> None:
     """Refuse up front, naming the memory needed, what would not fit in this machine's memory.
 
@@ -107,7 +99,7 @@ def check_fits_in_memory(needed: int, what: str, hint: str) -> None:
     hint : str
         What to do instead, one clause.
     """
-    available = memory_bytes()
+    available = _env.memory_bytes()
     if needed > available:
         raise InputError(
             f"{what} needs {needed / 2**30:,.1f} GiB, more than this machine's "

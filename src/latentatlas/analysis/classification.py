@@ -16,9 +16,9 @@ from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.neural_network import MLPClassifier
 
 from latentatlas.analysis._checks import check_codes, check_vector, flatten_images
-from latentatlas.analysis._result import ResultMixin, to_jsonable
 from latentatlas.analysis.clusters import _plain
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin, to_jsonable
 
 ClassifierKind = Literal["logistic", "mlp"]
 DEFAULT_KS: tuple[int, ...] = (1, 3, 5, 7, 9, 11, 15, 21)

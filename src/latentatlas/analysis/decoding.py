@@ -13,9 +13,9 @@ from sklearn.neighbors import NearestNeighbors
 from latentatlas.analysis._checks import check_codes, check_positive_int, check_vector
 from latentatlas.analysis._neighbours import neighbours_of as _neighbours_of
 from latentatlas.analysis._neighbours import query_rows as _query_rows
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.pca import principal_axes
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:
     from latentatlas.models.base import Autoencoder

@@ -12,10 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 from latentatlas.analysis._checks import check_codes, check_positive_int
 from latentatlas.analysis._neighbours import neighbours_of as _neighbours_of
 from latentatlas.analysis._neighbours import query_rows as _query_rows
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.pca import PrincipalAxes, principal_axes
 from latentatlas.analysis.planes import plane_counts
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 #: Full width at half maximum of a Gaussian in units of its standard deviation, 2 sqrt(2 ln 2).
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))

@@ -18,8 +18,8 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import mutual_info_score
 
 from latentatlas.analysis._checks import check_codes, check_positive_int, check_vector
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 FactorKind = Literal["discrete", "continuous"]
 ESTIMATORS: tuple[str, ...] = (

@@ -20,8 +20,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from latentatlas.analysis._checks import check_codes, check_factor_names, flatten_images
-from latentatlas.analysis._result import to_jsonable
 from latentatlas.errors import InputError
+from latentatlas.results import to_jsonable
 
 ReaderKind = Literal["knn", "mlp"]
 

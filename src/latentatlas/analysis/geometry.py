@@ -18,9 +18,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KDTree, KNeighborsRegressor
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.paths import off_manifold_distance
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:  # torch is only needed by hull_perturbations, imported there
     from latentatlas.models.base import Autoencoder

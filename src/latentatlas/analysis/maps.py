@@ -10,9 +10,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
 from latentatlas.analysis._neighbours import neighbours_of, query_rows
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.pca import principal_axes
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 Method = Literal["tsne", "umap"]
 Gradient = Literal["auto", "fft", "bh"]

@@ -9,10 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.geometry import HullResult, hull_vertices, uniform_in_hull
 from latentatlas.analysis.paths import off_manifold_distance
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:
     from latentatlas.models.base import Autoencoder

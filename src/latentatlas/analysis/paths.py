@@ -18,8 +18,8 @@ from latentatlas.analysis._checks import (
     check_positive_int,
     check_vector,
 )
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:  # for annotations only; decode_path imports torch (via models) itself
     from latentatlas.analysis.factor_reader import FactorReader

@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 #: Rows converted to float64 at a time when accumulating the covariance (bounds the copy).
 _CHUNK_ROWS = 16_384

@@ -10,9 +10,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.pca import principal_axes
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 Basis = Literal["pca", "original"]
 Centring = Literal["data", "origin"]

@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from latentatlas.analysis._checks import check_codes, check_vector, flatten_images
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:  # torch-backed objects, imported only by gate_of_model / gate_of_run
     from latentatlas.data.base import Dataset

@@ -10,8 +10,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import skew
 
 from latentatlas.analysis._checks import check_codes, check_positive_int
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 if TYPE_CHECKING:  # torch is only needed by reconstruction_errors, imported there
     from latentatlas.models.base import Autoencoder

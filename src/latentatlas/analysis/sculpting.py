@@ -18,8 +18,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 try:  # scikit-learn >= 1.6; older versions have the method instead of the function
     from sklearn.utils.validation import validate_data as _validate_data

@@ -13,9 +13,9 @@ from scipy.spatial import procrustes
 
 from latentatlas._stats import mean_and_std
 from latentatlas.analysis._checks import check_codes
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.clusters import silhouette
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from latentatlas.analysis._checks import check_codes
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 #: Below this singular-value ratio the codes are reported as collapsed onto a lower-dimensional set.
 COLLAPSE_RATIO = 0.1

@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 
 MODES: tuple[str, ...] = ("absolute", "relative", "std")
 # Calibrated by benchmarks/calibrate_traversal.py (see traversal_effects).

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from latentatlas import _env
 from latentatlas.errors import InputError
 
 if TYPE_CHECKING:
@@ -176,21 +176,13 @@ def _check_fits_in_memory(
             f"{shape}: {reason}"
         ) from None
     needed = 4 * 4 * n_parameters  # bytes: four float32 copies
-    available = _memory_bytes()
+    available = _env.memory_bytes()
     if needed > available:
         raise InputError(
             f"model {cls.name} with latent_dim={latent_dim} has {n_parameters:,} parameters and "
             f"needs about {needed / 2**30:,.1f} GiB to train, more than this machine's "
             f"{available / 2**30:,.1f} GiB; choose a smaller latent_dim or model"
         )
-
-
-def _memory_bytes() -> int:
-    """Physical memory of this machine in bytes (a large number where it cannot be read)."""
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 2**62
 
 
 def count_parameters(model: Autoencoder) -> ParameterCount:

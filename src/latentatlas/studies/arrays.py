@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas.analysis._result import from_jsonable
+from latentatlas.results import from_jsonable
 
 __all__ = [
     "StoredMap",

@@ -40,8 +40,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from latentatlas._stats import mean_and_std
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 from latentatlas.studies import _significance as sig
 from latentatlas.studies._significance import ALPHA, Alternative
 

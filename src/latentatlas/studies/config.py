@@ -188,7 +188,7 @@ def conv_memory(
 def check_memory(config: Any) -> None:
     """Refuse settings whose largest step would not fit in this machine's memory, before
     anything is written, naming the settings and the estimate (``config.memory_needs()``)."""
-    from latentatlas.analysis._checks import memory_bytes
+    from latentatlas._env import memory_bytes
 
     available = memory_bytes()
     for need in getattr(config, "memory_needs", lambda: ())():

@@ -163,9 +163,9 @@ class AnalysisContext:
         self, model: str, runs: Sequence[Any], analyse: Callable[[Any], Any], what: str = ""
     ) -> Any:
         """``analyse(run)`` of each of one model's finished ``runs``, as a
-        :class:`~latentatlas.analysis._result.PerSeed` by training seed; each run begins the
+        :class:`~latentatlas.results.PerSeed` by training seed; each run begins the
         progress step ``<model>/seed-<s>`` (``: what`` added when given)."""
-        from latentatlas.analysis._result import PerSeed
+        from latentatlas.results import PerSeed
 
         def one(run: Any) -> Any:
             self.step(f"{model}/seed-{run.config.seed}" + (f": {what}" if what else ""))

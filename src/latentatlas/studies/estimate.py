@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -232,13 +231,14 @@ def measure_run(config: Any, dataset: Any, steps: int, load_seconds: float = 0.0
     """Time ``steps`` training steps (after one warm-up) of a fresh model of ``config`` on its
     data, with the validation pass, the checkpoint and the final encoding of every row.
 
-    The steps are :func:`latentatlas.train._train_epoch` itself over the first batches of the
-    run's training rows, on one torch thread: the loop the run will execute, not a copy of it.
+    The steps are :func:`latentatlas.train.step_seconds`, the loop's own epoch function over the
+    first batches of the run's training rows, on one torch thread: the loop the run will execute,
+    not a copy of it.
     """
     from latentatlas.executors import torch_threads
     from latentatlas.models import build
     from latentatlas.runs import split_indices
-    from latentatlas.train import seed_everything
+    from latentatlas.train import checkpoint_seconds, seed_everything
 
     train_idx, validation_idx = split_indices(config, dataset)
     batch = config.train.batch_size
@@ -257,7 +257,7 @@ def measure_run(config: Any, dataset: Any, steps: int, load_seconds: float = 0.0
             )
         step = _step_seconds(model, config, dataset, train_idx, steps)
         per_row = _encode_seconds(model, dataset, validation_idx)
-        checkpoint = _checkpoint_seconds(model, config)
+        checkpoint = checkpoint_seconds(model, config.train)
     epochs = config.train.epochs
     epoch = steps_per_epoch * step + per_row * len(validation_idx) + checkpoint
     # After training, every row is encoded and its reconstruction error measured: two passes.
@@ -275,70 +275,26 @@ def measure_run(config: Any, dataset: Any, steps: int, load_seconds: float = 0.0
     )
 
 
-def _rows(dataset: Any, indices: Any) -> Any:
-    from latentatlas.train import _Rows
-
+def _rows(dataset: Any, indices: Any) -> tuple[Any, Any]:
+    """The inputs and labels of ``indices`` (read in ascending order), as training reads them."""
     labels = None if dataset.labels is None else np.asarray(dataset.labels)[indices]
-    x = np.ascontiguousarray(np.asarray(dataset.x[np.sort(indices)], dtype=np.float32))
-    import torch
-
-    return _Rows(x, labels, torch.device("cpu"))
+    return np.ascontiguousarray(np.asarray(dataset.x[np.sort(indices)], dtype=np.float32)), labels
 
 
 def _step_seconds(model: Any, config: Any, dataset: Any, train_idx: Any, steps: int) -> float:
     """Mean seconds of one training step, after a warm-up step (Adam's moments, first calls)."""
-    import torch
+    from latentatlas.train import step_seconds
 
-    from latentatlas.train import _optimizer, _train_epoch
-
-    batch = config.train.batch_size
-    needed = batch * (steps + 1)
+    needed = config.train.batch_size * (steps + 1)
     chosen = np.resize(train_idx, needed)  # a small data set is cycled to fill the steps
-    rows = _rows(dataset, chosen)
-    optimizer, _ = _optimizer(model, config.train)
-    _train_epoch(model, optimizer, rows, torch.arange(batch), config.train)
-    begun = time.perf_counter()
-    _train_epoch(model, optimizer, rows, torch.arange(batch, needed), config.train)
-    return (time.perf_counter() - begun) / steps
+    return step_seconds(model, *_rows(dataset, chosen), config.train, steps)
 
 
 def _encode_seconds(model: Any, dataset: Any, validation_idx: Any) -> float:
     """Seconds per row of an evaluation pass (the validation loss; encoding runs alike)."""
-    from latentatlas.train import EVAL_BATCH, evaluate
+    from latentatlas.train import EVAL_BATCH, evaluation_seconds_per_row
 
-    rows = _rows(dataset, validation_idx[:EVAL_BATCH])
-    evaluate(model, rows)  # warm-up
-    begun = time.perf_counter()
-    evaluate(model, rows)
-    return (time.perf_counter() - begun) / rows.n
-
-
-def _checkpoint_seconds(model: Any, config: Any) -> float:
-    """Seconds to write one epoch's checkpoint (weights, Adam's moments, the best weights)."""
-    import torch
-
-    from latentatlas.train import _optimizer, _save_checkpoint, _State
-
-    optimizer, scheduler = _optimizer(model, config.train)
-    state = _State(best_weights={k: v.detach().clone() for k, v in model.state_dict().items()})
-    for group in optimizer.param_groups:  # Adam's two moments per weight, as after a step
-        for parameter in group["params"]:
-            optimizer.state[parameter] = {
-                "step": torch.tensor(1.0),
-                "exp_avg": torch.zeros_like(parameter),
-                "exp_avg_sq": torch.zeros_like(parameter),
-            }
-    with tempfile.TemporaryDirectory() as folder:
-        begun = time.perf_counter()
-        _save_checkpoint(
-            Path(folder) / "checkpoint.pt",
-            model,
-            optimizer,
-            scheduler,
-            torch.Generator(),
-            state,
-        )
-        return time.perf_counter() - begun
+    return evaluation_seconds_per_row(model, *_rows(dataset, validation_idx[:EVAL_BATCH]))
 
 
 def _closed_form_seconds(

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas.analysis._result import PerSeed, ResultMixin
 from latentatlas.analysis.quality import LearnedGate
+from latentatlas.results import PerSeed, ResultMixin
 
 #: Validation inputs drawn (stratified over classes or factor bins) beside their reconstructions.
 N_SHOWN = 10

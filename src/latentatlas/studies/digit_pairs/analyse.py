@@ -18,9 +18,9 @@ from latentatlas.analysis import (
     seed_variability,
     silhouette,
 )
-from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.sampling import stratified_sample
 from latentatlas.models import corrupt_array, reconstruct_array
+from latentatlas.results import PerSeed
 from latentatlas.studies.digit_pairs.config import DigitPairsConfig
 from latentatlas.studies.digit_pairs.results import (
     CodeShape,

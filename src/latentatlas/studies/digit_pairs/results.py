@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas.analysis._result import PerSeed, ResultMixin
+from latentatlas.results import PerSeed, ResultMixin
 
 
 def summary_of(kind: type, result: Any) -> Any:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.analysis.disentanglement import DCIResult, SingleFactorDCIResult
 from latentatlas.analysis.traversal import TraversalSeedsResult
+from latentatlas.results import ResultMixin
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.resources import ResourceTable
+from latentatlas.results import ResultMixin
 
 
 @dataclass(frozen=True, eq=False)

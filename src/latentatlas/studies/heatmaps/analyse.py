@@ -32,7 +32,6 @@ from latentatlas.analysis import (
     reconstruction_errors,
     stratified_sample,
 )
-from latentatlas.analysis._result import PerSeed
 from latentatlas.analysis.paths import (
     arc_path,
     axis_path,
@@ -42,6 +41,7 @@ from latentatlas.analysis.paths import (
     path_arrays,
 )
 from latentatlas.errors import InputError
+from latentatlas.results import PerSeed
 from latentatlas.studies.columns import columns_of
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Rows, Split
 from latentatlas.studies.heatmaps.config import HeatmapsConfig

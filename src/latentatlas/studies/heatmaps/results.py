@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from latentatlas.analysis._result import ResultMixin
+from latentatlas.results import ResultMixin
 
 #: Paths whose decodes should change one factor monotonically (the source's "directions"):
 #: a line along each latent axis, the isovariance curve and the two bounding-plane lines.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from latentatlas.analysis._result import ResultMixin
+from latentatlas.results import ResultMixin
 
 CELL = "model"
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from latentatlas.analysis._result import ResultMixin
+from latentatlas.results import ResultMixin
 
 #: Metrics the table holds and the report draws (label, what a higher value means).
 METRICS: dict[str, str] = {

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from latentatlas.analysis._result import ResultMixin
 from latentatlas.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from latentatlas.errors import InputError
+from latentatlas.results import ResultMixin
 from latentatlas.studies.engine import AnalysisContext, Cell, CellOutput, Study
 from latentatlas.studies.sweep.metrics import RunMetrics, run_metrics
 from latentatlas.studies.sweep.spec import SweepSpec, _display, _raw, read_spec

@@ -1,4 +1,10 @@
-"""Shared plumbing for analysis results: frozen dataclasses that are their own JSON schema."""
+"""What every typed result is built from: frozen dataclasses that are their own JSON schema.
+
+``ResultMixin`` gives a result dataclass ``to_dict``/``from_dict`` (the ``metrics.json`` schema),
+``PerSeed`` holds one result per training seed with a columnar JSON form, and
+``to_jsonable``/``from_jsonable`` convert the values they hold. Analyses, studies, the gates and
+the resource table build on it; it imports nothing of the package but its error type.
+"""
 
 from __future__ import annotations
 
