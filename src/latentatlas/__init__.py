@@ -18,7 +18,8 @@ models
     ``build(name, input_shape, latent_dim, **options)``, ``names()``, ``encode_array``,
     ``reconstruct_array``: every autoencoder (and PCA) behind one contract.
 train
-    ``fit``: the one training loop.
+    ``fit``: the one training loop; ``step_seconds``, ``evaluation_seconds_per_row`` and
+    ``checkpoint_seconds`` time its own pieces (the atlas's dry-run estimate).
 runs
     ``train_run``, ``load``, ``list_runs``: run directories on disk.
 results
